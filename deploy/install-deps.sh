@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package cxkiosk needs to build, run and test.
+# Idempotent: packages already present are left alone, and apt is only
+# asked when something is missing.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake ninja-build pkg-config git
+  # libraries
+  libimgui-dev libglfw3-dev libgl-dev libsqlite3-dev libcurl4-openssl-dev
+  libcpp-httplib-dev nlohmann-json3-dev libsodium-dev libcli11-dev
+  libxlsxwriter-dev libsimdjson-dev zlib1g-dev libssl-dev
+  # fonts (Simplified Chinese)
+  fonts-noto-cjk
+  # tests: Catch2, a headless X server with input driving and screenshots
+  libgmp-dev catch2 xvfb xdotool x11-apps imagemagick x11-utils mesa-utils
+  libgl1-mesa-dri sqlite3 openssl python3 time unzip procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  echo "deploy: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,348 @@
+#include "cx/response.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <simdjson.h>
+
+namespace cx {
+
+std::string_view to_string(ResponseStatus status) {
+    return status == ResponseStatus::Complete ? "complete" : "incomplete";
+}
+
+void canonicalize(Response& response) {
+    std::sort(response.answers.begin(), response.answers.end(),
+              [](const Answer& a, const Answer& b) { return item_id_less(a.item, b.item); });
+    std::sort(response.flags.begin(), response.flags.end());
+    response.flags.erase(std::unique(response.flags.begin(), response.flags.end()),
+                         response.flags.end());
+}
+
+namespace {
+
+void append_json_string(std::string& out, std::string_view text) {
+    out.push_back('"');
+    for (char c : text) {
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (static_cast<unsigned char>(c) < 0x20) {
+                    char escaped[8];
+                    std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
+                    out += escaped;
+                } else {
+                    out.push_back(c);
+                }
+        }
+    }
+    out.push_back('"');
+}
+
+void append_field(std::string& out, std::string_view key, std::string_view value) {
+    out.push_back('"');
+    out += key;
+    out += "\":";
+    append_json_string(out, value);
+    out.push_back(',');
+}
+
+void append_field(std::string& out, std::string_view key, std::int64_t value) {
+    out.push_back('"');
+    out += key;
+    out += "\":";
+    out += std::to_string(value);
+    out.push_back(',');
+}
+
+}  // namespace
+
+void append_canonical_json(std::string& out, const Response& r) {
+    out.push_back('{');
+    append_field(out, "id", r.id);
+    append_field(out, "device", r.device);
+    append_field(out, "org", r.org);
+    append_field(out, "site", r.site);
+    append_field(out, "seq", r.seq);
+    append_field(out, "questionnaire", r.questionnaire);
+    append_field(out, "lang", to_string(r.lang));
+    append_field(out, "status", to_string(r.status));
+    append_field(out, "started_at", r.started_at);
+    append_field(out, "submitted_at", r.submitted_at);
+    append_field(out, "duration_ms", r.duration_ms);
+    out += "\"answers\":{";
+    for (std::size_t i = 0; i < r.answers.size(); ++i) {
+        if (i) out.push_back(',');
+        append_json_string(out, r.answers[i].item);
+        out.push_back(':');
+        if (r.answers[i].level == kNotApplicable)
+            out += "null";
+        else
+            out += std::to_string(r.answers[i].level);
+    }
+    out += "},\"flags\":[";
+    for (std::size_t i = 0; i < r.flags.size(); ++i) {
+        if (i) out.push_back(',');
+        append_json_string(out, r.flags[i]);
+    }
+    out += "]}";
+}
+
+std::string to_canonical_json(const Response& response) {
+    std::string out;
+    append_canonical_json(out, response);
+    return out;
+}
+
+bool is_canonical_uuid(std::string_view id) {
+    if (id.size() != 36) return false;
+    for (std::size_t i = 0; i < id.size(); ++i) {
+        char c = id[i];
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    }
+    return true;
+}
+
+bool is_valid_identifier(std::string_view id) {
+    if (id.empty() || id.size() > 64) return false;
+    return std::all_of(id.begin(), id.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '_' || c == '.';
+    });
+}
+
+std::optional<std::chrono::sys_seconds> parse_utc_timestamp(std::string_view ts) {
+    // YYYY-MM-DDTHH:MM:SSZ
+    if (ts.size() != 20 || ts[4] != '-' || ts[7] != '-' || ts[10] != 'T' || ts[13] != ':' ||
+        ts[16] != ':' || ts[19] != 'Z')
+        return std::nullopt;
+    auto number = [&](std::size_t pos, std::size_t len, int& out) {
+        auto [end, ec] = std::from_chars(ts.data() + pos, ts.data() + pos + len, out);
+        return ec == std::errc{} && end == ts.data() + pos + len;
+    };
+    int year, month, day, hour, minute, second;
+    if (!number(0, 4, year) || !number(5, 2, month) || !number(8, 2, day) ||
+        !number(11, 2, hour) || !number(14, 2, minute) || !number(17, 2, second))
+        return std::nullopt;
+    std::chrono::year_month_day date{std::chrono::year{year}, std::chrono::month(month),
+                                     std::chrono::day(day)};
+    if (!date.ok() || hour > 23 || minute > 59 || second > 59) return std::nullopt;
+    return std::chrono::sys_days{date} + std::chrono::hours{hour} + std::chrono::minutes{minute} +
+           std::chrono::seconds{second};
+}
+
+std::string format_utc_timestamp(std::chrono::sys_seconds time) {
+    auto days = std::chrono::floor<std::chrono::days>(time);
+    std::chrono::year_month_day date{days};
+    std::chrono::hh_mm_ss clock{time - days};
+    char text[32];
+    std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(date.year()),
+                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                  static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
+                  static_cast<int>(clock.seconds().count()));
+    return text;
+}
+
+// ---------------------------------------------------------------------------
+// Parser
+
+struct ResponseParser::Impl {
+    std::span<const Questionnaire> known;
+    simdjson::dom::parser parser;  // DOM: dispatched at run time to the best SIMD kernel
+    std::string padded;            // copy of a line that came without read-ahead room
+};
+
+ResponseParser::ResponseParser(std::span<const Questionnaire> known) : impl_(new Impl{known, simdjson::dom::parser{}, {}}) {}
+ResponseParser::~ResponseParser() { delete impl_; }
+
+namespace {
+
+enum Field : unsigned {
+    kId = 1u << 0,
+    kDevice = 1u << 1,
+    kOrg = 1u << 2,
+    kSite = 1u << 3,
+    kSeq = 1u << 4,
+    kQuestionnaire = 1u << 5,
+    kLang = 1u << 6,
+    kStatus = 1u << 7,
+    kStartedAt = 1u << 8,
+    kSubmittedAt = 1u << 9,
+    kDurationMs = 1u << 10,
+    kAnswers = 1u << 11,
+    kFlags = 1u << 12,
+};
+
+struct FieldName {
+    std::string_view name;
+    Field bit;
+};
+constexpr FieldName kFields[] = {
+    {"id", kId},
+    {"device", kDevice},
+    {"org", kOrg},
+    {"site", kSite},
+    {"seq", kSeq},
+    {"questionnaire", kQuestionnaire},
+    {"lang", kLang},
+    {"status", kStatus},
+    {"started_at", kStartedAt},
+    {"submitted_at", kSubmittedAt},
+    {"duration_ms", kDurationMs},
+    {"answers", kAnswers},
+    {"flags", kFlags},
+};
+
+struct Invalid {
+    std::string message;
+};
+
+std::string describe(simdjson::error_code code) {
+    switch (code) {
+        case simdjson::UTF8_ERROR: return "invalid UTF-8";
+        case simdjson::EMPTY: return "empty line (expected a JSON object)";
+        default: return std::string("malformed JSON (") + simdjson::error_message(code) + ")";
+    }
+}
+
+std::string_view get_string(simdjson::dom::element value, std::string_view field) {
+    std::string_view text;
+    if (value.get(text)) throw Invalid{"field \"" + std::string(field) + "\" must be a string"};
+    return text;
+}
+
+std::int64_t get_integer(simdjson::dom::element value, std::string_view field) {
+    std::int64_t number;
+    if (value.get(number)) throw Invalid{"field \"" + std::string(field) + "\" must be an integer"};
+    return number;
+}
+
+void parse_answers(simdjson::dom::element value, std::vector<Answer>& answers) {
+    simdjson::dom::object object;
+    if (value.get(object)) throw Invalid{"field \"answers\" must be an object"};
+    for (auto [item, level_value] : object) {
+        for (const auto& seen : answers)
+            if (seen.item == item) throw Invalid{"answers: item \"" + std::string(item) + "\" given twice"};
+        Answer answer;
+        answer.item.assign(item);
+        if (level_value.is_null()) {
+            answer.level = kNotApplicable;
+        } else {
+            std::int64_t level = 0;
+            if (level_value.get(level) || level < 1 || level > kLevels)
+                throw Invalid{"answers.\"" + answer.item +
+                              "\": level must be an integer 1–5 or null (" +
+                              simdjson::minify(level_value) + ")"};
+            answer.level = static_cast<int>(level);
+        }
+        answers.push_back(std::move(answer));
+    }
+}
+
+void parse_flags(simdjson::dom::element value, std::vector<std::string>& flags) {
+    simdjson::dom::array array;
+    if (value.get(array)) throw Invalid{"field \"flags\" must be an array of strings"};
+    for (auto element : array) {
+        std::string_view flag;
+        if (element.get(flag)) throw Invalid{"field \"flags\" must be an array of strings"};
+        if (flag.empty()) throw Invalid{"flags: empty flag"};
+        flags.emplace_back(flag);
+    }
+}
+
+void parse_record(simdjson::dom::element doc, Response& out, std::span<const Questionnaire> known) {
+    simdjson::dom::object object;
+    if (doc.get(object)) throw Invalid{"a record must be a JSON object"};
+    out.answers.clear();
+    out.flags.clear();
+    unsigned seen = 0;
+    for (auto [key, value] : object) {
+        const FieldName* name = nullptr;
+        for (const auto& candidate : kFields)
+            if (candidate.name == key) name = &candidate;
+        if (!name) throw Invalid{"unknown field \"" + std::string(key) + "\""};
+        if (seen & name->bit) throw Invalid{"field \"" + std::string(key) + "\" given twice"};
+        seen |= name->bit;
+        switch (name->bit) {
+            case kId: out.id.assign(get_string(value, key)); break;
+            case kDevice: out.device.assign(get_string(value, key)); break;
+            case kOrg: out.org.assign(get_string(value, key)); break;
+            case kSite: out.site.assign(get_string(value, key)); break;
+            case kSeq: out.seq = get_integer(value, key); break;
+            case kQuestionnaire: out.questionnaire.assign(get_string(value, key)); break;
+            case kLang: {
+                auto lang = parse_lang(get_string(value, key));
+                if (!lang) throw Invalid{"field \"lang\" must be \"zh\" or \"en\""};
+                out.lang = *lang;
+                break;
+            }
+            case kStatus: {
+                auto status = get_string(value, key);
+                if (status == "complete")
+                    out.status = ResponseStatus::Complete;
+                else if (status == "incomplete")
+                    out.status = ResponseStatus::Incomplete;
+                else
+                    throw Invalid{"field \"status\" must be \"complete\" or \"incomplete\""};
+                break;
+            }
+            case kStartedAt: out.started_at.assign(get_string(value, key)); break;
+            case kSubmittedAt: out.submitted_at.assign(get_string(value, key)); break;
+            case kDurationMs: out.duration_ms = get_integer(value, key); break;
+            case kAnswers: parse_answers(value, out.answers); break;
+            case kFlags: parse_flags(value, out.flags); break;
+        }
+    }
+    for (const auto& field : kFields)
+        if (!(seen & field.bit)) throw Invalid{"missing field \"" + std::string(field.name) + "\""};
+
+    if (!is_canonical_uuid(out.id))
+        throw Invalid{"field \"id\" must be a lowercase UUID (got \"" + out.id + "\")"};
+    for (auto [name, value] : {std::pair{"device", &out.device}, std::pair{"org", &out.org},
+                               std::pair{"site", &out.site}})
+        if (!is_valid_identifier(*value))
+            throw Invalid{std::string("field \"") + name + "\" must be 1–64 of A–Z a–z 0–9 . _ -"};
+    if (out.seq < 1) throw Invalid{"field \"seq\" must be ≥ 1"};
+    if (out.duration_ms < 0) throw Invalid{"field \"duration_ms\" must be ≥ 0"};
+    if (!parse_utc_timestamp(out.started_at))
+        throw Invalid{"field \"started_at\" must be a UTC time YYYY-MM-DDTHH:MM:SSZ"};
+    if (!parse_utc_timestamp(out.submitted_at))
+        throw Invalid{"field \"submitted_at\" must be a UTC time YYYY-MM-DDTHH:MM:SSZ"};
+
+    const Questionnaire* questionnaire = nullptr;
+    for (const auto& q : known)
+        if (q.id == out.questionnaire) questionnaire = &q;
+    if (!questionnaire) throw Invalid{"unknown questionnaire \"" + out.questionnaire + "\""};
+    for (const auto& answer : out.answers)
+        if (!questionnaire->item_index(answer.item))
+            throw Invalid{"unknown item \"" + answer.item + "\" for questionnaire \"" +
+                          out.questionnaire + "\""};
+    canonicalize(out);
+}
+
+}  // namespace
+
+Status ResponseParser::parse(std::string_view line, Response& out, std::size_t padding_available) {
+    const char* data = line.data();
+    if (padding_available < simdjson::SIMDJSON_PADDING) {
+        impl_->padded.assign(line);
+        impl_->padded.resize(line.size() + simdjson::SIMDJSON_PADDING, '\0');
+        data = impl_->padded.data();
+    }
+    try {
+        simdjson::dom::element doc;
+        if (auto error = impl_->parser.parse(data, line.size(), /*realloc_if_needed=*/false).get(doc))
+            return Error{describe(error)};
+        parse_record(doc, out, impl_->known);
+        return Ok{};
+    } catch (const Invalid& invalid) {
+        return Error{invalid.message};
+    }
+}
+
+}  // namespace cx

@@ -1,0 +1,150 @@
+// The canonical record: serialization is deterministic and round-trips, and
+// the parser refuses every kind of bad record with a message naming the field.
+#include <catch2/catch.hpp>
+
+#include "cx/config_files.hpp"
+#include "cx/response.hpp"
+
+using namespace cx;
+
+namespace {
+
+const Questionnaire& questionnaire() {
+    static const Questionnaire q = load_scoring_config(CX_TEST_CONFIG_DIR).value().questionnaire;
+    return q;
+}
+
+Response sample() {
+    Response r;
+    r.id = "6f1c2b9e-3a4d-4e5f-8a9b-0c1d2e3f4a5b";
+    r.device = "kiosk-01";
+    r.org = "demo-org";
+    r.site = "hq";
+    r.seq = 42;
+    r.questionnaire = "tbsc134-b1";
+    r.lang = Lang::Zh;
+    r.status = ResponseStatus::Complete;
+    r.started_at = "2026-11-25T09:59:10Z";
+    r.submitted_at = "2026-11-25T10:00:00Z";
+    r.duration_ms = 50000;
+    r.answers = {{"7", kNotApplicable}, {"1.2", 4}, {"1.1", 5}};
+    r.flags = {};
+    canonicalize(r);
+    return r;
+}
+
+Status parse(std::string_view line, Response& out) {
+    ResponseParser parser({&questionnaire(), 1});
+    return parser.parse(line, out);
+}
+
+std::string with(std::string line, const std::string& from, const std::string& to) {
+    auto at = line.find(from);
+    REQUIRE(at != std::string::npos);
+    return line.replace(at, from.size(), to);
+}
+
+}  // namespace
+
+TEST_CASE("canonical JSON matches PRODUCT.md's field order and item order") {
+    CHECK(to_canonical_json(sample()) ==
+          R"({"id":"6f1c2b9e-3a4d-4e5f-8a9b-0c1d2e3f4a5b","device":"kiosk-01","org":"demo-org",)"
+          R"("site":"hq","seq":42,"questionnaire":"tbsc134-b1","lang":"zh","status":"complete",)"
+          R"("started_at":"2026-11-25T09:59:10Z","submitted_at":"2026-11-25T10:00:00Z",)"
+          R"("duration_ms":50000,"answers":{"1.1":5,"1.2":4,"7":null},"flags":[]})");
+}
+
+TEST_CASE("parse(serialize(r)) == r, and re-serializing is byte-identical") {
+    auto original = sample();
+    original.flags = {"speeder", "burst"};
+    canonicalize(original);
+    auto line = to_canonical_json(original);
+    Response parsed;
+    REQUIRE(parse(line, parsed).ok());
+    CHECK(parsed == original);
+    CHECK(to_canonical_json(parsed) == line);
+}
+
+TEST_CASE("fields in any order and with whitespace parse to the canonical record") {
+    const char* shuffled =
+        R"( { "flags": [], "answers": {"7": null, "1.1": 5, "1.2": 4}, "duration_ms": 50000,)"
+        R"( "submitted_at": "2026-11-25T10:00:00Z", "started_at": "2026-11-25T09:59:10Z",)"
+        R"( "status": "complete", "lang": "zh", "questionnaire": "tbsc134-b1", "seq": 42,)"
+        R"( "site": "hq", "org": "demo-org", "device": "kiosk-01",)"
+        R"( "id": "6f1c2b9e-3a4d-4e5f-8a9b-0c1d2e3f4a5b" } )";
+    Response parsed;
+    REQUIRE(parse(shuffled, parsed).ok());
+    CHECK(parsed == sample());
+}
+
+TEST_CASE("a parser reused across lines resets answers and flags") {
+    ResponseParser parser({&questionnaire(), 1});
+    auto flagged = sample();
+    flagged.flags = {"burst"};
+    Response out;
+    REQUIRE(parser.parse(to_canonical_json(flagged), out).ok());
+    REQUIRE(parser.parse(to_canonical_json(sample()), out).ok());
+    CHECK(out == sample());
+}
+
+TEST_CASE("strings with quotes, backslashes and control characters are escaped") {
+    auto r = sample();
+    r.flags = {"a\"b\\c\x01"};
+    auto line = to_canonical_json(r);
+    CHECK_THAT(line, Catch::Contains(R"("a\"b\\c\u0001")"));
+    Response parsed;
+    REQUIRE(parse(line, parsed).ok());
+    CHECK(parsed.flags == r.flags);
+}
+
+TEST_CASE("bad records are refused with the reason") {
+    const auto good = to_canonical_json(sample());
+    struct Case {
+        std::string line;
+        std::string message;
+    };
+    const std::vector<Case> cases{
+        {"{not json", "malformed JSON"},
+        {"", "empty"},
+        {"[1,2]", "JSON object"},
+        {good + "x", "malformed JSON"},
+        {with(good, R"("1.1":5)", R"("1.1":6)"), "level must be an integer 1–5 or null (6)"},
+        {with(good, R"("1.1":5)", R"("1.1":0)"), "level must be an integer 1–5 or null"},
+        {with(good, R"("1.1":5)", R"("1.1":4.5)"), "level must be an integer 1–5 or null"},
+        {with(good, R"("1.1":5)", R"("1.1":"5")"), "level must be an integer 1–5 or null"},
+        {with(good, R"("1.1":5)", R"("9.9":5)"), "unknown item \"9.9\""},
+        {with(good, R"("1.1":5)", R"("1.2":5)"), "\"1.2\" given twice"},
+        {with(good, R"("seq":42,)", ""), "missing field \"seq\""},
+        {with(good, R"("seq":42)", R"("seq":"42")"), "\"seq\" must be an integer"},
+        {with(good, R"("seq":42)", R"("seq":0)"), "\"seq\" must be ≥ 1"},
+        {with(good, "6f1c2b9e", "6F1C2B9E"), "lowercase UUID"},
+        {with(good, "6f1c2b9e-", "6f1c2b9e"), "lowercase UUID"},
+        {with(good, "2026-11-25T10:00:00Z", "2026-11-25 10:00:00"), "\"submitted_at\""},
+        {with(good, "2026-11-25T09:59:10Z", "2026-02-30T09:59:10Z"), "\"started_at\""},
+        {with(good, R"("lang":"zh")", R"("lang":"fr")"), "\"lang\""},
+        {with(good, R"("status":"complete")", R"("status":"done")"), "\"status\""},
+        {with(good, R"("tbsc134-b1")", R"("other-q")"), "unknown questionnaire"},
+        {with(good, R"("device":"kiosk-01")", R"("device":"kiosk 01")"), "\"device\""},
+        {with(good, R"("flags":[])", R"("flags":[],"extra":1)"), "unknown field \"extra\""},
+        {with(good, R"("org":"demo-org",)", R"("org":"demo-org","org":"x",)"), "\"org\" given twice"},
+        {with(good, R"("duration_ms":50000)", R"("duration_ms":-1)"), "\"duration_ms\""},
+        {with(good, R"("flags":[])", R"("flags":[1])"), "\"flags\""},
+        {with(good, "demo-org", "demo-\xff\xfe"), "invalid UTF-8"},
+    };
+    for (const auto& c : cases) {
+        INFO(c.line);
+        Response out;
+        auto status = parse(c.line, out);
+        REQUIRE_FALSE(status.ok());
+        CHECK_THAT(status.error().message, Catch::Contains(c.message));
+    }
+}
+
+TEST_CASE("UTC timestamps parse and format symmetrically") {
+    auto t = parse_utc_timestamp("2026-11-25T09:59:10Z");
+    REQUIRE(t);
+    CHECK(format_utc_timestamp(*t) == "2026-11-25T09:59:10Z");
+    CHECK((*parse_utc_timestamp("2026-11-25T10:00:00Z") - *t).count() == 50);
+    CHECK_FALSE(parse_utc_timestamp("2026-11-25T24:00:00Z"));
+    CHECK_FALSE(parse_utc_timestamp("2026-11-25T09:59:10+08:00"));
+}
