@@ -73,7 +73,7 @@ Result<KioskConfig> load_kiosk_config(const std::string& file, const Overrides& 
 // SIGTERM/SIGINT/SIGHUP end the frame loop after the current frame; a thread
 // waits for them so the UI thread never runs in a signal handler.
 class SignalWatch {
-public:
+  public:
     SignalWatch() {
         sigemptyset(&set_);
         for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) sigaddset(&set_, sig);
@@ -90,14 +90,15 @@ public:
     SignalWatch(const SignalWatch&) = delete;
     SignalWatch& operator=(const SignalWatch&) = delete;
 
-private:
+  private:
     sigset_t set_{};
     std::thread thread_;
 };
 
 int run_kiosk(const KioskConfig& config, const ScoringConfig& scoring, PlatformOptions platform) {
     const auto regular_face = find_cjk_font();
-    if (!regular_face) return fail(kDisplay, "no CJK font found (install fonts-noto-cjk or set CXKIOSK_FONT)");
+    if (!regular_face)
+        return fail(kDisplay, "no CJK font found (install fonts-noto-cjk or set CXKIOSK_FONT)");
     auto regular = MappedFont::open(*regular_face);
     if (!regular) return fail(kDisplay, regular.error().message);
     std::optional<MappedFont> bold;
@@ -119,9 +120,11 @@ int run_kiosk(const KioskConfig& config, const ScoringConfig& scoring, PlatformO
     timings.idle_timeout = std::chrono::seconds(config.idle_timeout_s);
     KioskApp app(scoring.questionnaire, scoring.policy, config, timings, store,
                  opened.value().recovery_notice.value_or(""));
-    const FontSources sources{&regular.value(), bold ? &*bold : nullptr, glyph_ranges(codepoints.value())};
+    const FontSources sources{&regular.value(), bold ? &*bold : nullptr,
+                              glyph_ranges(codepoints.value())};
     SignalWatch signals;
-    if (auto ran = run_platform(platform, sources, app); !ran) return fail(kDisplay, ran.error().message);
+    if (auto ran = run_platform(platform, sources, app); !ran)
+        return fail(kDisplay, ran.error().message);
     std::cerr << "cxkiosk: stopped" << std::endl;
     return kOk;
 }
@@ -136,7 +139,8 @@ int run_export(const std::filesystem::path& data_dir, const std::string& format_
     if (!opened) return fail(kStore, opened.message);
     auto exported = export_responses(*opened.store, scoring.questionnaire, *format, out);
     if (!exported) return fail(kStore, exported.error().message);
-    std::cerr << "cxkiosk: exported " << exported.value() << " responses to " << out.string() << '\n';
+    std::cerr << "cxkiosk: exported " << exported.value() << " responses to " << out.string()
+              << '\n';
     return kOk;
 }
 
@@ -150,9 +154,11 @@ int main(int argc, char** argv) {
     Overrides flags;
     std::string size;
     PlatformOptions platform;
-    cli.add_option("--config", config_file, "kiosk config file (JSON, see config/kiosk.example.json)")
+    cli.add_option("--config", config_file,
+                   "kiosk config file (JSON, see config/kiosk.example.json)")
         ->check(CLI::ExistingFile);
-    cli.add_option("--config-dir", config_dir, "questionnaire/policy directory")->capture_default_str();
+    cli.add_option("--config-dir", config_dir, "questionnaire/policy directory")
+        ->capture_default_str();
     cli.add_option("--data-dir", flags.data_dir, "where the response store lives");
     cli.add_flag("--windowed", platform.windowed, "a window instead of fullscreen (development)");
     cli.add_option("--size", size, "window size WxH with --windowed (default 1280x800)");
@@ -161,20 +167,27 @@ int main(int argc, char** argv) {
     cli.add_option("--site", flags.site, "site id");
     cli.add_option("--server", flags.server, "upload server URL (used by sync)");
     cli.add_option("--token", flags.token, "upload token (used by sync)");
-    cli.add_option("--sync-interval", flags.sync_interval, "seconds between uploads")->check(CLI::Range(1, 86400));
-    cli.add_option("--idle-timeout", flags.idle_timeout, "seconds without a touch before \"Still there?\"")
+    cli.add_option("--sync-interval", flags.sync_interval, "seconds between uploads")
+        ->check(CLI::Range(1, 86400));
+    cli.add_option("--idle-timeout", flags.idle_timeout,
+                   "seconds without a touch before \"Still there?\"")
         ->check(CLI::Range(1, 3600));
-    cli.add_option("--items-per-respondent", flags.items_per_respondent, "short form: items per customer (0: all)")
+    cli.add_option("--items-per-respondent", flags.items_per_respondent,
+                   "short form: items per customer (0: all)")
         ->check(CLI::Range(0, 1000));
-    cli.add_flag("--render-continuously", platform.render_continuously)->group("");  // benchmark baseline
+    cli.add_flag("--render-continuously", platform.render_continuously)
+        ->group("");  // benchmark baseline
     cli.add_flag("--report-startup", platform.report_startup)->group("");
 
     auto* export_cmd = cli.add_subcommand("export", "write the stored responses to a file");
     std::string export_format;
     std::string export_out;
     export_cmd->add_option("--data-dir", flags.data_dir, "data dir of the kiosk");
-    export_cmd->add_option("--config", config_file, "kiosk config file (for its data_dir)")->check(CLI::ExistingFile);
-    export_cmd->add_option("--format", export_format, "jsonl (canonical) or csv (UTF-8 BOM, for Excel)")->required();
+    export_cmd->add_option("--config", config_file, "kiosk config file (for its data_dir)")
+        ->check(CLI::ExistingFile);
+    export_cmd
+        ->add_option("--format", export_format, "jsonl (canonical) or csv (UTF-8 BOM, for Excel)")
+        ->required();
     export_cmd->add_option("--out", export_out, "output file")->required();
     export_cmd->footer(kExitCodes);
 
@@ -188,7 +201,8 @@ int main(int argc, char** argv) {
         cli.exit(e);
         return kUsage;
     }
-    if (!size.empty() && std::sscanf(size.c_str(), "%dx%d", &platform.width, &platform.height) != 2) {
+    if (!size.empty() &&
+        std::sscanf(size.c_str(), "%dx%d", &platform.width, &platform.height) != 2) {
         return fail(kUsage, "--size must look like 1280x800");
     }
     if (platform.width < 320 || platform.height < 240) return fail(kUsage, "--size is too small");

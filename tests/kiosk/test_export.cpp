@@ -62,7 +62,8 @@ TEST_CASE("export writes jsonl and csv in seq order") {
 
     const auto dir = std::filesystem::temp_directory_path() / ("cxkiosk-export-" + random_uuid());
     std::filesystem::create_directories(dir);
-    auto jsonl = export_responses(store, scoring().questionnaire, ExportFormat::Jsonl, dir / "out.jsonl");
+    auto jsonl =
+        export_responses(store, scoring().questionnaire, ExportFormat::Jsonl, dir / "out.jsonl");
     REQUIRE(jsonl.ok());
     CHECK(jsonl.value() == 2);
     const auto lines = slurp(dir / "out.jsonl");
@@ -72,15 +73,20 @@ TEST_CASE("export writes jsonl and csv in seq order") {
     auto csv = export_responses(store, scoring().questionnaire, ExportFormat::Csv, dir / "out.csv");
     REQUIRE(csv.ok());
     const auto text = slurp(dir / "out.csv");
-    REQUIRE(text.starts_with("\xEF\xBB\xBF" "id,device,org,site,seq,questionnaire,lang,status,started_at,"
-                             "submitted_at,duration_ms,flags,1.1,1.2,1.3,"));
+    REQUIRE(
+        text.starts_with("\xEF\xBB\xBF"
+                         "id,device,org,site,seq,questionnaire,lang,status,started_at,"
+                         "submitted_at,duration_ms,flags,1.1,1.2,1.3,"));
     std::istringstream rows(text);
     std::string header, first, second;
     std::getline(rows, header);
     std::getline(rows, first);
     std::getline(rows, second);
     CHECK(header.ends_with(",7\r"));
-    CHECK_THAT(first, Catch::Contains(",1,tbsc134-b1,zh,complete,2026-11-25T11:58:00Z,2026-11-25T12:00:00Z,90000,,4,N/A,4,"));
+    CHECK_THAT(
+        first,
+        Catch::Contains(
+            ",1,tbsc134-b1,zh,complete,2026-11-25T11:58:00Z,2026-11-25T12:00:00Z,90000,,4,N/A,4,"));
     CHECK_THAT(second, Catch::Contains(",2,tbsc134-b1,en,incomplete,"));
     CHECK_THAT(second, Catch::Contains(",70000,incomplete,1,,"));
     CHECK(second.ends_with(",\r"));  // item 7 was not shown: empty

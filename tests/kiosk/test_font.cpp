@@ -54,5 +54,6 @@ TEST_CASE("a glyph missing from the font is an error naming the string") {
 
 TEST_CASE("glyph ranges merge consecutive codepoints and end with zero") {
     const char32_t cps[] = {0x20, 0x21, 0x22, 0x41, 0x4E2D};
-    CHECK(glyph_ranges(cps) == std::vector<std::uint16_t>{0x20, 0x22, 0x41, 0x41, 0x4E2D, 0x4E2D, 0});
+    CHECK(glyph_ranges(cps) ==
+          std::vector<std::uint16_t>{0x20, 0x22, 0x41, 0x41, 0x4E2D, 0x4E2D, 0});
 }

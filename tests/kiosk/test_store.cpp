@@ -1,7 +1,7 @@
 // The SQLite store: append with seq/flags/UUID, immutability, Outbox from a
 // second connection on another thread, recovery of a damaged file.
-#include <catch2/catch.hpp>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -24,7 +24,8 @@ const ScoringConfig& scoring() {
 const StoreIdentity kIdentity{"kiosk-01", "demo-org", "hq", "tbsc134-b1"};
 const auto kNoon = std::chrono::sys_days{std::chrono::year{2026} / 11 / 25} + 12h;
 
-Submission submission(ResponseStatus status = ResponseStatus::Complete, std::int64_t duration_ms = 60'000) {
+Submission submission(ResponseStatus status = ResponseStatus::Complete,
+                      std::int64_t duration_ms = 60'000) {
     Submission s;
     s.status = status;
     s.lang = Lang::En;
@@ -69,10 +70,12 @@ TEST_CASE("append assigns UUID, gap-free seq, timestamps and the canonical recor
     CHECK(second.value().id != r.id);
 
     std::vector<std::string> lines;
-    REQUIRE(store->for_each_record([&](std::string_view line) -> Status {
-        lines.emplace_back(line);
-        return Ok{};
-    }).ok());
+    REQUIRE(store
+                ->for_each_record([&](std::string_view line) -> Status {
+                    lines.emplace_back(line);
+                    return Ok{};
+                })
+                .ok());
     REQUIRE(lines.size() == 2);
     CHECK(lines[0] == to_canonical_json(r));
     CHECK_THAT(lines[0], Catch::Contains(R"("answers":{"1.1":5,"1.2":null,"7":2})"));
@@ -81,10 +84,12 @@ TEST_CASE("append assigns UUID, gap-free seq, timestamps and the canonical recor
 TEST_CASE("flags are computed at submit from the policy and the previous complete response") {
     auto store = memory_store();
     const auto& policy = scoring().policy;
-    auto fast = store->append(submission(ResponseStatus::Complete, 2'000), kIdentity, policy, kNoon);
+    auto fast =
+        store->append(submission(ResponseStatus::Complete, 2'000), kIdentity, policy, kNoon);
     REQUIRE(fast.ok());
     CHECK(fast.value().flags == std::vector<std::string>{"speeder"});  // 3 answers in 2 s
-    auto incomplete = store->append(submission(ResponseStatus::Incomplete), kIdentity, policy, kNoon + 3s);
+    auto incomplete =
+        store->append(submission(ResponseStatus::Incomplete), kIdentity, policy, kNoon + 3s);
     REQUIRE(incomplete.ok());
     CHECK(incomplete.value().flags == std::vector<std::string>{"incomplete"});
     auto burst = store->append(submission(), kIdentity, policy, kNoon + 9s);
@@ -102,7 +107,8 @@ TEST_CASE("flags are computed at submit from the policy and the previous complet
 
 TEST_CASE("outbox: pending oldest first, mark_sent, record_sync") {
     auto store = memory_store();
-    for (int i = 0; i < 5; ++i) REQUIRE(store->append(submission(), kIdentity, scoring().policy, kNoon + i * 1min).ok());
+    for (int i = 0; i < 5; ++i)
+        REQUIRE(store->append(submission(), kIdentity, scoring().policy, kNoon + i * 1min).ok());
     auto pending = store->pending(3);
     REQUIRE(pending.size() == 3);
     CHECK_THAT(pending[0].json, Catch::Contains("\"seq\":1,"));
@@ -114,7 +120,8 @@ TEST_CASE("outbox: pending oldest first, mark_sent, record_sync") {
     REQUIRE(rest.size() == 3);
     CHECK_THAT(rest[0].json, Catch::Contains("\"seq\":3,"));
     CHECK_FALSE(store->last_sync().has_value());
-    store->record_sync({std::chrono::system_clock::time_point(kNoon), false, 503, 2, 3, "server busy"});
+    store->record_sync(
+        {std::chrono::system_clock::time_point(kNoon), false, 503, 2, 3, "server busy"});
     auto sync = store->last_sync();
     REQUIRE(sync.has_value());
     CHECK(sync->http_status == 503);
@@ -165,7 +172,9 @@ TEST_CASE("on disk: WAL, survives reopen, and a second connection uploads while 
         }
     });
     for (int i = 0; i < kResponses; ++i) {
-        REQUIRE(ui.value().store->append(submission(), kIdentity, scoring().policy, kNoon + i * 1min).ok());
+        REQUIRE(ui.value()
+                    .store->append(submission(), kIdentity, scoring().policy, kNoon + i * 1min)
+                    .ok());
     }
     writing = false;
     uploader.join();

@@ -38,7 +38,8 @@ struct Driver {
         send(event::Tick{});
     }
     void start(std::size_t per_respondent = 0, std::uint64_t respondent = 0) {
-        send(event::Start{rotation_items(questionnaire().items.size(), per_respondent, respondent), {}});
+        send(event::Start{rotation_items(questionnaire().items.size(), per_respondent, respondent),
+                          {}});
     }
     void answer(int level) {
         now += 400ms;

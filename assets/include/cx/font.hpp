@@ -27,7 +27,7 @@ std::optional<FontFace> find_cjk_bold_font();
 
 // A read-only memory map of a font file, shared by every size in the atlas.
 class MappedFont {
-public:
+  public:
     static Result<MappedFont> open(const FontFace& face);
     MappedFont(MappedFont&& other) noexcept;
     MappedFont& operator=(MappedFont&&) = delete;
@@ -38,7 +38,7 @@ public:
     std::span<const unsigned char> bytes() const { return {data_, size_}; }
     bool has_glyph(char32_t codepoint) const;
 
-private:
+  private:
     MappedFont(FontFace face, const unsigned char* data, std::size_t size, std::vector<char> info);
     FontFace face_;
     const unsigned char* data_;

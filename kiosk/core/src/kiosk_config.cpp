@@ -26,7 +26,8 @@ Result<LocalizedText> localized(const json& value, const std::string& key) {
 
 }  // namespace
 
-Result<KioskConfig> parse_kiosk_config(std::string_view text, const std::filesystem::path& base_dir) {
+Result<KioskConfig> parse_kiosk_config(std::string_view text,
+                                       const std::filesystem::path& base_dir) {
     json doc;
     try {
         doc = json::parse(text);
@@ -87,9 +88,10 @@ Result<KioskConfig> parse_kiosk_config(std::string_view text, const std::filesys
 }
 
 Status validate(const KioskConfig& config) {
-    for (const auto& [name, value] : {std::pair<const char*, const std::string&>{"device", config.device},
-                                      {"org", config.org},
-                                      {"site", config.site}}) {
+    for (const auto& [name, value] :
+         {std::pair<const char*, const std::string&>{"device", config.device},
+          {"org", config.org},
+          {"site", config.site}}) {
         if (!is_valid_identifier(value)) {
             return Error{std::string(name) + ": \"" + value +
                          "\" is not a valid identifier (1-64 of A-Z a-z 0-9 . _ -)"};

@@ -7,12 +7,18 @@ namespace cx::kiosk {
 
 std::string_view to_string(Screen screen) {
     switch (screen) {
-        case Screen::Welcome: return "welcome";
-        case Screen::Question: return "question";
-        case Screen::IdlePrompt: return "idle_prompt";
-        case Screen::Saving: return "saving";
-        case Screen::ThankYou: return "thank_you";
-        case Screen::SaveFailed: return "save_failed";
+        case Screen::Welcome:
+            return "welcome";
+        case Screen::Question:
+            return "question";
+        case Screen::IdlePrompt:
+            return "idle_prompt";
+        case Screen::Saving:
+            return "saving";
+        case Screen::ThankYou:
+            return "thank_you";
+        case Screen::SaveFailed:
+            return "save_failed";
     }
     return "unknown";
 }
@@ -49,16 +55,17 @@ Submission make_submission(const SurveyState& state, ResponseStatus status, Stea
     s.status = status;
     s.lang = state.lang;
     s.started_wall = state.started_wall;
-    s.duration_ms =
-        std::chrono::duration_cast<Millis>(now - state.started).count();
+    s.duration_ms = std::chrono::duration_cast<Millis>(now - state.started).count();
     for (std::size_t i = 0; i < state.items.size(); ++i) {
-        if (state.levels[i]) s.answers.push_back({questionnaire.items[state.items[i]].id, *state.levels[i]});
+        if (state.levels[i])
+            s.answers.push_back({questionnaire.items[state.items[i]].id, *state.levels[i]});
     }
     return s;
 }
 
 // Leaves an open survey for the welcome screen; what was answered is kept as incomplete.
-std::vector<Action> abandon(SurveyState& state, SteadyTime now, const Questionnaire& questionnaire) {
+std::vector<Action> abandon(SurveyState& state, SteadyTime now,
+                            const Questionnaire& questionnaire) {
     std::vector<Action> actions;
     if (state.answered_count() > 0) {
         actions.push_back(
@@ -108,8 +115,10 @@ std::vector<Action> step(SurveyState& state, const Event& ev, SteadyTime now,
     if (is_input(ev)) state.last_input = now;
     switch (state.screen) {
         case Screen::Welcome:
-            if (const auto* choice = std::get_if<event::ChooseLanguage>(&ev)) state.lang = choice->lang;
-            if (const auto* start = std::get_if<event::Start>(&ev); start && !start->items.empty()) {
+            if (const auto* choice = std::get_if<event::ChooseLanguage>(&ev))
+                state.lang = choice->lang;
+            if (const auto* start = std::get_if<event::Start>(&ev);
+                start && !start->items.empty()) {
                 state.items = start->items;
                 state.levels.assign(state.items.size(), std::nullopt);
                 state.current = 0;
@@ -153,19 +162,23 @@ std::vector<Action> step(SurveyState& state, const Event& ev, SteadyTime now,
 std::optional<SteadyTime> next_deadline(const SurveyState& state, const SurveyTimings& timings,
                                         SteadyTime now) {
     switch (state.screen) {
-        case Screen::Question: return state.last_input + timings.idle_timeout;
+        case Screen::Question:
+            return state.last_input + timings.idle_timeout;
         case Screen::IdlePrompt: {
             // Wake every second too: the prompt shows a countdown.
             const auto elapsed = now - state.screen_since;
-            const auto next_second =
-                state.screen_since +
-                std::chrono::duration_cast<std::chrono::seconds>(elapsed) + std::chrono::seconds(1);
+            const auto next_second = state.screen_since +
+                                     std::chrono::duration_cast<std::chrono::seconds>(elapsed) +
+                                     std::chrono::seconds(1);
             return std::min(next_second, state.screen_since + timings.idle_grace);
         }
-        case Screen::ThankYou: return state.screen_since + timings.thank_you;
-        case Screen::SaveFailed: return state.screen_since + timings.save_failed;
+        case Screen::ThankYou:
+            return state.screen_since + timings.thank_you;
+        case Screen::SaveFailed:
+            return state.screen_since + timings.save_failed;
         case Screen::Welcome:
-        case Screen::Saving: return std::nullopt;
+        case Screen::Saving:
+            return std::nullopt;
     }
     return std::nullopt;
 }

@@ -31,10 +31,9 @@ void append_csv_field(std::string& out, std::string_view field) {
 
 namespace {
 
-constexpr std::string_view kCsvFields[] = {"id",           "device",     "org",
-                                           "site",         "seq",        "questionnaire",
-                                           "lang",         "status",     "started_at",
-                                           "submitted_at", "duration_ms", "flags"};
+constexpr std::string_view kCsvFields[] = {"id",         "device",        "org",         "site",
+                                           "seq",        "questionnaire", "lang",        "status",
+                                           "started_at", "submitted_at",  "duration_ms", "flags"};
 
 void append_csv_row(std::string& out, const Response& r, const Questionnaire& questionnaire) {
     std::string flags;
@@ -83,7 +82,8 @@ Status write_file_durably(const std::filesystem::path& out, std::string_view con
     const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return Error{temp + ": cannot create: " + std::strerror(errno)};
     auto written = write_all(fd, content, temp);
-    if (written && ::fsync(fd) != 0) written = Error{temp + ": fsync failed: " + std::strerror(errno)};
+    if (written && ::fsync(fd) != 0)
+        written = Error{temp + ": fsync failed: " + std::strerror(errno)};
     ::close(fd);
     if (written && ::rename(temp.c_str(), out.c_str()) != 0) {
         written = Error{out.string() + ": cannot rename into place: " + std::strerror(errno)};

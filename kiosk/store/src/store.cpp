@@ -12,11 +12,16 @@ namespace cx::kiosk {
 
 std::string_view to_string(StoreError error) {
     switch (error) {
-        case StoreError::None: return "none";
-        case StoreError::Damaged: return "damaged";
-        case StoreError::Busy: return "busy";
-        case StoreError::TooNew: return "too_new";
-        case StoreError::Io: return "io";
+        case StoreError::None:
+            return "none";
+        case StoreError::Damaged:
+            return "damaged";
+        case StoreError::Busy:
+            return "busy";
+        case StoreError::TooNew:
+            return "too_new";
+        case StoreError::Io:
+            return "io";
     }
     return "unknown";
 }
@@ -70,21 +75,26 @@ BEGIN SELECT RAISE(ABORT, 'answers are immutable'); END;
 )sql",
 };
 
-std::string sqlite_message(sqlite3* db) { return db ? sqlite3_errmsg(db) : "out of memory"; }
+std::string sqlite_message(sqlite3* db) {
+    return db ? sqlite3_errmsg(db) : "out of memory";
+}
 
 StoreError classify(int code) {
     switch (code & 0xff) {
         case SQLITE_CORRUPT:
-        case SQLITE_NOTADB: return StoreError::Damaged;
+        case SQLITE_NOTADB:
+            return StoreError::Damaged;
         case SQLITE_BUSY:
-        case SQLITE_LOCKED: return StoreError::Busy;
-        default: return StoreError::Io;
+        case SQLITE_LOCKED:
+            return StoreError::Busy;
+        default:
+            return StoreError::Io;
     }
 }
 
 // A prepared statement that finalizes itself.
 class Statement {
-public:
+  public:
     Statement(sqlite3* db, const char* sql) : db_(db) {
         code_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
     }
@@ -127,11 +137,12 @@ public:
     bool is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
     std::string_view text(int column) const {
         const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
-        return data ? std::string_view(data, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
+        return data ? std::string_view(
+                          data, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
                     : std::string_view{};
     }
 
-private:
+  private:
     sqlite3* db_;
     sqlite3_stmt* stmt_ = nullptr;
     int code_;
@@ -147,7 +158,7 @@ Status exec(sqlite3* db, const char* sql) {
 
 // Rolls back in the destructor unless committed; never throws.
 class Transaction {
-public:
+  public:
     explicit Transaction(sqlite3* db) : db_(db), begun_(exec(db, "BEGIN IMMEDIATE").ok()) {}
     ~Transaction() {
         if (begun_ && !committed_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -165,7 +176,7 @@ public:
         return status;
     }
 
-private:
+  private:
     sqlite3* db_;
     bool begun_;
     bool committed_ = false;
@@ -187,8 +198,8 @@ Status migrate(sqlite3* db, int& from_version) {
     if (from_version > Store::kSchemaVersion) return Ok{};
     for (int v = from_version; v < Store::kSchemaVersion; ++v) {
         if (auto applied = exec(db, kMigrations[static_cast<std::size_t>(v)]); !applied) {
-            return Error{"migration to schema " + std::to_string(v + 1) + " failed: " +
-                         applied.error().message};
+            return Error{"migration to schema " + std::to_string(v + 1) +
+                         " failed: " + applied.error().message};
         }
     }
     const auto set_version = "PRAGMA user_version = " + std::to_string(Store::kSchemaVersion);
@@ -214,9 +225,11 @@ OpenResult Store::open(const std::string& path) {
     // Reading the header is the first moment a non-database is noticed.
     {
         Statement mode(db, "PRAGMA journal_mode = WAL");
-        if (!mode.next_row()) return fail(classify(sqlite3_extended_errcode(db)), sqlite_message(db));
+        if (!mode.next_row())
+            return fail(classify(sqlite3_extended_errcode(db)), sqlite_message(db));
         if (mode.text(0) != "wal" && mode.text(0) != "memory") {
-            return fail(StoreError::Io, "cannot use WAL journal (got " + std::string(mode.text(0)) + ")");
+            return fail(StoreError::Io,
+                        "cannot use WAL journal (got " + std::string(mode.text(0)) + ")");
         }
     }
     for (const char* pragma : {"PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON"}) {
@@ -248,7 +261,9 @@ OpenResult Store::open(const std::string& path) {
 
 Store::Store(sqlite3* db) : db_(db) {}
 
-Store::~Store() { sqlite3_close_v2(db_); }
+Store::~Store() {
+    sqlite3_close_v2(db_);
+}
 
 std::string random_uuid() {
     static const int sodium_ready = sodium_init();  // thread-safe, idempotent
@@ -282,7 +297,8 @@ Result<Response> Store::append(const Submission& submission, const StoreIdentity
     r.questionnaire = identity.questionnaire;
     r.lang = submission.lang;
     r.status = submission.status;
-    r.started_at = format_utc_timestamp(std::chrono::floor<std::chrono::seconds>(submission.started_wall));
+    r.started_at =
+        format_utc_timestamp(std::chrono::floor<std::chrono::seconds>(submission.started_wall));
     r.submitted_at = format_utc_timestamp(std::chrono::floor<std::chrono::seconds>(submitted));
     r.duration_ms = submission.duration_ms;
     r.answers = submission.answers;
@@ -358,8 +374,8 @@ Result<std::vector<AuditEntry>> Store::audit_log() {
     Statement query(db_, "SELECT at, event, detail FROM audit_log ORDER BY rowid");
     std::vector<AuditEntry> entries;
     while (query.next_row()) {
-        entries.push_back({std::string(query.text(0)), std::string(query.text(1)),
-                           std::string(query.text(2))});
+        entries.push_back(
+            {std::string(query.text(0)), std::string(query.text(1)), std::string(query.text(2))});
     }
     if (auto status = query.status(); !status) return status.error();
     return entries;
@@ -367,8 +383,7 @@ Result<std::vector<AuditEntry>> Store::audit_log() {
 
 std::optional<SyncReport> Store::last_sync() {
     std::lock_guard lock(mutex_);
-    Statement query(db_,
-                    "SELECT at, ok, http_status, sent, remaining, detail FROM sync_state");
+    Statement query(db_, "SELECT at, ok, http_status, sent, remaining, detail FROM sync_state");
     if (!query.next_row()) return std::nullopt;
     SyncReport report;
     if (auto at = parse_utc_timestamp(query.text(0))) report.at = *at;
@@ -396,7 +411,8 @@ std::vector<PendingRecord> Store::pending(std::size_t limit) {
     while (query.next_row()) {
         records.push_back({std::string(query.text(0)), std::string(query.text(1))});
     }
-    if (!query.ok()) std::cerr << "cxkiosk: store: reading unsent responses: " << sqlite_message(db_) << '\n';
+    if (!query.ok())
+        std::cerr << "cxkiosk: store: reading unsent responses: " << sqlite_message(db_) << '\n';
     return records;
 }
 
@@ -410,7 +426,8 @@ void Store::mark_sent(std::span<const std::string> ids) {
     if (auto begun = tx.begun(); !begun) return report(begun.error().message);
     const auto now = utc_now_text();
     for (const auto& id : ids) {
-        Statement update(db_, "UPDATE responses SET sent_at = ?1 WHERE id = ?2 AND sent_at IS NULL");
+        Statement update(db_,
+                         "UPDATE responses SET sent_at = ?1 WHERE id = ?2 AND sent_at IS NULL");
         update.bind(1, now).bind(2, id);
         if (auto done = update.run(); !done) return report(done.error().message);
     }
@@ -420,11 +437,12 @@ void Store::mark_sent(std::span<const std::string> ids) {
 void Store::record_sync(const SyncReport& report) {
     std::lock_guard lock(mutex_);
     const auto at = format_utc_timestamp(std::chrono::floor<std::chrono::seconds>(report.at));
-    Statement upsert(db_,
-                     "INSERT INTO sync_state (singleton, at, ok, http_status, sent, remaining, detail) "
-                     "VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (singleton) DO UPDATE SET "
-                     "at = excluded.at, ok = excluded.ok, http_status = excluded.http_status, "
-                     "sent = excluded.sent, remaining = excluded.remaining, detail = excluded.detail");
+    Statement upsert(
+        db_,
+        "INSERT INTO sync_state (singleton, at, ok, http_status, sent, remaining, detail) "
+        "VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (singleton) DO UPDATE SET "
+        "at = excluded.at, ok = excluded.ok, http_status = excluded.http_status, "
+        "sent = excluded.sent, remaining = excluded.remaining, detail = excluded.detail");
     upsert.bind(1, at).bind(2, std::int64_t{report.ok}).bind(3, std::int64_t{report.http_status});
     upsert.bind(4, static_cast<std::int64_t>(report.sent));
     upsert.bind(5, static_cast<std::int64_t>(report.remaining)).bind(6, report.detail);

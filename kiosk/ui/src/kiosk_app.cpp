@@ -19,7 +19,8 @@ KioskApp::KioskApp(const Questionnaire& questionnaire, const ScoringPolicy& poli
 
 void KioskApp::frame(SteadyTime now) {
     handle(event::Tick{}, now);
-    const ScreenView view{state_, questionnaire_, config_, text_, fonts_, timings_, staff_notice_, now};
+    const ScreenView view{state_, questionnaire_, config_,       text_,
+                          fonts_, timings_,       staff_notice_, now};
     for (auto& event : draw_screen(view)) handle(std::move(event), now);
 }
 
@@ -37,17 +38,21 @@ void KioskApp::handle(Event event, SteadyTime now) {
         // Respondent number for the rotation: every stored response so far.
         std::uint64_t respondent = 0;
         if (auto counts = store_.counts()) {
-            respondent = static_cast<std::uint64_t>(counts.value().complete + counts.value().incomplete);
+            respondent =
+                static_cast<std::uint64_t>(counts.value().complete + counts.value().incomplete);
         }
-        start->items = rotation_items(questionnaire_.items.size(),
-                                      static_cast<std::size_t>(config_.items_per_respondent), respondent);
+        start->items =
+            rotation_items(questionnaire_.items.size(),
+                           static_cast<std::size_t>(config_.items_per_respondent), respondent);
         start->wall = std::chrono::system_clock::now();
     }
     const Screen before = state_.screen;
     for (const auto& action : step(state_, event, now, questionnaire_, timings_)) {
-        if (const auto* save_action = std::get_if<action::Save>(&action)) save(save_action->submission, now);
+        if (const auto* save_action = std::get_if<action::Save>(&action))
+            save(save_action->submission, now);
     }
-    if (state_.screen != before) std::cerr << "cxkiosk: screen " << to_string(state_.screen) << std::endl;
+    if (state_.screen != before)
+        std::cerr << "cxkiosk: screen " << to_string(state_.screen) << std::endl;
 }
 
 void KioskApp::save(const Submission& submission, SteadyTime now) {

@@ -1,16 +1,20 @@
 #include "cx/kiosk/platform.hpp"
 
 #include <GLFW/glfw3.h>
-#include <imgui.h>
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
+#include <utility>
+#include <vector>
 
 namespace cx::kiosk {
 
@@ -25,14 +29,45 @@ bool g_fullscreen = false;
 // for the screen the action leads to.
 constexpr int kFramesAfterInput = 3;
 
-void note_input() { g_input_seen = true; }
+void note_input() {
+    g_input_seen = true;
+}
+
+// ImGui 1.86 reads keys as state (io.KeysDown), so a press and its release
+// handled in the same wait would never be seen. A release of a key pressed
+// since the last frame is held back until that frame has run.
+struct KeyEvent {
+    int key, scancode, mods;
+};
+std::vector<KeyEvent> g_held_releases;
+std::vector<int> g_pressed_since_frame;
+
+void key_callback(GLFWwindow* window, int key, int scancode, int action, int mods) {
+    note_input();
+    const bool pressed_this_frame =
+        std::find(g_pressed_since_frame.begin(), g_pressed_since_frame.end(), key) !=
+        g_pressed_since_frame.end();
+    if (action == GLFW_RELEASE && pressed_this_frame) {
+        g_held_releases.push_back({key, scancode, mods});
+        return;
+    }
+    if (action == GLFW_PRESS) g_pressed_since_frame.push_back(key);
+    ImGui_ImplGlfw_KeyCallback(window, key, scancode, action, mods);
+}
+
+void release_held_keys(GLFWwindow* window) {
+    g_pressed_since_frame.clear();
+    for (const auto& e : std::exchange(g_held_releases, {})) {
+        ImGui_ImplGlfw_KeyCallback(window, e.key, e.scancode, GLFW_RELEASE, e.mods);
+        g_input_seen = true;  // one more frame sees the key up
+    }
+}
 
 void install_input_watch(GLFWwindow* window) {
     // Installed before ImGui's, which chains to them.
     glfwSetMouseButtonCallback(window, [](GLFWwindow*, int, int, int) { note_input(); });
     glfwSetCursorPosCallback(window, [](GLFWwindow*, double, double) { note_input(); });
     glfwSetScrollCallback(window, [](GLFWwindow*, double, double) { note_input(); });
-    glfwSetKeyCallback(window, [](GLFWwindow*, int, int, int, int) { note_input(); });
     glfwSetCharCallback(window, [](GLFWwindow*, unsigned int) { note_input(); });
     glfwSetWindowFocusCallback(window, [](GLFWwindow*, int) { note_input(); });
     glfwSetCursorEnterCallback(window, [](GLFWwindow*, int) { note_input(); });
@@ -58,12 +93,15 @@ std::optional<double> ms_since_process_start() {
     if (!(fields >> start_ticks)) return std::nullopt;
     timespec boot{};
     clock_gettime(CLOCK_BOOTTIME, &boot);
-    const double now_ms = static_cast<double>(boot.tv_sec) * 1000.0 + static_cast<double>(boot.tv_nsec) / 1e6;
-    return now_ms - static_cast<double>(start_ticks) * 1000.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
+    const double now_ms =
+        static_cast<double>(boot.tv_sec) * 1000.0 + static_cast<double>(boot.tv_nsec) / 1e6;
+    return now_ms -
+           static_cast<double>(start_ticks) * 1000.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-UiFonts load_fonts(const FontSources& sources, float window_height) {
-    ImGuiIO& io = ImGui::GetIO();
+// Rasterizes only the used glyphs, in three sizes. Needs no GL and no ImGui
+// context, so it runs on a thread while the window and GL context are created.
+UiFonts build_fonts(ImFontAtlas& atlas, const FontSources& sources, float window_height) {
     auto add = [&](const MappedFont* font, float size) {
         ImFontConfig config;
         config.FontDataOwnedByAtlas = false;  // the mapped file outlives the atlas
@@ -71,22 +109,26 @@ UiFonts load_fonts(const FontSources& sources, float window_height) {
         config.OversampleH = 1;  // CJK at these sizes needs no horizontal oversampling
         config.OversampleV = 1;
         auto bytes = font->bytes();
-        return io.Fonts->AddFontFromMemoryTTF(const_cast<unsigned char*>(bytes.data()),
-                                              static_cast<int>(bytes.size()), size, &config,
-                                              sources.glyph_ranges.data());
+        return atlas.AddFontFromMemoryTTF(const_cast<unsigned char*>(bytes.data()),
+                                          static_cast<int>(bytes.size()), size, &config,
+                                          sources.glyph_ranges.data());
     };
     const MappedFont* bold = sources.bold ? sources.bold : sources.regular;
     UiFonts fonts;
     fonts.body = add(sources.regular, window_height * 0.036f);
     fonts.heading = add(bold, window_height * 0.052f);
     fonts.title = add(bold, window_height * 0.080f);
-    io.Fonts->Build();
+    unsigned char* pixels = nullptr;
+    int width = 0;
+    int height = 0;
+    atlas.GetTexDataAsRGBA32(&pixels, &width,
+                             &height);  // builds, in the format the GL backend uploads
     return fonts;
 }
 
 // Owns GLFW, the window and the ImGui context; tears them down in order.
 class Session {
-public:
+  public:
     ~Session() {
         g_glfw_ready = false;
         if (imgui_gl_) ImGui_ImplOpenGL3_Shutdown();
@@ -96,13 +138,25 @@ public:
         if (glfw_) glfwTerminate();
     }
 
-    Status open(const PlatformOptions& options) {
+    Status init() {
         glfwSetErrorCallback([](int code, const char* text) {
             std::cerr << "cxkiosk: glfw error " << code << ": " << text << '\n';
         });
         if (!glfwInit()) return Error{"cannot initialise the display (is DISPLAY set?)"};
         glfw_ = true;
         g_glfw_ready = true;
+        return Ok{};
+    }
+
+    // Height of the window open_window() will make: the monitor's for fullscreen.
+    int window_height(const PlatformOptions& options) const {
+        if (options.windowed) return options.height;
+        GLFWmonitor* monitor = glfwGetPrimaryMonitor();
+        const GLFWvidmode* mode = monitor ? glfwGetVideoMode(monitor) : nullptr;
+        return mode ? mode->height : options.height;
+    }
+
+    Status open_window(const PlatformOptions& options) {
         glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
         glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
         GLFWmonitor* monitor = nullptr;
@@ -123,22 +177,29 @@ public:
         if (!window_) return Error{"cannot create an OpenGL 3 window"};
         glfwMakeContextCurrent(window_);
         glfwSwapInterval(1);
-        if (g_fullscreen) glfwSetInputMode(window_, GLFW_CURSOR, GLFW_CURSOR_HIDDEN);  // touch screen
+        if (g_fullscreen)
+            glfwSetInputMode(window_, GLFW_CURSOR, GLFW_CURSOR_HIDDEN);  // touch screen
+        return Ok{};
+    }
 
+    Status init_imgui() {
         IMGUI_CHECKVERSION();
-        ImGui::CreateContext();
+        ImGui::CreateContext(&atlas_);
         ImGui::GetIO().IniFilename = nullptr;  // nothing to remember between runs
         ImGui::GetIO().LogFilename = nullptr;
         install_input_watch(window_);
         imgui_glfw_ = ImGui_ImplGlfw_InitForOpenGL(window_, true);
+        glfwSetKeyCallback(window_, key_callback);  // in front of ImGui's, which it calls
         imgui_gl_ = ImGui_ImplOpenGL3_Init("#version 130");
         if (!imgui_glfw_ || !imgui_gl_) return Error{"cannot initialise the ImGui backends"};
         return Ok{};
     }
 
+    ImFontAtlas& atlas() { return atlas_; }
     GLFWwindow* window() const { return window_; }
 
-private:
+  private:
+    ImFontAtlas atlas_;  // outlives the ImGui context (destroyed in the destructor body)
     bool glfw_ = false;
     GLFWwindow* window_ = nullptr;
     bool imgui_glfw_ = false;
@@ -166,12 +227,18 @@ void request_stop() {
 
 Status run_platform(const PlatformOptions& options, const FontSources& fonts, FrameClient& client) {
     Session session;
-    if (auto opened = session.open(options); !opened) return opened;
+    if (auto ready = session.init(); !ready) return ready;
+    UiFonts ui_fonts;
+    Status opened = Ok{};
+    {
+        const auto height = static_cast<float>(session.window_height(options));
+        std::jthread rasterizer([&] { ui_fonts = build_fonts(session.atlas(), fonts, height); });
+        opened = session.open_window(options);
+    }
+    if (!opened) return opened;
+    if (auto ready = session.init_imgui(); !ready) return ready;
+    client.set_fonts(ui_fonts);
     GLFWwindow* window = session.window();
-    int width = 0;
-    int height = 0;
-    glfwGetWindowSize(window, &width, &height);
-    client.set_fonts(load_fonts(fonts, static_cast<float>(height)));
 
     int polled_frames_left = kFramesAfterInput;
     bool first_frame = true;
@@ -198,6 +265,7 @@ Status run_platform(const PlatformOptions& options, const FontSources& fonts, Fr
         ImGui::NewFrame();
         client.frame(std::chrono::steady_clock::now());
         render(window);
+        release_held_keys(window);
         if (first_frame && options.report_startup) {
             if (auto ms = ms_since_process_start()) {
                 std::fprintf(stderr, "cxkiosk: first frame %.0f ms after process start\n", *ms);

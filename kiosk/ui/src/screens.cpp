@@ -15,7 +15,9 @@ namespace {
 
 using layout::Frac;
 
-constexpr ImU32 rgb(int r, int g, int b, int a = 255) { return IM_COL32(r, g, b, a); }
+constexpr ImU32 rgb(int r, int g, int b, int a = 255) {
+    return IM_COL32(r, g, b, a);
+}
 
 const ImU32 kBackgroundTop = rgb(232, 241, 250);
 const ImU32 kBackgroundBottom = rgb(250, 251, 252);
@@ -58,7 +60,7 @@ Rect place(const Frac& f) {
 // Draws and hit-tests; screens built with `interactive = false` only draw
 // (the question under the idle prompt).
 class Painter {
-public:
+  public:
     Painter(ImDrawList* draw, bool interactive) : draw_(draw), interactive_(interactive) {}
 
     ImDrawList* draw() const { return draw_; }
@@ -92,7 +94,8 @@ public:
             while (begin < end && (*begin == ' ' || *begin == '\n')) ++begin;
         }
         const float line_height = size * 1.25f;
-        float y = center.y - line_height * static_cast<float>(lines.size()) / 2 + (line_height - size) / 2;
+        float y = center.y - line_height * static_cast<float>(lines.size()) / 2 +
+                  (line_height - size) / 2;
         for (const auto& [from, to] : lines) {
             const ImVec2 extent = font->CalcTextSizeA(size, FLT_MAX, 0.0f, from, to);
             draw_->AddText(font, size, {center.x - extent.x / 2, y}, colour, from, to);
@@ -102,12 +105,14 @@ public:
 
     void button(const Rect& r, ImU32 fill, ImFont* font, std::string_view label, ImU32 ink,
                 float rounding) const {
-        draw_->AddRectFilled({r.min.x, r.min.y + 4}, {r.max.x, r.max.y + 4}, rgb(0, 0, 0, 28), rounding);
+        draw_->AddRectFilled({r.min.x, r.min.y + 4}, {r.max.x, r.max.y + 4}, rgb(0, 0, 0, 28),
+                             rounding);
         draw_->AddRectFilled(r.min, r.max, fill, rounding);
         text_centered(font, label, r.center(), r.size().x * 0.9f, ink);
     }
 
-    void outlined(const Rect& r, ImFont* font, std::string_view label, bool held, float rounding) const {
+    void outlined(const Rect& r, ImFont* font, std::string_view label, bool held,
+                  float rounding) const {
         draw_->AddRectFilled(r.min, r.max, held ? rgb(226, 234, 244) : kSurface, rounding);
         draw_->AddRect(r.min, r.max, kOutline, rounding, 0, 3.0f);
         text_centered(font, label, r.center(), r.size().x * 0.9f, kInk);
@@ -122,13 +127,14 @@ public:
         draw_->AddCircleFilled({c.x + eye_dx, eye_y}, radius * 0.11f, ink, 16);
         const float mouth_y = c.y + radius * 0.35f - style.smile * radius * 0.12f;
         const float half = radius * 0.45f;
-        draw_->AddBezierQuadratic({c.x - half, mouth_y}, {c.x, mouth_y + style.smile * radius * 0.55f},
+        draw_->AddBezierQuadratic({c.x - half, mouth_y},
+                                  {c.x, mouth_y + style.smile * radius * 0.55f},
                                   {c.x + half, mouth_y}, ink, radius * 0.11f, 24);
     }
 
     bool interactive() const { return interactive_; }
 
-private:
+  private:
     ImDrawList* draw_;
     bool interactive_;
 };
@@ -139,7 +145,9 @@ void background(ImDrawList* draw) {
                                   kBackgroundBottom);
 }
 
-float rounding() { return ImGui::GetIO().DisplaySize.y * 0.025f; }
+float rounding() {
+    return ImGui::GetIO().DisplaySize.y * 0.025f;
+}
 
 // ---- keys: 1–5 answer, 0 N/A, Backspace back, Return/space start or confirm
 
@@ -162,20 +170,24 @@ Keys read_keys() {
     keys.back = pressed(ImGuiKey_Backspace);
     keys.confirm = keys.confirm || pressed(ImGuiKey_Enter) || pressed(ImGuiKey_KeyPadEnter);
     keys.any = !io.InputQueueCharacters.empty() || keys.back || keys.confirm;
-    for (int i = 0; i < IM_ARRAYSIZE(io.KeysDown); ++i) keys.any = keys.any || ImGui::IsKeyPressed(i, false);
+    for (int i = 0; i < IM_ARRAYSIZE(io.KeysDown); ++i)
+        keys.any = keys.any || ImGui::IsKeyPressed(i, false);
     return keys;
 }
 
-bool tapped_anywhere() { return ImGui::IsMouseClicked(ImGuiMouseButton_Left); }
+bool tapped_anywhere() {
+    return ImGui::IsMouseClicked(ImGuiMouseButton_Left);
+}
 
 // ---- screens
 
 void welcome(const ScreenView& v, const Painter& p, std::vector<Event>& events) {
     const ImVec2 d = ImGui::GetIO().DisplaySize;
     const Lang lang = v.state.lang;
-    p.text_centered(v.fonts.title, v.config.org_name.in(lang), {d.x / 2, d.y * 0.18f}, d.x * 0.9f, kInk);
-    p.text_centered(v.fonts.heading, v.config.invitation.in(lang), {d.x / 2, d.y * 0.31f}, d.x * 0.86f,
-                    kMutedInk);
+    p.text_centered(v.fonts.title, v.config.org_name.in(lang), {d.x / 2, d.y * 0.18f}, d.x * 0.9f,
+                    kInk);
+    p.text_centered(v.fonts.heading, v.config.invitation.in(lang), {d.x / 2, d.y * 0.31f},
+                    d.x * 0.86f, kMutedInk);
 
     // Language first: its pills win the tap over the start area behind them.
     const Lang languages[] = {Lang::Zh, Lang::En};
@@ -197,8 +209,8 @@ void welcome(const ScreenView& v, const Painter& p, std::vector<Event>& events) 
     const Rect start = place(layout::kStart);
     bool held = false;
     bool start_tapped = p.target("##start", start, &held);
-    p.button(start, held ? kPrimaryPressed : kPrimary, v.fonts.title, v.text.start.in(lang), kSurface,
-             rounding());
+    p.button(start, held ? kPrimaryPressed : kPrimary, v.fonts.title, v.text.start.in(lang),
+             kSurface, rounding());
     p.text_centered(v.fonts.body, v.text.tap_anywhere.in(lang), {d.x / 2, d.y * 0.71f}, d.x * 0.8f,
                     kMutedInk);
     // The rest of the screen starts too (submitted last, so the pills win), and Return/space.
@@ -206,7 +218,8 @@ void welcome(const ScreenView& v, const Painter& p, std::vector<Event>& events) 
     if (start_tapped || (p.interactive() && read_keys().confirm)) events.push_back(event::Start{});
     if (!v.staff_notice.empty()) {
         const std::string notice = v.text.staff_notice.in(lang) + std::string(v.staff_notice);
-        p.text_centered(v.fonts.body, notice, {d.x / 2, d.y * 0.96f}, d.x * 0.95f, rgb(190, 40, 40));
+        p.text_centered(v.fonts.body, notice, {d.x / 2, d.y * 0.96f}, d.x * 0.95f,
+                        rgb(190, 40, 40));
     }
 }
 
@@ -233,8 +246,9 @@ void question(const ScreenView& v, const Painter& p, std::vector<Event>& events)
     bool held = false;
     const Lang other = lang == Lang::Zh ? Lang::En : Lang::Zh;
     if (p.target("##lang-toggle", toggle, &held)) events.push_back(event::ChooseLanguage{other});
-    p.outlined(toggle, v.fonts.body, other == Lang::Zh ? v.text.language_zh.zh : v.text.language_en.en,
-               held, toggle.size().y / 2);
+    p.outlined(toggle, v.fonts.body,
+               other == Lang::Zh ? v.text.language_zh.zh : v.text.language_en.en, held,
+               toggle.size().y / 2);
 
     const Rect text = place(layout::kQuestionText);
     p.text_centered(v.fonts.heading, item.question.in(lang), text.center(), text.size().x, kInk);
@@ -242,7 +256,8 @@ void question(const ScreenView& v, const Painter& p, std::vector<Event>& events)
     // Five level cards, worst to best, left to right.
     const float gap = layout::kLevelsGap * d.x;
     const float left = layout::kLevelsLeft * d.x;
-    const float card_width = ((layout::kLevelsRight - layout::kLevelsLeft) * d.x - 4 * gap) / kLevels;
+    const float card_width =
+        ((layout::kLevelsRight - layout::kLevelsLeft) * d.x - 4 * gap) / kLevels;
     const float top = layout::kLevelsTop * d.y;
     const float bottom = layout::kLevelsBottom * d.y;
     const auto chosen = s.levels[s.current];
@@ -254,8 +269,8 @@ void question(const ScreenView& v, const Painter& p, std::vector<Event>& events)
         std::snprintf(id, sizeof id, "##level-%d", level);
         bool pressed = false;
         if (p.target(id, card, &pressed)) events.push_back(event::Answer{level});
-        draw->AddRectFilled({card.min.x, card.min.y + 5}, {card.max.x, card.max.y + 5}, rgb(0, 0, 0, 30),
-                            rounding());
+        draw->AddRectFilled({card.min.x, card.min.y + 5}, {card.max.x, card.max.y + 5},
+                            rgb(0, 0, 0, 30), rounding());
         draw->AddRectFilled(card.min, card.max, pressed ? style.pressed : style.fill, rounding());
         if (chosen && *chosen == level) {
             draw->AddRect({card.min.x - 6, card.min.y - 6}, {card.max.x + 6, card.max.y + 6}, kInk,
@@ -266,8 +281,10 @@ void question(const ScreenView& v, const Painter& p, std::vector<Event>& events)
         const auto digit = std::to_string(level);
         draw->AddText(v.fonts.body, v.fonts.body->FontSize, {card.min.x + 14, card.min.y + 10},
                       style.ink, digit.c_str());
-        p.text_centered(v.fonts.body, v.questionnaire.level_labels[static_cast<std::size_t>(level - 1)].in(lang),
-                        {card.center().x, card.min.y + card.size().y * 0.78f}, card_width * 0.9f, style.ink);
+        p.text_centered(v.fonts.body,
+                        v.questionnaire.level_labels[static_cast<std::size_t>(level - 1)].in(lang),
+                        {card.center().x, card.min.y + card.size().y * 0.78f}, card_width * 0.9f,
+                        style.ink);
     }
 
     const Rect back = place(layout::kBack);
@@ -280,8 +297,8 @@ void question(const ScreenView& v, const Painter& p, std::vector<Event>& events)
     bool na_held = false;
     if (p.target("##na", na, &na_held)) events.push_back(event::Answer{kNotApplicable});
     const bool na_chosen = chosen && *chosen == kNotApplicable;
-    p.outlined(na, v.fonts.heading, v.questionnaire.not_applicable_label.in(lang), na_held || na_chosen,
-               rounding());
+    p.outlined(na, v.fonts.heading, v.questionnaire.not_applicable_label.in(lang),
+               na_held || na_chosen, rounding());
     if (na_chosen) draw->AddRect(na.min, na.max, kInk, rounding(), 0, 5.0f);
 
     if (!p.interactive()) return;
@@ -291,7 +308,9 @@ void question(const ScreenView& v, const Painter& p, std::vector<Event>& events)
     if (events.empty() && (keys.any || tapped_anywhere())) events.push_back(event::Touch{});
 }
 
-void dim(ImDrawList* draw) { draw->AddRectFilled({0, 0}, ImGui::GetIO().DisplaySize, rgb(10, 20, 35, 150)); }
+void dim(ImDrawList* draw) {
+    draw->AddRectFilled({0, 0}, ImGui::GetIO().DisplaySize, rgb(10, 20, 35, 150));
+}
 
 void idle_prompt(const ScreenView& v, const Painter& p, std::vector<Event>& events) {
     question(v, Painter(p.draw(), false), events);
@@ -301,22 +320,23 @@ void idle_prompt(const ScreenView& v, const Painter& p, std::vector<Event>& even
     ImDrawList* draw = p.draw();
     draw->AddRectFilled(card.min, card.max, kSurface, rounding());
     const float h = card.size().y;
-    p.text_centered(v.fonts.title, v.text.still_there.in(lang), {card.center().x, card.min.y + h * 0.18f},
-                    card.size().x * 0.9f, kInk);
-    p.text_centered(v.fonts.body, v.text.touch_to_continue.in(lang), {card.center().x, card.min.y + h * 0.38f},
-                    card.size().x * 0.9f, kMutedInk);
+    p.text_centered(v.fonts.title, v.text.still_there.in(lang),
+                    {card.center().x, card.min.y + h * 0.18f}, card.size().x * 0.9f, kInk);
+    p.text_centered(v.fonts.body, v.text.touch_to_continue.in(lang),
+                    {card.center().x, card.min.y + h * 0.38f}, card.size().x * 0.9f, kMutedInk);
     const auto left = v.timings.idle_grace - (v.now - v.state.screen_since);
     const int seconds = static_cast<int>(std::max<long long>(
-        0, std::chrono::duration_cast<std::chrono::seconds>(left + std::chrono::milliseconds(999)).count()));
+        0, std::chrono::duration_cast<std::chrono::seconds>(left + std::chrono::milliseconds(999))
+               .count()));
     char countdown[128];
     std::snprintf(countdown, sizeof countdown, v.text.returning_in.in(lang).c_str(), seconds);
-    p.text_centered(v.fonts.body, countdown, {card.center().x, card.min.y + h * 0.52f}, card.size().x * 0.9f,
-                    kWarning);
+    p.text_centered(v.fonts.body, countdown, {card.center().x, card.min.y + h * 0.52f},
+                    card.size().x * 0.9f, kWarning);
     const Rect button = place(layout::kPromptContinue);
     bool held = false;
     p.target("##continue", button, &held);
-    p.button(button, held ? kPrimaryPressed : kPrimary, v.fonts.heading, v.text.continue_survey.in(lang),
-             kSurface, rounding());
+    p.button(button, held ? kPrimaryPressed : kPrimary, v.fonts.heading,
+             v.text.continue_survey.in(lang), kSurface, rounding());
     // Any touch or key continues; none of them answers.
     if (tapped_anywhere() || read_keys().any) events.push_back(event::Touch{});
 }
@@ -329,22 +349,25 @@ void symbol_screen(const ScreenView& v, const Painter& p, ImU32 colour, bool che
     const float r = d.y * 0.12f;
     draw->AddCircleFilled(c, r, colour, 64);
     if (check) {
-        const ImVec2 points[] = {{c.x - r * 0.45f, c.y + r * 0.02f}, {c.x - r * 0.12f, c.y + r * 0.35f},
+        const ImVec2 points[] = {{c.x - r * 0.45f, c.y + r * 0.02f},
+                                 {c.x - r * 0.12f, c.y + r * 0.35f},
                                  {c.x + r * 0.48f, c.y - r * 0.32f}};
         draw->AddPolyline(points, 3, kSurface, 0, r * 0.16f);
     } else {
-        draw->AddRectFilled({c.x - r * 0.08f, c.y - r * 0.55f}, {c.x + r * 0.08f, c.y + r * 0.15f}, kSurface,
-                            r * 0.05f);
+        draw->AddRectFilled({c.x - r * 0.08f, c.y - r * 0.55f}, {c.x + r * 0.08f, c.y + r * 0.15f},
+                            kSurface, r * 0.05f);
         draw->AddCircleFilled({c.x, c.y + r * 0.42f}, r * 0.1f, kSurface, 24);
     }
     const Lang lang = v.state.lang;
     p.text_centered(v.fonts.title, title.in(lang), {d.x / 2, d.y * 0.58f}, d.x * 0.9f, kInk);
-    p.text_centered(v.fonts.heading, detail.in(lang), {d.x / 2, d.y * 0.71f}, d.x * 0.85f, kMutedInk);
+    p.text_centered(v.fonts.heading, detail.in(lang), {d.x / 2, d.y * 0.71f}, d.x * 0.85f,
+                    kMutedInk);
 }
 
 // Covers the screen with the background colour fading out, so a new screen fades in.
 void fade_in(const ScreenView& v, SteadyTime since) {
-    const float t = std::chrono::duration<float>(v.now - since) / std::chrono::duration<float>(kFadeIn);
+    const float t =
+        std::chrono::duration<float>(v.now - since) / std::chrono::duration<float>(kFadeIn);
     if (t >= 1.0f) return;
     const auto alpha = static_cast<int>(255 * (1.0f - std::clamp(t, 0.0f, 1.0f)));
     ImGui::GetForegroundDrawList()->AddRectFilled({0, 0}, ImGui::GetIO().DisplaySize,
@@ -360,28 +383,39 @@ std::vector<Event> draw_screen(const ScreenView& v) {
     ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, {0, 0});
     ImGui::PushStyleVar(ImGuiStyleVar_WindowBorderSize, 0);
     ImGui::Begin("##kiosk", nullptr,
-                 ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
-                     ImGuiWindowFlags_NoBackground | ImGuiWindowFlags_NoBringToFrontOnFocus);
+                 ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                     ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBackground |
+                     ImGuiWindowFlags_NoBringToFrontOnFocus);
     ImDrawList* draw = ImGui::GetWindowDrawList();
     background(draw);
     const Painter painter(draw, true);
     std::vector<Event> events;
     switch (v.state.screen) {
-        case Screen::Welcome: welcome(v, painter, events); break;
-        case Screen::Question: question(v, painter, events); break;
-        case Screen::Saving: question(v, Painter(draw, false), events); break;
-        case Screen::IdlePrompt: idle_prompt(v, painter, events); break;
+        case Screen::Welcome:
+            welcome(v, painter, events);
+            break;
+        case Screen::Question:
+            question(v, painter, events);
+            break;
+        case Screen::Saving:
+            question(v, Painter(draw, false), events);
+            break;
+        case Screen::IdlePrompt:
+            idle_prompt(v, painter, events);
+            break;
         case Screen::ThankYou:
             symbol_screen(v, painter, kSuccess, true, v.text.thank_you, v.text.thank_you_detail);
             break;
         case Screen::SaveFailed:
-            symbol_screen(v, painter, kWarning, false, v.text.save_failed, v.text.save_failed_detail);
+            symbol_screen(v, painter, kWarning, false, v.text.save_failed,
+                          v.text.save_failed_detail);
             break;
     }
     ImGui::End();
     ImGui::PopStyleVar(2);
-    fade_in(v, v.state.screen == Screen::Question ? std::max(v.state.screen_since, v.state.advanced_at)
-                                                  : v.state.screen_since);
+    fade_in(v, v.state.screen == Screen::Question
+                   ? std::max(v.state.screen_since, v.state.advanced_at)
+                   : v.state.screen_since);
     return events;
 }
 

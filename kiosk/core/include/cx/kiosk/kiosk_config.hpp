@@ -27,7 +27,8 @@ struct KioskConfig {
 
 // Parses the JSON text; an error names the key, or the line of a syntax error.
 // Relative data_dir is resolved against `base_dir` (the config file's folder).
-Result<KioskConfig> parse_kiosk_config(std::string_view json, const std::filesystem::path& base_dir);
+Result<KioskConfig> parse_kiosk_config(std::string_view json,
+                                       const std::filesystem::path& base_dir);
 
 // Checks the values however they were given (file or flags).
 Status validate(const KioskConfig& config);

@@ -62,7 +62,7 @@ struct OpenResult {
 };
 
 class Store final : public Outbox {
-public:
+  public:
     static constexpr int kSchemaVersion = 1;
     static constexpr const char* kFileName = "responses.sqlite3";
 
@@ -92,7 +92,7 @@ public:
     void mark_sent(std::span<const std::string> ids) override;
     void record_sync(const SyncReport& report) override;
 
-private:
+  private:
     explicit Store(sqlite3* db);
     sqlite3* db_;
     std::mutex mutex_;  // one connection, callers on any thread

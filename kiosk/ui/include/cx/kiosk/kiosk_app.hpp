@@ -14,15 +14,16 @@
 namespace cx::kiosk {
 
 class KioskApp final : public FrameClient {
-public:
-    KioskApp(const Questionnaire& questionnaire, const ScoringPolicy& policy, const KioskConfig& config,
-             const SurveyTimings& timings, Store& store, std::string staff_notice);
+  public:
+    KioskApp(const Questionnaire& questionnaire, const ScoringPolicy& policy,
+             const KioskConfig& config, const SurveyTimings& timings, Store& store,
+             std::string staff_notice);
 
     void set_fonts(const UiFonts& fonts) override { fonts_ = fonts; }
     void frame(SteadyTime now) override;
     std::optional<SteadyTime> wake_at(SteadyTime now) override;
 
-private:
+  private:
     void handle(Event event, SteadyTime now);
     void save(const Submission& submission, SteadyTime now);
 

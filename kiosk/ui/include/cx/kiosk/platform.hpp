@@ -38,7 +38,7 @@ struct UiFonts {
 };
 
 class FrameClient {
-public:
+  public:
     virtual ~FrameClient() = default;
     virtual void set_fonts(const UiFonts& fonts) = 0;
     // Builds the UI of one frame (between ImGui::NewFrame and Render).

@@ -23,7 +23,8 @@ struct UiText {
     // %d: seconds left
     LocalizedText returning_in{"%d 秒后返回首页", "Back to the start in %d s"};
     LocalizedText thank_you{"谢谢您的评价！", "Thank you!"};
-    LocalizedText thank_you_detail{"您的意见将帮助我们改进服务", "Your answers help us improve our service"};
+    LocalizedText thank_you_detail{"您的意见将帮助我们改进服务",
+                                   "Your answers help us improve our service"};
     LocalizedText save_failed{"抱歉，未能保存您的评价", "Sorry, your answers could not be saved"};
     LocalizedText save_failed_detail{"请告知工作人员", "Please let a member of staff know"};
     LocalizedText staff_notice{"请联系管理员：", "For staff: "};
@@ -31,7 +32,7 @@ struct UiText {
 
 // Everything the kiosk may draw: questionnaire wording, the kiosk config's
 // names, the UI text; each named for the font check's error message.
-std::vector<NamedText> displayed_texts(const Questionnaire& questionnaire, const KioskConfig& config,
-                                       const UiText& ui);
+std::vector<NamedText> displayed_texts(const Questionnaire& questionnaire,
+                                       const KioskConfig& config, const UiText& ui);
 
 }  // namespace cx::kiosk
