@@ -6,6 +6,7 @@
 
 #include "cx/config_files.hpp"
 #include "cx/kiosk/export.hpp"
+#include "kiosk_test_support.hpp"
 
 using namespace cx;
 using namespace cx::kiosk;
@@ -14,9 +15,7 @@ using namespace std::chrono_literals;
 namespace {
 
 const ScoringConfig& scoring() {
-    static const auto config = load_scoring_config(CX_TEST_CONFIG_DIR);
-    REQUIRE(config.ok());
-    return config.value();
+    return test::shipped_config();
 }
 
 std::string slurp(const std::filesystem::path& path) {
@@ -60,8 +59,8 @@ TEST_CASE("export writes jsonl and csv in seq order") {
     partial.answers = {{"1.1", 1}};
     REQUIRE(store.append(partial, identity, scoring().policy, noon + 70s).ok());
 
-    const auto dir = std::filesystem::temp_directory_path() / ("cxkiosk-export-" + random_uuid());
-    std::filesystem::create_directories(dir);
+    const test::TempDir temp;
+    const auto& dir = temp.path;
     auto jsonl =
         export_responses(store, scoring().questionnaire, ExportFormat::Jsonl, dir / "out.jsonl");
     REQUIRE(jsonl.ok());
@@ -93,7 +92,6 @@ TEST_CASE("export writes jsonl and csv in seq order") {
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
         CHECK(entry.path().filename().string().find(".tmp-") == std::string::npos);
     }
-    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("export into a missing directory fails with the path, leaving nothing") {

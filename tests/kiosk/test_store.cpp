@@ -8,6 +8,7 @@
 
 #include "cx/config_files.hpp"
 #include "cx/kiosk/store.hpp"
+#include "kiosk_test_support.hpp"
 
 using namespace cx;
 using namespace cx::kiosk;
@@ -16,9 +17,7 @@ using namespace std::chrono_literals;
 namespace {
 
 const ScoringConfig& scoring() {
-    static const auto config = load_scoring_config(CX_TEST_CONFIG_DIR);
-    REQUIRE(config.ok());
-    return config.value();
+    return test::shipped_config();
 }
 
 const StoreIdentity kIdentity{"kiosk-01", "demo-org", "hq", "tbsc134-b1"};
@@ -40,15 +39,6 @@ std::unique_ptr<Store> memory_store() {
     REQUIRE(opened);
     return std::move(opened.store);
 }
-
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        path = std::filesystem::temp_directory_path() / ("cxkiosk-test-" + random_uuid());
-        std::filesystem::create_directories(path);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-};
 
 }  // namespace
 
@@ -131,7 +121,7 @@ TEST_CASE("outbox: pending oldest first, mark_sent, record_sync") {
 }
 
 TEST_CASE("responses cannot be edited or deleted through SQL") {
-    TempDir dir;
+    test::TempDir dir;
     auto opened = open_data_dir_store(dir.path);
     REQUIRE(opened.ok());
     REQUIRE(opened.value().store->append(submission(), kIdentity, scoring().policy, kNoon).ok());
@@ -149,7 +139,7 @@ TEST_CASE("responses cannot be edited or deleted through SQL") {
 }
 
 TEST_CASE("on disk: WAL, survives reopen, and a second connection uploads while the UI writes") {
-    TempDir dir;
+    test::TempDir dir;
     auto ui = open_data_dir_store(dir.path);
     REQUIRE(ui.ok());
     CHECK_FALSE(ui.value().recovery_notice.has_value());
@@ -192,7 +182,7 @@ TEST_CASE("on disk: WAL, survives reopen, and a second connection uploads while 
 }
 
 TEST_CASE("a damaged store is moved aside, never deleted, and the recovery is audited") {
-    TempDir dir;
+    test::TempDir dir;
     const auto db = dir.path / Store::kFileName;
     {
         std::ofstream garbage(db, std::ios::binary);
@@ -218,7 +208,7 @@ TEST_CASE("a damaged store is moved aside, never deleted, and the recovery is au
 }
 
 TEST_CASE("a store from a newer cxkiosk is refused, not moved aside") {
-    TempDir dir;
+    test::TempDir dir;
     const auto db = (dir.path / Store::kFileName).string();
     REQUIRE(std::system(("sqlite3 '" + db + "' 'PRAGMA user_version = 99'").c_str()) == 0);
     auto opened = Store::open(db);

@@ -5,6 +5,7 @@
 
 #include "cx/config_files.hpp"
 #include "cx/kiosk/survey.hpp"
+#include "kiosk_test_support.hpp"
 
 using namespace cx;
 using namespace cx::kiosk;
@@ -13,9 +14,7 @@ using namespace std::chrono_literals;
 namespace {
 
 const Questionnaire& questionnaire() {
-    static const auto config = load_scoring_config(CX_TEST_CONFIG_DIR);
-    REQUIRE(config.ok());
-    return config.value().questionnaire;
+    return test::shipped_config().questionnaire;
 }
 
 // Drives a SurveyState with a fake steady clock.
