@@ -96,6 +96,7 @@ class SignalWatch {
 };
 
 int run_kiosk(const KioskConfig& config, const ScoringConfig& scoring, PlatformOptions platform) {
+    SignalWatch signals;  // first: a SIGTERM during startup also ends cleanly
     const auto regular_face = find_cjk_font();
     if (!regular_face)
         return fail(kDisplay, "no CJK font found (install fonts-noto-cjk or set CXKIOSK_FONT)");
@@ -122,9 +123,9 @@ int run_kiosk(const KioskConfig& config, const ScoringConfig& scoring, PlatformO
                  opened.value().recovery_notice.value_or(""));
     const FontSources sources{&regular.value(), bold ? &*bold : nullptr,
                               glyph_ranges(codepoints.value())};
-    SignalWatch signals;
-    if (auto ran = run_platform(platform, sources, app); !ran)
-        return fail(kDisplay, ran.error().message);
+    const auto ran = run_platform(platform, sources, app);
+    app.shutdown(std::chrono::steady_clock::now());
+    if (!ran) return fail(kDisplay, ran.error().message);
     std::cerr << "cxkiosk: stopped" << std::endl;
     return kOk;
 }

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """End-to-end test of the real cxkiosk under Xvfb, driven by xdotool.
 
-Answers one survey by mouse (English, with N/A and Back) and one by keys
+Checks that a string the font lacks stops startup. Answers one survey by mouse (English, with N/A and Back) and one by keys
 (Chinese), kills the kiosk with SIGKILL right after the second thank-you
 screen, restarts it, lets a third survey time out as incomplete (checking the
-double-tap debounce on the way), stops it with SIGTERM, exports JSONL and CSV
+double-tap debounce on the way), stops it with SIGTERM in the middle of a fourth survey, exports JSONL and CSV
 and checks every record. Screenshots of every screen go to --artifacts.
 Click positions mirror kiosk/ui/src/layout.hpp.
 """
@@ -210,11 +210,12 @@ def export(s, fmt):
 
 def check_records(lines, click_answers, key_answers):
     records = [json.loads(line) for line in lines]
-    check(len(records) == 3, f"expected 3 records, got {len(records)}")
-    check([r["seq"] for r in records] == [1, 2, 3], "seq is not 1, 2, 3")
-    check(len({r["id"] for r in records}) == 3, "ids are not unique")
-    check([r["status"] for r in records] == ["complete", "complete", "incomplete"], "statuses")
-    check([r["lang"] for r in records] == ["en", "zh", "zh"], "languages")
+    check(len(records) == 4, f"expected 4 records, got {len(records)}")
+    check([r["seq"] for r in records] == [1, 2, 3, 4], "seq is not 1, 2, 3, 4")
+    check(len({r["id"] for r in records}) == 4, "ids are not unique")
+    check([r["status"] for r in records] == ["complete", "complete", "incomplete", "incomplete"],
+          "statuses")
+    check([r["lang"] for r in records] == ["en", "zh", "zh", "zh"], "languages")
     for r in records:
         check(r["device"] == "e2e-kiosk" and r["org"] == "e2e-org" and r["site"] == "lab", "identity")
     item_ids = list(records[0]["answers"].keys())
@@ -225,6 +226,7 @@ def check_records(lines, click_answers, key_answers):
         check(got == want, f"answers {got} != {want}")
     check(records[2]["answers"] == {"1.1": 4, "1.2": 2}, f"abandoned answers {records[2]['answers']}")
     check(records[2]["flags"] == ["incomplete"], "incomplete flag")
+    check(records[3]["answers"] == {"1.1": 3}, "SIGTERM mid-survey keeps the answer as incomplete")
     check("speeder" in records[0]["flags"], "19 taps in under 19 s must be flagged speeder")
     return item_ids
 
@@ -232,12 +234,23 @@ def check_records(lines, click_answers, key_answers):
 def check_csv(data, item_ids):
     check(data.startswith(b"\xef\xbb\xbf"), "CSV must start with a UTF-8 BOM")
     rows = list(csv.reader(io.StringIO(data[3:].decode("utf-8"), newline="")))
-    check(len(rows) == 4, f"CSV rows: {len(rows)}")
+    check(len(rows) == 5, f"CSV rows: {len(rows)}")
     header = rows[0]
     check(header[:5] == ["id", "device", "org", "site", "seq"], "CSV header")
     check(header[-19:] == item_ids, "one CSV column per item")
     check(rows[1][header.index("1.3")] == "N/A", "N/A cell")
     check(rows[3][header.index("7")] == "", "unshown item cell is empty")
+
+
+def check_refuses_missing_glyph(s):
+    """A configured string the font cannot show stops startup with exit 3, naming it."""
+    config = os.path.join(s.workdir, "tibetan.json")
+    with open(config, "w", encoding="utf-8") as f:
+        json.dump({"org_name": {"zh": "服务\u0fcf中心", "en": "Centre"}}, f, ensure_ascii=False)
+    done = subprocess.run([s.kiosk, "--config", config, "--data-dir", s.data], env=s.env,
+                          capture_output=True, text=True, timeout=30)
+    check(done.returncode == 3, f"missing glyph: exit {done.returncode}, expected 3")
+    check("org_name.zh" in done.stderr and "U+0FCF" in done.stderr, f"message: {done.stderr}")
 
 
 def main():
@@ -253,12 +266,16 @@ def main():
     s = Session(args.kiosk, args.artifacts, workdir)
     try:
         s.start_xvfb()
+        check_refuses_missing_glyph(s)
         s.start_kiosk()
         click_answers = survey_by_clicks(s)
         key_answers = survey_by_keys(s)
 
         s.start_kiosk()  # after kill -9: both surveys must be there
         survey_abandoned(s)
+        s.key("Return")  # a fourth customer is mid-survey when the kiosk is stopped
+        s.wait_for("screen question", 2, 10)
+        s.key("3")
         s.proc.send_signal(signal.SIGTERM)
         check(s.proc.wait(timeout=10) == 0, "SIGTERM must exit 0")
         check("cxkiosk: stopped" in s.log_text(), "clean shutdown message")

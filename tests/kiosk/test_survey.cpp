@@ -216,3 +216,15 @@ TEST_CASE("integrity flags: speeder, burst, incomplete") {
     in.duration_ms = 1;
     CHECK(integrity_flags(in, 1.0, 10) == std::vector<std::string>{"incomplete"});
 }
+
+TEST_CASE("shutdown keeps an open survey as incomplete, and does nothing otherwise") {
+    Driver d;
+    d.send(event::Shutdown{});
+    CHECK(d.saved.empty());
+    d.start();
+    d.answer(2);
+    d.send(event::Shutdown{});
+    REQUIRE(d.saved.size() == 1);
+    CHECK(d.saved[0].status == ResponseStatus::Incomplete);
+    CHECK(d.state.screen == Screen::Welcome);
+}

@@ -79,7 +79,8 @@ std::vector<Action> abandon(SurveyState& state, SteadyTime now,
 bool is_input(const Event& event) {
     return !std::holds_alternative<event::Tick>(event) &&
            !std::holds_alternative<event::SaveDone>(event) &&
-           !std::holds_alternative<event::SaveError>(event);
+           !std::holds_alternative<event::SaveError>(event) &&
+           !std::holds_alternative<event::Shutdown>(event);
 }
 
 std::vector<Action> on_question(SurveyState& state, const Event& ev, SteadyTime now,
@@ -113,6 +114,10 @@ std::vector<Action> on_question(SurveyState& state, const Event& ev, SteadyTime 
 std::vector<Action> step(SurveyState& state, const Event& ev, SteadyTime now,
                          const Questionnaire& questionnaire, const SurveyTimings& timings) {
     if (is_input(ev)) state.last_input = now;
+    const bool survey_open = state.screen == Screen::Question || state.screen == Screen::IdlePrompt;
+    if (std::holds_alternative<event::Shutdown>(ev)) {
+        return survey_open ? abandon(state, now, questionnaire) : std::vector<Action>{};
+    }
     switch (state.screen) {
         case Screen::Welcome:
             if (const auto* choice = std::get_if<event::ChooseLanguage>(&ev))

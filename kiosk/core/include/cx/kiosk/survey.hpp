@@ -75,10 +75,12 @@ struct Touch {};  // any input that is not one of the above (keeps the survey al
 struct Tick {};   // time passed; checks deadlines
 struct SaveDone {};
 struct SaveError {};
+struct Shutdown {};  // the kiosk is stopping: an open survey is kept as incomplete
 }  // namespace event
 
-using Event = std::variant<event::Start, event::ChooseLanguage, event::Answer, event::Back,
-                           event::Touch, event::Tick, event::SaveDone, event::SaveError>;
+using Event =
+    std::variant<event::Start, event::ChooseLanguage, event::Answer, event::Back, event::Touch,
+                 event::Tick, event::SaveDone, event::SaveError, event::Shutdown>;
 
 // A response to commit. The store gives it id, seq and flags inside its transaction.
 struct Submission {

@@ -22,6 +22,8 @@ class KioskApp final : public FrameClient {
     void set_fonts(const UiFonts& fonts) override { fonts_ = fonts; }
     void frame(SteadyTime now) override;
     std::optional<SteadyTime> wake_at(SteadyTime now) override;
+    // Keeps an open survey as incomplete (SIGTERM mid-survey loses no answer).
+    void shutdown(SteadyTime now) { handle(event::Shutdown{}, now); }
 
   private:
     void handle(Event event, SteadyTime now);
