@@ -120,7 +120,7 @@ int run_kiosk(const KioskConfig& config, const ScoringConfig& scoring, PlatformO
     SurveyTimings timings;
     timings.idle_timeout = std::chrono::seconds(config.idle_timeout_s);
     KioskApp app(scoring.questionnaire, scoring.policy, config, timings, store,
-                 opened.value().recovery_notice.value_or(""));
+                 opened.value().recovery_notice.has_value());
     const FontSources sources{&regular.value(), bold ? &*bold : nullptr,
                               glyph_ranges(codepoints.value())};
     const auto ran = run_platform(platform, sources, app);

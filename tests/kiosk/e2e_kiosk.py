@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -80,13 +81,13 @@ class Session:
         self.env = dict(os.environ, DISPLAY=":" + number.decode().strip())
 
     # ---- kiosk process
-    def start_kiosk(self):
+    def start_kiosk(self, data=None, *extra):
         self.runs += 1
         self.log_path = os.path.join(self.workdir, f"kiosk-{self.runs}.log")
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
-            [self.kiosk, "--data-dir", self.data, "--device", "e2e-kiosk", "--org", "e2e-org",
-             "--site", "lab", "--idle-timeout", "3", "--report-startup"],
+            [self.kiosk, "--data-dir", data or self.data, "--device", "e2e-kiosk", "--org", "e2e-org",
+             "--site", "lab", "--idle-timeout", "3", "--report-startup", *extra],
             env=self.env, stdout=self.log, stderr=self.log)
         self.wait_for("first frame", 1, 30)
         time.sleep(0.3)
@@ -253,6 +254,35 @@ def check_refuses_missing_glyph(s):
     check("org_name.zh" in done.stderr and "U+0FCF" in done.stderr, f"message: {done.stderr}")
 
 
+def damaged_store_and_failed_save(s):
+    """A damaged store is moved aside and staff see a notice; a save that cannot
+    commit (another process holds the write lock) shows the error screen."""
+    data = os.path.join(s.workdir, "damaged")
+    os.makedirs(data)
+    with open(os.path.join(data, "responses.sqlite3"), "wb") as f:
+        f.write(b"not a database" * 1000)
+    s.start_kiosk(data, "--items-per-respondent", "2")
+    s.wait_for("moved to", 1, 5)
+    check(any(n.startswith("responses.sqlite3.corrupt-") for n in os.listdir(data)),
+          "the damaged store must be kept under a .corrupt- name")
+    s.screenshot("09-welcome-store-recovered")
+    lock = sqlite3.connect(os.path.join(data, "responses.sqlite3"), isolation_level=None, timeout=5)
+    lock.execute("BEGIN EXCLUSIVE")
+    try:
+        s.key("Return")
+        s.wait_for("screen question", 1, 10)
+        s.key("4")
+        s.key("5")  # the short form's second and last item: the save waits for the lock
+        s.wait_for("screen save_failed", 1, 15)
+        time.sleep(0.3)
+        s.screenshot("10-save-failed-zh")
+    finally:
+        lock.rollback()
+        lock.close()
+    s.proc.send_signal(signal.SIGTERM)
+    check(s.proc.wait(timeout=10) == 0, "SIGTERM must exit 0")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--kiosk", required=True)
@@ -283,7 +313,8 @@ def main():
         lines = export(s, "jsonl").decode("utf-8").splitlines()
         item_ids = check_records(lines, click_answers, key_answers)
         check_csv(export(s, "csv"), item_ids)
-        print(f"e2e: 3 records checked, screenshots in {args.artifacts}")
+        damaged_store_and_failed_save(s)
+        print(f"e2e: 4 records checked, screenshots in {args.artifacts}")
         print("1 passed, 0 failed")
         return 0
     except (Failure, subprocess.SubprocessError) as error:

@@ -8,19 +8,19 @@ namespace cx::kiosk {
 
 KioskApp::KioskApp(const Questionnaire& questionnaire, const ScoringPolicy& policy,
                    const KioskConfig& config, const SurveyTimings& timings, Store& store,
-                   std::string staff_notice)
+                   bool store_recovered)
     : questionnaire_(questionnaire),
       policy_(policy),
       config_(config),
       timings_(timings),
       store_(store),
       identity_{config.device, config.org, config.site, questionnaire.id},
-      staff_notice_(std::move(staff_notice)) {}
+      store_recovered_(store_recovered) {}
 
 void KioskApp::frame(SteadyTime now) {
     handle(event::Tick{}, now);
-    const ScreenView view{state_, questionnaire_, config_,       text_,
-                          fonts_, timings_,       staff_notice_, now};
+    const ScreenView view{state_, questionnaire_, config_,          text_,
+                          fonts_, timings_,       store_recovered_, now};
     for (auto& event : draw_screen(view)) handle(std::move(event), now);
 }
 

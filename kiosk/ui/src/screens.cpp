@@ -216,10 +216,9 @@ void welcome(const ScreenView& v, const Painter& p, std::vector<Event>& events) 
     // The rest of the screen starts too (submitted last, so the pills win), and Return/space.
     start_tapped = p.target("##start-anywhere", Rect{{0, 0}, d}) || start_tapped;
     if (start_tapped || (p.interactive() && read_keys().confirm)) events.push_back(event::Start{});
-    if (!v.staff_notice.empty()) {
-        const std::string notice = v.text.staff_notice.in(lang) + std::string(v.staff_notice);
-        p.text_centered(v.fonts.body, notice, {d.x / 2, d.y * 0.96f}, d.x * 0.95f,
-                        rgb(190, 40, 40));
+    if (v.store_recovered) {
+        p.text_centered(v.fonts.body, v.text.store_recovered.in(lang), {d.x / 2, d.y * 0.96f},
+                        d.x * 0.95f, rgb(190, 40, 40));
     }
 }
 

@@ -18,7 +18,7 @@ struct ScreenView {
     const UiText& text;
     const UiFonts& fonts;
     const SurveyTimings& timings;
-    std::string_view staff_notice;  // shown small on the welcome screen when not empty
+    bool store_recovered;  // tell staff on the welcome screen
     SteadyTime now;
 };
 

@@ -34,7 +34,7 @@ std::vector<NamedText> displayed_texts(const Questionnaire& questionnaire,
           {"thank_you_detail", ui.thank_you_detail},
           {"save_failed", ui.save_failed},
           {"save_failed_detail", ui.save_failed_detail},
-          {"staff_notice", ui.staff_notice}}) {
+          {"store_recovered", ui.store_recovered}}) {
         add(std::string("ui text ") + name, text);
     }
     return texts;

@@ -17,7 +17,7 @@ class KioskApp final : public FrameClient {
   public:
     KioskApp(const Questionnaire& questionnaire, const ScoringPolicy& policy,
              const KioskConfig& config, const SurveyTimings& timings, Store& store,
-             std::string staff_notice);
+             bool store_recovered);
 
     void set_fonts(const UiFonts& fonts) override { fonts_ = fonts; }
     void frame(SteadyTime now) override;
@@ -35,7 +35,7 @@ class KioskApp final : public FrameClient {
     SurveyTimings timings_;
     Store& store_;
     StoreIdentity identity_;
-    std::string staff_notice_;
+    bool store_recovered_;
     UiText text_;
     UiFonts fonts_;
     SurveyState state_;

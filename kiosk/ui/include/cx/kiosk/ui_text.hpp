@@ -27,7 +27,9 @@ struct UiText {
                                    "Your answers help us improve our service"};
     LocalizedText save_failed{"抱歉，未能保存您的评价", "Sorry, your answers could not be saved"};
     LocalizedText save_failed_detail{"请告知工作人员", "Please let a member of staff know"};
-    LocalizedText staff_notice{"请联系管理员：", "For staff: "};
+    // Until staff mode exists, the welcome screen carries this (details: stderr, audit log).
+    LocalizedText store_recovered{"请联系管理员：数据存储曾损坏，已另存备份并新建",
+                                  "For staff: the data store was damaged, kept aside and replaced"};
 };
 
 // Everything the kiosk may draw: questionnaire wording, the kiosk config's
