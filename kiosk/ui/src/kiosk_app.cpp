@@ -2,9 +2,14 @@
 
 #include <iostream>
 
+#include "layout.hpp"
 #include "screens.hpp"
 
 namespace cx::kiosk {
+
+namespace {
+constexpr float kMinTargetMm = 15.0f;  // PRODUCT.md: targets for a finger, without glasses
+}  // namespace
 
 KioskApp::KioskApp(const Questionnaire& questionnaire, const ScoringPolicy& policy,
                    const KioskConfig& config, const SurveyTimings& timings, Store& store,
@@ -16,6 +21,20 @@ KioskApp::KioskApp(const Questionnaire& questionnaire, const ScoringPolicy& poli
       store_(store),
       identity_{config.device, config.org, config.site, questionnaire.id},
       store_recovered_(store_recovered) {}
+
+void KioskApp::start(const UiFonts& fonts, const DisplayInfo& display) {
+    fonts_ = fonts;
+    const float px = layout::smallest_answer_target(static_cast<float>(display.width),
+                                                    static_cast<float>(display.height));
+    std::cerr << "cxkiosk: display " << display.width << "x" << display.height
+              << " px; smallest answer target " << px << " px";
+    if (display.px_per_mm > 0) {
+        const float mm = px / display.px_per_mm;
+        std::cerr << " = " << mm << " mm"
+                  << (mm < kMinTargetMm ? " (below 15 mm: use a larger display)" : "");
+    }
+    std::cerr << std::endl;
+}
 
 void KioskApp::frame(SteadyTime now) {
     handle(event::Tick{}, now);

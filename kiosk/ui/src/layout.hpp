@@ -29,4 +29,16 @@ inline constexpr Frac kNotApplicable{0.69f, 0.83f, 0.96f, 0.96f};
 inline constexpr Frac kPromptCard{0.22f, 0.22f, 0.78f, 0.78f};
 inline constexpr Frac kPromptContinue{0.36f, 0.60f, 0.64f, 0.72f};
 
+// The smallest side of any answer target (level cards, N/A, back), in pixels.
+inline float smallest_answer_target(float width, float height) {
+    const float card_width = ((kLevelsRight - kLevelsLeft) - 4 * kLevelsGap) / 5 * width;
+    const float card_height = (kLevelsBottom - kLevelsTop) * height;
+    const float button_height = (kBack.y1 - kBack.y0) * height;
+    const float button_width = (kBack.x1 - kBack.x0) * width;
+    float smallest = card_width;
+    for (float side : {card_height, button_height, button_width})
+        smallest = side < smallest ? side : smallest;
+    return smallest;
+}
+
 }  // namespace cx::kiosk::layout

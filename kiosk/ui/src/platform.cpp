@@ -196,6 +196,19 @@ class Session {
     }
 
     ImFontAtlas& atlas() { return atlas_; }
+
+    DisplayInfo display_info() const {
+        DisplayInfo info;
+        glfwGetWindowSize(window_, &info.width, &info.height);
+        GLFWmonitor* monitor = glfwGetWindowMonitor(window_);
+        if (!monitor) monitor = glfwGetPrimaryMonitor();
+        const GLFWvidmode* mode = monitor ? glfwGetVideoMode(monitor) : nullptr;
+        int width_mm = 0;
+        if (monitor) glfwGetMonitorPhysicalSize(monitor, &width_mm, nullptr);
+        if (mode && width_mm > 0)
+            info.px_per_mm = static_cast<float>(mode->width) / static_cast<float>(width_mm);
+        return info;
+    }
     GLFWwindow* window() const { return window_; }
 
   private:
@@ -237,7 +250,7 @@ Status run_platform(const PlatformOptions& options, const FontSources& fonts, Fr
     }
     if (!opened) return opened;
     if (auto ready = session.init_imgui(); !ready) return ready;
-    client.set_fonts(ui_fonts);
+    client.start(ui_fonts, session.display_info());
     GLFWwindow* window = session.window();
 
     int polled_frames_left = kFramesAfterInput;

@@ -19,7 +19,8 @@ class KioskApp final : public FrameClient {
              const KioskConfig& config, const SurveyTimings& timings, Store& store,
              bool store_recovered);
 
-    void set_fonts(const UiFonts& fonts) override { fonts_ = fonts; }
+    // Also logs how large the answer targets are (they must be >= 15 mm).
+    void start(const UiFonts& fonts, const DisplayInfo& display) override;
     void frame(SteadyTime now) override;
     std::optional<SteadyTime> wake_at(SteadyTime now) override;
     // Keeps an open survey as incomplete (SIGTERM mid-survey loses no answer).

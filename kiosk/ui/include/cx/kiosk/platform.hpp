@@ -37,10 +37,17 @@ struct UiFonts {
     ImFont* title = nullptr;
 };
 
+struct DisplayInfo {
+    int width = 0;  // window size in pixels
+    int height = 0;
+    float px_per_mm = 0;  // from the monitor's physical size; 0 when it does not say
+};
+
 class FrameClient {
   public:
     virtual ~FrameClient() = default;
-    virtual void set_fonts(const UiFonts& fonts) = 0;
+    // Called once the window exists, before the first frame.
+    virtual void start(const UiFonts& fonts, const DisplayInfo& display) = 0;
     // Builds the UI of one frame (between ImGui::NewFrame and Render).
     virtual void frame(SteadyTime now) = 0;
     // When the next frame must run without input; now (or earlier) while animating.
