@@ -243,8 +243,9 @@ def check_csv(data, item_ids):
     check(rows[3][header.index("7")] == "", "unshown item cell is empty")
 
 
-def check_refuses_missing_glyph(s):
-    """A configured string the font cannot show stops startup with exit 3, naming it."""
+def check_startup_refusals(s):
+    """Bad config stops startup with exit 3 and the line; a string the font cannot
+    show, naming it; a bad flag exits 2."""
     config = os.path.join(s.workdir, "tibetan.json")
     with open(config, "w", encoding="utf-8") as f:
         json.dump({"org_name": {"zh": "服务\u0fcf中心", "en": "Centre"}}, f, ensure_ascii=False)
@@ -252,6 +253,16 @@ def check_refuses_missing_glyph(s):
                           capture_output=True, text=True, timeout=30)
     check(done.returncode == 3, f"missing glyph: exit {done.returncode}, expected 3")
     check("org_name.zh" in done.stderr and "U+0FCF" in done.stderr, f"message: {done.stderr}")
+    broken = os.path.join(s.workdir, "broken.json")
+    with open(broken, "w", encoding="utf-8") as f:
+        f.write('{\n  "device": "kiosk-01",\n  "org": \n}\n')
+    done = subprocess.run([s.kiosk, "--config", broken], env=s.env, capture_output=True, text=True,
+                          timeout=30)
+    check(done.returncode == 3 and "broken.json:4:" in done.stderr,
+          f"bad JSON: exit {done.returncode}, {done.stderr}")
+    done = subprocess.run([s.kiosk, "--idle-timeout", "soon"], env=s.env, capture_output=True,
+                          text=True, timeout=30)
+    check(done.returncode == 2, f"usage error: exit {done.returncode}")
 
 
 def damaged_store_and_failed_save(s):
@@ -296,7 +307,7 @@ def main():
     s = Session(args.kiosk, args.artifacts, workdir)
     try:
         s.start_xvfb()
-        check_refuses_missing_glyph(s)
+        check_startup_refusals(s)
         s.start_kiosk()
         click_answers = survey_by_clicks(s)
         key_answers = survey_by_keys(s)
