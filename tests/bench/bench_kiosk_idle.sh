@@ -75,7 +75,8 @@ for _ in $(seq "$runs"); do  # restarts on an existing store, as a kiosk boots
 done
 median="$(printf '%s\n' "${startups[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')"
 echo "start to first frame:   median ${median} ms of ${runs} runs (${startups[*]}) (target <= 300)"
-echo "peak RSS:               $((peak_kb / 1024)) MiB"
+echo "peak RSS:               $((peak_kb / 1024)) MiB (VmHWM; includes Mesa llvmpipe)"
+echo "font atlas:             $(sed -n 's/.*font atlas //p' "$work/log")"
 pass=1
 awk -v a="$idle" 'BEGIN { exit !(a <= 0.20) }' || pass=0
 [ "$median" -le 300 ] || pass=0

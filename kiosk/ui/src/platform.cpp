@@ -104,7 +104,9 @@ std::optional<double> ms_since_process_start() {
 UiFonts build_fonts(ImFontAtlas& atlas, const FontSources& sources, float window_height) {
     auto add = [&](const MappedFont* font, float size) {
         ImFontConfig config;
-        config.FontDataOwnedByAtlas = false;  // the mapped file outlives the atlas
+        // "Owned" only so that ImGui does not copy the 20 MB file for every size;
+        // ownership is taken back after the build (see below).
+        config.FontDataOwnedByAtlas = true;
         config.FontNo = font->face().index;
         config.OversampleH = 1;  // CJK at these sizes needs no horizontal oversampling
         config.OversampleV = 1;
@@ -123,6 +125,9 @@ UiFonts build_fonts(ImFontAtlas& atlas, const FontSources& sources, float window
     int height = 0;
     atlas.GetTexDataAsRGBA32(&pixels, &width,
                              &height);  // builds, in the format the GL backend uploads
+    // The glyphs are rasterized; the mapped file is not ImGui's to free.
+    for (auto& config : atlas.ConfigData) config.FontDataOwnedByAtlas = false;
+    atlas.ClearInputData();
     return fonts;
 }
 
@@ -249,6 +254,13 @@ Status run_platform(const PlatformOptions& options, const FontSources& fonts, Fr
         opened = session.open_window(options);
     }
     if (!opened) return opened;
+    if (options.report_startup) {
+        const auto& atlas = session.atlas();
+        int glyphs = 0;
+        for (const ImFont* font : atlas.Fonts) glyphs += font->Glyphs.Size;
+        std::fprintf(stderr, "cxkiosk: font atlas %dx%d, %d glyphs in %d sizes\n", atlas.TexWidth,
+                     atlas.TexHeight, glyphs, atlas.Fonts.Size);
+    }
     if (auto ready = session.init_imgui(); !ready) return ready;
     client.start(ui_fonts, session.display_info());
     GLFWwindow* window = session.window();
