@@ -22,7 +22,7 @@ import tempfile
 import time
 
 W, H = 1280, 800
-TAP_PAUSE = 0.45  # > the kiosk's 300 ms debounce after each answer
+TAP_PAUSE = 0.6  # well over the kiosk's 300 ms debounce, with room for a loaded machine
 
 
 def centre(x0, y0, x1, y1):
