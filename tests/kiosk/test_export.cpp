@@ -14,10 +14,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const ScoringConfig& scoring() {
-    return test::shipped_config();
-}
-
 std::string slurp(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     std::ostringstream text;
@@ -43,33 +39,36 @@ TEST_CASE("export writes jsonl and csv in seq order") {
     auto opened = Store::open(":memory:");
     REQUIRE(opened);
     auto& store = *opened.store;
-    const StoreIdentity identity{"kiosk-01", "demo-org", "hq", scoring().questionnaire.id};
+    const StoreIdentity identity{"kiosk-01", "demo-org", "hq",
+                                 test::shipped_config().questionnaire.id};
     const auto noon = std::chrono::sys_days{std::chrono::year{2026} / 11 / 25} + 12h;
     Submission complete;
     complete.started_wall = noon - 2min;
     complete.duration_ms = 90'000;
-    for (const auto& item : scoring().questionnaire.items) complete.answers.push_back({item.id, 4});
+    for (const auto& item : test::shipped_config().questionnaire.items)
+        complete.answers.push_back({item.id, 4});
     complete.answers[1].level = kNotApplicable;
-    REQUIRE(store.append(complete, identity, scoring().policy, noon).ok());
+    REQUIRE(store.append(complete, identity, test::shipped_config().policy, noon).ok());
     Submission partial;
     partial.status = ResponseStatus::Incomplete;
     partial.lang = Lang::En;
     partial.started_wall = noon;
     partial.duration_ms = 70'000;
     partial.answers = {{"1.1", 1}};
-    REQUIRE(store.append(partial, identity, scoring().policy, noon + 70s).ok());
+    REQUIRE(store.append(partial, identity, test::shipped_config().policy, noon + 70s).ok());
 
     const test::TempDir temp;
     const auto& dir = temp.path;
-    auto jsonl =
-        export_responses(store, scoring().questionnaire, ExportFormat::Jsonl, dir / "out.jsonl");
+    auto jsonl = export_responses(store, test::shipped_config().questionnaire, ExportFormat::Jsonl,
+                                  dir / "out.jsonl");
     REQUIRE(jsonl.ok());
     CHECK(jsonl.value() == 2);
     const auto lines = slurp(dir / "out.jsonl");
     CHECK(std::count(lines.begin(), lines.end(), '\n') == 2);
     CHECK(lines.find("\"seq\":1,") < lines.find("\"seq\":2,"));
 
-    auto csv = export_responses(store, scoring().questionnaire, ExportFormat::Csv, dir / "out.csv");
+    auto csv = export_responses(store, test::shipped_config().questionnaire, ExportFormat::Csv,
+                                dir / "out.csv");
     REQUIRE(csv.ok());
     const auto text = slurp(dir / "out.csv");
     REQUIRE(
@@ -97,8 +96,8 @@ TEST_CASE("export writes jsonl and csv in seq order") {
 TEST_CASE("export into a missing directory fails with the path, leaving nothing") {
     auto opened = Store::open(":memory:");
     REQUIRE(opened);
-    auto result = export_responses(*opened.store, scoring().questionnaire, ExportFormat::Jsonl,
-                                   "/nonexistent-dir/out.jsonl");
+    auto result = export_responses(*opened.store, test::shipped_config().questionnaire,
+                                   ExportFormat::Jsonl, "/nonexistent-dir/out.jsonl");
     REQUIRE_FALSE(result.ok());
     CHECK_THAT(result.error().message, Catch::Contains("/nonexistent-dir/out.jsonl"));
 }

@@ -16,10 +16,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const ScoringConfig& scoring() {
-    return test::shipped_config();
-}
-
 const StoreIdentity kIdentity{"kiosk-01", "demo-org", "hq", "tbsc134-b1"};
 const auto kNoon = std::chrono::sys_days{std::chrono::year{2026} / 11 / 25} + 12h;
 
@@ -45,7 +41,7 @@ std::unique_ptr<Store> memory_store() {
 TEST_CASE("append assigns UUID, gap-free seq, timestamps and the canonical record") {
     auto store = memory_store();
     CHECK(store->schema_version() == Store::kSchemaVersion);
-    auto first = store->append(submission(), kIdentity, scoring().policy, kNoon);
+    auto first = store->append(submission(), kIdentity, test::shipped_config().policy, kNoon);
     REQUIRE(first.ok());
     const auto& r = first.value();
     CHECK(is_canonical_uuid(r.id));
@@ -54,7 +50,7 @@ TEST_CASE("append assigns UUID, gap-free seq, timestamps and the canonical recor
     CHECK(r.started_at == "2026-11-25T11:59:00Z");
     CHECK(r.submitted_at == "2026-11-25T12:00:00Z");
     CHECK(r.flags.empty());
-    auto second = store->append(submission(), kIdentity, scoring().policy, kNoon + 1h);
+    auto second = store->append(submission(), kIdentity, test::shipped_config().policy, kNoon + 1h);
     REQUIRE(second.ok());
     CHECK(second.value().seq == 2);
     CHECK(second.value().id != r.id);
@@ -73,7 +69,7 @@ TEST_CASE("append assigns UUID, gap-free seq, timestamps and the canonical recor
 
 TEST_CASE("flags are computed at submit from the policy and the previous complete response") {
     auto store = memory_store();
-    const auto& policy = scoring().policy;
+    const auto& policy = test::shipped_config().policy;
     auto fast =
         store->append(submission(ResponseStatus::Complete, 2'000), kIdentity, policy, kNoon);
     REQUIRE(fast.ok());
@@ -98,7 +94,9 @@ TEST_CASE("flags are computed at submit from the policy and the previous complet
 TEST_CASE("outbox: pending oldest first, mark_sent, record_sync") {
     auto store = memory_store();
     for (int i = 0; i < 5; ++i)
-        REQUIRE(store->append(submission(), kIdentity, scoring().policy, kNoon + i * 1min).ok());
+        REQUIRE(
+            store->append(submission(), kIdentity, test::shipped_config().policy, kNoon + i * 1min)
+                .ok());
     auto pending = store->pending(3);
     REQUIRE(pending.size() == 3);
     CHECK_THAT(pending[0].json, Catch::Contains("\"seq\":1,"));
@@ -124,7 +122,9 @@ TEST_CASE("responses cannot be edited or deleted through SQL") {
     test::TempDir dir;
     auto opened = open_data_dir_store(dir.path);
     REQUIRE(opened.ok());
-    REQUIRE(opened.value().store->append(submission(), kIdentity, scoring().policy, kNoon).ok());
+    REQUIRE(opened.value()
+                .store->append(submission(), kIdentity, test::shipped_config().policy, kNoon)
+                .ok());
     opened.value().store.reset();
     const auto db = (dir.path / Store::kFileName).string();
     const auto sqlite = [&](const std::string& sql) {
@@ -162,9 +162,11 @@ TEST_CASE("on disk: WAL, survives reopen, and a second connection uploads while 
         }
     });
     for (int i = 0; i < kResponses; ++i) {
-        REQUIRE(ui.value()
-                    .store->append(submission(), kIdentity, scoring().policy, kNoon + i * 1min)
-                    .ok());
+        REQUIRE(
+            ui.value()
+                .store
+                ->append(submission(), kIdentity, test::shipped_config().policy, kNoon + i * 1min)
+                .ok());
     }
     writing = false;
     uploader.join();
@@ -176,7 +178,8 @@ TEST_CASE("on disk: WAL, survives reopen, and a second connection uploads while 
     worker_store.store.reset();
     auto again = open_data_dir_store(dir.path);
     REQUIRE(again.ok());
-    auto next = again.value().store->append(submission(), kIdentity, scoring().policy, kNoon + 2h);
+    auto next = again.value().store->append(submission(), kIdentity, test::shipped_config().policy,
+                                            kNoon + 2h);
     REQUIRE(next.ok());
     CHECK(next.value().seq == kResponses + 1);
 }
@@ -204,7 +207,9 @@ TEST_CASE("a damaged store is moved aside, never deleted, and the recovery is au
     REQUIRE(log.ok());
     REQUIRE(log.value().size() == 1);
     CHECK(log.value()[0].event == "store_recovered");
-    CHECK(opened.value().store->append(submission(), kIdentity, scoring().policy, kNoon).ok());
+    CHECK(opened.value()
+              .store->append(submission(), kIdentity, test::shipped_config().policy, kNoon)
+              .ok());
 }
 
 TEST_CASE("a store from a newer cxkiosk is refused, not moved aside") {
