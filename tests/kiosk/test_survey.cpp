@@ -88,6 +88,11 @@ TEST_CASE("a second tap within the debounce of advancing is not an answer") {
     d.now += 60ms;
     d.send(event::Answer{2});
     CHECK(d.state.current == 2);
+    d.now += 400ms;
+    d.send(event::Back{});
+    d.now += 100ms;
+    d.send(event::Back{});  // double tap on back: one step
+    CHECK(d.state.current == 1);
 }
 
 TEST_CASE("back returns to the previous item keeping its answer; back on the first leaves") {

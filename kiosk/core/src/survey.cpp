@@ -97,6 +97,7 @@ std::vector<Action> on_question(SurveyState& state, const Event& ev, SteadyTime 
         return {action::Save{make_submission(state, ResponseStatus::Complete, now, questionnaire)}};
     }
     if (std::holds_alternative<event::Back>(ev)) {
+        if (now - state.advanced_at < timings.debounce) return {};  // a double tap goes back once
         if (state.current == 0) return abandon(state, now, questionnaire);
         --state.current;
         state.advanced_at = now;

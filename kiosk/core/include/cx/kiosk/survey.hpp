@@ -34,7 +34,7 @@ struct SurveyTimings {
     Millis idle_grace{10'000};    // no touch on the prompt -> saved as incomplete
     Millis thank_you{5'000};      // thank-you screen, then welcome
     Millis save_failed{15'000};   // error screen, then welcome
-    Millis debounce{300};         // an answer this soon after advancing is a double tap
+    Millis debounce{300};         // an answer or back this soon after moving is a double tap
 };
 
 // Which items this respondent sees. Respondent n of a rotation gets the k items
