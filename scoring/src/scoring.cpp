@@ -77,6 +77,7 @@ constexpr int kPercentScale = 10;
 ScoreAccumulator::ScoreAccumulator(const Questionnaire& questionnaire, const ScoringPolicy& policy)
     : questionnaire_(&questionnaire),
       policy_(&policy),
+      lookup_(questionnaire),
       overall_(questionnaire.total_weight(), kPercentScale),
       items_(questionnaire.items.size()) {
     for (const auto& item : questionnaire.items)
@@ -126,8 +127,11 @@ void ScoreAccumulator::add(const Response& response) {
     };
     std::array<Sums, 32> by_characteristic{};  // questionnaires have few characteristics
     Sums total;
+    std::size_t hint = 0;
     for (const auto& answer : response.answers) {
-        auto index = *questionnaire_->item_index(answer.item);
+        auto index = lookup_.find(answer.item, hint);
+        if (index == ItemLookup::kNotFound) continue;
+        hint = index + 1;
         auto& tally = items_[index];
         if (answer.level == kNotApplicable) {
             ++tally.not_applicable;

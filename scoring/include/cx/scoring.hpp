@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cx/item_lookup.hpp"
 #include "cx/policy.hpp"
 #include "cx/questionnaire.hpp"
 #include "cx/response.hpp"
@@ -86,8 +87,9 @@ class ScoreAccumulator {
   public:
     ScoreAccumulator(const Questionnaire& questionnaire, const ScoringPolicy& policy);
 
-    // Applies the policy's exclusions, then adds the respondent's score. The
-    // response's answers must name items of this questionnaire (ResponseParser checks).
+    // Applies the policy's exclusions, then adds the respondent's score. Answers
+    // naming no item of this questionnaire are ignored (ResponseParser refuses them).
+    // `questionnaire` and `policy` must outlive the accumulator.
     void add(const Response& response);
     void merge(const ScoreAccumulator& other);
 
@@ -101,6 +103,7 @@ class ScoreAccumulator {
 
     const Questionnaire* questionnaire_;
     const ScoringPolicy* policy_;
+    ItemLookup lookup_;
     std::vector<std::size_t> item_characteristic_;  // item index → characteristic index
     RatioMean overall_;                             // P_r = 100 Σwα / Σw
     std::vector<RatioMean> per_characteristic_;
