@@ -165,6 +165,18 @@ std::string format(const char* pattern, Args... args) {
     return buffer;
 }
 
+// Pads to `columns` terminal columns: CJK characters take two, other code points one.
+std::string pad_right(const std::string& text, std::size_t columns) {
+    std::size_t width = 0;
+    for (std::size_t i = 0; i < text.size();) {
+        auto lead = static_cast<unsigned char>(text[i]);
+        std::size_t length = lead < 0x80 ? 1 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : 4;
+        width += length >= 3 ? 2 : 1;  // U+0800 and up here are CJK and full-width punctuation
+        i += length;
+    }
+    return width >= columns ? text : text + std::string(columns - width, ' ');
+}
+
 std::string optional_scaled(const std::optional<mpq_class>& value, int decimals) {
     return value ? format_scaled(round_half_up_scaled(*value, decimals), decimals) : "—";
 }
@@ -199,7 +211,8 @@ std::string render_report_text(const Report& report) {
         out += format("标准差 SD: %.2f   95%% 置信区间 CI: %.2f – %.2f\n", *score.sd,
                       (*score.ci95)[0], (*score.ci95)[1]);
 
-    out += "\n服务特性 Characteristic            满分 Max  得分率 %   得分 Points  人数 N\n";
+    out += "\n  " + pad_right("服务特性 Characteristic", 30) +
+           "  满分 Max  得分率 %  得分 Points  人数 N\n";
     for (const auto& c : score.characteristics) {
         std::string name = c.id + " " + c.name.zh + " " + c.name.en;
         std::string points =
@@ -208,12 +221,14 @@ std::string render_report_text(const Report& report) {
                                     characteristic_points(*c.percent, c.max_points), decimals),
                                 decimals)
                 : "—";
-        out += format("  %-30s %6d %10s %12s %7lld\n", name.c_str(), c.max_points,
+        out += "  " + pad_right(name, 30);
+        out += format(" %6d %10s %12s %7lld\n", c.max_points,
                       optional_scaled(c.percent, decimals).c_str(), points.c_str(),
                       static_cast<long long>(c.respondents));
     }
 
-    out += "\n题目 Item   平均α Mean α        1        2        3        4        5  不适用 N/A\n";
+    out += "\n  " + pad_right("题目 Item", 8) +
+           "  平均α Mean α        1        2        3        4        5  不适用 N/A\n";
     for (const auto& item : score.items) {
         std::string mean = item.mean_alpha ? format("%.3f", *item.mean_alpha) : "—";
         out += format("  %-8s %10s", item.id.c_str(), mean.c_str());

@@ -1,6 +1,9 @@
 #pragma once
 // Shared helpers for the scoring tests: the shipped config and compact
 // response builders, so every expected number can be derived by hand.
+#include <unistd.h>
+
+#include <filesystem>
 #include <initializer_list>
 #include <string>
 #include <utility>
@@ -50,6 +53,22 @@ inline mpq_class q(const char* text) {
     mpq_class value(text);
     value.canonicalize();
     return value;
+}
+
+// A directory of this test process's files under the build tree, one per
+// process so ctest -j runs share nothing; removed when the process exits.
+inline std::filesystem::path scratch_dir() {
+    struct Directory {
+        std::filesystem::path path =
+            std::filesystem::path(CX_TEST_SCRATCH_DIR) / ("run-" + std::to_string(::getpid()));
+        Directory() { std::filesystem::create_directories(path); }
+        ~Directory() {
+            std::error_code ignored;
+            std::filesystem::remove_all(path, ignored);
+        }
+    };
+    static const Directory directory;
+    return directory.path;
 }
 
 }  // namespace cx::testing

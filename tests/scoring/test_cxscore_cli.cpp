@@ -12,6 +12,7 @@
 
 #include "cx/config_files.hpp"
 #include "cx/response.hpp"
+#include "scoring_fixtures.hpp"
 
 namespace fs = std::filesystem;
 using namespace cx;
@@ -25,9 +26,7 @@ struct Run {
 };
 
 fs::path scratch() {
-    fs::path dir = CX_TEST_SCRATCH_DIR;
-    fs::create_directories(dir);
-    return dir;
+    return cx::testing::scratch_dir();
 }
 
 std::string slurp(const fs::path& path) {
@@ -58,11 +57,6 @@ Run score_file(const fs::path& responses, const std::string& extra = "") {
     return cxscore("score --responses '" + responses.string() + "' " + extra);
 }
 
-const ScoringConfig& config() {
-    static const ScoringConfig shipped = load_scoring_config(CX_TEST_CONFIG_DIR).value();
-    return shipped;
-}
-
 Response record(int seq, int level) {
     Response r;
     char id[40];
@@ -76,7 +70,8 @@ Response record(int seq, int level) {
     r.started_at = "2026-11-25T09:59:10Z";
     r.submitted_at = "2026-11-25T10:00:00Z";
     r.duration_ms = 50000;
-    for (const auto& item : config().questionnaire.items) r.answers.push_back({item.id, level});
+    for (const auto& item : cx::testing::shipped().questionnaire.items)
+        r.answers.push_back({item.id, level});
     canonicalize(r);
     return r;
 }
@@ -100,7 +95,7 @@ std::string replaced(std::string line, const std::string& from, const std::strin
 }
 
 std::string assessment(int level, int count = 21) {
-    const auto& requirements = config().management.requirements;
+    const auto& requirements = cx::testing::shipped().management.requirements;
     std::string levels;
     for (int i = 0; i < count; ++i)
         levels += (i ? ",\n    \"" : "    \"") + requirements[static_cast<std::size_t>(i)].id +

@@ -4,6 +4,7 @@
 #include <simdjson.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <future>
@@ -113,19 +114,26 @@ Result<JsonlScan> score_jsonl_file(const std::filesystem::path& path,
     Worker first(questionnaire, policy);
     Worker second(questionnaire, policy);
     std::size_t capacity = std::max<std::size_t>(options.chunk_bytes, 1024);
-    std::vector<char> buffer(capacity + simdjson::SIMDJSON_PADDING);
+    // Two buffers: the next chunk is read while the second half of this one is parsed.
+    std::array<std::vector<char>, 2> buffers;
+    for (auto& buffer : buffers) buffer.resize(capacity + simdjson::SIMDJSON_PADDING);
+    std::size_t current = 0;
     std::size_t filled = 0;
     bool eof = false;
     JsonlScan scan;
 
-    while (!eof || filled > 0) {
-        if (!eof) {
-            auto got = file.read_up_to(buffer.data() + filled, capacity - filled);
-            if (!got) return got.error();
-            filled += got.value();
-            eof = filled < capacity;
-        }
-        if (filled == 0) break;
+    // Reads into buffers[index] after its first `filled` bytes, up to capacity.
+    auto read_into = [&](std::size_t index, std::size_t& count) -> Status {
+        auto got = file.read_up_to(buffers[index].data() + count, capacity - count);
+        if (!got) return got.error();
+        count += got.value();
+        eof = count < capacity;
+        return Ok{};
+    };
+    if (auto status = read_into(current, filled); !status) return status.error();
+
+    while (filled > 0) {
+        auto& buffer = buffers[current];
         char* data = buffer.data();
         // Whole lines only; the tail waits for the next read unless the file ended.
         std::size_t block = filled;
@@ -134,6 +142,7 @@ Result<JsonlScan> score_jsonl_file(const std::filesystem::path& path,
             if (!last) {  // one line longer than the buffer: make room for it
                 capacity *= 2;
                 buffer.resize(capacity + simdjson::SIMDJSON_PADDING);
+                if (auto status = read_into(current, filled); !status) return status.error();
                 continue;
             }
             block = static_cast<std::size_t>(last - data) + 1;
@@ -144,21 +153,29 @@ Result<JsonlScan> score_jsonl_file(const std::filesystem::path& path,
             middle_newline ? static_cast<std::size_t>(middle_newline - data) + 1 : block;
         const char* readable_end = buffer.data() + buffer.size();
 
-        if (options.parallel && split < block) {
-            auto later = std::async(std::launch::async, [&] {
+        std::future<void> later;
+        if (options.parallel && split < block)
+            later = std::async(std::launch::async, [&] {
                 second.scan(data + split, data + block, readable_end, options.max_listed_errors);
             });
-            first.scan(data, data + split, readable_end, options.max_listed_errors);
+        first.scan(data, data + split, readable_end, options.max_listed_errors);
+
+        auto& next = buffers[1 - current];
+        if (next.size() < buffer.size()) next.resize(buffer.size());
+        std::size_t next_filled = filled - block;
+        std::memcpy(next.data(), data + block, next_filled);
+        Status read_status = Ok{};
+        if (!eof) read_status = read_into(1 - current, next_filled);
+
+        if (later.valid())
             later.get();
-        } else {
-            first.scan(data, data + split, readable_end, options.max_listed_errors);
+        else
             second.scan(data + split, data + block, readable_end, options.max_listed_errors);
-        }
+        if (!read_status) return read_status.error();
         collect(scan, first, options.max_listed_errors);
         collect(scan, second, options.max_listed_errors);
-
-        std::memmove(data, data + block, filled - block);
-        filled -= block;
+        current = 1 - current;
+        filled = next_filled;
     }
     scan.error_count = first.error_count + second.error_count;
     if (scan.error_count == 0) {
