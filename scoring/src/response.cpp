@@ -131,9 +131,14 @@ std::optional<std::chrono::sys_seconds> parse_utc_timestamp(std::string_view ts)
     if (ts.size() != 20 || ts[4] != '-' || ts[7] != '-' || ts[10] != 'T' || ts[13] != ':' ||
         ts[16] != ':' || ts[19] != 'Z')
         return std::nullopt;
+    // Fixed-width digits only (no sign): this runs twice per record of multi-GB files.
     auto number = [&](std::size_t pos, std::size_t len, int& out) {
-        auto [end, ec] = std::from_chars(ts.data() + pos, ts.data() + pos + len, out);
-        return ec == std::errc{} && end == ts.data() + pos + len;
+        out = 0;
+        for (std::size_t i = pos; i < pos + len; ++i) {
+            if (ts[i] < '0' || ts[i] > '9') return false;
+            out = out * 10 + (ts[i] - '0');
+        }
+        return true;
     };
     int year, month, day, hour, minute, second;
     if (!number(0, 4, year) || !number(5, 2, month) || !number(8, 2, day) ||
@@ -240,8 +245,11 @@ std::int64_t get_integer(simdjson::dom::element value, std::string_view field) {
 void parse_answers(simdjson::dom::element value, std::vector<Answer>& answers) {
     simdjson::dom::object object;
     if (value.get(object)) throw Invalid{"field \"answers\" must be an object"};
+    // Reuses the previous record's Answer strings: no allocation per line.
+    std::size_t count = 0;
     for (auto [item, level_value] : object) {
-        Answer answer;
+        if (count == answers.size()) answers.emplace_back();
+        Answer& answer = answers[count++];
         answer.item.assign(item);
         if (level_value.is_null()) {
             answer.level = kNotApplicable;
@@ -253,8 +261,8 @@ void parse_answers(simdjson::dom::element value, std::vector<Answer>& answers) {
                               simdjson::minify(level_value) + ")"};
             answer.level = static_cast<int>(level);
         }
-        answers.push_back(std::move(answer));
     }
+    answers.resize(count);
 }
 
 void parse_flags(simdjson::dom::element value, std::vector<std::string>& flags) {
@@ -306,8 +314,7 @@ void parse_record(simdjson::dom::element doc, Response& out, std::span<const Que
                   std::span<const ItemLookup> lookups, std::vector<char>& item_seen) {
     simdjson::dom::object object;
     if (doc.get(object)) throw Invalid{"a record must be a JSON object"};
-    out.answers.clear();
-    out.flags.clear();
+    out.flags.clear();  // answers are resized by parse_answers, reusing their strings
     unsigned seen = 0;
     std::size_t expected = 0;  // canonical records list the fields in kFields order
     for (auto [key, value] : object) {
