@@ -234,7 +234,9 @@ std::string format_scaled(std::int64_t scaled, int decimals) {
 
 ManagementResult assess_management(const Assessment& assessment, const ManagementScheme& scheme) {
     ManagementResult result;
-    for (std::size_t i = 0; i < scheme.requirements.size(); ++i)
+    // parse_assessment guarantees one level per requirement; a hand-built one may not.
+    auto rated = std::min(assessment.levels.size(), scheme.requirements.size());
+    for (std::size_t i = 0; i < rated; ++i)
         result.total += assessment.levels[i] * (scheme.requirements[i].max_points / kLevels);
     for (const auto& band : scheme.bands) {
         bool below_max =

@@ -124,8 +124,7 @@ int run_cxscore(int argc, const char* const* argv, std::FILE* out, std::FILE* er
         std::ostringstream ignored;
         std::ostringstream text;
         app.exit(e, ignored, text);
-        std::fprintf(err, "%s", text.str().c_str());
-        std::fprintf(err, "Run with --help for more information.\n");
+        std::fprintf(err, "%s", text.str().c_str());  // CLI11 adds "Run with --help …"
         return static_cast<int>(CxscoreExit::Usage);
     }
     return score(options, out, err);
