@@ -88,3 +88,17 @@ TEST_CASE("a file that cannot be opened is an error for the whole file") {
     REQUIRE_FALSE(scan.ok());
     CHECK_THAT(scan.error().message, Catch::Contains("cannot open"));
 }
+
+TEST_CASE("a reused parser shrinks and reorders answers from one line to the next") {
+    ResponseParser parser({&shipped().questionnaire, 1});
+    Response out;
+    REQUIRE(parser.parse(to_canonical_json(all_items(4)), out).ok());
+    CHECK(out.answers.size() == 19);
+    auto two = respondent({{"7", 5}, {"1.1", 3}});
+    auto line = to_canonical_json(two);
+    auto shuffled = line;  // answers out of canonical order: 7 before 1.1
+    shuffled.replace(shuffled.find(R"("1.1":3,"7":5)"), 13, R"("7":5,"1.1":3)");
+    REQUIRE(parser.parse(shuffled, out).ok());
+    CHECK(out == two);
+    CHECK(to_canonical_json(out) == line);
+}
