@@ -115,6 +115,14 @@ TEST_CASE("outbox: pending oldest first, mark_sent, record_sync") {
     CHECK(sync->http_status == 503);
     CHECK(sync->remaining == 3);
     CHECK(sync->detail == "server busy");
+    store->record_sync({std::chrono::system_clock::time_point(kNoon), false, 0, 0, 3, "offline"});
+    store->record_sync({std::chrono::system_clock::time_point(kNoon), true, 200, 3, 0, ""});
+    auto log = store->audit_log();
+    REQUIRE(log.ok());
+    REQUIRE(log.value().size() == 2);  // failed, then back: changes only
+    CHECK(log.value()[0].event == "sync_failed");
+    CHECK_THAT(log.value()[0].detail, Catch::Contains("HTTP 503"));
+    CHECK(log.value()[1].event == "sync_ok");
     CHECK(store->counts().value().unsent == 3);
 }
 

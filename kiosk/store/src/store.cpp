@@ -187,6 +187,12 @@ std::string utc_now_text() {
         std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
 }
 
+Status insert_audit(sqlite3* db, std::string_view event, std::string_view detail) {
+    Statement insert(db, "INSERT INTO audit_log (at, event, detail) VALUES (?1, ?2, ?3)");
+    insert.bind(1, utc_now_text()).bind(2, event).bind(3, detail);
+    return insert.run();
+}
+
 Status migrate(sqlite3* db, int& from_version) {
     Transaction tx(db);
     if (auto begun = tx.begun(); !begun) return begun;
@@ -364,9 +370,7 @@ Status Store::for_each_record(const std::function<Status(std::string_view)>& vis
 
 Status Store::audit(std::string_view event, std::string_view detail) {
     std::lock_guard lock(mutex_);
-    Statement insert(db_, "INSERT INTO audit_log (at, event, detail) VALUES (?1, ?2, ?3)");
-    insert.bind(1, utc_now_text()).bind(2, event).bind(3, detail);
-    return insert.run();
+    return insert_audit(db_, event, detail);
 }
 
 Result<std::vector<AuditEntry>> Store::audit_log() {
@@ -436,6 +440,16 @@ void Store::mark_sent(std::span<const std::string> ids) {
 
 void Store::record_sync(const SyncReport& report) {
     std::lock_guard lock(mutex_);
+    auto complain = [](const std::string& what) {
+        std::cerr << "cxkiosk: store: recording sync result: " << what << '\n';
+    };
+    Transaction tx(db_);
+    if (auto begun = tx.begun(); !begun) return complain(begun.error().message);
+    std::optional<bool> was_ok;
+    {
+        Statement previous(db_, "SELECT ok FROM sync_state");
+        if (previous.next_row()) was_ok = previous.integer(0) != 0;
+    }
     const auto at = format_utc_timestamp(std::chrono::floor<std::chrono::seconds>(report.at));
     Statement upsert(
         db_,
@@ -446,9 +460,19 @@ void Store::record_sync(const SyncReport& report) {
     upsert.bind(1, at).bind(2, std::int64_t{report.ok}).bind(3, std::int64_t{report.http_status});
     upsert.bind(4, static_cast<std::int64_t>(report.sent));
     upsert.bind(5, static_cast<std::int64_t>(report.remaining)).bind(6, report.detail);
-    if (auto done = upsert.run(); !done) {
-        std::cerr << "cxkiosk: store: recording sync result: " << done.error().message << '\n';
+    if (auto done = upsert.run(); !done) return complain(done.error().message);
+    // The audit log gets the changes (went offline, came back), not every attempt.
+    if (was_ok != report.ok) {
+        const auto detail = "HTTP " + std::to_string(report.http_status) + ", sent " +
+                            std::to_string(report.sent) + ", remaining " +
+                            std::to_string(report.remaining) +
+                            (report.detail.empty() ? "" : ": " + report.detail);
+        if (auto logged = insert_audit(db_, report.ok ? "sync_ok" : "sync_failed", detail);
+            !logged) {
+            return complain(logged.error().message);
+        }
     }
+    if (auto committed = tx.commit(); !committed) complain(committed.error().message);
 }
 
 Result<DataDirStore> open_data_dir_store(const std::filesystem::path& data_dir) {
