@@ -227,6 +227,9 @@ TEST_CASE("a store from a newer cxkiosk is refused, not moved aside") {
     auto opened = Store::open(db);
     CHECK_FALSE(opened);
     CHECK(opened.error == StoreError::TooNew);
-    CHECK_FALSE(open_data_dir_store(dir.path).ok());
+    auto refused = open_data_dir_store(dir.path);
+    REQUIRE_FALSE(refused.ok());
+    CHECK_THAT(refused.error().message,
+               Catch::Contains("store too_new: ") && Catch::Contains("99"));
     CHECK(std::filesystem::exists(db));
 }

@@ -482,7 +482,9 @@ Result<DataDirStore> open_data_dir_store(const std::filesystem::path& data_dir) 
     const auto path = data_dir / Store::kFileName;
     auto opened = Store::open(path.string());
     if (opened) return DataDirStore{std::move(opened.store), std::nullopt};
-    if (opened.error != StoreError::Damaged) return Error{opened.message};
+    if (opened.error != StoreError::Damaged) {
+        return Error{"store " + std::string(to_string(opened.error)) + ": " + opened.message};
+    }
 
     // Keep the damaged file (and its WAL) as evidence under a new name.
     std::string stamp = format_utc_timestamp(
