@@ -46,7 +46,7 @@ int fail(int code, const std::string& message) {
 
 // Flags given on the command line; each overrides the config file.
 struct Overrides {
-    std::optional<std::string> data_dir, device, org, site, server, token;
+    std::optional<std::string> data_dir, export_dir, device, org, site, server, token;
     std::optional<int> idle_timeout, sync_interval, items_per_respondent;
 };
 
@@ -63,6 +63,7 @@ Result<KioskConfig> load_kiosk_config(const std::string& file, const Overrides& 
         config = std::move(parsed).value();
     }
     if (flags.data_dir) config.data_dir = *flags.data_dir;
+    if (flags.export_dir) config.export_dir = *flags.export_dir;
     if (flags.device) config.device = *flags.device;
     if (flags.org) config.org = *flags.org;
     if (flags.site) config.site = *flags.site;
@@ -229,6 +230,8 @@ int main(int argc, char** argv) {
     cli.add_option("--config-dir", config_dir, "questionnaire/policy directory")
         ->capture_default_str();
     cli.add_option("--data-dir", flags.data_dir, "where the response store lives");
+    cli.add_option("--export-dir", flags.export_dir,
+                   "folder staff can export to (besides removable media under /media, /run/media)");
     cli.add_flag("--windowed", platform.windowed, "a window instead of fullscreen (development)");
     cli.add_option("--size", size, "window size WxH with --windowed (default 1280x800)");
     cli.add_option("--device", flags.device, "device id");
