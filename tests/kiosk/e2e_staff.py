@@ -9,21 +9,18 @@ refuses the right PIN and survives a restart, the corner long press, staff
 quit (exit 0), and `cxkiosk audit`. Screenshots go to --artifacts.
 Click positions mirror kiosk/ui/src/layout.hpp.
 """
-import argparse
 import csv
 import hashlib
 import json
 import os
 import re
-import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 
-from e2e_kiosk import H, W, Failure, Session, centre, check
+from e2e_kiosk import H, W, centre, check, run_e2e
 
 PIN = "2468"
 PAD_KEYS = "123456789E0K"
@@ -220,38 +217,19 @@ def check_audit(s, files, responses):
               "export file path")
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--kiosk", required=True)
-    parser.add_argument("--artifacts", required=True)
-    args = parser.parse_args()
-    for tool in ("Xvfb", "xdotool", "xwd", "convert", "unzip"):
-        check(shutil.which(tool), f"{tool} is not installed")
-    shutil.rmtree(args.artifacts, ignore_errors=True)
-    os.makedirs(args.artifacts)
-    workdir = tempfile.mkdtemp(prefix="cxkiosk-e2e-staff-")
-    exports = os.path.join(workdir, "exports")
+def staff_flows(s, args):
+    exports = os.path.join(s.workdir, "exports")
     os.makedirs(exports)
-    s = Session(args.kiosk, args.artifacts, workdir)
-    try:
-        s.start_xvfb()
-        set_pin(s)
-        s.start_kiosk(None, "--items-per-respondent", "3", "--export-dir", exports)
-        answer_short_surveys(s, 3)
-        files = staff_login_and_exports(s, exports)
-        check_exports(files, 3)
-        lockout(s)
-        lockout_survives_restart_then_quit(s)
-        check_audit(s, files, 3)
-        print(f"e2e staff: passed, screenshots in {args.artifacts}")
-        return 0
-    except (Failure, subprocess.SubprocessError, OSError, ValueError, KeyError) as error:
-        print(f"e2e staff FAILED: {error}", file=sys.stderr)
-        return 1
-    finally:
-        s.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+    set_pin(s)
+    s.start_kiosk(None, "--items-per-respondent", "3", "--export-dir", exports)
+    answer_short_surveys(s, 3)
+    files = staff_login_and_exports(s, exports)
+    check_exports(files, 3)
+    lockout(s)
+    lockout_survives_restart_then_quit(s)
+    check_audit(s, files, 3)
+    print(f"e2e staff: passed, screenshots in {args.artifacts}")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_e2e("e2e-staff", ("unzip",), staff_flows))

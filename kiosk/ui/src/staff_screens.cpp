@@ -47,6 +47,22 @@ void card(ImDrawList* draw, const Rect& r) {
     draw->AddRectFilled(r.min, r.max, kSurface, rounding());
 }
 
+// A white card with its heading; content starts at `y`, `pad` in from the edges.
+struct Card {
+    Rect r;
+    float pad;
+    float y;
+};
+Card titled_card(const StaffView& v, ImDrawList* draw, const layout::Frac& where,
+                 const LocalizedText& heading, float pad_of_width) {
+    const Rect r = place(where);
+    card(draw, r);
+    const float pad = r.size().x * pad_of_width;
+    const float top = r.min.y + std::min(pad * 0.8f, r.size().y * 0.08f);
+    text_at(draw, v.fonts.body, 1.0f, {r.min.x + pad, top}, kInk, heading.in(v.lang));
+    return {r, pad, top + v.fonts.body->FontSize * 1.35f};
+}
+
 std::string local_time_text(std::chrono::system_clock::time_point at) {
     const std::time_t t = std::chrono::system_clock::to_time_t(at);
     std::tm local{};
@@ -142,12 +158,9 @@ void pin_pad(const StaffView& v, const Painter& p, Actions& actions) {
 // ---- panel
 
 void counts_card(const StaffView& v, ImDrawList* draw) {
-    const Rect r = place(layout::kPanelCounts);
-    card(draw, r);
+    const auto [r, pad, top] =
+        titled_card(v, draw, layout::kPanelCounts, v.text.responses_heading, 0.04f);
     const Lang lang = v.lang;
-    const float pad = r.size().y * 0.08f;
-    text_at(draw, v.fonts.body, 1.0f, {r.min.x + pad, r.min.y + pad}, kInk,
-            v.text.responses_heading.in(lang));
     if (!v.panel.counts) return;
     const auto& c = *v.panel.counts;
     const std::pair<const LocalizedText*, std::int64_t> cells[] = {
@@ -155,7 +168,6 @@ void counts_card(const StaffView& v, ImDrawList* draw) {
         {&v.text.count_total, c.total()},   {&v.text.count_incomplete, c.incomplete},
         {&v.text.count_flagged, c.flagged}, {&v.text.count_waiting, c.unsent}};
     const float cell_w = (r.size().x - 2 * pad) / 3;
-    const float top = r.min.y + pad + v.fonts.body->FontSize * 1.5f;
     const float cell_h = (r.max.y - pad - top) / 2;
     for (int i = 0; i < 6; ++i) {
         const ImVec2 at{r.min.x + pad + static_cast<float>(i % 3) * cell_w,
@@ -170,13 +182,8 @@ void counts_card(const StaffView& v, ImDrawList* draw) {
 
 void sync_card(const StaffView& v, const Painter& p, Actions& actions) {
     ImDrawList* draw = p.draw();
-    const Rect r = place(layout::kPanelSync);
-    card(draw, r);
+    const auto [r, pad, y] = titled_card(v, draw, layout::kPanelSync, v.text.sync_heading, 0.04f);
     const Lang lang = v.lang;
-    const float pad = r.size().x * 0.04f;
-    float y = r.min.y + pad * 0.8f;
-    text_at(draw, v.fonts.body, 1.0f, {r.min.x + pad, y}, kInk, v.text.sync_heading.in(lang));
-    y += v.fonts.body->FontSize * 1.4f;
     const auto& sync = v.panel.last_sync;
     if (!sync) {
         text_at(draw, v.fonts.body, 0.78f, {r.min.x + pad, y}, kMutedInk,
@@ -210,13 +217,8 @@ void sync_card(const StaffView& v, const Painter& p, Actions& actions) {
 }
 
 void score_card(const StaffView& v, ImDrawList* draw) {
-    const Rect r = place(layout::kPanelScore);
-    card(draw, r);
+    auto [r, pad, y] = titled_card(v, draw, layout::kPanelScore, v.text.score_heading, 0.04f);
     const Lang lang = v.lang;
-    const float pad = r.size().x * 0.04f;
-    float y = r.min.y + pad * 0.8f;
-    text_at(draw, v.fonts.body, 1.0f, {r.min.x + pad, y}, kInk, v.text.score_heading.in(lang));
-    y += v.fonts.body->FontSize * 1.3f;
     const auto& score = v.panel.score;
     if (!score || !score->service_score) {
         text_at(draw, v.fonts.body, 0.78f, {r.min.x + pad, y}, kMutedInk,
@@ -284,13 +286,11 @@ bool choice(const Painter& p, const char* id, const Rect& r, std::string_view la
 
 void export_card(const StaffView& v, const Painter& p, Actions& actions) {
     ImDrawList* draw = p.draw();
-    const Rect r = place(layout::kPanelExport);
-    card(draw, r);
+    const auto card = titled_card(v, draw, layout::kPanelExport, v.text.export_heading, 0.012f);
+    const Rect& r = card.r;
+    const float pad = card.pad;
     const Lang lang = v.lang;
-    const float pad = r.size().x * 0.012f;
     const ImVec2 d = ImGui::GetIO().DisplaySize;
-    text_at(draw, v.fonts.body, 1.0f, {r.min.x + pad, r.min.y + pad}, kInk,
-            v.text.export_heading.in(lang));
     const Rect target_row = place(layout::kTargetRow);
     const Rect format_row = place(layout::kFormatRow);
     const float label_x =

@@ -27,8 +27,8 @@ class KioskApp final : public FrameClient {
              bool store_recovered);
     ~KioskApp() override;
 
-    // What "sync now" does: nudges the upload worker. Without it the panel says no
-    // server is configured.
+    // What "sync now" does: nudges the upload worker. Without it (no uploader
+    // running) the panel says uploading is off.
     void set_sync_now(std::function<void()> sync_now) { sync_now_ = std::move(sync_now); }
 
     // Also logs how large the answer targets are (they must be >= 15 mm).

@@ -54,7 +54,8 @@ struct UiText {
     LocalizedText sync_failed{"上次同步失败：%s（HTTP %d）", "Last sync failed: %s (HTTP %d)"};
     LocalizedText sync_now{"立即同步", "Sync now"};
     LocalizedText sync_requested{"已请求同步", "Sync requested"};
-    LocalizedText sync_unavailable{"未配置上传服务器", "No upload server configured"};
+    LocalizedText sync_unavailable{"上传未启用（未配置服务器）",
+                                   "Uploading is off (no server configured)"};
     LocalizedText score_heading{"服务得分", "Service score"};
     LocalizedText score_ci{"95%% 置信区间 %.1f – %.1f", "95%% CI %.1f – %.1f"};
     LocalizedText score_counted{"%d 位受访者 · 排除 %d 份", "%d respondents · %d excluded"};
