@@ -65,6 +65,29 @@ def set_pin(s):
     check(stored.startswith("$argon2id$") and PIN not in stored, "PIN stored as an Argon2id hash")
 
 
+def no_pin_never_opens_the_panel(s):
+    s.start_kiosk(os.path.join(s.workdir, "no-pin"))
+    s.key("F10")
+    s.wait_for("staff pin pad (no PIN set)", 1, 10)
+    type_pin(s, PIN)
+    s.screenshot("staff-00-no-pin")
+    check("staff panel" not in s.log_text() and "staff_login" not in s.log_text(),
+          "without a PIN the panel must never open")
+    s.key("Escape")
+    s.wait_for("staff mode closed", 1, 10)
+    s.proc.send_signal(signal.SIGTERM)
+    check(s.proc.wait(timeout=10) == 0, "SIGTERM must exit 0")
+
+
+def show_a_failed_sync(s):
+    """What the uploader leaves through Outbox::record_sync (the uploader is not part of
+    this test): the panel shows it."""
+    with sqlite3.connect(os.path.join(s.data, "responses.sqlite3")) as db:
+        db.execute("INSERT INTO sync_state (singleton, at, ok, http_status, sent, remaining, detail) "
+                   "VALUES (1, '2026-11-25T08:30:00Z', 0, 503, 0, 3, "
+                   "'server busy: database maintenance, retry later')")
+
+
 def answer_short_surveys(s, count):
     """Short surveys of 3 items; all but the last slow enough (policy: 1 s per item, 10 s
     between responses) to be scored, the last one a flagged speeder."""
@@ -220,7 +243,9 @@ def check_audit(s, files, responses):
 def staff_flows(s, args):
     exports = os.path.join(s.workdir, "exports")
     os.makedirs(exports)
+    no_pin_never_opens_the_panel(s)
     set_pin(s)
+    show_a_failed_sync(s)
     s.start_kiosk(None, "--items-per-respondent", "3", "--export-dir", exports)
     answer_short_surveys(s, 3)
     files = staff_login_and_exports(s, exports)

@@ -111,11 +111,11 @@ class Painter {
         text_centered(font, label, r.center(), r.size().x * 0.9f, ink);
     }
 
-    void outlined(const Rect& r, ImFont* font, std::string_view label, bool held,
-                  float rounding) const {
+    void outlined(const Rect& r, ImFont* font, std::string_view label, bool held, float rounding,
+                  ImU32 ink = kInk) const {
         draw_->AddRectFilled(r.min, r.max, held ? rgb(226, 234, 244) : kSurface, rounding);
         draw_->AddRect(r.min, r.max, kOutline, rounding, 0, 3.0f);
-        text_centered(font, label, r.center(), r.size().x * 0.9f, kInk);
+        text_centered(font, label, r.center(), r.size().x * 0.9f, ink);
     }
 
     void face(ImVec2 c, float radius, const LevelStyle& style) const {

@@ -18,6 +18,16 @@ using Actions = std::vector<StaffAction>;
 
 const ImU32 kDanger = rgb(190, 40, 40);
 const ImU32 kDisabled = rgb(214, 220, 228);
+const ImU32 kDisabledInk = rgb(178, 188, 202);
+constexpr std::size_t kMaxDetailBytes = 180;  // the server's error detail, as much as fits the card
+
+// At most `limit` bytes, cut at a UTF-8 character boundary, "..." when cut.
+std::string shortened(std::string_view text, std::size_t limit) {
+    if (text.size() <= limit) return std::string(text);
+    std::size_t end = limit;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    return std::string(text.substr(0, end)) + "...";
+}
 const ImU32 kTrack = rgb(226, 232, 240);
 
 // printf into a string; every format is one of UiText's.
@@ -135,7 +145,8 @@ void pin_pad(const StaffView& v, const Painter& p, Actions& actions) {
         const bool tapped = p.target(id, r, &held) && usable;
         if (key == 'E') {
             if (tapped) actions.push_back(staff_action::Erase{});
-            p.outlined(r, v.fonts.body, v.text.pad_erase.in(lang), held && usable, rounding());
+            p.outlined(r, v.fonts.body, v.text.pad_erase.in(lang), held && usable, rounding(),
+                       usable ? kInk : kDisabledInk);
         } else if (key == 'K') {
             if (tapped) actions.push_back(staff_action::Submit{});
             p.button(r,
@@ -145,7 +156,8 @@ void pin_pad(const StaffView& v, const Painter& p, Actions& actions) {
                      v.fonts.heading, v.text.pad_ok.in(lang), kSurface, rounding());
         } else {
             if (tapped) actions.push_back(staff_action::Digit{key});
-            p.outlined(r, v.fonts.title, std::string(1, key), held && usable, rounding());
+            p.outlined(r, v.fonts.title, std::string(1, key), held && usable, rounding(),
+                       usable ? kInk : kDisabledInk);
         }
     }
     const Rect cancel = place(layout::kPadCancel);
@@ -196,7 +208,7 @@ void sync_card(const StaffView& v, const Painter& p, Actions& actions) {
         text_at(draw, v.fonts.body, 0.78f, {r.min.x + pad, y}, sync->ok ? kSuccess : kDanger, line);
         if (!sync->detail.empty()) {
             text_at(draw, v.fonts.body, 0.66f, {r.min.x + pad, y + v.fonts.body->FontSize * 0.95f},
-                    kMutedInk, sync->detail, r.size().x - 2 * pad);
+                    kMutedInk, shortened(sync->detail, kMaxDetailBytes), r.size().x - 2 * pad);
         }
     }
     const Rect button = place(layout::kPanelSyncNow);
