@@ -179,12 +179,12 @@ std::optional<std::string> read_pin_line(bool terminal, const char* prompt) {
         tcgetattr(STDIN_FILENO, &saved);
         termios quiet = saved;
         quiet.c_lflag &= static_cast<tcflag_t>(~ECHO);
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+        tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
     }
     std::string line;
     const bool got = static_cast<bool>(std::getline(std::cin, line));
     if (terminal) {
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved);
         std::cerr << '\n';
     }
     if (!got) return std::nullopt;

@@ -13,6 +13,7 @@ import csv
 import hashlib
 import json
 import os
+import pty
 import re
 import signal
 import sqlite3
@@ -53,7 +54,37 @@ def run(s, *args, stdin=None):
                           timeout=60, env=s.env)
 
 
+def set_pin_on_a_terminal(s, first, second):
+    """set-pin with a terminal on stdin: prompts, echo off, the PIN twice."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(s.kiosk, [s.kiosk, "set-pin", "--data-dir", s.data])
+    seen = b""
+
+    def read_until(text):
+        nonlocal seen
+        deadline = time.time() + 20
+        while text not in seen and time.time() < deadline:
+            try:
+                seen += os.read(fd, 1024)
+            except OSError:
+                break
+        check(text in seen, f"set-pin on a terminal: no {text!r} in {seen!r}")
+
+    read_until(b"New staff PIN")
+    os.write(fd, first.encode() + b"\n")
+    read_until(b"Repeat the PIN")
+    os.write(fd, second.encode() + b"\n")
+    read_until(b"cxkiosk: ")
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    check(first.encode() not in seen, "the PIN must not be echoed")
+    return os.waitstatus_to_exitcode(status)
+
+
 def set_pin(s):
+    check(set_pin_on_a_terminal(s, "1357", "1358") == 3, "two different PINs must exit 3")
+    check(set_pin_on_a_terminal(s, "1357", "1357") == 0, "set-pin on a terminal")
     done = run(s, "set-pin", "--data-dir", s.data, "1234")
     check(done.returncode == 2 and "stdin" in done.stderr, f"argv PIN: {done.returncode} {done.stderr}")
     done = run(s, "set-pin", "--data-dir", s.data, stdin="12\n")
