@@ -36,6 +36,7 @@ class StopOnSignal {
         sigemptyset(&signals);
         sigaddset(&signals, SIGINT);
         sigaddset(&signals, SIGTERM);
+        sigaddset(&signals, SIGUSR2);  // our own wake-up call, see the destructor
         pthread_sigmask(SIG_BLOCK, &signals, nullptr);
         waiter_ = std::thread([&server, signals] {
             int received = 0;

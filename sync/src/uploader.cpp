@@ -106,11 +106,13 @@ void UploadWorker::upload_pass(UploadClient& client) {
     std::size_t sent = 0;
     int attempt_of_batch = 1;
     for (;;) {
+        bool stopping;
         {
             std::lock_guard lock(mutex_);
-            if (stopping_) return;
+            stopping = stopping_;
         }
-        auto attempt = send_next_batch(outbox_, client);
+        // When stopping, fall through to the report so staff see what this pass sent.
+        auto attempt = stopping ? BatchAttempt{} : send_next_batch(outbox_, client);
         if (attempt.batch.empty()) {
             if (sent) outbox_.record_sync(make_report(outbox_, sent, nullptr));
             return;

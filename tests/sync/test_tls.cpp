@@ -53,7 +53,7 @@ struct TlsFixture {
 
 }  // namespace
 
-TEST_CASE_METHOD(TlsFixture, "HTTPS upload with the test CA succeeds; other CAs are refused") {
+TEST_CASE_METHOD(TlsFixture, "HTTPS upload with the test CA succeeds and other CAs are refused") {
     auto records = test::make_records("demo-org", "hq", "kiosk-01", 1, 20);
     auto config = fixture->client_config();
     REQUIRE(config.server_url.starts_with("https://127.0.0.1:"));
