@@ -2,7 +2,10 @@
 
 #include <httplib.h>
 
+#include <sys/socket.h>
+
 #include <charconv>
+#include <functional>
 
 namespace cx {
 
@@ -46,6 +49,16 @@ QueryParams query_params(const httplib::Request& req) {
 }
 
 constexpr std::size_t kExportPageRecords = 2000;
+
+// cpp-httplib 0.11 listens with a backlog of 5: a burst of kiosks connecting at
+// once overflows it and the rest wait for a SYN retry (1 s+). Calling listen()
+// again on the bound socket raises the backlog (Linux).
+template <class Base>
+class WideBacklog final : public Base {
+  public:
+    using Base::Base;
+    void widen_backlog() { ::listen(this->svr_sock_, SOMAXCONN); }
+};
 
 }  // namespace
 
@@ -120,6 +133,9 @@ void ApiServer::Impl::install_routes() {
     server.new_task_queue = [threads = options.threads] {
         return new httplib::ThreadPool(static_cast<std::size_t>(threads));
     };
+    // Replies go out as header and body writes; without TCP_NODELAY the body
+    // waits for the client's delayed ACK (~40 ms a request).
+    server.set_tcp_nodelay(true);
     server.set_read_timeout(options.io_timeout);
     server.set_write_timeout(options.io_timeout);
     server.set_keep_alive_timeout(5);
@@ -187,11 +203,15 @@ Result<int> ApiServer::bind() {
     auto& options = impl_->options;
     if (options.tls_cert.empty() != options.tls_key.empty())
         return Error{"--tls-cert and --tls-key go together"};
+    std::function<void()> widen_backlog;
     if (options.tls_cert.empty()) {
-        impl_->http = std::make_unique<httplib::Server>();
+        auto plain = std::make_unique<WideBacklog<httplib::Server>>();
+        widen_backlog = [server = plain.get()] { server->widen_backlog(); };
+        impl_->http = std::move(plain);
     } else {
-        auto tls =
-            std::make_unique<httplib::SSLServer>(options.tls_cert.c_str(), options.tls_key.c_str());
+        auto tls = std::make_unique<WideBacklog<httplib::SSLServer>>(options.tls_cert.c_str(),
+                                                                     options.tls_key.c_str());
+        widen_backlog = [server = tls.get()] { server->widen_backlog(); };
         if (!tls->is_valid())
             return Error{"cannot load TLS certificate " + options.tls_cert + " / key " +
                          options.tls_key};
@@ -206,6 +226,7 @@ Result<int> ApiServer::bind() {
         return Error{"cannot listen on " + options.host + ":" + std::to_string(port) +
                      " (address in use or not local?)"};
     }
+    widen_backlog();
     return port;
 }
 

@@ -57,16 +57,21 @@ struct ConnectionCloser {
 };
 using Connection = std::unique_ptr<sqlite3, ConnectionCloser>;
 
-Result<Connection> open_connection(const std::string& path) {
+enum class Access { Writer, Reader };
+
+Result<Connection> open_connection(const std::string& path, Access access) {
     sqlite3* raw = nullptr;
-    int rc =
-        sqlite3_open_v2(path.c_str(), &raw,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    int flags = access == Access::Writer ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+                                         : SQLITE_OPEN_READONLY;
+    int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
     Connection db(raw);
     if (rc != SQLITE_OK)
         return Error{"SQLite: cannot open " + path + ": " +
                      (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc))};
-    std::string pragmas(sqlite_pragmas_sql());
+    // Readers skip the journal_mode switch: it takes a lock and would queue
+    // behind the writer's transactions.
+    std::string pragmas(access == Access::Writer ? sqlite_pragmas_sql()
+                                                 : "PRAGMA busy_timeout=10000;");
     if (sqlite3_exec(db.get(), pragmas.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
         return Error{sqlite_error(db.get(), "configuring " + path)};
     return db;
@@ -168,7 +173,7 @@ class ReaderPool {
                 return std::make_unique<Lease>(*this, std::move(db));
             }
         }
-        auto db = open_connection(path_);
+        auto db = open_connection(path_, Access::Reader);
         if (!db) return db.error();
         return std::make_unique<Lease>(*this, std::move(db.value()));
     }
@@ -325,7 +330,7 @@ class SqliteStore final : public ServerStore {
 
 Result<std::unique_ptr<ServerStore>> open_sqlite_store(std::string_view path) {
     std::string file(path);
-    auto writer = open_connection(file);
+    auto writer = open_connection(file, Access::Writer);
     if (!writer) return writer.error();
     std::string schema(sqlite_schema_sql());
     if (sqlite3_exec(writer.value().get(), schema.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
