@@ -83,6 +83,12 @@ int main(int argc, char** argv) {
     serve->add_option("--threads", options.threads, "worker threads")
         ->capture_default_str()
         ->check(CLI::Range(1, 1024));
+    int io_timeout_seconds = static_cast<int>(options.io_timeout.count());
+    serve
+        ->add_option("--timeout", io_timeout_seconds,
+                     "seconds a connection may stall on a read or write before it is dropped")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 3600));
     serve->add_option("--config", config_dir, "config directory (questionnaire, policy)");
 
     auto* add_token = app.add_subcommand(
@@ -135,6 +141,7 @@ int main(int argc, char** argv) {
             return kExitUsage;
         }
         std::tie(options.host, options.port) = address.value();
+        options.io_timeout = std::chrono::seconds{io_timeout_seconds};
         auto config = cx::load_scoring_config(
             config_dir.empty() ? cx::default_config_dir() : std::filesystem::path(config_dir));
         if (!config) return fail(config.error().message);

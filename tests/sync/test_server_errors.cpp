@@ -217,7 +217,7 @@ TEST_CASE_METHOD(Api, "one log line per request, and the token never appears in 
     };
     CHECK(logged("POST /api/v1/responses 200 records=2 ") == 1);
     CHECK(logged("POST /api/v1/responses 401 records=0 ") == 1);
-    CHECK(logged("GET /api/v1/orgs/demo-org/responses.jsonl 200 ") == 1);
+    CHECK(logged("GET /api/v1/orgs/demo-org/responses.jsonl 200 records=2 ") == 1);
     for (const auto& line : log) {
         CHECK(line.find(device_token) == std::string::npos);
         CHECK(line.find(viewer_token) == std::string::npos);

@@ -1,7 +1,12 @@
 // The libcurl client, sync_once and the UploadWorker against the real cxserver:
 // round trip, lost replies, a server killed mid-upload, refusals shown to staff.
-#include <catch2/catch.hpp>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <thread>
 
 #include "cx/uploader.hpp"
@@ -148,4 +153,55 @@ TEST_CASE_METHOD(test::ServerFixture,
     CHECK(resumed.ok);
     CHECK(resumed.remaining == 0);
     CHECK(export_with_cli() == as_jsonl(records));
+}
+
+namespace {
+
+// A client that opens a connection, starts a request and then stalls.
+class StalledClient {
+  public:
+    explicit StalledClient(int port) {
+        fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        address.sin_port = htons(static_cast<uint16_t>(port));
+        REQUIRE(connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+        std::string start =
+            "POST /api/v1/responses HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{";
+        REQUIRE(send(fd_, start.data(), start.size(), MSG_NOSIGNAL) ==
+                static_cast<ssize_t>(start.size()));
+    }
+    ~StalledClient() { close(fd_); }
+    // True when the server hung up within `limit`.
+    bool dropped_within(std::chrono::milliseconds limit) {
+        pollfd fd{fd_, POLLIN, 0};
+        if (poll(&fd, 1, static_cast<int>(limit.count())) <= 0) return false;
+        char buffer[512];
+        while (true) {
+            ssize_t n = recv(fd_, buffer, sizeof buffer, 0);
+            if (n <= 0) return true;  // closed (any error reply before it is read and ignored)
+        }
+    }
+
+  private:
+    int fd_ = -1;
+};
+
+struct FewWorkers : test::ServerFixture {
+    FewWorkers() : test::ServerFixture({"--threads", "4", "--timeout", "5"}) {}
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(FewWorkers,
+                 "stalled clients neither block other uploads nor hold a worker forever") {
+    std::vector<std::unique_ptr<StalledClient>> stalled;
+    for (int i = 0; i < 3; ++i) stalled.push_back(std::make_unique<StalledClient>(server->port()));
+    test::MemoryOutbox outbox(test::make_records("demo-org", "hq", "kiosk-01", 1, 600));
+    auto started = std::chrono::steady_clock::now();
+    auto report = sync_once(outbox, client_config());
+    CHECK(report.ok);
+    CHECK(std::chrono::steady_clock::now() - started < 4s);  // did not wait out the stalls
+    for (auto& client : stalled) CHECK(client->dropped_within(9s));
 }

@@ -121,6 +121,7 @@ void ApiServer::Impl::export_responses(const httplib::Request& req, httplib::Res
             if (!page) return false;  // aborts the transfer: a truncated export must not look whole
             std::string chunk;
             for (const auto& line : page.value().lines) chunk.append(line).push_back('\n');
+            current_request.records += page.value().lines.size();
             if (!chunk.empty() && !sink.write(chunk.data(), chunk.size())) return false;
             cursor->after = page.value().next;
             if (!cursor->after) sink.done();

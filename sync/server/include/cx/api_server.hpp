@@ -17,8 +17,8 @@ struct ServerOptions {
     std::string tls_cert;  // PEM; both set = HTTPS
     std::string tls_key;
     std::size_t max_body = kDefaultMaxBody;  // before and after gunzip
-    int threads = 16;
-    std::chrono::seconds io_timeout{15};  // per read/write on a connection
+    int threads = 32;                        // connections served at once
+    std::chrono::seconds io_timeout{10};     // per read/write on a connection
 };
 
 // "HOST:PORT" → host and port; an error names what is wrong.
