@@ -4,56 +4,41 @@
 
 namespace cx {
 
+namespace {
+
+struct ApiErrorInfo {
+    ApiError error;
+    int status;
+    std::string_view code;
+};
+
+constexpr ApiErrorInfo kApiErrors[] = {
+    {ApiError::MalformedJson, 400, "malformed_json"},
+    {ApiError::BadParameter, 400, "bad_parameter"},
+    {ApiError::Unauthorized, 401, "unauthorized"},
+    {ApiError::Forbidden, 403, "forbidden"},
+    {ApiError::NotFound, 404, "not_found"},
+    {ApiError::Conflict, 409, "conflict"},
+    {ApiError::PayloadTooLarge, 413, "payload_too_large"},
+    {ApiError::InvalidRecord, 422, "invalid_record"},
+    {ApiError::Internal, 500, "internal"},
+    {ApiError::Unavailable, 503, "unavailable"},
+};
+
+const ApiErrorInfo& info(ApiError error) {
+    for (const auto& entry : kApiErrors)
+        if (entry.error == error) return entry;
+    return kApiErrors[8];  // Internal: unreachable while the table lists every enumerator
+}
+
+}  // namespace
+
 std::string_view to_string(ApiError error) {
-    switch (error) {
-        case ApiError::MalformedJson:
-            return "malformed_json";
-        case ApiError::BadParameter:
-            return "bad_parameter";
-        case ApiError::Unauthorized:
-            return "unauthorized";
-        case ApiError::Forbidden:
-            return "forbidden";
-        case ApiError::NotFound:
-            return "not_found";
-        case ApiError::Conflict:
-            return "conflict";
-        case ApiError::PayloadTooLarge:
-            return "payload_too_large";
-        case ApiError::InvalidRecord:
-            return "invalid_record";
-        case ApiError::Internal:
-            return "internal";
-        case ApiError::Unavailable:
-            return "unavailable";
-    }
-    return "internal";
+    return info(error).code;
 }
 
 int http_status(ApiError error) {
-    switch (error) {
-        case ApiError::MalformedJson:
-            return 400;
-        case ApiError::BadParameter:
-            return 400;
-        case ApiError::Unauthorized:
-            return 401;
-        case ApiError::Forbidden:
-            return 403;
-        case ApiError::NotFound:
-            return 404;
-        case ApiError::Conflict:
-            return 409;
-        case ApiError::PayloadTooLarge:
-            return 413;
-        case ApiError::InvalidRecord:
-            return 422;
-        case ApiError::Internal:
-            return 500;
-        case ApiError::Unavailable:
-            return 503;
-    }
-    return 500;
+    return info(error).status;
 }
 
 std::string encode_error(ApiError error, std::string_view detail) {

@@ -99,6 +99,16 @@ TEST_CASE_METHOD(test::ServerFixture,
     CHECK(std::chrono::steady_clock::now() - started < 50ms);
 }
 
+TEST_CASE_METHOD(test::ServerFixture, "the worker also uploads on its interval without a nudge") {
+    auto records = test::make_records("demo-org", "hq", "kiosk-01", 1, 30);
+    test::MemoryOutbox outbox({records.begin(), records.begin() + 10});
+    UploadWorker worker(outbox, client_config(), 300ms);
+    REQUIRE(drained(outbox, 10s));
+    outbox.add({records.begin() + 10, records.end()});  // no nudge
+    REQUIRE(drained(outbox, 10s));
+    CHECK(export_with_cli() == as_jsonl(records));
+}
+
 TEST_CASE_METHOD(test::ServerFixture, "offline: sync_once fails fast and keeps everything") {
     test::MemoryOutbox outbox(test::make_records("demo-org", "hq", "kiosk-01", 1, 10));
     auto config = client_config();

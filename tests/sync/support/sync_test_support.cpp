@@ -100,6 +100,13 @@ std::size_t MemoryOutbox::pending_count() {
     return unsent_;
 }
 
+void MemoryOutbox::add(std::vector<PendingRecord> records) {
+    std::lock_guard lock(mutex_);
+    unsent_ += records.size();
+    sent_.resize(sent_.size() + records.size(), false);
+    for (auto& record : records) records_.push_back(std::move(record));
+}
+
 std::vector<SyncReport> MemoryOutbox::reports() {
     std::lock_guard lock(mutex_);
     return reports_;

@@ -34,6 +34,7 @@ class MemoryOutbox final : public Outbox {
     void record_sync(const SyncReport& report) override;
     std::size_t pending_count() override;
 
+    void add(std::vector<PendingRecord> records);  // as the kiosk completes responses
     std::vector<SyncReport> reports();
     std::size_t mark_sent_calls();
 
