@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <random>
 
 #include <catch2/catch.hpp>
 
@@ -244,4 +245,28 @@ TEST_CASE("cxserver refuses bad command lines and files with documented exit cod
                                          (dir / "no-such-dir" / "x.jsonl").string()});
     CHECK(export_bad.exit_code == 1);
     CHECK_THAT(export_bad.err, Catch::Contains("no-such-dir"));
+}
+
+TEST_CASE_METHOD(Api, "mangled batches get a clear refusal and never crash the server") {
+    auto valid = batch_of({record(1), record(2), record(3)});
+    std::mt19937 random(20261125);  // fixed seed: the same 300 cases every run
+    std::uniform_int_distribution<std::size_t> position(0, valid.size() - 1);
+    std::uniform_int_distribution<int> byte(0, 255);
+    for (int i = 0; i < 300; ++i) {
+        auto mangled = valid;
+        for (int flips = 1 + i % 4; flips > 0; --flips)
+            mangled[position(random)] = static_cast<char>(byte(random));
+        if (i % 7 == 0) mangled.resize(position(random));  // truncated
+        auto reply = post(device_token, mangled);
+        REQUIRE(reply);
+        INFO(mangled);
+        if (reply->status == 200) {
+            CHECK(decode_ack(reply->body).ok());
+        } else {
+            CHECK((reply->status == 400 || reply->status == 403 || reply->status == 409 ||
+                   reply->status == 422));
+            CHECK(decode_error(reply->body));
+        }
+    }
+    CHECK(http.Get(std::string(kHealthPath))->status == 200);
 }
