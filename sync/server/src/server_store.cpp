@@ -22,6 +22,19 @@ std::optional<Role> parse_role(std::string_view text) {
     return std::nullopt;
 }
 
+Status for_each_record(ServerStore& store, const ResponseQuery& query,
+                       const std::function<void(std::string_view canonical)>& visit,
+                       std::size_t page_size) {
+    std::optional<ExportCursor> after;
+    do {
+        auto page = store.export_page(query, after, page_size);
+        if (!page) return page.error();
+        for (const auto& line : page.value().lines) visit(line);
+        after = std::move(page.value().next);
+    } while (after);
+    return Ok{};
+}
+
 Result<DbUrl> parse_db_url(std::string_view url) {
     constexpr std::string_view kSqlite = "sqlite:";
     if (url.substr(0, kSqlite.size()) == kSqlite) {

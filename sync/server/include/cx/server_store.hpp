@@ -5,6 +5,7 @@
 // in tests/sync/test_server_store.cpp.
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -104,6 +105,12 @@ class ServerStore {
     // False when no active token has this id.
     virtual Result<bool> revoke_token(std::int64_t id, std::string_view revoked_at) = 0;
 };
+
+// Every record matching `query` in export order, read page by page so memory
+// stays bounded; an error from the store ends the walk.
+Status for_each_record(ServerStore& store, const ResponseQuery& query,
+                       const std::function<void(std::string_view canonical)>& visit,
+                       std::size_t page_size = 5000);
 
 // "sqlite:PATH" (PATH may be relative) or "postgres://…"/"postgresql://…".
 struct DbUrl {
