@@ -20,6 +20,8 @@ std::string_view to_string(TransportError error) {
             return "connection_lost";
         case TransportError::BadUrl:
             return "bad_url";
+        case TransportError::Cancelled:
+            return "cancelled";
         case TransportError::Other:
             return "other";
     }
@@ -56,6 +58,8 @@ TransportError classify_curl_error(CURLcode code) {
         case CURLE_URL_MALFORMAT:
         case CURLE_UNSUPPORTED_PROTOCOL:
             return TransportError::BadUrl;
+        case CURLE_ABORTED_BY_CALLBACK:
+            return TransportError::Cancelled;
         default:
             return TransportError::Other;
     }
@@ -64,6 +68,11 @@ TransportError classify_curl_error(CURLcode code) {
 std::size_t append_to_string(char* data, std::size_t size, std::size_t count, void* out) {
     static_cast<std::string*>(out)->append(data, size * count);
     return size * count;
+}
+
+// libcurl calls this at least once a second during a transfer; non-zero aborts it.
+int abort_if_cancelled(void* flag, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    return static_cast<const std::atomic<bool>*>(flag)->load() ? 1 : 0;
 }
 
 }  // namespace
@@ -102,6 +111,13 @@ UploadClient::UploadClient(ClientConfig config)
 }
 
 UploadClient::~UploadClient() = default;
+
+void UploadClient::cancel_when(const std::atomic<bool>* flag) {
+    if (!curl_->easy) return;
+    curl_easy_setopt(curl_->easy, CURLOPT_XFERINFOFUNCTION, abort_if_cancelled);
+    curl_easy_setopt(curl_->easy, CURLOPT_XFERINFODATA, flag);
+    curl_easy_setopt(curl_->easy, CURLOPT_NOPROGRESS, 0L);
+}
 
 UploadResult UploadClient::post_batch(std::span<const PendingRecord> records) {
     UploadResult result;

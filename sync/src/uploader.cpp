@@ -69,6 +69,7 @@ UploadWorker::~UploadWorker() {
         std::lock_guard lock(mutex_);
         stopping_ = true;
     }
+    cancel_transfer_ = true;
     wake_.notify_all();
     thread_.join();
 }
@@ -89,6 +90,7 @@ bool UploadWorker::sleep_until_stopped(std::chrono::steady_clock::time_point dea
 
 void UploadWorker::run() {
     UploadClient client(config_);
+    client.cancel_when(&cancel_transfer_);
     for (;;) {
         upload_pass(client);
         std::unique_lock lock(mutex_);

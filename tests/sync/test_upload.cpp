@@ -215,3 +215,28 @@ TEST_CASE_METHOD(FewWorkers,
     CHECK(std::chrono::steady_clock::now() - started < 4s);  // did not wait out the stalls
     for (auto& client : stalled) CHECK(client->dropped_within(9s));
 }
+
+TEST_CASE("stopping the worker abandons an upload stuck on a silent server at once") {
+    // A socket that is listening but never answers: connect succeeds, no reply comes.
+    int silent = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof address;
+    REQUIRE(bind(silent, reinterpret_cast<sockaddr*>(&address), size) == 0);
+    REQUIRE(listen(silent, 8) == 0);
+    REQUIRE(getsockname(silent, reinterpret_cast<sockaddr*>(&address), &size) == 0);
+
+    test::MemoryOutbox outbox(test::make_records("demo-org", "hq", "kiosk-01", 1, 5));
+    ClientConfig config;
+    config.server_url = "http://127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+    config.token = std::string(64, 'a');
+    config.total_timeout = 60s;
+    auto worker = std::make_unique<UploadWorker>(outbox, config, 1h);
+    std::this_thread::sleep_for(300ms);  // the request is out, waiting for a reply
+    auto stopping = std::chrono::steady_clock::now();
+    worker.reset();
+    CHECK(std::chrono::steady_clock::now() - stopping < 3s);
+    CHECK(outbox.pending_count() == 5);
+    close(silent);
+}

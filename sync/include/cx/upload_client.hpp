@@ -1,6 +1,7 @@
 #pragma once
 // One HTTP(S) connection to cxserver through libcurl: posts gzip'ed batches
 // and reports what happened as a value. Not thread-safe: one per thread.
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <span>
@@ -30,6 +31,7 @@ enum class TransportError {
     Tls,             // certificate not trusted, handshake failed
     ConnectionLost,  // connected, but the reply never came (reset, closed)
     BadUrl,          // server URL unusable
+    Cancelled,       // the owner asked to stop (kiosk shutting down)
     Other,
 };
 std::string_view to_string(TransportError error);
@@ -54,6 +56,10 @@ class UploadClient {
     UploadResult post_batch(std::span<const PendingRecord> records);
 
     const ClientConfig& config() const { return config_; }
+
+    // While `*flag` is true, a transfer in flight is abandoned within ~1 s
+    // instead of running to its total timeout. The flag must outlive the client.
+    void cancel_when(const std::atomic<bool>* flag);
 
   private:
     ClientConfig config_;

@@ -1,6 +1,7 @@
 #pragma once
 // Moves records from an Outbox to cxserver: `sync_once` for `cxkiosk sync
 // --once`, and UploadWorker, the kiosk's background uploader thread.
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -25,7 +26,7 @@ SyncReport sync_once(Outbox& outbox, const ClientConfig& config);
 class UploadWorker {
   public:
     UploadWorker(Outbox& outbox, ClientConfig config, std::chrono::milliseconds interval);
-    ~UploadWorker();  // stops and joins; an upload in flight ends within its timeout
+    ~UploadWorker();  // stops and joins; an upload in flight is abandoned within ~1 s
     UploadWorker(const UploadWorker&) = delete;
     UploadWorker& operator=(const UploadWorker&) = delete;
 
@@ -43,6 +44,7 @@ class UploadWorker {
     std::mutex mutex_;
     std::condition_variable wake_;
     bool stopping_ = false;
+    std::atomic<bool> cancel_transfer_{false};  // read by libcurl's progress callback
     bool nudged_ = false;
     bool accept_nudges_ = true;
     std::thread thread_;  // last: starts after every member above exists
