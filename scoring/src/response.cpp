@@ -1,9 +1,12 @@
 #include "cx/response.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdio>
 #include <simdjson.h>
+
+#include "cx/item_lookup.hpp"
 
 namespace cx {
 
@@ -99,13 +102,20 @@ std::string to_canonical_json(const Response& response) {
 }
 
 bool is_canonical_uuid(std::string_view id) {
-    if (id.size() != 36) return false;
-    for (std::size_t i = 0; i < id.size(); ++i) {
-        char c = id[i];
-        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-    }
-    return true;
+    // Branch-free per character: this runs once per record of multi-GB files.
+    static constexpr auto kLowerHex = [] {
+        std::array<bool, 256> table{};
+        for (char c = '0'; c <= '9'; ++c) table[static_cast<unsigned char>(c)] = true;
+        for (char c = 'a'; c <= 'f'; ++c) table[static_cast<unsigned char>(c)] = true;
+        return table;
+    }();
+    if (id.size() != 36 || id[8] != '-' || id[13] != '-' || id[18] != '-' || id[23] != '-')
+        return false;
+    bool hex = true;
+    for (std::size_t i = 0; i < id.size(); ++i)
+        hex &= (i == 8 || i == 13 || i == 18 || i == 23) ||
+               kLowerHex[static_cast<unsigned char>(id[i])];
+    return hex;
 }
 
 bool is_valid_identifier(std::string_view id) {
@@ -121,9 +131,14 @@ std::optional<std::chrono::sys_seconds> parse_utc_timestamp(std::string_view ts)
     if (ts.size() != 20 || ts[4] != '-' || ts[7] != '-' || ts[10] != 'T' || ts[13] != ':' ||
         ts[16] != ':' || ts[19] != 'Z')
         return std::nullopt;
+    // Fixed-width digits only (no sign): this runs twice per record of multi-GB files.
     auto number = [&](std::size_t pos, std::size_t len, int& out) {
-        auto [end, ec] = std::from_chars(ts.data() + pos, ts.data() + pos + len, out);
-        return ec == std::errc{} && end == ts.data() + pos + len;
+        out = 0;
+        for (std::size_t i = pos; i < pos + len; ++i) {
+            if (ts[i] < '0' || ts[i] > '9') return false;
+            out = out * 10 + (ts[i] - '0');
+        }
+        return true;
     };
     int year, month, day, hour, minute, second;
     if (!number(0, 4, year) || !number(5, 2, month) || !number(8, 2, day) ||
@@ -152,12 +167,17 @@ std::string format_utc_timestamp(std::chrono::sys_seconds time) {
 // Parser
 
 struct ResponseParser::Impl {
+    explicit Impl(std::span<const Questionnaire> questionnaires) : known(questionnaires) {
+        for (const auto& q : known) lookups.emplace_back(q);
+    }
     std::span<const Questionnaire> known;
-    simdjson::dom::parser parser;  // DOM: dispatched at run time to the best SIMD kernel
-    std::string padded;            // copy of a line that came without read-ahead room
+    std::vector<ItemLookup> lookups;  // aligned with `known`
+    simdjson::dom::parser parser;     // DOM: dispatched at run time to the best SIMD kernel
+    std::string padded;               // copy of a line that came without read-ahead room
+    std::vector<char> item_seen;      // per item of the record's questionnaire
 };
 
-ResponseParser::ResponseParser(std::span<const Questionnaire> known) : impl_(new Impl{known, simdjson::dom::parser{}, {}}) {}
+ResponseParser::ResponseParser(std::span<const Questionnaire> known) : impl_(new Impl(known)) {}
 ResponseParser::~ResponseParser() { delete impl_; }
 
 namespace {
@@ -225,10 +245,11 @@ std::int64_t get_integer(simdjson::dom::element value, std::string_view field) {
 void parse_answers(simdjson::dom::element value, std::vector<Answer>& answers) {
     simdjson::dom::object object;
     if (value.get(object)) throw Invalid{"field \"answers\" must be an object"};
+    // Reuses the previous record's Answer strings: no allocation per line.
+    std::size_t count = 0;
     for (auto [item, level_value] : object) {
-        for (const auto& seen : answers)
-            if (seen.item == item) throw Invalid{"answers: item \"" + std::string(item) + "\" given twice"};
-        Answer answer;
+        if (count == answers.size()) answers.emplace_back();
+        Answer& answer = answers[count++];
         answer.item.assign(item);
         if (level_value.is_null()) {
             answer.level = kNotApplicable;
@@ -240,8 +261,8 @@ void parse_answers(simdjson::dom::element value, std::vector<Answer>& answers) {
                               simdjson::minify(level_value) + ")"};
             answer.level = static_cast<int>(level);
         }
-        answers.push_back(std::move(answer));
     }
+    answers.resize(count);
 }
 
 void parse_flags(simdjson::dom::element value, std::vector<std::string>& flags) {
@@ -255,17 +276,57 @@ void parse_flags(simdjson::dom::element value, std::vector<std::string>& flags) 
     }
 }
 
-void parse_record(simdjson::dom::element doc, Response& out, std::span<const Questionnaire> known) {
+// Checks the answers against the questionnaire (unknown or repeated items) and
+// puts them in canonical order, cheaply when they already are (the usual case).
+void check_answers(Response& out, const Questionnaire& questionnaire, const ItemLookup& lookup,
+                   std::vector<char>& seen) {
+    seen.assign(questionnaire.items.size(), 0);
+    bool in_order = true;
+    std::size_t previous_rank = 0;
+    std::size_t hint = 0;
+    for (std::size_t i = 0; i < out.answers.size(); ++i) {
+        const auto& answer = out.answers[i];
+        auto index = lookup.find(answer.item, hint);
+        if (index == ItemLookup::kNotFound)
+            throw Invalid{"unknown item \"" + answer.item + "\" for questionnaire \"" +
+                          out.questionnaire + "\""};
+        if (seen[index]) throw Invalid{"answers: item \"" + answer.item + "\" given twice"};
+        seen[index] = 1;
+        hint = index + 1;
+        auto rank = lookup.canonical_rank(index);
+        if (i > 0 && rank < previous_rank) in_order = false;
+        previous_rank = rank;
+    }
+    if (!in_order)
+        std::sort(out.answers.begin(), out.answers.end(), [&](const Answer& a, const Answer& b) {
+            return lookup.canonical_rank(lookup.find(a.item)) <
+                   lookup.canonical_rank(lookup.find(b.item));
+        });
+    auto& flags = out.flags;
+    if (!std::is_sorted(flags.begin(), flags.end()) ||
+        std::adjacent_find(flags.begin(), flags.end()) != flags.end()) {
+        std::sort(flags.begin(), flags.end());
+        flags.erase(std::unique(flags.begin(), flags.end()), flags.end());
+    }
+}
+
+void parse_record(simdjson::dom::element doc, Response& out, std::span<const Questionnaire> known,
+                  std::span<const ItemLookup> lookups, std::vector<char>& item_seen) {
     simdjson::dom::object object;
     if (doc.get(object)) throw Invalid{"a record must be a JSON object"};
-    out.answers.clear();
-    out.flags.clear();
+    out.flags.clear();  // answers are resized by parse_answers, reusing their strings
     unsigned seen = 0;
+    std::size_t expected = 0;  // canonical records list the fields in kFields order
     for (auto [key, value] : object) {
         const FieldName* name = nullptr;
-        for (const auto& candidate : kFields)
-            if (candidate.name == key) name = &candidate;
+        if (expected < std::size(kFields) && kFields[expected].name == key) {
+            name = &kFields[expected];
+        } else {
+            for (const auto& candidate : kFields)
+                if (candidate.name == key) name = &candidate;
+        }
         if (!name) throw Invalid{"unknown field \"" + std::string(key) + "\""};
+        expected = static_cast<std::size_t>(name - kFields) + 1;
         if (seen & name->bit) throw Invalid{"field \"" + std::string(key) + "\" given twice"};
         seen |= name->bit;
         switch (name->bit) {
@@ -314,15 +375,10 @@ void parse_record(simdjson::dom::element doc, Response& out, std::span<const Que
     if (!parse_utc_timestamp(out.submitted_at))
         throw Invalid{"field \"submitted_at\" must be a UTC time YYYY-MM-DDTHH:MM:SSZ"};
 
-    const Questionnaire* questionnaire = nullptr;
-    for (const auto& q : known)
-        if (q.id == out.questionnaire) questionnaire = &q;
-    if (!questionnaire) throw Invalid{"unknown questionnaire \"" + out.questionnaire + "\""};
-    for (const auto& answer : out.answers)
-        if (!questionnaire->item_index(answer.item))
-            throw Invalid{"unknown item \"" + answer.item + "\" for questionnaire \"" +
-                          out.questionnaire + "\""};
-    canonicalize(out);
+    for (std::size_t q = 0; q < known.size(); ++q)
+        if (known[q].id == out.questionnaire)
+            return check_answers(out, known[q], lookups[q], item_seen);
+    throw Invalid{"unknown questionnaire \"" + out.questionnaire + "\""};
 }
 
 }  // namespace
@@ -338,7 +394,7 @@ Status ResponseParser::parse(std::string_view line, Response& out, std::size_t p
         simdjson::dom::element doc;
         if (auto error = impl_->parser.parse(data, line.size(), /*realloc_if_needed=*/false).get(doc))
             return Error{describe(error)};
-        parse_record(doc, out, impl_->known);
+        parse_record(doc, out, impl_->known, impl_->lookups, impl_->item_seen);
         return Ok{};
     } catch (const Invalid& invalid) {
         return Error{invalid.message};

@@ -1,0 +1,113 @@
+// The auditor's management assessment file. Errors name the line of the key
+// they are about, so an auditor can fix a hand-written file quickly.
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <set>
+
+#include "cx/scoring.hpp"
+
+namespace cx {
+
+namespace {
+
+long line_at(std::string_view text, std::size_t offset) {
+    offset = std::min(offset, text.size());
+    return 1 + static_cast<long>(
+                   std::count(text.begin(), text.begin() + static_cast<long>(offset), '\n'));
+}
+
+// Offset of `"key"` used as an object key (followed by ':'), searching from `from`.
+std::size_t find_key(std::string_view text, std::string_view key, std::size_t from) {
+    std::string quoted = "\"" + std::string(key) + "\"";
+    for (auto at = text.find(quoted, from); at != std::string_view::npos;
+         at = text.find(quoted, at + 1)) {
+        auto after = text.find_first_not_of(" \t\r\n", at + quoted.size());
+        if (after != std::string_view::npos && text[after] == ':') return at;
+    }
+    return std::string_view::npos;
+}
+
+struct Located {
+    std::string_view text;
+    std::size_t levels_at = 0;  // offset of the "levels" key, where requirement keys are searched
+
+    Error at_key(std::string_view key, std::string message, std::size_t from = 0) const {
+        auto at = find_key(text, key, from);
+        return Error{std::move(message), at == std::string_view::npos ? 1 : line_at(text, at)};
+    }
+    Error at_requirement(std::string_view id, std::string message) const {
+        return at_key(id, std::move(message), levels_at);
+    }
+};
+
+}  // namespace
+
+Result<Assessment> parse_assessment(std::string_view json, const ManagementScheme& scheme) {
+    nlohmann::json doc;
+    try {
+        doc = nlohmann::json::parse(json);
+    } catch (const nlohmann::json::parse_error& e) {
+        std::string what = e.what();
+        // nlohmann says "[json.exception.parse_error.101] parse error at line 3, column 5: …".
+        auto colon = what.find(": ");
+        return Error{
+            "invalid JSON: " + (colon == std::string::npos ? what : what.substr(colon + 2)),
+            line_at(json, e.byte == 0 ? 0 : e.byte - 1)};
+    }
+    Located where{json};
+    if (!doc.is_object()) return Error{"an assessment must be a JSON object", 1};
+
+    static const std::set<std::string> known{
+        "org", "conformity_passed", "levels", "auditor", "date", "notes"};
+    for (const auto& [key, value] : doc.items())
+        if (!known.contains(key))
+            return where.at_key(key,
+                                "unknown field \"" + key +
+                                    "\" (org, conformity_passed, levels, auditor, date, notes)");
+
+    Assessment assessment;
+    if (!doc.contains("org") || !doc["org"].is_string() || doc["org"].get<std::string>().empty())
+        return where.at_key("org", "field \"org\" must be a non-empty string");
+    assessment.org = doc["org"].get<std::string>();
+    if (!is_valid_identifier(assessment.org))
+        return where.at_key("org", "field \"org\" must be 1–64 of A–Z a–z 0–9 . _ -");
+    if (!doc.contains("conformity_passed") || !doc["conformity_passed"].is_boolean())
+        return where.at_key("conformity_passed",
+                            "field \"conformity_passed\" must be true or false");
+    assessment.conformity_passed = doc["conformity_passed"].get<bool>();
+    if (!doc.contains("levels") || !doc["levels"].is_object())
+        return where.at_key("levels", "field \"levels\" must be an object {\"1.1\": 3, …}");
+    where.levels_at = find_key(json, "levels", 0);
+
+    const auto& levels = doc["levels"];
+    for (const auto& [id, value] : levels.items()) {
+        bool known_id = std::any_of(scheme.requirements.begin(), scheme.requirements.end(),
+                                    [&](const Requirement& r) { return r.id == id; });
+        if (!known_id) return where.at_requirement(id, "unknown requirement \"" + id + "\"");
+        auto first = find_key(json, id, where.levels_at);
+        if (find_key(json, id, first + 1) != std::string_view::npos)
+            return where.at_key(id, "requirement \"" + id + "\" rated twice", first + 1);
+        if (!value.is_number_integer() || value.get<long long>() < 1 || value.get<long long>() > 5)
+            return where.at_requirement(id, "requirement \"" + id +
+                                                "\": level must be an integer 1–5 (got " +
+                                                value.dump() + ")");
+    }
+    std::string missing;
+    for (const auto& requirement : scheme.requirements) {
+        if (!levels.contains(requirement.id)) {
+            missing += (missing.empty() ? "" : ", ") + requirement.id;
+            continue;
+        }
+        assessment.levels.push_back(levels[requirement.id].get<int>());
+    }
+    if (!missing.empty())
+        return where.at_key(
+            "levels", "incomplete assessment: " +
+                          std::to_string(scheme.requirements.size() - assessment.levels.size()) +
+                          " of " + std::to_string(scheme.requirements.size()) +
+                          " requirements not rated (" + missing + ")");
+    return assessment;
+}
+
+}  // namespace cx

@@ -1,0 +1,104 @@
+// The streaming reader at its edges: tiny chunks so lines straddle every
+// boundary, a line longer than the buffer, errors numbered across chunks and
+// threads, and the same summary as adding the records one by one.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "cx/jsonl_scoring.hpp"
+#include "scoring_fixtures.hpp"
+
+using namespace cx;
+using namespace cx::testing;
+
+namespace {
+
+std::filesystem::path write_lines(const std::string& name, const std::vector<std::string>& lines) {
+    auto path = scratch_dir() / name;
+    std::ofstream out(path, std::ios::binary);
+    for (const auto& line : lines) out << line << '\n';
+    return path;
+}
+
+std::vector<Response> varied_responses() {
+    std::vector<Response> responses;
+    for (int n = 0; n < 300; ++n) {
+        auto r = all_items(1 + n % 5, {{"7", n % 7 == 0 ? kNotApplicable : 1 + n % 3}});
+        r.seq = n + 1;
+        if (n % 11 == 0) r.flags = {"burst"};
+        responses.push_back(r);
+    }
+    // A record longer than a 1 KiB chunk: a long (unknown, so not excluding) flag.
+    responses[150].flags = {std::string(3000, 'x')};
+    return responses;
+}
+
+}  // namespace
+
+TEST_CASE("streamed in tiny chunks on two threads, the summary equals adding one by one") {
+    auto responses = varied_responses();
+    std::vector<std::string> lines;
+    ScoreAccumulator direct(shipped().questionnaire, shipped().policy);
+    for (const auto& r : responses) {
+        lines.push_back(to_canonical_json(r));
+        direct.add(r);
+    }
+    auto path = write_lines("varied.jsonl", lines);
+    for (bool parallel : {true, false}) {
+        INFO("parallel " << parallel);
+        ScoreAccumulator streamed(shipped().questionnaire, shipped().policy);
+        auto scan = score_jsonl_file(path, shipped().questionnaire, shipped().policy, streamed,
+                                     {50, 1024, parallel});
+        REQUIRE(scan.ok());
+        CHECK(scan.value().lines == 300);
+        CHECK(scan.value().error_count == 0);
+        auto expected = direct.summarize();
+        auto got = streamed.summarize();
+        CHECK(*got.service_score == *expected.service_score);
+        CHECK(got.respondents == expected.respondents);
+        CHECK(got.excluded == expected.excluded);
+        for (std::size_t i = 0; i < got.items.size(); ++i)
+            CHECK(got.items[i].counts == expected.items[i].counts);
+    }
+}
+
+TEST_CASE("errors keep their file line numbers across chunks and threads") {
+    auto responses = varied_responses();
+    std::vector<std::string> lines;
+    for (const auto& r : responses) lines.push_back(to_canonical_json(r));
+    for (int bad : {0, 7, 151, 298}) lines[static_cast<std::size_t>(bad)] = "{oops";
+    auto path = write_lines("errors.jsonl", lines);
+    ScoreAccumulator accumulator(shipped().questionnaire, shipped().policy);
+    auto scan = score_jsonl_file(path, shipped().questionnaire, shipped().policy, accumulator,
+                                 {3, 1024, true});
+    REQUIRE(scan.ok());
+    CHECK(scan.value().error_count == 4);
+    REQUIRE(scan.value().errors.size() == 3);  // listing capped at 3
+    CHECK(scan.value().errors[0].line == 1);
+    CHECK(scan.value().errors[1].line == 8);
+    CHECK(scan.value().errors[2].line == 152);
+    CHECK(accumulator.respondents() == 0);  // nothing merged from a file with errors
+}
+
+TEST_CASE("a file that cannot be opened is an error for the whole file") {
+    ScoreAccumulator accumulator(shipped().questionnaire, shipped().policy);
+    auto scan = score_jsonl_file("/nonexistent/responses.jsonl", shipped().questionnaire,
+                                 shipped().policy, accumulator);
+    REQUIRE_FALSE(scan.ok());
+    CHECK_THAT(scan.error().message, Catch::Contains("cannot open"));
+}
+
+TEST_CASE("a reused parser shrinks and reorders answers from one line to the next") {
+    ResponseParser parser({&shipped().questionnaire, 1});
+    Response out;
+    REQUIRE(parser.parse(to_canonical_json(all_items(4)), out).ok());
+    CHECK(out.answers.size() == 19);
+    auto two = respondent({{"7", 5}, {"1.1", 3}});
+    auto line = to_canonical_json(two);
+    auto shuffled = line;  // answers out of canonical order: 7 before 1.1
+    shuffled.replace(shuffled.find(R"("1.1":3,"7":5)"), 13, R"("7":5,"1.1":3)");
+    REQUIRE(parser.parse(shuffled, out).ok());
+    CHECK(out == two);
+    CHECK(to_canonical_json(out) == line);
+}
