@@ -72,7 +72,21 @@ struct ApiServer::Impl {
     void receive_batch(const httplib::Request& req, httplib::Response& res,
                        const httplib::ContentReader& read);
     void export_responses(const httplib::Request& req, httplib::Response& res);
+    // The {org} filter of this request, or nullopt after sending the refusal.
+    std::optional<ResponseQuery> authorize_org_query(const httplib::Request& req,
+                                                     httplib::Response& res);
 };
+
+std::optional<ResponseQuery> ApiServer::Impl::authorize_org_query(const httplib::Request& req,
+                                                                  httplib::Response& res) {
+    auto decision = service.authorize_org_query(req.get_header_value("Authorization"),
+                                                req.matches[1].str(), query_params(req));
+    if (auto* refusal = std::get_if<Reply>(&decision)) {
+        send(res, *refusal);
+        return std::nullopt;
+    }
+    return std::get<ResponseQuery>(std::move(decision));
+}
 
 void ApiServer::Impl::receive_batch(const httplib::Request& req, httplib::Response& res,
                                     const httplib::ContentReader& read) {
@@ -105,14 +119,13 @@ void ApiServer::Impl::receive_batch(const httplib::Request& req, httplib::Respon
 }
 
 void ApiServer::Impl::export_responses(const httplib::Request& req, httplib::Response& res) {
-    auto decision = service.authorize_org_query(req.get_header_value("Authorization"),
-                                                req.matches[1].str(), query_params(req));
-    if (auto* refusal = std::get_if<Reply>(&decision)) return send(res, *refusal);
+    auto query = authorize_org_query(req, res);
+    if (!query) return;
     struct Cursor {
         ResponseQuery query;
         std::optional<ExportCursor> after;
     };
-    auto cursor = std::make_shared<Cursor>(Cursor{std::get<ResponseQuery>(decision), std::nullopt});
+    auto cursor = std::make_shared<Cursor>(Cursor{std::move(*query), std::nullopt});
     // Streams page by page so an export of any size needs one page of memory.
     res.set_chunked_content_provider(
         "application/x-ndjson", [this, cursor](std::size_t, httplib::DataSink& sink) {
@@ -189,6 +202,12 @@ void ApiServer::Impl::install_routes() {
     server.Post(std::string(kResponsesPath),
                 [this](const httplib::Request& req, httplib::Response& res,
                        const httplib::ContentReader& read) { receive_batch(req, res, read); });
+    server.Get(R"(/api/v1/orgs/([A-Za-z0-9._-]{1,64})/score)",
+               [this](const httplib::Request& req, httplib::Response& res) {
+                   auto query = authorize_org_query(req, res);
+                   if (!query) return;
+                   send(res, service.score(*query));
+               });
     server.Get(R"(/api/v1/orgs/([A-Za-z0-9._-]{1,64})/responses\.jsonl)",
                [this](const httplib::Request& req, httplib::Response& res) {
                    export_responses(req, res);

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "cx/protocol.hpp"
+#include "cx/report.hpp"
 #include "cx/response.hpp"
 
 namespace cx {
@@ -134,6 +135,31 @@ Reply ApiService::ingest(std::string_view authorization, std::string_view body) 
     }
     reply.records = batch.size();
     return reply;
+}
+
+Reply ApiService::score(const ResponseQuery& query) {
+    ScoreAccumulator accumulator(config_.questionnaire, config_.policy);
+    ResponseParser parser({&config_.questionnaire, 1});
+    Response record;
+    std::size_t scored = 0;
+    std::string unreadable;  // a stored record the current config refuses
+    auto walked = for_each_record(store_, query, [&](std::string_view line) {
+        auto parsed = parser.parse(line, record);
+        if (!parsed) {
+            if (unreadable.empty()) unreadable = parsed.error().message;
+            return;
+        }
+        accumulator.add(record);
+        ++scored;
+    });
+    if (!walked) return error_reply(ApiError::Unavailable, walked.error().message);
+    if (!unreadable.empty())
+        return error_reply(
+            ApiError::Internal,
+            "a stored record does not fit the server's questionnaire config: " + unreadable);
+    auto report = make_report(accumulator, config_.questionnaire, config_.policy,
+                              config_.management, std::nullopt);
+    return {200, render_report_json(report), scored};
 }
 
 std::variant<ResponseQuery, Reply> ApiService::authorize_org_query(std::string_view authorization,

@@ -41,6 +41,10 @@ class ApiService {
                                                            std::string_view org,
                                                            const QueryParams& params);
 
+    // The same JSON as `cxscore score` over the records the query selects
+    // (no management assessment: management and grade are null).
+    Reply score(const ResponseQuery& query);
+
     ServerStore& store() { return store_; }
     const ScoringConfig& config() const { return config_; }
 
