@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
     std::string db;
     auto add_db = [&](CLI::App* command) {
         command->add_option("--db", db, "database: sqlite:PATH")->required();
+        command->footer(kExitCodes);
     };
 
     auto* serve = app.add_subcommand("serve", "run the HTTP(S) server");
