@@ -1,0 +1,220 @@
+// cxkiosk: the customer rating kiosk, and `cxkiosk export` on its data dir.
+// Wires the libraries: config -> fonts -> store -> app -> platform.
+#include <pthread.h>
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <thread>
+
+#include "cx/config_files.hpp"
+#include "cx/font.hpp"
+#include "cx/kiosk/export.hpp"
+#include "cx/kiosk/kiosk_app.hpp"
+#include "cx/kiosk/kiosk_config.hpp"
+#include "cx/kiosk/platform.hpp"
+#include "cx/kiosk/store.hpp"
+
+namespace {
+
+using namespace cx;
+using namespace cx::kiosk;
+
+enum Exit : int {
+    kOk = 0,
+    kUsage = 2,
+    kBadData = 3,  // config, questionnaire or font cannot show a configured string
+    kStore = 4,    // the store cannot be opened, recovered or written
+    kDisplay = 5,  // no display, OpenGL or font file
+};
+
+constexpr const char* kExitCodes =
+    "Exit codes: 0 ok, 2 usage error, 3 bad config/data (incl. a string the font cannot show), "
+    "4 store error, 5 display or font unavailable.";
+
+int fail(int code, const std::string& message) {
+    std::cerr << "cxkiosk: " << message << '\n';
+    return code;
+}
+
+// Flags given on the command line; each overrides the config file.
+struct Overrides {
+    std::optional<std::string> data_dir, device, org, site, server, token;
+    std::optional<int> idle_timeout, sync_interval, items_per_respondent;
+};
+
+Result<KioskConfig> load_kiosk_config(const std::string& file, const Overrides& flags) {
+    KioskConfig config;
+    if (!file.empty()) {
+        auto text = read_text_file(file);
+        if (!text) return text.error();
+        auto parsed = parse_kiosk_config(text.value(), std::filesystem::path(file).parent_path());
+        if (!parsed) {
+            const auto& e = parsed.error();
+            return Error{file + (e.line ? ":" + std::to_string(e.line) : "") + ": " + e.message};
+        }
+        config = std::move(parsed).value();
+    }
+    if (flags.data_dir) config.data_dir = *flags.data_dir;
+    if (flags.device) config.device = *flags.device;
+    if (flags.org) config.org = *flags.org;
+    if (flags.site) config.site = *flags.site;
+    if (flags.server) config.server = *flags.server;
+    if (flags.token) config.token = *flags.token;
+    if (flags.idle_timeout) config.idle_timeout_s = *flags.idle_timeout;
+    if (flags.sync_interval) config.sync_interval_s = *flags.sync_interval;
+    if (flags.items_per_respondent) config.items_per_respondent = *flags.items_per_respondent;
+    if (auto valid = validate(config); !valid) return valid.error();
+    return config;
+}
+
+// SIGTERM/SIGINT/SIGHUP end the frame loop after the current frame; a thread
+// waits for them so the UI thread never runs in a signal handler.
+class SignalWatch {
+  public:
+    SignalWatch() {
+        sigemptyset(&set_);
+        for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) sigaddset(&set_, sig);
+        pthread_sigmask(SIG_BLOCK, &set_, nullptr);  // before any other thread starts
+        thread_ = std::thread([this] {
+            int sig = 0;
+            while (sigwait(&set_, &sig) == 0 && sig != SIGUSR1) request_stop();
+        });
+    }
+    ~SignalWatch() {
+        pthread_kill(thread_.native_handle(), SIGUSR1);  // SIGUSR1 only ends the watch
+        thread_.join();
+    }
+    SignalWatch(const SignalWatch&) = delete;
+    SignalWatch& operator=(const SignalWatch&) = delete;
+
+  private:
+    sigset_t set_{};
+    std::thread thread_;
+};
+
+int run_kiosk(const KioskConfig& config, const ScoringConfig& scoring, PlatformOptions platform) {
+    SignalWatch signals;  // first: a SIGTERM during startup also ends cleanly
+    const auto regular_face = find_cjk_font();
+    if (!regular_face)
+        return fail(kDisplay, "no CJK font found (install fonts-noto-cjk or set CXKIOSK_FONT)");
+    auto regular = MappedFont::open(*regular_face);
+    if (!regular) return fail(kDisplay, regular.error().message);
+    std::optional<MappedFont> bold;
+    if (const auto bold_face = find_cjk_bold_font()) {
+        if (auto mapped = MappedFont::open(*bold_face)) bold.emplace(std::move(mapped).value());
+    }
+    std::vector<const MappedFont*> fonts{&regular.value()};
+    if (bold) fonts.push_back(&*bold);
+    const UiText text;
+    const auto texts = displayed_texts(scoring.questionnaire, config, text);
+    auto codepoints = used_codepoints(texts, fonts);
+    if (!codepoints) return fail(kBadData, codepoints.error().message);
+
+    auto opened = open_data_dir_store(config.data_dir);
+    if (!opened) return fail(kStore, opened.error().message);
+    auto& store = *opened.value().store;
+
+    SurveyTimings timings;
+    timings.idle_timeout = std::chrono::seconds(config.idle_timeout_s);
+    KioskApp app(scoring.questionnaire, scoring.policy, config, timings, store,
+                 opened.value().recovery_notice.has_value());
+    const FontSources sources{&regular.value(), bold ? &*bold : nullptr,
+                              glyph_ranges(codepoints.value())};
+    const auto ran = run_platform(platform, sources, app);
+    app.shutdown(std::chrono::steady_clock::now());
+    if (!ran) return fail(kDisplay, ran.error().message);
+    std::cerr << "cxkiosk: stopped" << std::endl;
+    return kOk;
+}
+
+int run_export(const std::filesystem::path& data_dir, const std::string& format_name,
+               const std::filesystem::path& out, const ScoringConfig& scoring) {
+    const auto format = parse_export_format(format_name);
+    if (!format) return fail(kUsage, "--format must be jsonl or csv");
+    const auto path = data_dir / Store::kFileName;
+    if (!std::filesystem::exists(path)) return fail(kStore, path.string() + ": no store here");
+    auto opened = Store::open(path.string());  // never moves a store aside: that is the kiosk's job
+    if (!opened) return fail(kStore, opened.message);
+    auto exported = export_responses(*opened.store, scoring.questionnaire, *format, out);
+    if (!exported) return fail(kStore, exported.error().message);
+    std::cerr << "cxkiosk: exported " << exported.value() << " responses to " << out.string()
+              << '\n';
+    return kOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App cli{"cxkiosk — customer experience rating kiosk"};
+    cli.footer(kExitCodes);
+    std::string config_file;
+    std::string config_dir = default_config_dir().string();
+    Overrides flags;
+    std::string size;
+    PlatformOptions platform;
+    cli.add_option("--config", config_file,
+                   "kiosk config file (JSON, see config/kiosk.example.json)")
+        ->check(CLI::ExistingFile);
+    cli.add_option("--config-dir", config_dir, "questionnaire/policy directory")
+        ->capture_default_str();
+    cli.add_option("--data-dir", flags.data_dir, "where the response store lives");
+    cli.add_flag("--windowed", platform.windowed, "a window instead of fullscreen (development)");
+    cli.add_option("--size", size, "window size WxH with --windowed (default 1280x800)");
+    cli.add_option("--device", flags.device, "device id");
+    cli.add_option("--org", flags.org, "organisation id");
+    cli.add_option("--site", flags.site, "site id");
+    cli.add_option("--server", flags.server, "upload server URL (used by sync)");
+    cli.add_option("--token", flags.token, "upload token (used by sync)");
+    cli.add_option("--sync-interval", flags.sync_interval, "seconds between uploads")
+        ->check(CLI::Range(1, 86400));
+    cli.add_option("--idle-timeout", flags.idle_timeout,
+                   "seconds without a touch before \"Still there?\"")
+        ->check(CLI::Range(1, 3600));
+    cli.add_option("--items-per-respondent", flags.items_per_respondent,
+                   "short form: items per customer (0: all)")
+        ->check(CLI::Range(0, 1000));
+    cli.add_flag("--render-continuously", platform.render_continuously)
+        ->group("");  // benchmark baseline
+    cli.add_flag("--report-startup", platform.report_startup)->group("");
+
+    auto* export_cmd = cli.add_subcommand("export", "write the stored responses to a file");
+    std::string export_format;
+    std::string export_out;
+    export_cmd->add_option("--data-dir", flags.data_dir, "data dir of the kiosk");
+    export_cmd->add_option("--config", config_file, "kiosk config file (for its data_dir)")
+        ->check(CLI::ExistingFile);
+    export_cmd
+        ->add_option("--format", export_format, "jsonl (canonical) or csv (UTF-8 BOM, for Excel)")
+        ->required();
+    export_cmd->add_option("--out", export_out, "output file")->required();
+    export_cmd->footer(kExitCodes);
+
+    try {
+        cli.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return cli.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return cli.exit(e);
+    } catch (const CLI::ParseError& e) {
+        cli.exit(e);
+        return kUsage;
+    }
+    if (!size.empty() &&
+        std::sscanf(size.c_str(), "%dx%d", &platform.width, &platform.height) != 2) {
+        return fail(kUsage, "--size must look like 1280x800");
+    }
+    if (platform.width < 320 || platform.height < 240) return fail(kUsage, "--size is too small");
+
+    auto config = load_kiosk_config(config_file, flags);
+    if (!config) return fail(kBadData, config.error().message);
+    auto scoring = load_scoring_config(config_dir);
+    if (!scoring) return fail(kBadData, scoring.error().message);
+
+    if (*export_cmd) {
+        return run_export(config.value().data_dir, export_format, export_out, scoring.value());
+    }
+    return run_kiosk(config.value(), scoring.value(), platform);
+}

@@ -1,0 +1,49 @@
+#pragma once
+// Export files appear complete or not at all: written under a temporary name
+// in the target folder, fsync'ed, renamed, the folder fsync'ed. Their SHA-256
+// is computed on the bytes written, for the audit log.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "cx/result.hpp"
+
+namespace cx {
+
+struct WrittenFile {
+    std::filesystem::path path;
+    std::uint64_t bytes = 0;
+    std::string sha256;  // lowercase hex
+};
+
+class AtomicFileWriter {
+  public:
+    static Result<AtomicFileWriter> create(const std::filesystem::path& final_path);
+    AtomicFileWriter(AtomicFileWriter&& other) noexcept;
+    AtomicFileWriter& operator=(AtomicFileWriter&&) = delete;
+    AtomicFileWriter(const AtomicFileWriter&) = delete;
+    ~AtomicFileWriter();  // removes the temporary file unless committed
+
+    Status write(std::string_view data);
+    // fsync, rename over the final name, fsync the folder.
+    Result<WrittenFile> commit();
+
+  private:
+    AtomicFileWriter(std::filesystem::path final_path, std::filesystem::path temp_path, int fd);
+    struct Hash;
+    std::filesystem::path final_path_;
+    std::filesystem::path temp_path_;
+    int fd_ = -1;
+    std::uint64_t bytes_ = 0;
+    Hash* hash_ = nullptr;
+};
+
+// A temporary name beside `final_path` for writers that create the file
+// themselves (libxlsxwriter); publish it with publish_file.
+std::filesystem::path temporary_path_for(const std::filesystem::path& final_path);
+// Hashes, fsyncs and renames a finished temporary file over `final_path`.
+Result<WrittenFile> publish_file(const std::filesystem::path& temp_path,
+                                 const std::filesystem::path& final_path);
+
+}  // namespace cx

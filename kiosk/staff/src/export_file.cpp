@@ -1,0 +1,149 @@
+#include "cx/export_file.hpp"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+#include <utility>
+
+namespace cx {
+
+namespace {
+
+std::string os_error(const std::string& what, const std::filesystem::path& path) {
+    return what + " " + path.string() + ": " + std::strerror(errno);
+}
+
+std::string hex(const unsigned char* bytes, std::size_t size) {
+    static const char digits[] = "0123456789abcdef";
+    std::string out;
+    for (std::size_t i = 0; i < size; ++i) {
+        out.push_back(digits[bytes[i] >> 4]);
+        out.push_back(digits[bytes[i] & 15]);
+    }
+    return out;
+}
+
+bool write_all(int fd, std::string_view data) {
+    while (!data.empty()) {
+        ssize_t n = ::write(fd, data.data(), data.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        data.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
+Status sync_and_rename(int fd, const std::filesystem::path& temp,
+                       const std::filesystem::path& final) {
+    if (::fsync(fd) != 0) return Error{os_error("cannot fsync", temp)};
+    if (::rename(temp.c_str(), final.c_str()) != 0)
+        return Error{os_error("cannot rename to", final)};
+    auto dir = final.parent_path().empty() ? std::filesystem::path(".") : final.parent_path();
+    int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd < 0) return Error{os_error("cannot open folder", dir)};
+    bool synced = ::fsync(dir_fd) == 0;
+    ::close(dir_fd);
+    if (!synced) return Error{os_error("cannot fsync folder", dir)};
+    return Ok{};
+}
+
+}  // namespace
+
+struct AtomicFileWriter::Hash {
+    crypto_hash_sha256_state state;
+};
+
+std::filesystem::path temporary_path_for(const std::filesystem::path& final_path) {
+    std::random_device random;
+    return final_path.parent_path() /
+           ("." + final_path.filename().string() + ".tmp-" + std::to_string(random()));
+}
+
+Result<AtomicFileWriter> AtomicFileWriter::create(const std::filesystem::path& final_path) {
+    if (sodium_init() < 0) return Error{"libsodium could not be initialised"};
+    auto temp = temporary_path_for(final_path);
+    int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) return Error{os_error("cannot create", temp)};
+    return AtomicFileWriter(final_path, temp, fd);
+}
+
+AtomicFileWriter::AtomicFileWriter(std::filesystem::path final_path,
+                                   std::filesystem::path temp_path, int fd)
+    : final_path_(std::move(final_path)),
+      temp_path_(std::move(temp_path)),
+      fd_(fd),
+      hash_(new Hash) {
+    crypto_hash_sha256_init(&hash_->state);
+}
+
+AtomicFileWriter::AtomicFileWriter(AtomicFileWriter&& other) noexcept
+    : final_path_(std::move(other.final_path_)),
+      temp_path_(std::move(other.temp_path_)),
+      fd_(std::exchange(other.fd_, -1)),
+      bytes_(other.bytes_),
+      hash_(std::exchange(other.hash_, nullptr)) {}
+
+AtomicFileWriter::~AtomicFileWriter() {
+    if (fd_ >= 0) {
+        ::close(fd_);
+        ::unlink(temp_path_.c_str());
+    }
+    delete hash_;
+}
+
+Status AtomicFileWriter::write(std::string_view data) {
+    if (fd_ < 0) return Error{"export file already closed"};
+    if (!write_all(fd_, data)) return Error{os_error("cannot write", temp_path_)};
+    crypto_hash_sha256_update(&hash_->state, reinterpret_cast<const unsigned char*>(data.data()),
+                              data.size());
+    bytes_ += data.size();
+    return Ok{};
+}
+
+Result<WrittenFile> AtomicFileWriter::commit() {
+    if (fd_ < 0) return Error{"export file already closed"};
+    auto synced = sync_and_rename(fd_, temp_path_, final_path_);
+    ::close(fd_);
+    fd_ = -1;
+    if (!synced) {
+        ::unlink(temp_path_.c_str());
+        return synced.error();
+    }
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&hash_->state, digest);
+    return WrittenFile{final_path_, bytes_, hex(digest, sizeof digest)};
+}
+
+Result<WrittenFile> publish_file(const std::filesystem::path& temp_path,
+                                 const std::filesystem::path& final_path) {
+    if (sodium_init() < 0) return Error{"libsodium could not be initialised"};
+    int fd = ::open(temp_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Error{os_error("cannot open", temp_path)};
+    crypto_hash_sha256_state state;
+    crypto_hash_sha256_init(&state);
+    std::uint64_t bytes = 0;
+    unsigned char buffer[1 << 16];
+    for (;;) {
+        ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            ::close(fd);
+            return Error{os_error("cannot read", temp_path)};
+        }
+        if (n == 0) break;
+        crypto_hash_sha256_update(&state, buffer, static_cast<std::size_t>(n));
+        bytes += static_cast<std::uint64_t>(n);
+    }
+    auto synced = sync_and_rename(fd, temp_path, final_path);
+    ::close(fd);
+    if (!synced) return synced.error();
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&state, digest);
+    return WrittenFile{final_path, bytes, hex(digest, sizeof digest)};
+}
+
+}  // namespace cx

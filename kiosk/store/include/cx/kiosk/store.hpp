@@ -1,0 +1,113 @@
+#pragma once
+// The kiosk's durable local store: one SQLite file in the data dir (WAL,
+// synchronous=FULL, versioned schema). Responses are appended in one
+// transaction each and never updated or deleted; the uploader reads them
+// through cx::Outbox from its own Store (its own connection).
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cx/kiosk/survey.hpp"
+#include "cx/outbox.hpp"
+#include "cx/policy.hpp"
+#include "cx/response.hpp"
+#include "cx/result.hpp"
+
+struct sqlite3;
+
+namespace cx::kiosk {
+
+enum class StoreError {
+    None,
+    Damaged,  // not a database, or quick_check failed: safe to move aside
+    Busy,     // another process holds it
+    TooNew,   // written by a newer cxkiosk: never touch
+    Io,       // cannot create/read the file or run SQL
+};
+std::string_view to_string(StoreError error);
+
+// Who writes the records; fixed for a Store's lifetime.
+struct StoreIdentity {
+    std::string device;
+    std::string org;
+    std::string site;
+    std::string questionnaire;
+};
+
+struct StoreCounts {
+    std::int64_t complete = 0;
+    std::int64_t incomplete = 0;
+    std::int64_t unsent = 0;
+};
+
+struct AuditEntry {
+    std::string at;  // UTC timestamp
+    std::string event;
+    std::string detail;
+};
+
+class Store;
+struct OpenResult {
+    std::unique_ptr<Store> store;
+    StoreError error = StoreError::None;
+    std::string message;
+    explicit operator bool() const { return store != nullptr; }
+};
+
+class Store final : public Outbox {
+  public:
+    static constexpr int kSchemaVersion = 1;
+    static constexpr const char* kFileName = "responses.sqlite3";
+
+    // Opens or creates the store at `path` (":memory:" for tests), migrates the
+    // schema and runs PRAGMA quick_check.
+    static OpenResult open(const std::string& path);
+    ~Store() override;
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
+
+    // Commits one response: assigns id (UUID v4), the device's next seq and the
+    // integrity flags, all inside one transaction. Returns the stored record.
+    Result<Response> append(const Submission& submission, const StoreIdentity& identity,
+                            const ScoringPolicy& policy,
+                            std::chrono::system_clock::time_point submitted);
+
+    Result<StoreCounts> counts();
+    // Canonical JSON lines in insertion order (= seq order for each device).
+    Status for_each_record(const std::function<Status(std::string_view line)>& visit);
+    Status audit(std::string_view event, std::string_view detail);
+    Result<std::vector<AuditEntry>> audit_log();
+    std::optional<SyncReport> last_sync();
+    int schema_version();
+
+    // cx::Outbox
+    std::vector<PendingRecord> pending(std::size_t limit) override;
+    void mark_sent(std::span<const std::string> ids) override;
+    void record_sync(const SyncReport& report) override;
+
+  private:
+    explicit Store(sqlite3* db);
+    sqlite3* db_;
+    std::mutex mutex_;  // one connection, callers on any thread
+};
+
+// The store of a data dir, created if missing. A damaged file is renamed
+// `<name>.corrupt-<UTC time>` (never deleted), a fresh store is created, and
+// the event is put in `recovery_notice` and in the audit log (store_recovered).
+struct DataDirStore {
+    std::unique_ptr<Store> store;
+    std::optional<std::string> recovery_notice;
+};
+Result<DataDirStore> open_data_dir_store(const std::filesystem::path& data_dir);
+
+// A random (v4) UUID in canonical lowercase form.
+std::string random_uuid();
+
+}  // namespace cx::kiosk

@@ -1,0 +1,511 @@
+#include "cx/kiosk/store.hpp"
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include <array>
+#include <cstdio>
+#include <iostream>
+#include <system_error>
+
+namespace cx::kiosk {
+
+std::string_view to_string(StoreError error) {
+    switch (error) {
+        case StoreError::None:
+            return "none";
+        case StoreError::Damaged:
+            return "damaged";
+        case StoreError::Busy:
+            return "busy";
+        case StoreError::TooNew:
+            return "too_new";
+        case StoreError::Io:
+            return "io";
+    }
+    return "unknown";
+}
+
+namespace {
+
+// Schema versions in order; PRAGMA user_version is the number applied.
+constexpr std::array<const char*, Store::kSchemaVersion> kMigrations{
+    R"sql(
+CREATE TABLE responses (
+    id           TEXT    NOT NULL UNIQUE,
+    device       TEXT    NOT NULL,
+    seq          INTEGER NOT NULL CHECK (seq >= 1),
+    status       TEXT    NOT NULL CHECK (status IN ('complete', 'incomplete')),
+    submitted_ms INTEGER NOT NULL,          -- wall clock, for the burst flag
+    record       TEXT    NOT NULL,          -- canonical JSON line, as signed/uploaded
+    sent_at      TEXT,                      -- UTC when the server acknowledged it
+    UNIQUE (device, seq)
+);
+CREATE INDEX responses_unsent ON responses (device, seq) WHERE sent_at IS NULL;
+CREATE TABLE answers (
+    response_id TEXT NOT NULL REFERENCES responses (id),
+    item        TEXT NOT NULL,
+    level       INTEGER CHECK (level IS NULL OR level BETWEEN 1 AND 5),  -- NULL: N/A
+    PRIMARY KEY (response_id, item)
+) WITHOUT ROWID;
+CREATE TABLE sync_state (
+    singleton   INTEGER PRIMARY KEY CHECK (singleton = 1),
+    at          TEXT    NOT NULL,
+    ok          INTEGER NOT NULL,
+    http_status INTEGER NOT NULL,
+    sent        INTEGER NOT NULL,
+    remaining   INTEGER NOT NULL,
+    detail      TEXT    NOT NULL
+);
+CREATE TABLE audit_log (
+    at     TEXT NOT NULL,
+    event  TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+-- Evidence: a response is never edited or removed, only marked sent.
+CREATE TRIGGER responses_never_deleted BEFORE DELETE ON responses
+BEGIN SELECT RAISE(ABORT, 'responses are never deleted'); END;
+CREATE TRIGGER responses_immutable
+BEFORE UPDATE OF id, device, seq, status, submitted_ms, record ON responses
+BEGIN SELECT RAISE(ABORT, 'responses are immutable'); END;
+CREATE TRIGGER answers_never_deleted BEFORE DELETE ON answers
+BEGIN SELECT RAISE(ABORT, 'answers are never deleted'); END;
+CREATE TRIGGER answers_immutable BEFORE UPDATE ON answers
+BEGIN SELECT RAISE(ABORT, 'answers are immutable'); END;
+)sql",
+};
+
+std::string sqlite_message(sqlite3* db) {
+    return db ? sqlite3_errmsg(db) : "out of memory";
+}
+
+StoreError classify(int code) {
+    switch (code & 0xff) {
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB:
+            return StoreError::Damaged;
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+            return StoreError::Busy;
+        default:
+            return StoreError::Io;
+    }
+}
+
+// A prepared statement that finalizes itself.
+class Statement {
+  public:
+    Statement(sqlite3* db, const char* sql) : db_(db) {
+        code_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
+    }
+    ~Statement() { sqlite3_finalize(stmt_); }
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+
+    bool ok() const { return code_ == SQLITE_OK || code_ == SQLITE_ROW || code_ == SQLITE_DONE; }
+    Statement& bind(int index, std::string_view text) {
+        if (ok()) {
+            code_ = sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
+                                      SQLITE_TRANSIENT);
+        }
+        return *this;
+    }
+    Statement& bind(int index, std::int64_t value) {
+        if (ok()) code_ = sqlite3_bind_int64(stmt_, index, value);
+        return *this;
+    }
+    Statement& bind_null(int index) {
+        if (ok()) code_ = sqlite3_bind_null(stmt_, index);
+        return *this;
+    }
+    // True while a row is available; check ok() afterwards for errors.
+    bool next_row() {
+        if (!ok()) return false;
+        code_ = sqlite3_step(stmt_);
+        return code_ == SQLITE_ROW;
+    }
+    Status run() {
+        while (next_row()) {
+        }
+        return status();
+    }
+    Status status() const {
+        if (ok()) return Ok{};
+        return Error{sqlite_message(db_)};
+    }
+    std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+    bool is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+    std::string_view text(int column) const {
+        const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+        return data ? std::string_view(
+                          data, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
+                    : std::string_view{};
+    }
+
+  private:
+    sqlite3* db_;
+    sqlite3_stmt* stmt_ = nullptr;
+    int code_;
+};
+
+Status exec(sqlite3* db, const char* sql) {
+    char* message = nullptr;
+    if (sqlite3_exec(db, sql, nullptr, nullptr, &message) == SQLITE_OK) return Ok{};
+    std::string text = message ? message : sqlite_message(db);
+    sqlite3_free(message);
+    return Error{text};
+}
+
+// Rolls back in the destructor unless committed; never throws.
+class Transaction {
+  public:
+    explicit Transaction(sqlite3* db) : db_(db), begun_(exec(db, "BEGIN IMMEDIATE").ok()) {}
+    ~Transaction() {
+        if (begun_ && !committed_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+
+    Status begun() const {
+        if (begun_) return Ok{};
+        return Error{"cannot begin transaction: " + sqlite_message(db_)};
+    }
+    Status commit() {
+        auto status = exec(db_, "COMMIT");
+        committed_ = status.ok();
+        return status;
+    }
+
+  private:
+    sqlite3* db_;
+    bool begun_;
+    bool committed_ = false;
+};
+
+std::string utc_now_text() {
+    return format_utc_timestamp(
+        std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+}
+
+Status insert_audit(sqlite3* db, std::string_view event, std::string_view detail) {
+    Statement insert(db, "INSERT INTO audit_log (at, event, detail) VALUES (?1, ?2, ?3)");
+    insert.bind(1, utc_now_text()).bind(2, event).bind(3, detail);
+    return insert.run();
+}
+
+Status migrate(sqlite3* db, int& from_version) {
+    Transaction tx(db);
+    if (auto begun = tx.begun(); !begun) return begun;
+    {
+        Statement version(db, "PRAGMA user_version");
+        from_version = version.next_row() ? static_cast<int>(version.integer(0)) : 0;
+        if (!version.ok()) return version.status();
+    }
+    if (from_version > Store::kSchemaVersion) return Ok{};
+    for (int v = from_version; v < Store::kSchemaVersion; ++v) {
+        if (auto applied = exec(db, kMigrations[static_cast<std::size_t>(v)]); !applied) {
+            return Error{"migration to schema " + std::to_string(v + 1) +
+                         " failed: " + applied.error().message};
+        }
+    }
+    const auto set_version = "PRAGMA user_version = " + std::to_string(Store::kSchemaVersion);
+    if (auto set = exec(db, set_version.c_str()); !set) return set;
+    return tx.commit();
+}
+
+}  // namespace
+
+OpenResult Store::open(const std::string& path) {
+    sqlite3* db = nullptr;
+    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
+    const int code = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+    auto fail = [&](StoreError error, const std::string& what) {
+        OpenResult result{nullptr, error, path + ": " + what};
+        sqlite3_close(db);
+        return result;
+    };
+    if (code != SQLITE_OK) return fail(classify(code), sqlite_message(db));
+    sqlite3_extended_result_codes(db, 1);
+    sqlite3_busy_timeout(db, 5000);
+
+    // Reading the header is the first moment a non-database is noticed.
+    {
+        Statement mode(db, "PRAGMA journal_mode = WAL");
+        if (!mode.next_row())
+            return fail(classify(sqlite3_extended_errcode(db)), sqlite_message(db));
+        if (mode.text(0) != "wal" && mode.text(0) != "memory") {
+            return fail(StoreError::Io,
+                        "cannot use WAL journal (got " + std::string(mode.text(0)) + ")");
+        }
+    }
+    for (const char* pragma : {"PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON"}) {
+        if (auto set = exec(db, pragma); !set) {
+            return fail(classify(sqlite3_extended_errcode(db)), set.error().message);
+        }
+    }
+    {
+        Statement check(db, "PRAGMA quick_check");
+        std::string verdict;
+        while (check.next_row()) {
+            if (!verdict.empty()) verdict += "; ";
+            verdict += check.text(0);
+        }
+        if (!check.ok()) return fail(classify(sqlite3_extended_errcode(db)), sqlite_message(db));
+        if (verdict != "ok") return fail(StoreError::Damaged, "quick_check: " + verdict);
+    }
+    int found_version = 0;
+    if (auto migrated = migrate(db, found_version); !migrated) {
+        return fail(classify(sqlite3_extended_errcode(db)), migrated.error().message);
+    }
+    if (found_version > kSchemaVersion) {
+        return fail(StoreError::TooNew, "schema version " + std::to_string(found_version) +
+                                            " is newer than this cxkiosk (" +
+                                            std::to_string(kSchemaVersion) + ")");
+    }
+    return OpenResult{std::unique_ptr<Store>(new Store(db)), StoreError::None, {}};
+}
+
+Store::Store(sqlite3* db) : db_(db) {}
+
+Store::~Store() {
+    sqlite3_close_v2(db_);
+}
+
+std::string random_uuid() {
+    static const int sodium_ready = sodium_init();  // thread-safe, idempotent
+    (void)sodium_ready;
+    std::array<unsigned char, 16> bytes{};
+    randombytes_buf(bytes.data(), bytes.size());
+    bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40);  // version 4
+    bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string text;
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) text += '-';
+        text += kHex[bytes[i] >> 4];
+        text += kHex[bytes[i] & 0x0f];
+    }
+    return text;
+}
+
+Result<Response> Store::append(const Submission& submission, const StoreIdentity& identity,
+                               const ScoringPolicy& policy,
+                               std::chrono::system_clock::time_point submitted) {
+    std::lock_guard lock(mutex_);
+    Transaction tx(db_);
+    if (auto begun = tx.begun(); !begun) return begun.error();
+
+    Response r;
+    r.id = random_uuid();
+    r.device = identity.device;
+    r.org = identity.org;
+    r.site = identity.site;
+    r.questionnaire = identity.questionnaire;
+    r.lang = submission.lang;
+    r.status = submission.status;
+    r.started_at =
+        format_utc_timestamp(std::chrono::floor<std::chrono::seconds>(submission.started_wall));
+    r.submitted_at = format_utc_timestamp(std::chrono::floor<std::chrono::seconds>(submitted));
+    r.duration_ms = submission.duration_ms;
+    r.answers = submission.answers;
+
+    Statement last_seq(db_, "SELECT COALESCE(MAX(seq), 0) FROM responses WHERE device = ?1");
+    last_seq.bind(1, r.device);
+    if (!last_seq.next_row()) return Error{"reading seq: " + sqlite_message(db_)};
+    r.seq = last_seq.integer(0) + 1;
+
+    const auto submitted_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(submitted.time_since_epoch()).count();
+    FlagInputs inputs{r.status, r.duration_ms, r.answers.size(), submitted_ms, std::nullopt};
+    Statement previous(db_,
+                       "SELECT MAX(submitted_ms) FROM responses "
+                       "WHERE device = ?1 AND status = 'complete'");
+    previous.bind(1, r.device);
+    if (!previous.next_row()) return Error{"reading last response: " + sqlite_message(db_)};
+    if (!previous.is_null(0)) inputs.previous_complete_unix_ms = previous.integer(0);
+    r.flags = integrity_flags(inputs, policy.speeder_seconds_per_item, policy.burst_seconds);
+    canonicalize(r);
+    const auto record = to_canonical_json(r);
+
+    Statement insert(db_,
+                     "INSERT INTO responses (id, device, seq, status, submitted_ms, record) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    insert.bind(1, r.id).bind(2, r.device).bind(3, r.seq).bind(4, to_string(r.status));
+    insert.bind(5, static_cast<std::int64_t>(submitted_ms)).bind(6, record);
+    if (auto done = insert.run(); !done) return Error{"storing response: " + done.error().message};
+    for (const auto& answer : r.answers) {
+        Statement row(db_, "INSERT INTO answers (response_id, item, level) VALUES (?1, ?2, ?3)");
+        row.bind(1, r.id).bind(2, answer.item);
+        if (answer.level == kNotApplicable) {
+            row.bind_null(3);
+        } else {
+            row.bind(3, static_cast<std::int64_t>(answer.level));
+        }
+        if (auto done = row.run(); !done) return Error{"storing answer: " + done.error().message};
+    }
+    if (auto committed = tx.commit(); !committed) {
+        return Error{"commit failed: " + committed.error().message};
+    }
+    return r;
+}
+
+Result<StoreCounts> Store::counts() {
+    std::lock_guard lock(mutex_);
+    Statement query(db_,
+                    "SELECT COALESCE(SUM(status = 'complete'), 0), "
+                    "COALESCE(SUM(status = 'incomplete'), 0), "
+                    "COALESCE(SUM(sent_at IS NULL), 0) FROM responses");
+    if (!query.next_row()) return Error{"counting responses: " + sqlite_message(db_)};
+    return StoreCounts{query.integer(0), query.integer(1), query.integer(2)};
+}
+
+Status Store::for_each_record(const std::function<Status(std::string_view)>& visit) {
+    std::lock_guard lock(mutex_);
+    Statement query(db_, "SELECT record FROM responses ORDER BY rowid");
+    while (query.next_row()) {
+        if (auto visited = visit(query.text(0)); !visited) return visited;
+    }
+    return query.status();
+}
+
+Status Store::audit(std::string_view event, std::string_view detail) {
+    std::lock_guard lock(mutex_);
+    return insert_audit(db_, event, detail);
+}
+
+Result<std::vector<AuditEntry>> Store::audit_log() {
+    std::lock_guard lock(mutex_);
+    Statement query(db_, "SELECT at, event, detail FROM audit_log ORDER BY rowid");
+    std::vector<AuditEntry> entries;
+    while (query.next_row()) {
+        entries.push_back(
+            {std::string(query.text(0)), std::string(query.text(1)), std::string(query.text(2))});
+    }
+    if (auto status = query.status(); !status) return status.error();
+    return entries;
+}
+
+std::optional<SyncReport> Store::last_sync() {
+    std::lock_guard lock(mutex_);
+    Statement query(db_, "SELECT at, ok, http_status, sent, remaining, detail FROM sync_state");
+    if (!query.next_row()) return std::nullopt;
+    SyncReport report;
+    if (auto at = parse_utc_timestamp(query.text(0))) report.at = *at;
+    report.ok = query.integer(1) != 0;
+    report.http_status = static_cast<int>(query.integer(2));
+    report.sent = static_cast<std::size_t>(query.integer(3));
+    report.remaining = static_cast<std::size_t>(query.integer(4));
+    report.detail = std::string(query.text(5));
+    return report;
+}
+
+int Store::schema_version() {
+    std::lock_guard lock(mutex_);
+    Statement query(db_, "PRAGMA user_version");
+    return query.next_row() ? static_cast<int>(query.integer(0)) : -1;
+}
+
+std::vector<PendingRecord> Store::pending(std::size_t limit) {
+    std::lock_guard lock(mutex_);
+    Statement query(db_,
+                    "SELECT id, record FROM responses WHERE sent_at IS NULL "
+                    "ORDER BY rowid LIMIT ?1");
+    query.bind(1, static_cast<std::int64_t>(limit));
+    std::vector<PendingRecord> records;
+    while (query.next_row()) {
+        records.push_back({std::string(query.text(0)), std::string(query.text(1))});
+    }
+    if (!query.ok())
+        std::cerr << "cxkiosk: store: reading unsent responses: " << sqlite_message(db_) << '\n';
+    return records;
+}
+
+void Store::mark_sent(std::span<const std::string> ids) {
+    std::lock_guard lock(mutex_);
+    // An error leaves the records unsent; the server stores a re-sent record once.
+    auto report = [&](const std::string& what) {
+        std::cerr << "cxkiosk: store: marking responses sent: " << what << '\n';
+    };
+    Transaction tx(db_);
+    if (auto begun = tx.begun(); !begun) return report(begun.error().message);
+    const auto now = utc_now_text();
+    for (const auto& id : ids) {
+        Statement update(db_,
+                         "UPDATE responses SET sent_at = ?1 WHERE id = ?2 AND sent_at IS NULL");
+        update.bind(1, now).bind(2, id);
+        if (auto done = update.run(); !done) return report(done.error().message);
+    }
+    if (auto committed = tx.commit(); !committed) report(committed.error().message);
+}
+
+void Store::record_sync(const SyncReport& report) {
+    std::lock_guard lock(mutex_);
+    auto complain = [](const std::string& what) {
+        std::cerr << "cxkiosk: store: recording sync result: " << what << '\n';
+    };
+    Transaction tx(db_);
+    if (auto begun = tx.begun(); !begun) return complain(begun.error().message);
+    std::optional<bool> was_ok;
+    {
+        Statement previous(db_, "SELECT ok FROM sync_state");
+        if (previous.next_row()) was_ok = previous.integer(0) != 0;
+    }
+    const auto at = format_utc_timestamp(std::chrono::floor<std::chrono::seconds>(report.at));
+    Statement upsert(
+        db_,
+        "INSERT INTO sync_state (singleton, at, ok, http_status, sent, remaining, detail) "
+        "VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (singleton) DO UPDATE SET "
+        "at = excluded.at, ok = excluded.ok, http_status = excluded.http_status, "
+        "sent = excluded.sent, remaining = excluded.remaining, detail = excluded.detail");
+    upsert.bind(1, at).bind(2, std::int64_t{report.ok}).bind(3, std::int64_t{report.http_status});
+    upsert.bind(4, static_cast<std::int64_t>(report.sent));
+    upsert.bind(5, static_cast<std::int64_t>(report.remaining)).bind(6, report.detail);
+    if (auto done = upsert.run(); !done) return complain(done.error().message);
+    // The audit log gets the changes (went offline, came back), not every attempt.
+    if (was_ok != report.ok) {
+        const auto detail = "HTTP " + std::to_string(report.http_status) + ", sent " +
+                            std::to_string(report.sent) + ", remaining " +
+                            std::to_string(report.remaining) +
+                            (report.detail.empty() ? "" : ": " + report.detail);
+        if (auto logged = insert_audit(db_, report.ok ? "sync_ok" : "sync_failed", detail);
+            !logged) {
+            return complain(logged.error().message);
+        }
+    }
+    if (auto committed = tx.commit(); !committed) complain(committed.error().message);
+}
+
+Result<DataDirStore> open_data_dir_store(const std::filesystem::path& data_dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(data_dir, ec);
+    if (ec) return Error{data_dir.string() + ": cannot create data dir: " + ec.message()};
+    const auto path = data_dir / Store::kFileName;
+    auto opened = Store::open(path.string());
+    if (opened) return DataDirStore{std::move(opened.store), std::nullopt};
+    if (opened.error != StoreError::Damaged) {
+        return Error{"store " + std::string(to_string(opened.error)) + ": " + opened.message};
+    }
+
+    // Keep the damaged file (and its WAL) as evidence under a new name.
+    std::string stamp = format_utc_timestamp(
+        std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+    std::erase(stamp, ':');
+    const auto aside = path.string() + ".corrupt-" + stamp;
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+        const std::filesystem::path from = path.string() + suffix;
+        if (!std::filesystem::exists(from, ec)) continue;
+        std::filesystem::rename(from, aside + suffix, ec);
+        if (ec) return Error{opened.message + "; cannot move it aside: " + ec.message()};
+    }
+    auto fresh = Store::open(path.string());
+    if (!fresh) return Error{opened.message + "; new store failed too: " + fresh.message};
+    const auto notice = "store was damaged (" + opened.message + "); moved to " + aside +
+                        " and a new store was created";
+    std::cerr << "cxkiosk: " << notice << '\n';
+    if (auto logged = fresh.store->audit("store_recovered", notice); !logged) {
+        std::cerr << "cxkiosk: audit log: " << logged.error().message << '\n';
+    }
+    return DataDirStore{std::move(fresh.store), notice};
+}
+
+}  // namespace cx::kiosk

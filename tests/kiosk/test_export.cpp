@@ -1,0 +1,103 @@
+// `cxkiosk export`: JSONL is the stored canonical lines; CSV has a BOM, RFC
+// 4180 quoting, one column per item, N/A as "N/A", unshown items empty.
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "cx/config_files.hpp"
+#include "cx/kiosk/export.hpp"
+#include "kiosk_test_support.hpp"
+
+using namespace cx;
+using namespace cx::kiosk;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string slurp(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+}  // namespace
+
+TEST_CASE("csv fields are quoted only when needed, quotes doubled") {
+    std::string out;
+    append_csv_field(out, "plain");
+    out += '|';
+    append_csv_field(out, "a,b");
+    out += '|';
+    append_csv_field(out, "say \"hi\"");
+    out += '|';
+    append_csv_field(out, "two\nlines");
+    CHECK(out == "plain|\"a,b\"|\"say \"\"hi\"\"\"|\"two\nlines\"");
+}
+
+TEST_CASE("export writes jsonl and csv in seq order") {
+    auto opened = Store::open(":memory:");
+    REQUIRE(opened);
+    auto& store = *opened.store;
+    const StoreIdentity identity{"kiosk-01", "demo-org", "hq",
+                                 test::shipped_config().questionnaire.id};
+    const auto noon = std::chrono::sys_days{std::chrono::year{2026} / 11 / 25} + 12h;
+    Submission complete;
+    complete.started_wall = noon - 2min;
+    complete.duration_ms = 90'000;
+    for (const auto& item : test::shipped_config().questionnaire.items)
+        complete.answers.push_back({item.id, 4});
+    complete.answers[1].level = kNotApplicable;
+    REQUIRE(store.append(complete, identity, test::shipped_config().policy, noon).ok());
+    Submission partial;
+    partial.status = ResponseStatus::Incomplete;
+    partial.lang = Lang::En;
+    partial.started_wall = noon;
+    partial.duration_ms = 70'000;
+    partial.answers = {{"1.1", 1}};
+    REQUIRE(store.append(partial, identity, test::shipped_config().policy, noon + 70s).ok());
+
+    const test::TempDir temp;
+    const auto& dir = temp.path;
+    auto jsonl = export_responses(store, test::shipped_config().questionnaire, ExportFormat::Jsonl,
+                                  dir / "out.jsonl");
+    REQUIRE(jsonl.ok());
+    CHECK(jsonl.value() == 2);
+    const auto lines = slurp(dir / "out.jsonl");
+    CHECK(std::count(lines.begin(), lines.end(), '\n') == 2);
+    CHECK(lines.find("\"seq\":1,") < lines.find("\"seq\":2,"));
+
+    auto csv = export_responses(store, test::shipped_config().questionnaire, ExportFormat::Csv,
+                                dir / "out.csv");
+    REQUIRE(csv.ok());
+    const auto text = slurp(dir / "out.csv");
+    REQUIRE(
+        text.starts_with("\xEF\xBB\xBF"
+                         "id,device,org,site,seq,questionnaire,lang,status,started_at,"
+                         "submitted_at,duration_ms,flags,1.1,1.2,1.3,"));
+    std::istringstream rows(text);
+    std::string header, first, second;
+    std::getline(rows, header);
+    std::getline(rows, first);
+    std::getline(rows, second);
+    CHECK(header.ends_with(",7\r"));
+    CHECK_THAT(
+        first,
+        Catch::Contains(
+            ",1,tbsc134-b1,zh,complete,2026-11-25T11:58:00Z,2026-11-25T12:00:00Z,90000,,4,N/A,4,"));
+    CHECK_THAT(second, Catch::Contains(",2,tbsc134-b1,en,incomplete,"));
+    CHECK_THAT(second, Catch::Contains(",70000,incomplete,1,,"));
+    CHECK(second.ends_with(",\r"));  // item 7 was not shown: empty
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+        CHECK(entry.path().filename().string().find(".tmp-") == std::string::npos);
+    }
+}
+
+TEST_CASE("export into a missing directory fails with the path, leaving nothing") {
+    auto opened = Store::open(":memory:");
+    REQUIRE(opened);
+    auto result = export_responses(*opened.store, test::shipped_config().questionnaire,
+                                   ExportFormat::Jsonl, "/nonexistent-dir/out.jsonl");
+    REQUIRE_FALSE(result.ok());
+    CHECK_THAT(result.error().message, Catch::Contains("/nonexistent-dir/out.jsonl"));
+}

@@ -1,0 +1,235 @@
+// The SQLite store: append with seq/flags/UUID, immutability, Outbox from a
+// second connection on another thread, recovery of a damaged file.
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "cx/config_files.hpp"
+#include "cx/kiosk/store.hpp"
+#include "kiosk_test_support.hpp"
+
+using namespace cx;
+using namespace cx::kiosk;
+using namespace std::chrono_literals;
+
+namespace {
+
+const StoreIdentity kIdentity{"kiosk-01", "demo-org", "hq", "tbsc134-b1"};
+const auto kNoon = std::chrono::sys_days{std::chrono::year{2026} / 11 / 25} + 12h;
+
+Submission submission(ResponseStatus status = ResponseStatus::Complete,
+                      std::int64_t duration_ms = 60'000) {
+    Submission s;
+    s.status = status;
+    s.lang = Lang::En;
+    s.started_wall = kNoon - 1min;
+    s.duration_ms = duration_ms;
+    s.answers = {{"1.1", 5}, {"1.2", kNotApplicable}, {"7", 2}};
+    return s;
+}
+
+std::unique_ptr<Store> memory_store() {
+    auto opened = Store::open(":memory:");
+    REQUIRE(opened);
+    return std::move(opened.store);
+}
+
+}  // namespace
+
+TEST_CASE("append assigns UUID, gap-free seq, timestamps and the canonical record") {
+    auto store = memory_store();
+    CHECK(store->schema_version() == Store::kSchemaVersion);
+    auto first = store->append(submission(), kIdentity, test::shipped_config().policy, kNoon);
+    REQUIRE(first.ok());
+    const auto& r = first.value();
+    CHECK(is_canonical_uuid(r.id));
+    CHECK(r.id[14] == '4');  // version 4
+    CHECK(r.seq == 1);
+    CHECK(r.started_at == "2026-11-25T11:59:00Z");
+    CHECK(r.submitted_at == "2026-11-25T12:00:00Z");
+    CHECK(r.flags.empty());
+    auto second = store->append(submission(), kIdentity, test::shipped_config().policy, kNoon + 1h);
+    REQUIRE(second.ok());
+    CHECK(second.value().seq == 2);
+    CHECK(second.value().id != r.id);
+
+    std::vector<std::string> lines;
+    REQUIRE(store
+                ->for_each_record([&](std::string_view line) -> Status {
+                    lines.emplace_back(line);
+                    return Ok{};
+                })
+                .ok());
+    REQUIRE(lines.size() == 2);
+    CHECK(lines[0] == to_canonical_json(r));
+    CHECK_THAT(lines[0], Catch::Contains(R"("answers":{"1.1":5,"1.2":null,"7":2})"));
+}
+
+TEST_CASE("flags are computed at submit from the policy and the previous complete response") {
+    auto store = memory_store();
+    const auto& policy = test::shipped_config().policy;
+    auto fast =
+        store->append(submission(ResponseStatus::Complete, 2'000), kIdentity, policy, kNoon);
+    REQUIRE(fast.ok());
+    CHECK(fast.value().flags == std::vector<std::string>{"speeder"});  // 3 answers in 2 s
+    auto incomplete =
+        store->append(submission(ResponseStatus::Incomplete), kIdentity, policy, kNoon + 3s);
+    REQUIRE(incomplete.ok());
+    CHECK(incomplete.value().flags == std::vector<std::string>{"incomplete"});
+    auto burst = store->append(submission(), kIdentity, policy, kNoon + 9s);
+    REQUIRE(burst.ok());
+    CHECK(burst.value().flags == std::vector<std::string>{"burst"});
+    auto calm = store->append(submission(), kIdentity, policy, kNoon + 60s);
+    REQUIRE(calm.ok());
+    CHECK(calm.value().flags.empty());
+    auto counts = store->counts();
+    REQUIRE(counts.ok());
+    CHECK(counts.value().complete == 3);
+    CHECK(counts.value().incomplete == 1);
+    CHECK(counts.value().unsent == 4);
+}
+
+TEST_CASE("outbox: pending oldest first, mark_sent, record_sync") {
+    auto store = memory_store();
+    for (int i = 0; i < 5; ++i)
+        REQUIRE(
+            store->append(submission(), kIdentity, test::shipped_config().policy, kNoon + i * 1min)
+                .ok());
+    auto pending = store->pending(3);
+    REQUIRE(pending.size() == 3);
+    CHECK_THAT(pending[0].json, Catch::Contains("\"seq\":1,"));
+    CHECK_THAT(pending[2].json, Catch::Contains("\"seq\":3,"));
+    std::vector<std::string> ids{pending[0].id, pending[1].id};
+    store->mark_sent(ids);
+    store->mark_sent(ids);  // again: harmless
+    auto rest = store->pending(10);
+    REQUIRE(rest.size() == 3);
+    CHECK_THAT(rest[0].json, Catch::Contains("\"seq\":3,"));
+    CHECK_FALSE(store->last_sync().has_value());
+    store->record_sync(
+        {std::chrono::system_clock::time_point(kNoon), false, 503, 2, 3, "server busy"});
+    auto sync = store->last_sync();
+    REQUIRE(sync.has_value());
+    CHECK(sync->http_status == 503);
+    CHECK(sync->remaining == 3);
+    CHECK(sync->detail == "server busy");
+    store->record_sync({std::chrono::system_clock::time_point(kNoon), false, 0, 0, 3, "offline"});
+    store->record_sync({std::chrono::system_clock::time_point(kNoon), true, 200, 3, 0, ""});
+    auto log = store->audit_log();
+    REQUIRE(log.ok());
+    REQUIRE(log.value().size() == 2);  // failed, then back: changes only
+    CHECK(log.value()[0].event == "sync_failed");
+    CHECK_THAT(log.value()[0].detail, Catch::Contains("HTTP 503"));
+    CHECK(log.value()[1].event == "sync_ok");
+    CHECK(store->counts().value().unsent == 3);
+}
+
+TEST_CASE("responses cannot be edited or deleted through SQL") {
+    test::TempDir dir;
+    auto opened = open_data_dir_store(dir.path);
+    REQUIRE(opened.ok());
+    REQUIRE(opened.value()
+                .store->append(submission(), kIdentity, test::shipped_config().policy, kNoon)
+                .ok());
+    opened.value().store.reset();
+    const auto db = (dir.path / Store::kFileName).string();
+    const auto sqlite = [&](const std::string& sql) {
+        return std::system(("sqlite3 '" + db + "' \"" + sql + "\" 2>/dev/null").c_str());
+    };
+    CHECK(sqlite("DELETE FROM responses") != 0);
+    CHECK(sqlite("UPDATE responses SET status = 'incomplete'") != 0);
+    CHECK(sqlite("UPDATE answers SET level = 1") != 0);
+    auto reopened = Store::open(db);
+    REQUIRE(reopened);
+    CHECK(reopened.store->counts().value().complete == 1);
+}
+
+TEST_CASE("on disk: WAL, survives reopen, and a second connection uploads while the UI writes") {
+    test::TempDir dir;
+    auto ui = open_data_dir_store(dir.path);
+    REQUIRE(ui.ok());
+    CHECK_FALSE(ui.value().recovery_notice.has_value());
+    auto worker_store = Store::open((dir.path / Store::kFileName).string());
+    REQUIRE(worker_store);
+
+    constexpr int kResponses = 40;
+    std::atomic<bool> writing{true};
+    std::set<std::string> uploaded;
+    std::thread uploader([&] {
+        while (true) {
+            const bool last_round = !writing;
+            auto batch = worker_store.store->pending(7);
+            std::vector<std::string> ids;
+            for (const auto& record : batch) ids.push_back(record.id);
+            worker_store.store->mark_sent(ids);
+            uploaded.insert(ids.begin(), ids.end());
+            if (last_round && batch.empty()) break;
+            std::this_thread::sleep_for(1ms);
+        }
+    });
+    for (int i = 0; i < kResponses; ++i) {
+        REQUIRE(
+            ui.value()
+                .store
+                ->append(submission(), kIdentity, test::shipped_config().policy, kNoon + i * 1min)
+                .ok());
+    }
+    writing = false;
+    uploader.join();
+    CHECK(uploaded.size() == kResponses);
+    CHECK(ui.value().store->counts().value().unsent == 0);
+    CHECK(std::filesystem::exists(dir.path / (std::string(Store::kFileName) + "-wal")));
+
+    ui.value().store.reset();
+    worker_store.store.reset();
+    auto again = open_data_dir_store(dir.path);
+    REQUIRE(again.ok());
+    auto next = again.value().store->append(submission(), kIdentity, test::shipped_config().policy,
+                                            kNoon + 2h);
+    REQUIRE(next.ok());
+    CHECK(next.value().seq == kResponses + 1);
+}
+
+TEST_CASE("a damaged store is moved aside, never deleted, and the recovery is audited") {
+    test::TempDir dir;
+    const auto db = dir.path / Store::kFileName;
+    {
+        std::ofstream garbage(db, std::ios::binary);
+        garbage << std::string(8192, 'x');
+    }
+    auto opened = open_data_dir_store(dir.path);
+    REQUIRE(opened.ok());
+    REQUIRE(opened.value().recovery_notice.has_value());
+    CHECK_THAT(*opened.value().recovery_notice, Catch::Contains(".corrupt-"));
+    int kept = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir.path)) {
+        if (entry.path().filename().string().starts_with("responses.sqlite3.corrupt-")) {
+            ++kept;
+            CHECK(std::filesystem::file_size(entry.path()) == 8192);
+        }
+    }
+    CHECK(kept == 1);
+    auto log = opened.value().store->audit_log();
+    REQUIRE(log.ok());
+    REQUIRE(log.value().size() == 1);
+    CHECK(log.value()[0].event == "store_recovered");
+    CHECK(opened.value()
+              .store->append(submission(), kIdentity, test::shipped_config().policy, kNoon)
+              .ok());
+}
+
+TEST_CASE("a store from a newer cxkiosk is refused, not moved aside") {
+    test::TempDir dir;
+    const auto db = (dir.path / Store::kFileName).string();
+    REQUIRE(std::system(("sqlite3 '" + db + "' 'PRAGMA user_version = 99'").c_str()) == 0);
+    auto opened = Store::open(db);
+    CHECK_FALSE(opened);
+    CHECK(opened.error == StoreError::TooNew);
+    auto refused = open_data_dir_store(dir.path);
+    REQUIRE_FALSE(refused.ok());
+    CHECK_THAT(refused.error().message,
+               Catch::Contains("store too_new: ") && Catch::Contains("99"));
+    CHECK(std::filesystem::exists(db));
+}
