@@ -132,10 +132,15 @@ int run_kiosk(const KioskConfig& config, const ScoringConfig& scoring, PlatformO
     timings.idle_timeout = std::chrono::seconds(config.idle_timeout_s);
     KioskApp app(scoring.questionnaire, scoring.policy, config, timings, store,
                  opened.value().recovery_notice.has_value());
-    // Uploads on its own thread; the UI only nudges it after each saved response.
+    // Uploads on its own thread through its own Store (own SQLite connection),
+    // so the UI thread never waits on it; the UI only nudges it after a save.
+    std::unique_ptr<Store> upload_store;
     std::unique_ptr<UploadWorker> uploader;
     if (!config.server.empty()) {
-        uploader = std::make_unique<UploadWorker>(store, upload_config(config, ca_file),
+        auto reopened = Store::open((config.data_dir / Store::kFileName).string());
+        if (!reopened) return fail(kStore, reopened.message);
+        upload_store = std::move(reopened.store);
+        uploader = std::make_unique<UploadWorker>(*upload_store, upload_config(config, ca_file),
                                                   std::chrono::seconds(config.sync_interval_s));
         app.on_response_saved([&worker = *uploader] { worker.nudge(); });
     }
