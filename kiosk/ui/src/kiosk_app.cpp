@@ -79,6 +79,7 @@ void KioskApp::save(const Submission& submission, SteadyTime now) {
     if (stored) {
         std::cerr << "cxkiosk: saved response seq " << stored.value().seq << " ("
                   << to_string(stored.value().status) << ")" << std::endl;
+        if (on_saved_) on_saved_();
     } else {
         std::cerr << "cxkiosk: could not save a response: " << stored.error().message << std::endl;
     }

@@ -2,6 +2,7 @@
 // The kiosk as a FrameClient: survey state, the screens, and the store.
 // Each frame: deadlines, then the screen, then the customer's events through
 // step(); a Save action is committed before the next screen is drawn.
+#include <functional>
 #include <string>
 
 #include "cx/kiosk/kiosk_config.hpp"
@@ -25,6 +26,9 @@ class KioskApp final : public FrameClient {
     std::optional<SteadyTime> wake_at(SteadyTime now) override;
     // Keeps an open survey as incomplete (SIGTERM mid-survey loses no answer).
     void shutdown(SteadyTime now) { handle(event::Shutdown{}, now); }
+    // Called on the UI thread after each response is committed (the uploader's
+    // nudge); must return at once.
+    void on_response_saved(std::function<void()> callback) { on_saved_ = std::move(callback); }
 
   private:
     void handle(Event event, SteadyTime now);
@@ -40,6 +44,7 @@ class KioskApp final : public FrameClient {
     UiText text_;
     UiFonts fonts_;
     SurveyState state_;
+    std::function<void()> on_saved_;
 };
 
 }  // namespace cx::kiosk
