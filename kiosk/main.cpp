@@ -20,6 +20,7 @@
 #include "cx/kiosk/platform.hpp"
 #include "cx/kiosk/store.hpp"
 #include "cx/pin.hpp"
+#include "cx/uploader.hpp"
 
 namespace {
 
@@ -32,12 +33,13 @@ enum Exit : int {
     kBadData = 3,  // config, questionnaire, font, or a PIN that is not 4-12 digits
     kStore = 4,    // the store cannot be opened, recovered or written
     kDisplay = 5,  // no display, OpenGL or font file
+    kUnsent = 6,   // sync --once: records are still waiting (offline, refused, error)
 };
 
 constexpr const char* kExitCodes =
     "Exit codes: 0 ok, 2 usage error (incl. a PIN on the command line), 3 bad config/data "
     "(incl. a string the font cannot show, a PIN not of 4-12 digits or not repeated the same), "
-    "4 store error, 5 display or font unavailable.";
+    "4 store error, 5 display or font unavailable, 6 sync --once left records unsent.";
 
 int fail(int code, const std::string& message) {
     std::cerr << "cxkiosk: " << message << '\n';
@@ -101,7 +103,16 @@ class SignalWatch {
     std::thread thread_;
 };
 
-int run_kiosk(const KioskConfig& config, const ScoringConfig& scoring, PlatformOptions platform) {
+ClientConfig upload_config(const KioskConfig& config, const std::string& ca_file) {
+    ClientConfig client;
+    client.server_url = config.server;
+    client.token = config.token;
+    client.ca_file = ca_file;
+    return client;
+}
+
+int run_kiosk(const KioskConfig& config, const ScoringConfig& scoring, PlatformOptions platform,
+              const std::string& ca_file) {
     SignalWatch signals;  // first: a SIGTERM during startup also ends cleanly
     const auto regular_face = find_cjk_font();
     if (!regular_face)
@@ -127,6 +138,20 @@ int run_kiosk(const KioskConfig& config, const ScoringConfig& scoring, PlatformO
     timings.idle_timeout = std::chrono::seconds(config.idle_timeout_s);
     KioskApp app(scoring.questionnaire, scoring.policy, config, timings, store,
                  opened.value().recovery_notice.has_value());
+    // Uploads on its own thread through its own Store (own SQLite connection),
+    // so the UI thread never waits on it; the UI only nudges it after a save
+    // and when staff press "sync now".
+    std::unique_ptr<Store> upload_store;
+    std::unique_ptr<UploadWorker> uploader;
+    if (!config.server.empty()) {
+        auto reopened = Store::open((config.data_dir / Store::kFileName).string());
+        if (!reopened) return fail(kStore, reopened.message);
+        upload_store = std::move(reopened.store);
+        uploader = std::make_unique<UploadWorker>(*upload_store, upload_config(config, ca_file),
+                                                  std::chrono::seconds(config.sync_interval_s));
+        app.on_response_saved([&worker = *uploader] { worker.nudge(); });
+        app.set_sync_now([&worker = *uploader] { worker.sync_now(); });
+    }
     const FontSources sources{&regular.value(), bold ? &*bold : nullptr,
                               glyph_ranges(codepoints.value())};
     const auto ran = run_platform(platform, sources, app);
@@ -174,12 +199,12 @@ int run_audit(const std::filesystem::path& data_dir) {
 // One line from stdin; on a terminal with echo off, after `prompt`.
 std::optional<std::string> read_pin_line(bool terminal, const char* prompt) {
     termios saved{};
-    if (terminal) {
-        std::cerr << prompt << std::flush;
+    if (terminal) {  // echo off before the prompt, so nothing typed after it shows
         tcgetattr(STDIN_FILENO, &saved);
         termios quiet = saved;
         quiet.c_lflag &= static_cast<tcflag_t>(~ECHO);
         tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+        std::cerr << prompt << std::flush;
     }
     std::string line;
     const bool got = static_cast<bool>(std::getline(std::cin, line));
@@ -214,6 +239,20 @@ int run_set_pin(const std::filesystem::path& data_dir) {
     return kOk;
 }
 
+// One attempt per batch, no backoff waits (cron and systemd timers retry).
+int run_sync(const KioskConfig& config, const std::string& ca_file) {
+    if (config.server.empty() || config.token.empty())
+        return fail(kUsage, "sync needs --server and --token (or server and token in --config)");
+    const auto path = config.data_dir / Store::kFileName;
+    if (!std::filesystem::exists(path)) return fail(kStore, path.string() + ": no store here");
+    auto opened = Store::open(path.string());
+    if (!opened) return fail(kStore, opened.message);
+    auto report = sync_once(*opened.store, upload_config(config, ca_file));
+    std::cerr << "cxkiosk: sync sent " << report.sent << ", " << report.remaining << " waiting"
+              << (report.detail.empty() ? "" : ": " + report.detail) << '\n';
+    return report.ok && report.remaining == 0 ? kOk : kUnsent;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -239,6 +278,9 @@ int main(int argc, char** argv) {
     cli.add_option("--site", flags.site, "site id");
     cli.add_option("--server", flags.server, "upload server URL (used by sync)");
     cli.add_option("--token", flags.token, "upload token (used by sync)");
+    std::string ca_file;
+    cli.add_option("--ca", ca_file, "CA certificate (PEM) of a private server CA")
+        ->check(CLI::ExistingFile);
     cli.add_option("--sync-interval", flags.sync_interval, "seconds between uploads")
         ->check(CLI::Range(1, 86400));
     cli.add_option("--idle-timeout", flags.idle_timeout,
@@ -280,6 +322,19 @@ int main(int argc, char** argv) {
         ->check(CLI::ExistingFile);
     audit_cmd->footer(kExitCodes);
 
+    auto* sync_cmd = cli.add_subcommand(
+        "sync", "upload waiting responses now; exit 0 only when nothing is left to send");
+    bool once = false;
+    sync_cmd->add_flag("--once", once, "one attempt per batch, then exit (the only mode)")
+        ->required();
+    sync_cmd->add_option("--data-dir", flags.data_dir, "data dir of the kiosk");
+    sync_cmd->add_option("--config", config_file, "kiosk config file")->check(CLI::ExistingFile);
+    sync_cmd->add_option("--server", flags.server, "upload server URL");
+    sync_cmd->add_option("--token", flags.token, "device upload token");
+    sync_cmd->add_option("--ca", ca_file, "CA certificate (PEM) of a private server CA")
+        ->check(CLI::ExistingFile);
+    sync_cmd->footer(kExitCodes);
+
     try {
         cli.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -311,5 +366,6 @@ int main(int argc, char** argv) {
     }
     if (*set_pin_cmd) return run_set_pin(config.value().data_dir);
     if (*audit_cmd) return run_audit(config.value().data_dir);
-    return run_kiosk(config.value(), scoring.value(), platform);
+    if (*sync_cmd) return run_sync(config.value(), ca_file);
+    return run_kiosk(config.value(), scoring.value(), platform, ca_file);
 }

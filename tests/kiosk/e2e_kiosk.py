@@ -294,12 +294,14 @@ def damaged_store_and_failed_save(s):
     check(s.proc.wait(timeout=10) == 0, "SIGTERM must exit 0")
 
 
-def run_e2e(name, tools, body):
-    """Parses --kiosk/--artifacts, starts Xvfb, runs body(session, args) and always
-    cleans up; returns the exit status."""
+def run_e2e(name, tools, body, options=()):
+    """Parses --kiosk/--artifacts (and `options`, names of further optional flags),
+    starts Xvfb, runs body(session, args) and always cleans up; returns the exit status."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--kiosk", required=True)
     parser.add_argument("--artifacts", required=True)
+    for option in options:
+        parser.add_argument(option)
     args = parser.parse_args()
     for tool in ("Xvfb", "xdotool", "xwd", "convert", *tools):
         check(shutil.which(tool), f"{tool} is not installed")

@@ -16,14 +16,16 @@ import os
 import pty
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
 import time
 
-from e2e_kiosk import H, W, centre, check, run_e2e
+from e2e_kiosk import H, W, Failure, centre, check, run_e2e
 
 PIN = "2468"
+PLANTED_SYNC_AT = "2026-11-25T08:30:00Z"
 PAD_KEYS = "123456789E0K"
 
 
@@ -46,6 +48,7 @@ def format_pill(index):
 EXPORT = centre(0.43, 0.81, 0.58, 0.865)
 LEAVE = centre(0.58, 0.905, 0.77, 0.975)
 QUIT = centre(0.79, 0.905, 0.97, 0.975)
+SYNC_NOW = centre(0.05, 0.61, 0.24, 0.68)
 CORNER = (0.03 * W, 0.04 * H)
 
 
@@ -115,7 +118,7 @@ def show_a_failed_sync(s):
     this test): the panel shows it."""
     with sqlite3.connect(os.path.join(s.data, "responses.sqlite3")) as db:
         db.execute("INSERT INTO sync_state (singleton, at, ok, http_status, sent, remaining, detail) "
-                   "VALUES (1, '2026-11-25T08:30:00Z', 0, 503, 0, 3, "
+                   f"VALUES (1, '{PLANTED_SYNC_AT}', 0, 503, 0, 3, "
                    "'server busy: database maintenance, retry later')")
 
 
@@ -271,6 +274,77 @@ def check_audit(s, files, responses):
               "export file path")
 
 
+def audit_events(s):
+    done = run(s, "audit", "--data-dir", s.data)
+    check(done.returncode == 0, f"audit failed: {done.stderr}")
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+def wait_for_sync_event(s, result, count, timeout):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        events = [e for e in audit_events(s) if e["event"] == "sync"]
+        if sum(e["detail"]["result"] == result for e in events) >= count:
+            return events
+        time.sleep(0.3)
+    raise Failure(f"no sync {result} event in the audit log within {timeout} s")
+
+
+def sync_now_reaches_the_server(s, server, config_dir):
+    """The uploader fails while the server is down; staff see it on the panel, the
+    server comes up, "sync now" uploads at once (the worker would otherwise wait
+    out its retry delay or the hour-long interval), and the panel follows."""
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    server_db = "sqlite:" + os.path.join(s.workdir, "server.db")
+    added = subprocess.run([server, "add-token", "--db", server_db, "--role", "device", "--org", "e2e-org",
+                            "--site", "lab", "--device", "e2e-kiosk"],
+                           capture_output=True, text=True, timeout=30)
+    check(added.returncode == 0, f"add-token: {added.stderr}")
+    token = added.stdout.strip().splitlines()[-1]
+    s.start_kiosk(None, "--server", f"http://127.0.0.1:{port}", "--token", token,
+                  "--sync-interval", "3600")
+    # A failed attempt after the one planted by show_a_failed_sync (same result: no audit event).
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        with sqlite3.connect(os.path.join(s.data, "responses.sqlite3")) as store:
+            at, ok = store.execute("SELECT at, ok FROM sync_state").fetchone()
+        if at != PLANTED_SYNC_AT:
+            break
+        time.sleep(0.3)
+    check(at != PLANTED_SYNC_AT and ok == 0, "the uploader must record its failed attempt")
+    server_proc = subprocess.Popen([server, "serve", "--db", server_db, "--listen", f"127.0.0.1:{port}",
+                                    "--config", config_dir],
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        line = server_proc.stdout.readline()
+        check("listening on" in line, f"cxserver did not start: {line!r}")
+        s.key("F10")
+        s.wait_for("staff pin pad", 1, 10)
+        type_pin(s, PIN)
+        s.wait_for("staff panel", 1, 15)
+        time.sleep(0.3)
+        s.screenshot("staff-07-panel-sync-failed")
+        s.click(SYNC_NOW)
+        wait_for_sync_event(s, "ok", 1, 15)
+        time.sleep(2.5)  # the panel re-reads the sync state every 2 s
+        s.screenshot("staff-08-panel-synced")
+        check(any(e["event"] == "sync_requested" for e in audit_events(s)), "sync_requested audit")
+        exported = os.path.join(s.workdir, "server.jsonl")
+        done = subprocess.run([server, "export", "--db", server_db, "--org", "e2e-org", "--out", exported],
+                              capture_output=True, text=True, timeout=30)
+        check(done.returncode == 0, f"server export: {done.stderr}")
+        with open(exported, encoding="utf-8") as f:
+            check(len(f.read().splitlines()) == 3, "the server must hold the 3 responses")
+        s.click(QUIT)
+        check(s.proc.wait(timeout=10) == 0, "staff quit must exit 0")
+    finally:
+        server_proc.terminate()
+        server_proc.wait(timeout=10)
+
+
 def staff_flows(s, args):
     exports = os.path.join(s.workdir, "exports")
     os.makedirs(exports)
@@ -284,8 +358,10 @@ def staff_flows(s, args):
     lockout(s)
     lockout_survives_restart_then_quit(s)
     check_audit(s, files, 3)
+    if args.server:
+        sync_now_reaches_the_server(s, args.server, args.config_dir)
     print(f"e2e staff: passed, screenshots in {args.artifacts}")
 
 
 if __name__ == "__main__":
-    sys.exit(run_e2e("e2e-staff", ("unzip",), staff_flows))
+    sys.exit(run_e2e("e2e-staff", ("unzip",), staff_flows, ("--server", "--config-dir")))

@@ -405,6 +405,11 @@ Result<StoreCounts> Store::counts(std::chrono::system_clock::time_point now) {
     return counts;
 }
 
+std::size_t Store::pending_count() {
+    auto counted = counts();
+    return counted ? static_cast<std::size_t>(counted.value().unsent) : 0;
+}
+
 Status Store::for_each_record(const std::function<Status(std::string_view)>& visit) {
     std::lock_guard lock(mutex_);
     Statement query(db_, "SELECT record FROM responses ORDER BY rowid");

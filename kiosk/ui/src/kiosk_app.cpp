@@ -17,6 +17,7 @@ namespace cx::kiosk {
 namespace {
 
 constexpr float kMinTargetMm = 15.0f;  // PRODUCT.md: targets for a finger, without glasses
+constexpr std::chrono::seconds kPanelStatusEvery{2};
 
 LockoutState persisted_lockout(Store& store) {
     auto state = store.lockout_state();
@@ -106,6 +107,7 @@ void KioskApp::frame(SteadyTime now) {
 std::optional<SteadyTime> KioskApp::wake_at(SteadyTime now) {
     if (staff_.mode() != StaffMode::Closed) {
         auto deadline = staff_.next_deadline();
+        if (panel_) deadline = std::min(*deadline, panel_status_at_ + kPanelStatusEvery);
         // The lockout countdown on the pad changes every second.
         if (staff_.lockout_seconds_left(std::chrono::system_clock::now()) > 0)
             deadline = std::min(*deadline, now + std::chrono::milliseconds(250));
@@ -146,6 +148,7 @@ void KioskApp::save(const Submission& submission, SteadyTime now) {
     if (stored) {
         std::cerr << "cxkiosk: saved response seq " << stored.value().seq << " ("
                   << to_string(stored.value().status) << ")" << std::endl;
+        if (on_saved_) on_saved_();
     } else {
         std::cerr << "cxkiosk: could not save a response: " << stored.error().message << std::endl;
     }
@@ -174,6 +177,8 @@ void KioskApp::request_staff_entry(SteadyTime now) {
 
 void KioskApp::staff_frame(SteadyTime now) {
     if (staff_.tick(now)) return leave_staff(now);
+    // Sync state, counts and mounted media follow what happens meanwhile (uploader, USB sticks).
+    if (panel_ && now - panel_status_at_ >= kPanelStatusEvery) refresh_status(now);
     const auto wall_now = std::chrono::system_clock::now();
     static const PanelData kNoPanel;
     const StaffView view{staff_,
@@ -230,7 +235,7 @@ void KioskApp::staff_frame(SteadyTime now) {
         std::cerr << "cxkiosk: staff panel" << std::endl;
         store_recovered_ = false;  // staff have seen the panel; the welcome notice goes
         panel_ = std::make_unique<PanelData>();
-        refresh_panel();
+        refresh_panel(now);
     }
     if (quit) {
         std::cerr << "cxkiosk: quit by staff" << std::endl;
@@ -249,7 +254,7 @@ void KioskApp::persist_staff_changes() {
         log_store_error("saving the staff lockout", store_.save_lockout_state(staff_.lockout()));
 }
 
-void KioskApp::refresh_panel() {
+void KioskApp::refresh_status(SteadyTime now) {
     auto& panel = *panel_;
     panel.problem.clear();
     auto counts = store_.counts();
@@ -259,14 +264,25 @@ void KioskApp::refresh_panel() {
         panel.problem = counts.error().message;
     }
     panel.last_sync = store_.last_sync();
+    // The chosen target stays chosen when a stick comes or goes.
+    const auto chosen = panel.target < panel.targets.size() ? panel.targets[panel.target].folder
+                                                            : std::filesystem::path();
+    panel.targets = export_targets(config_);
+    panel.target = 0;
+    for (std::size_t i = 0; i < panel.targets.size(); ++i) {
+        if (panel.targets[i].folder == chosen) panel.target = i;
+    }
+    panel_status_at_ = now;
+}
+
+void KioskApp::refresh_panel(SteadyTime now) {
+    refresh_status(now);
     auto score = running_score(store_, questionnaire_, policy_);
     if (score) {
-        panel.score = std::move(score).value();
+        panel_->score = std::move(score).value();
     } else {
-        panel.problem = score.error().message;
+        panel_->problem = score.error().message;
     }
-    panel.targets = export_targets(config_);
-    if (panel.target >= panel.targets.size()) panel.target = 0;
 }
 
 void KioskApp::export_now() {
@@ -290,7 +306,7 @@ void KioskApp::export_now() {
     }
     panel.message = message;
     panel.message_is_error = !exported;
-    refresh_panel();  // a stick may have been pulled meanwhile
+    refresh_panel(std::chrono::steady_clock::now());
 }
 
 void KioskApp::leave_staff(SteadyTime now) {

@@ -121,6 +121,7 @@ class Store final : public Outbox {
     std::vector<PendingRecord> pending(std::size_t limit) override;
     void mark_sent(std::span<const std::string> ids) override;
     void record_sync(const SyncReport& report) override;
+    std::size_t pending_count() override;  // COUNT, not a read of every record
 
   private:
     explicit Store(sqlite3* db);

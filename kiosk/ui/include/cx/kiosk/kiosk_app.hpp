@@ -27,8 +27,8 @@ class KioskApp final : public FrameClient {
              bool store_recovered);
     ~KioskApp() override;
 
-    // What "sync now" does: nudges the upload worker. Without it (no uploader
-    // running) the panel says uploading is off.
+    // What "sync now" does (UploadWorker::sync_now); must return at once. Without
+    // it (no uploader running) the panel says uploading is off.
     void set_sync_now(std::function<void()> sync_now) { sync_now_ = std::move(sync_now); }
 
     // Also logs how large the answer targets are (they must be >= 15 mm).
@@ -38,6 +38,9 @@ class KioskApp final : public FrameClient {
     void request_staff_entry(SteadyTime now) override;
     // Keeps an open survey as incomplete (SIGTERM mid-survey loses no answer).
     void shutdown(SteadyTime now) { handle(event::Shutdown{}, now); }
+    // Called on the UI thread after each response is committed (the uploader's
+    // nudge); must return at once.
+    void on_response_saved(std::function<void()> callback) { on_saved_ = std::move(callback); }
 
   private:
     void handle(Event event, SteadyTime now);
@@ -45,7 +48,10 @@ class KioskApp final : public FrameClient {
     void staff_frame(SteadyTime now);
     // Audit events and the lockout state, as StaffAccess produced them.
     void persist_staff_changes();
-    void refresh_panel();
+    // Counts, sync state and targets (cheap, every 2 s while the panel is open);
+    // the panel adds the running score (on opening and after an export).
+    void refresh_status(SteadyTime now);
+    void refresh_panel(SteadyTime now);
     void export_now();
     void leave_staff(SteadyTime now);
 
@@ -62,7 +68,9 @@ class KioskApp final : public FrameClient {
     StaffAccess staff_;
     std::optional<std::string> pin_hash_;  // read when the pad opens (set-pin may run meanwhile)
     std::unique_ptr<PanelData> panel_;
+    SteadyTime panel_status_at_{};
     std::function<void()> sync_now_;
+    std::function<void()> on_saved_;
 };
 
 }  // namespace cx::kiosk

@@ -1,0 +1,11 @@
+#pragma once
+// gzip for request bodies (the kiosk compresses each batch before upload; the
+// server inflates with cpp-httplib's zlib support).
+#include <string>
+#include <string_view>
+
+namespace cx {
+
+std::string gzip_compress(std::string_view data);
+
+}  // namespace cx

@@ -1,0 +1,57 @@
+#pragma once
+// The upload protocol of sync/PROTOCOL.md as code: paths, error codes and the
+// JSON bodies both ends exchange. Records inside a batch are canonical lines.
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "cx/outbox.hpp"
+#include "cx/result.hpp"
+
+namespace cx {
+
+inline constexpr int kProtocolVersion = 1;
+inline constexpr std::size_t kMaxBatchRecords = 500;
+inline constexpr std::size_t kDefaultMaxBody = 8u << 20;  // 8 MiB
+inline constexpr std::string_view kResponsesPath = "/api/v1/responses";
+inline constexpr std::string_view kHealthPath = "/api/v1/health";
+
+enum class ApiError {
+    MalformedJson,    // 400
+    BadParameter,     // 400
+    Unauthorized,     // 401
+    Forbidden,        // 403
+    NotFound,         // 404
+    Conflict,         // 409
+    PayloadTooLarge,  // 413
+    InvalidRecord,    // 422
+    Internal,         // 500
+    Unavailable,      // 503
+};
+std::string_view to_string(ApiError error);  // the wire code, e.g. "invalid_record"
+int http_status(ApiError error);
+
+// {"error": "<code>", "detail": "..."}
+std::string encode_error(ApiError error, std::string_view detail);
+
+struct ErrorBody {
+    std::string code;
+    std::string detail;
+};
+// Reads an error body; nullopt when the text is not one (e.g. a proxy's HTML page).
+std::optional<ErrorBody> decode_error(std::string_view body);
+
+// {"responses":[<line>,<line>,...]} built from canonical lines, no re-serialization.
+std::string encode_batch(std::span<const PendingRecord> records);
+
+struct BatchAck {
+    std::size_t stored = 0;
+    std::size_t duplicates = 0;
+    bool operator==(const BatchAck&) const = default;
+};
+std::string encode_ack(const BatchAck& ack);
+Result<BatchAck> decode_ack(std::string_view body);
+
+}  // namespace cx

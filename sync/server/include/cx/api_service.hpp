@@ -1,0 +1,63 @@
+#pragma once
+// What each endpoint of sync/PROTOCOL.md does, without HTTP: inputs are the
+// Authorization header, the (inflated) body and query parameters, the output
+// a status and a body. ApiServer carries these over cpp-httplib.
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "cx/config_files.hpp"
+#include "cx/server_store.hpp"
+#include "cx/tokens.hpp"
+
+namespace cx {
+
+struct Reply {
+    int status = 200;
+    std::string body;         // JSON
+    std::size_t records = 0;  // records in the request, for the request log
+};
+Reply error_reply(ApiError error, std::string_view detail);
+
+struct QueryParams {
+    std::optional<std::string> from;
+    std::optional<std::string> to;
+    std::optional<std::string> site;
+};
+
+class ApiService {
+  public:
+    ApiService(ServerStore& store, const ScoringConfig& config);
+
+    Reply health() const;
+    Reply ingest(std::string_view authorization, std::string_view body);
+
+    // The filter for {org}'s score or export, or the 400/401/403 reply that refuses it.
+    std::variant<ResponseQuery, Reply> authorize_org_query(std::string_view authorization,
+                                                           std::string_view org,
+                                                           const QueryParams& params);
+
+    // The same JSON as `cxscore score` over the records the query selects
+    // (no management assessment: management and grade are null).
+    Reply score(const ResponseQuery& query);
+
+    ServerStore& store() { return store_; }
+    const ScoringConfig& config() const { return config_; }
+
+  private:
+    // The caller's grant, or the 401/503 reply.
+    std::variant<TokenGrant, Reply> authenticate(std::string_view authorization);
+
+    ServerStore& store_;
+    const ScoringConfig& config_;
+    TokenService tokens_;
+};
+
+// "YYYY-MM-DD" → that day 00:00:00Z; a full UTC timestamp as is; nullopt otherwise.
+std::optional<std::string> normalize_time_bound(std::string_view text);
+
+}  // namespace cx

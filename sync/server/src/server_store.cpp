@@ -1,0 +1,63 @@
+#include "cx/server_store.hpp"
+
+#include "cx/sqlite_store.hpp"
+
+namespace cx {
+
+std::string_view to_string(Role role) {
+    switch (role) {
+        case Role::Device:
+            return "device";
+        case Role::Viewer:
+            return "viewer";
+        case Role::Admin:
+            return "admin";
+    }
+    return "device";
+}
+
+std::optional<Role> parse_role(std::string_view text) {
+    for (Role role : {Role::Device, Role::Viewer, Role::Admin})
+        if (to_string(role) == text) return role;
+    return std::nullopt;
+}
+
+Status for_each_record(ServerStore& store, const ResponseQuery& query,
+                       const std::function<void(std::string_view canonical)>& visit,
+                       std::size_t page_size) {
+    std::optional<ExportCursor> after;
+    do {
+        auto page = store.export_page(query, after, page_size);
+        if (!page) return page.error();
+        for (const auto& line : page.value().lines) visit(line);
+        after = std::move(page.value().next);
+    } while (after);
+    return Ok{};
+}
+
+Result<DbUrl> parse_db_url(std::string_view url) {
+    constexpr std::string_view kSqlite = "sqlite:";
+    if (url.substr(0, kSqlite.size()) == kSqlite) {
+        auto path = url.substr(kSqlite.size());
+        if (path.empty()) return Error{"--db sqlite:PATH needs a path"};
+        return DbUrl{DbUrl::Kind::Sqlite, std::string(path)};
+    }
+    if (url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        return DbUrl{DbUrl::Kind::Postgres, std::string(url)};
+    return Error{"--db must be sqlite:PATH or postgres://… (got \"" + std::string(url) + "\")"};
+}
+
+Result<std::unique_ptr<ServerStore>> open_store(std::string_view url) {
+    auto parsed = parse_db_url(url);
+    if (!parsed) return parsed.error();
+    switch (parsed.value().kind) {
+        case DbUrl::Kind::Sqlite:
+            return open_sqlite_store(parsed.value().location);
+        case DbUrl::Kind::Postgres:
+            return Error{
+                "this cxserver is built without PostgreSQL support (planned); use sqlite:PATH"};
+    }
+    return Error{"unknown database kind"};
+}
+
+}  // namespace cx

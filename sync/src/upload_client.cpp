@@ -1,0 +1,165 @@
+#include "cx/upload_client.hpp"
+
+#include <curl/curl.h>
+
+#include "cx/gzip.hpp"
+
+namespace cx {
+
+std::string_view to_string(TransportError error) {
+    switch (error) {
+        case TransportError::None:
+            return "none";
+        case TransportError::Connect:
+            return "connect";
+        case TransportError::Timeout:
+            return "timeout";
+        case TransportError::Tls:
+            return "tls";
+        case TransportError::ConnectionLost:
+            return "connection_lost";
+        case TransportError::BadUrl:
+            return "bad_url";
+        case TransportError::Cancelled:
+            return "cancelled";
+        case TransportError::Other:
+            return "other";
+    }
+    return "other";
+}
+
+AttemptOutcome UploadResult::outcome() const {
+    if (transport != TransportError::None) return AttemptOutcome::Transient;
+    return classify_http_status(http_status);
+}
+
+namespace {
+
+TransportError classify_curl_error(CURLcode code) {
+    switch (code) {
+        case CURLE_OK:
+            return TransportError::None;
+        case CURLE_COULDNT_RESOLVE_HOST:
+        case CURLE_COULDNT_RESOLVE_PROXY:
+        case CURLE_COULDNT_CONNECT:
+            return TransportError::Connect;
+        case CURLE_OPERATION_TIMEDOUT:
+            return TransportError::Timeout;
+        case CURLE_SSL_CONNECT_ERROR:
+        case CURLE_PEER_FAILED_VERIFICATION:
+        case CURLE_SSL_CACERT_BADFILE:
+        case CURLE_SSL_CERTPROBLEM:
+            return TransportError::Tls;
+        case CURLE_GOT_NOTHING:
+        case CURLE_RECV_ERROR:
+        case CURLE_SEND_ERROR:
+        case CURLE_PARTIAL_FILE:
+            return TransportError::ConnectionLost;
+        case CURLE_URL_MALFORMAT:
+        case CURLE_UNSUPPORTED_PROTOCOL:
+            return TransportError::BadUrl;
+        case CURLE_ABORTED_BY_CALLBACK:
+            return TransportError::Cancelled;
+        default:
+            return TransportError::Other;
+    }
+}
+
+std::size_t append_to_string(char* data, std::size_t size, std::size_t count, void* out) {
+    static_cast<std::string*>(out)->append(data, size * count);
+    return size * count;
+}
+
+// libcurl calls this at least once a second during a transfer; non-zero aborts it.
+int abort_if_cancelled(void* flag, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    return static_cast<const std::atomic<bool>*>(flag)->load() ? 1 : 0;
+}
+
+}  // namespace
+
+struct UploadClient::Curl {
+    CURL* easy = curl_easy_init();
+    curl_slist* headers = nullptr;
+    ~Curl() {
+        curl_slist_free_all(headers);
+        if (easy) curl_easy_cleanup(easy);
+    }
+};
+
+UploadClient::UploadClient(ClientConfig config)
+    : config_(std::move(config)), curl_(std::make_unique<Curl>()) {
+    CURL* easy = curl_->easy;
+    if (!easy) return;
+    std::string url = config_.server_url;
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    url += kResponsesPath;
+    curl_easy_setopt(easy, CURLOPT_URL, url.c_str());  // libcurl copies strings it is given
+    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(config_.connect_timeout.count()));
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(config_.total_timeout.count()));
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);  // timeouts from a worker thread
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (!config_.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, config_.ca_file.c_str());
+    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, append_to_string);
+    std::string authorization = "Authorization: Bearer " + config_.token;
+    for (const char* header : {authorization.c_str(), "Content-Type: application/json",
+                               "Content-Encoding: gzip", "Expect:"})
+        curl_->headers = curl_slist_append(curl_->headers, header);
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, curl_->headers);
+}
+
+UploadClient::~UploadClient() = default;
+
+void UploadClient::cancel_when(const std::atomic<bool>* flag) {
+    if (!curl_->easy) return;
+    curl_easy_setopt(curl_->easy, CURLOPT_XFERINFOFUNCTION, abort_if_cancelled);
+    curl_easy_setopt(curl_->easy, CURLOPT_XFERINFODATA, flag);
+    curl_easy_setopt(curl_->easy, CURLOPT_NOPROGRESS, 0L);
+}
+
+UploadResult UploadClient::post_batch(std::span<const PendingRecord> records) {
+    UploadResult result;
+    CURL* easy = curl_->easy;
+    if (!easy) return {TransportError::Other, 0, {}, "libcurl could not create a handle"};
+    std::string body = gzip_compress(encode_batch(records));
+    std::string reply;
+    char message[CURL_ERROR_SIZE] = {};
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &reply);
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, message);
+    CURLcode code = curl_easy_perform(easy);
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, nullptr);
+    if (code != CURLE_OK) {
+        result.transport = classify_curl_error(code);
+        result.detail = message[0] ? message : curl_easy_strerror(code);
+        return result;
+    }
+    long status = 0;
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    result.http_status = static_cast<int>(status);
+    if (status == 200) {
+        auto ack = decode_ack(reply);
+        if (ack && ack.value().stored + ack.value().duplicates == records.size()) {
+            result.ack = ack.value();
+            return result;
+        }
+        // A 200 that does not account for the batch proves nothing: treat as no reply.
+        result.transport = TransportError::Other;
+        result.http_status = 0;
+        result.detail = ack ? "server acknowledged " +
+                                  std::to_string(ack.value().stored + ack.value().duplicates) +
+                                  " of " + std::to_string(records.size()) + " records"
+                            : ack.error().message;
+        return result;
+    }
+    if (auto error = decode_error(reply))
+        result.detail = error->code + ": " + error->detail;
+    else
+        result.detail = "HTTP " + std::to_string(status) + ": " + reply.substr(0, 200);
+    return result;
+}
+
+}  // namespace cx

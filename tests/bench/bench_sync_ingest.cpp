@@ -1,0 +1,175 @@
+// Ingest benchmark: 8 concurrent clients post 500-record gzip batches to the
+// real cxserver on SQLite over loopback. Prints responses/s, batch latency
+// percentiles, and the ratio to a raw SQLite bulk insert of the same rows
+// (same schema, pragmas and statement) measured in the same run.
+//   bench_sync_ingest [clients=8] [batches_per_client=25]
+#include <httplib.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+
+#include "cx/gzip.hpp"
+#include "cx/protocol.hpp"
+#include "cx/sqlite_store.hpp"
+#include "sync_test_support.hpp"
+
+using namespace cx;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr double kTargetPerSecond = 20000;
+constexpr double kTargetRatio = 0.4;
+
+double seconds_since(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string device_name(int client) {
+    return "bench-kiosk-" + std::to_string(client);
+}
+
+// Inserts every record with the server's own schema and statement, one
+// transaction per batch, and nothing else: the ceiling for the server.
+double raw_sqlite_rows_per_second(const test::TempDir& dir,
+                                  const std::vector<std::vector<Response>>& batches) {
+    sqlite3* db = nullptr;
+    sqlite3_open((dir / "raw.db").c_str(), &db);
+    std::string setup = std::string(sqlite_pragmas_sql()) + std::string(sqlite_schema_sql());
+    sqlite3_exec(db, setup.c_str(), nullptr, nullptr, nullptr);
+    sqlite3_stmt* insert = nullptr;
+    auto sql = sqlite_insert_response_sql();
+    sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &insert, nullptr);
+    std::vector<std::vector<std::string>> canonical;  // serialized before the clock starts
+    for (const auto& batch : batches) {
+        canonical.emplace_back();
+        for (const auto& r : batch) canonical.back().push_back(to_canonical_json(r));
+    }
+    std::size_t rows = 0;
+    auto start = Clock::now();
+    for (std::size_t b = 0; b < batches.size(); ++b) {
+        sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+        for (std::size_t i = 0; i < batches[b].size(); ++i) {
+            const auto& r = batches[b][i];
+            sqlite3_bind_text(insert, 1, r.id.c_str(), -1, SQLITE_STATIC);
+            sqlite3_bind_text(insert, 2, r.org.c_str(), -1, SQLITE_STATIC);
+            sqlite3_bind_text(insert, 3, r.site.c_str(), -1, SQLITE_STATIC);
+            sqlite3_bind_text(insert, 4, r.device.c_str(), -1, SQLITE_STATIC);
+            sqlite3_bind_int64(insert, 5, r.seq);
+            sqlite3_bind_text(insert, 6, r.submitted_at.c_str(), -1, SQLITE_STATIC);
+            sqlite3_bind_text(insert, 7, "2026-11-25T12:00:00Z", -1, SQLITE_STATIC);
+            sqlite3_bind_text(insert, 8, canonical[b][i].c_str(), -1, SQLITE_STATIC);
+            sqlite3_step(insert);
+            sqlite3_reset(insert);
+            ++rows;
+        }
+        sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+    }
+    double elapsed = seconds_since(start);
+    sqlite3_finalize(insert);
+    sqlite3_close(db);
+    return static_cast<double>(rows) / elapsed;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const int clients = argc > 1 ? std::atoi(argv[1]) : 8;
+    const int batches_per_client = argc > 2 ? std::atoi(argv[2]) : 25;
+    const std::size_t batch_size = kMaxBatchRecords;
+    test::TempDir dir;
+    auto db = dir / "server.db";
+
+    // Bodies are built and gzip'ed up front so the clients spend the shared
+    // two cores on sending, not on preparing.
+    std::vector<std::string> tokens;
+    std::vector<std::vector<std::string>> bodies(clients);
+    std::vector<std::vector<Response>> all_batches;
+    for (int c = 0; c < clients; ++c) {
+        tokens.push_back(test::add_token(db, {"--role", "device", "--org", "bench-org", "--site",
+                                              "hq", "--device", device_name(c)}));
+        for (int b = 0; b < batches_per_client; ++b) {
+            std::vector<Response> batch;
+            std::vector<PendingRecord> records;
+            for (std::size_t i = 0; i < batch_size; ++i) {
+                auto r = test::make_response("bench-org", "hq", device_name(c),
+                                             static_cast<std::int64_t>(b * batch_size + i + 1));
+                records.push_back({r.id, to_canonical_json(r)});
+                batch.push_back(std::move(r));
+            }
+            bodies[c].push_back(gzip_compress(encode_batch(records)));
+            all_batches.push_back(std::move(batch));
+        }
+    }
+    const std::size_t total = static_cast<std::size_t>(clients) * batches_per_client * batch_size;
+
+    double server_rate = 0;
+    std::vector<double> latencies_ms;
+    bool all_ok = true;
+    {
+        test::ServerProcess server(db);
+        std::vector<std::vector<double>> per_client(clients);
+        std::vector<std::thread> threads;
+        std::atomic<bool> failed{false};
+        auto start = Clock::now();
+        for (int c = 0; c < clients; ++c)
+            threads.emplace_back([&, c] {
+                httplib::Client http("127.0.0.1", server.port());
+                http.set_read_timeout(60, 0);
+                httplib::Headers headers = {{"Authorization", "Bearer " + tokens[c]},
+                                            {"Content-Encoding", "gzip"}};
+                for (const auto& body : bodies[c]) {
+                    auto sent = Clock::now();
+                    auto reply =
+                        http.Post(std::string(kResponsesPath), headers, body, "application/json");
+                    per_client[c].push_back(seconds_since(sent) * 1000);
+                    if (!reply || reply->status != 200) {
+                        std::fprintf(stderr, "client %d: %s\n", c,
+                                     reply ? reply->body.c_str()
+                                           : httplib::to_string(reply.error()).c_str());
+                        failed = true;
+                        return;
+                    }
+                }
+            });
+        for (auto& thread : threads) thread.join();
+        double elapsed = seconds_since(start);
+        server_rate = static_cast<double>(total) / elapsed;
+        all_ok = !failed;
+        for (const auto& list : per_client)
+            latencies_ms.insert(latencies_ms.end(), list.begin(), list.end());
+    }
+    auto exported =
+        test::run_command({CXSERVER_PATH, "export", "--db", "sqlite:" + db.string(), "--org",
+                           "bench-org", "--out", (dir / "export.jsonl").string()});
+    all_ok = all_ok &&
+             exported.err.find("wrote " + std::to_string(total) + " records") != std::string::npos;
+
+    double raw_rate = raw_sqlite_rows_per_second(dir, all_batches);
+    std::sort(latencies_ms.begin(), latencies_ms.end());
+    auto percentile = [&](double p) {
+        return latencies_ms.empty()
+                   ? 0.0
+                   : latencies_ms[std::min(latencies_ms.size() - 1,
+                                           static_cast<std::size_t>(p * latencies_ms.size()))];
+    };
+    double ratio = server_rate / raw_rate;
+    std::printf("bench_sync_ingest: %d clients x %d batches x %zu records = %zu responses%s\n",
+                clients, batches_per_client, batch_size, total,
+                all_ok ? "" : "  (FAILED: see stderr)");
+    std::printf("  server ingest      %10.0f responses/s   (target >= %.0f: %s)\n", server_rate,
+                kTargetPerSecond, server_rate >= kTargetPerSecond ? "met" : "MISSED");
+    std::printf(
+        "  raw SQLite insert  %10.0f rows/s        (same schema, pragmas, 500-row transactions)\n",
+        raw_rate);
+    std::printf("  ratio server/raw   %10.2f               (target >= %.1f: %s)\n", ratio,
+                kTargetRatio, ratio >= kTargetRatio ? "met" : "MISSED");
+    std::printf("  batch latency ms   p50 %.1f  p90 %.1f  p99 %.1f  max %.1f\n", percentile(0.50),
+                percentile(0.90), percentile(0.99),
+                latencies_ms.empty() ? 0.0 : latencies_ms.back());
+    return all_ok ? 0 : 1;
+}

@@ -1,0 +1,376 @@
+#include "sync_test_support.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace cx::test {
+
+Response make_response(std::string_view org, std::string_view site, std::string_view device,
+                       std::int64_t seq) {
+    Response r;
+    char id[40];
+    // Unique per (device, seq): a hash of the device name in the first group.
+    auto device_hash = static_cast<unsigned>(std::hash<std::string_view>{}(device));
+    std::snprintf(id, sizeof id, "%08x-0000-4000-8000-%012llx", device_hash,
+                  static_cast<unsigned long long>(seq));
+    r.id = id;
+    r.device = device;
+    r.org = org;
+    r.site = site;
+    r.seq = seq;
+    r.questionnaire = "tbsc134-b1";
+    r.lang = seq % 3 ? Lang::Zh : Lang::En;
+    r.status = ResponseStatus::Complete;
+    auto submitted =
+        std::chrono::sys_seconds{std::chrono::seconds{1764064800}} +  // 2025-11-25T10:00Z
+        std::chrono::seconds{seq * 60};
+    r.submitted_at = format_utc_timestamp(submitted);
+    r.started_at = format_utc_timestamp(submitted - std::chrono::seconds{45});
+    r.duration_ms = 45000;
+    const char* items[] = {"1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "3.1", "3.2", "3.3", "4.1",
+                           "4.2", "4.3", "5.1", "5.2", "5.3", "6.1", "6.2", "6.3", "7"};
+    int index = 0;
+    for (const char* item : items) {
+        int level = static_cast<int>((seq * 7 + index * 3) % 6);  // 0 = N/A now and then
+        r.answers.push_back({item, level});
+        ++index;
+    }
+    canonicalize(r);
+    return r;
+}
+
+std::vector<PendingRecord> make_records(std::string_view org, std::string_view site,
+                                        std::string_view device, std::int64_t first_seq,
+                                        std::size_t count) {
+    std::vector<PendingRecord> records;
+    records.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        auto response = make_response(org, site, device, first_seq + static_cast<std::int64_t>(i));
+        records.push_back({response.id, to_canonical_json(response)});
+    }
+    return records;
+}
+
+// ---------------------------------------------------------------------------
+
+MemoryOutbox::MemoryOutbox(std::vector<PendingRecord> records)
+    : records_(std::move(records)), sent_(records_.size(), false), unsent_(records_.size()) {}
+
+std::vector<PendingRecord> MemoryOutbox::pending(std::size_t limit) {
+    std::lock_guard lock(mutex_);
+    std::vector<PendingRecord> out;
+    for (std::size_t i = first_unsent_; i < records_.size() && out.size() < limit; ++i)
+        if (!sent_[i]) out.push_back(records_[i]);
+    return out;
+}
+
+void MemoryOutbox::mark_sent(std::span<const std::string> ids) {
+    std::lock_guard lock(mutex_);
+    ++mark_sent_calls_;
+    for (const auto& id : ids)
+        for (std::size_t i = first_unsent_; i < records_.size(); ++i)
+            if (!sent_[i] && records_[i].id == id) {
+                sent_[i] = true;
+                --unsent_;
+                break;
+            }
+    while (first_unsent_ < records_.size() && sent_[first_unsent_]) ++first_unsent_;
+}
+
+void MemoryOutbox::record_sync(const SyncReport& report) {
+    std::lock_guard lock(mutex_);
+    reports_.push_back(report);
+}
+
+std::size_t MemoryOutbox::pending_count() {
+    std::lock_guard lock(mutex_);
+    return unsent_;
+}
+
+void MemoryOutbox::add(std::vector<PendingRecord> records) {
+    std::lock_guard lock(mutex_);
+    unsent_ += records.size();
+    sent_.resize(sent_.size() + records.size(), false);
+    for (auto& record : records) records_.push_back(std::move(record));
+}
+
+std::vector<SyncReport> MemoryOutbox::reports() {
+    std::lock_guard lock(mutex_);
+    return reports_;
+}
+
+std::size_t MemoryOutbox::mark_sent_calls() {
+    std::lock_guard lock(mutex_);
+    return mark_sent_calls_;
+}
+
+// ---------------------------------------------------------------------------
+
+TempDir::TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "cx-sync-test-XXXXXX").string();
+    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+}
+
+TempDir::~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+}
+
+namespace {
+
+std::string read_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+pid_t spawn(const std::vector<std::string>& argv, int stdout_fd, int stderr_fd) {
+    std::vector<char*> args;
+    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(stdout_fd, STDOUT_FILENO);
+        dup2(stderr_fd, STDERR_FILENO);
+        execv(args[0], args.data());
+        _exit(127);
+    }
+    return pid;
+}
+
+int wait_exit_code(pid_t pid) {
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace
+
+CommandResult run_command(const std::vector<std::string>& argv) {
+    TempDir dir;
+    auto out_path = dir / "stdout";
+    auto err_path = dir / "stderr";
+    int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    pid_t pid = spawn(argv, out, err);
+    close(out);
+    close(err);
+    if (pid < 0) throw std::runtime_error("fork failed");
+    CommandResult result;
+    result.exit_code = wait_exit_code(pid);
+    result.out = read_file(out_path);
+    result.err = read_file(err_path);
+    return result;
+}
+
+std::string add_token(const std::filesystem::path& db, const std::vector<std::string>& grant) {
+    std::vector<std::string> argv = {CXSERVER_PATH, "add-token", "--db", "sqlite:" + db.string()};
+    argv.insert(argv.end(), grant.begin(), grant.end());
+    auto result = run_command(argv);
+    if (result.exit_code != 0) throw std::runtime_error("add-token failed: " + result.err);
+    auto lines = split_lines(result.out);
+    return lines.empty() ? std::string{} : lines.back();
+}
+
+// ---------------------------------------------------------------------------
+
+ServerProcess::ServerProcess(const std::filesystem::path& db, std::vector<std::string> extra_args,
+                             int port) {
+    log_path_ = db;
+    log_path_ += ".server.log";
+    std::vector<std::string> argv = {CXSERVER_PATH, "serve",
+                                     "--db",        "sqlite:" + db.string(),
+                                     "--listen",    "127.0.0.1:" + std::to_string(port),
+                                     "--config",    CX_TEST_CONFIG_DIR};
+    argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+    int pipe_fds[2];
+    if (pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+    int log_fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    pid_ = spawn(argv, pipe_fds[1], log_fd);
+    close(pipe_fds[1]);
+    close(log_fd);
+    // Read the "listening on" line, for at most 10 s.
+    std::string line;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+        pollfd fd{pipe_fds[0], POLLIN, 0};
+        if (poll(&fd, 1, 100) <= 0) continue;
+        char buffer[256];
+        ssize_t n = read(pipe_fds[0], buffer, sizeof buffer);
+        if (n <= 0) break;
+        line.append(buffer, static_cast<std::size_t>(n));
+    }
+    close(pipe_fds[0]);
+    auto at = line.rfind(':');
+    if (line.find("listening on") == std::string::npos || at == std::string::npos) {
+        kill_hard();
+        throw std::runtime_error("cxserver did not start: " + line + log());
+    }
+    port_ = std::atoi(line.c_str() + at + 1);
+    url_ = line.substr(line.find("listening on ") + 13);
+    url_ = url_.substr(0, url_.find('\n'));
+}
+
+void ServerProcess::stop() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGTERM);
+    for (int i = 0; i < 500; ++i) {
+        int status;
+        if (waitpid(pid_, &status, WNOHANG) == pid_) {
+            pid_ = -1;
+            return;
+        }
+        usleep(10000);
+    }
+    kill_hard();
+}
+
+void ServerProcess::kill_hard() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGKILL);
+    wait_exit_code(pid_);
+    pid_ = -1;
+}
+
+std::string ServerProcess::log() const {
+    return read_file(log_path_);
+}
+
+// ---------------------------------------------------------------------------
+
+DroppingProxy::DroppingProxy(int upstream_port) : upstream_port_(upstream_port) {
+    listener_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = 0;
+    socklen_t size = sizeof address;
+    if (bind(listener_, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
+        listen(listener_, 64) != 0 ||
+        getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &size) != 0)
+        throw std::runtime_error("proxy: cannot listen on 127.0.0.1");
+    port_ = ntohs(address.sin_port);
+    acceptor_ = std::thread([this] { accept_loop(); });
+}
+
+DroppingProxy::~DroppingProxy() {
+    stopping_ = true;
+    acceptor_.join();
+    close(listener_);
+    std::lock_guard lock(threads_mutex_);
+    for (auto& relay : relays_) relay.join();
+}
+
+void DroppingProxy::accept_loop() {
+    while (!stopping_) {
+        pollfd fd{listener_, POLLIN, 0};
+        if (poll(&fd, 1, 50) <= 0) continue;
+        int client = accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (client < 0) continue;
+        int upstream = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        address.sin_port = htons(static_cast<uint16_t>(upstream_port_));
+        if (connect(upstream, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+            close(upstream);
+            close(client);
+            continue;
+        }
+        std::lock_guard lock(threads_mutex_);
+        relays_.emplace_back([this, client, upstream] { relay(client, upstream); });
+    }
+}
+
+void DroppingProxy::relay(int client, int upstream) {
+    char buffer[65536];
+    bool open = true;
+    while (open && !stopping_) {
+        pollfd fds[2] = {{client, POLLIN, 0}, {upstream, POLLIN, 0}};
+        if (poll(fds, 2, 50) <= 0) continue;
+        for (int side = 0; side < 2 && open; ++side) {
+            if (!(fds[side].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            ssize_t n = read(fds[side].fd, buffer, sizeof buffer);
+            if (n <= 0) {
+                open = false;
+                break;
+            }
+            if (side == 1 && drop_replies.load() > 0) {
+                // The reply has started, so the server finished (and committed) the request.
+                --drop_replies;
+                ++dropped;
+                open = false;
+                break;
+            }
+            int to = side == 0 ? upstream : client;
+            for (ssize_t written = 0; written < n;) {
+                ssize_t w =
+                    send(to, buffer + written, static_cast<std::size_t>(n - written), MSG_NOSIGNAL);
+                if (w <= 0) {
+                    open = false;
+                    break;
+                }
+                written += w;
+            }
+        }
+    }
+    close(client);
+    close(upstream);
+}
+
+ServerFixture::ServerFixture(std::vector<std::string> server_args) : db(dir / "server.db") {
+    device_token = add_token(
+        db, {"--role", "device", "--org", "demo-org", "--site", "hq", "--device", "kiosk-01"});
+    viewer_token = add_token(db, {"--role", "viewer", "--org", "demo-org"});
+    server = std::make_unique<ServerProcess>(db, std::move(server_args));
+}
+
+ClientConfig ServerFixture::client_config() const {
+    ClientConfig config;
+    config.server_url = server->url();
+    config.token = device_token;
+    config.connect_timeout = std::chrono::milliseconds{2000};
+    config.total_timeout = std::chrono::milliseconds{20000};
+    config.retry.base = std::chrono::milliseconds{20};
+    config.retry.cap = std::chrono::milliseconds{200};
+    config.retry.max_attempts = 10;
+    return config;
+}
+
+std::string ServerFixture::export_with_cli() {
+    auto out = dir / "export.jsonl";
+    auto result = run_command({CXSERVER_PATH, "export", "--db", "sqlite:" + db.string(), "--org",
+                               "demo-org", "--out", out.string()});
+    if (result.exit_code != 0) throw std::runtime_error("cxserver export failed: " + result.err);
+    return read_file(out);
+}
+
+std::vector<std::string> split_lines(std::string_view jsonl) {
+    std::vector<std::string> lines;
+    std::size_t start = 0;
+    while (start < jsonl.size()) {
+        auto end = jsonl.find('\n', start);
+        if (end == std::string_view::npos) end = jsonl.size();
+        if (end > start) lines.emplace_back(jsonl.substr(start, end - start));
+        start = end + 1;
+    }
+    return lines;
+}
+
+}  // namespace cx::test

@@ -1,0 +1,143 @@
+#pragma once
+// Helpers shared by the sync tests and benchmarks: generated records, an
+// in-memory Outbox (the kiosk's real store lives in kiosk/), the real cxserver
+// as a child process, and a TCP proxy that can lose replies.
+#include <sys/types.h>
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cx/outbox.hpp"
+#include "cx/response.hpp"
+#include "cx/upload_client.hpp"
+
+namespace cx::test {
+
+// A valid canonical record; id and answers derive from (device, seq).
+Response make_response(std::string_view org, std::string_view site, std::string_view device,
+                       std::int64_t seq);
+std::vector<PendingRecord> make_records(std::string_view org, std::string_view site,
+                                        std::string_view device, std::int64_t first_seq,
+                                        std::size_t count);
+
+// Holds records in memory in the order given, like the kiosk's outbox.
+class MemoryOutbox final : public Outbox {
+  public:
+    explicit MemoryOutbox(std::vector<PendingRecord> records);
+    std::vector<PendingRecord> pending(std::size_t limit) override;
+    void mark_sent(std::span<const std::string> ids) override;
+    void record_sync(const SyncReport& report) override;
+    std::size_t pending_count() override;
+
+    void add(std::vector<PendingRecord> records);  // as the kiosk completes responses
+    std::vector<SyncReport> reports();
+    std::size_t mark_sent_calls();
+
+  private:
+    std::mutex mutex_;
+    std::vector<PendingRecord> records_;
+    std::vector<bool> sent_;
+    std::size_t first_unsent_ = 0;
+    std::size_t unsent_;
+    std::size_t mark_sent_calls_ = 0;
+    std::vector<SyncReport> reports_;
+};
+
+class TempDir {
+  public:
+    TempDir();
+    ~TempDir();
+    const std::filesystem::path& path() const { return path_; }
+    std::filesystem::path operator/(std::string_view name) const { return path_ / name; }
+
+  private:
+    std::filesystem::path path_;
+};
+
+struct CommandResult {
+    int exit_code = -1;
+    std::string out;  // stdout
+    std::string err;  // stderr
+};
+// Runs a program (no shell) and waits for it.
+CommandResult run_command(const std::vector<std::string>& argv);
+
+// `cxserver add-token …`: the token from the last line of stdout.
+std::string add_token(const std::filesystem::path& db, const std::vector<std::string>& grant);
+
+// The real cxserver on 127.0.0.1. The constructor waits for its "listening on"
+// line; the destructor stops it (SIGTERM, then SIGKILL after 5 s).
+class ServerProcess {
+  public:
+    // `port` 0 lets the server pick a free port.
+    ServerProcess(const std::filesystem::path& db, std::vector<std::string> extra_args = {},
+                  int port = 0);
+    ~ServerProcess() { stop(); }
+    ServerProcess(const ServerProcess&) = delete;
+    ServerProcess& operator=(const ServerProcess&) = delete;
+
+    int port() const { return port_; }
+    const std::string& url() const { return url_; }
+    void stop();       // SIGTERM and wait, like systemd; SIGKILL after 5 s
+    void kill_hard();  // SIGKILL, as a power cut or crash would
+    std::string log() const;
+
+  private:
+    pid_t pid_ = -1;
+    int port_ = 0;
+    std::string url_;
+    std::filesystem::path log_path_;
+};
+
+// Forwards TCP connections from a loopback port to 127.0.0.1:`upstream_port`.
+// While drop_replies > 0, each connection's reply is cut off as soon as its
+// first byte arrives — the server has already committed by then — and the
+// count goes down by one.
+class DroppingProxy {
+  public:
+    explicit DroppingProxy(int upstream_port);
+    ~DroppingProxy();
+    DroppingProxy(const DroppingProxy&) = delete;
+    DroppingProxy& operator=(const DroppingProxy&) = delete;
+
+    int port() const { return port_; }
+    std::atomic<int> drop_replies{0};
+    std::atomic<int> dropped{0};
+
+  private:
+    void accept_loop();
+    void relay(int client, int upstream);
+
+    int listener_ = -1;
+    int port_ = 0;
+    int upstream_port_;
+    std::atomic<bool> stopping_{false};
+    std::mutex threads_mutex_;
+    std::vector<std::thread> relays_;
+    std::thread acceptor_;
+};
+
+// A fresh database with a device token (demo-org/hq/kiosk-01) and a viewer
+// token (demo-org), and the real cxserver serving it.
+struct ServerFixture {
+    ServerFixture(std::vector<std::string> server_args = {});
+    TempDir dir;
+    std::filesystem::path db;
+    std::string device_token;
+    std::string viewer_token;
+    std::unique_ptr<ServerProcess> server;
+
+    ClientConfig client_config() const;  // device token, short timeouts and backoff
+    // `cxserver export --org demo-org` (a second process on the live database).
+    std::string export_with_cli();
+};
+
+// Every line of `jsonl` (without newlines).
+std::vector<std::string> split_lines(std::string_view jsonl);
+
+}  // namespace cx::test

@@ -1,0 +1,61 @@
+// The protocol's bodies and codes, and the request log line.
+#include <catch2/catch.hpp>
+
+#include "cx/protocol.hpp"
+#include "cx/request_log.hpp"
+
+using namespace cx;
+
+TEST_CASE("every API error has its status and wire code") {
+    struct Expected {
+        ApiError error;
+        int status;
+        std::string_view code;
+    };
+    for (auto [error, status, code] :
+         {Expected{ApiError::MalformedJson, 400, "malformed_json"},
+          Expected{ApiError::BadParameter, 400, "bad_parameter"},
+          Expected{ApiError::Unauthorized, 401, "unauthorized"},
+          Expected{ApiError::Forbidden, 403, "forbidden"},
+          Expected{ApiError::NotFound, 404, "not_found"},
+          Expected{ApiError::Conflict, 409, "conflict"},
+          Expected{ApiError::PayloadTooLarge, 413, "payload_too_large"},
+          Expected{ApiError::InvalidRecord, 422, "invalid_record"},
+          Expected{ApiError::Internal, 500, "internal"},
+          Expected{ApiError::Unavailable, 503, "unavailable"}}) {
+        CHECK(http_status(error) == status);
+        CHECK(to_string(error) == code);
+    }
+}
+
+TEST_CASE("an error body round-trips, quotes included, and bad UTF-8 does not throw") {
+    auto body = encode_error(ApiError::InvalidRecord, "record 2: field \"seq\" must be ≥ 1");
+    auto decoded = decode_error(body);
+    REQUIRE(decoded);
+    CHECK(decoded->code == "invalid_record");
+    CHECK(decoded->detail == "record 2: field \"seq\" must be ≥ 1");
+    CHECK(decode_error(encode_error(ApiError::MalformedJson, "\xff\xfe")));
+    CHECK_FALSE(decode_error("<html>502 Bad Gateway</html>"));
+    CHECK_FALSE(decode_error("{\"detail\":\"no code\"}"));
+}
+
+TEST_CASE("a batch embeds the canonical lines verbatim") {
+    std::vector<PendingRecord> records = {{"a", "{\"x\":1}"}, {"b", "{\"y\":2}"}};
+    CHECK(encode_batch(records) == "{\"responses\":[{\"x\":1},{\"y\":2}]}");
+    CHECK(encode_batch({}) == "{\"responses\":[]}");
+}
+
+TEST_CASE("acks round-trip and a reply that is not one is an error") {
+    CHECK(decode_ack(encode_ack({498, 2})).value() == BatchAck{498, 2});
+    CHECK_FALSE(decode_ack("{\"stored\":1}").ok());
+    CHECK_FALSE(decode_ack("{\"stored\":-1,\"duplicates\":0}").ok());
+    CHECK_FALSE(decode_ack("not json").ok());
+}
+
+TEST_CASE("a request log line has method, path, status, records and ms, and stays one line") {
+    auto line = format_request_log_line("2026-11-25T10:00:00Z",
+                                        {"POST", "/api/v1/responses", 200, 500, 12.34});
+    CHECK(line == "2026-11-25T10:00:00Z POST /api/v1/responses 200 records=500 12.3ms\n");
+    auto sneaky = format_request_log_line("t", {"GET", "/a\nb", 404, 0, 0});
+    CHECK(sneaky.find('\n') == sneaky.size() - 1);
+}

@@ -1,0 +1,272 @@
+// Every status of sync/PROTOCOL.md from the real cxserver over loopback, each
+// with its JSON error body; and nothing of a refused batch is stored.
+#include <httplib.h>
+
+#include <algorithm>
+#include <random>
+
+#include <catch2/catch.hpp>
+
+#include "cx/gzip.hpp"
+#include "cx/protocol.hpp"
+#include "sync_test_support.hpp"
+
+using namespace cx;
+
+namespace {
+
+struct Api : test::ServerFixture {
+    Api() : test::ServerFixture({"--max-body", "200000"}), http("127.0.0.1", server->port()) {
+        http.set_read_timeout(20, 0);
+    }
+    httplib::Client http;
+
+    httplib::Result post(const std::string& token, const std::string& body,
+                         httplib::Headers headers = {}) {
+        if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
+        return http.Post(std::string(kResponsesPath), headers, body, "application/json");
+    }
+    httplib::Result get(const std::string& path, const std::string& token) {
+        httplib::Headers headers;
+        if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
+        return http.Get(path, headers);
+    }
+    std::size_t stored_count() { return test::split_lines(export_with_cli()).size(); }
+};
+
+std::string batch_of(const std::vector<std::string>& lines) {
+    std::vector<PendingRecord> records;
+    for (const auto& line : lines) records.push_back({"", line});
+    return encode_batch(records);
+}
+
+std::string record(std::int64_t seq, std::string_view device = "kiosk-01") {
+    return to_canonical_json(test::make_response("demo-org", "hq", device, seq));
+}
+
+std::string replace(std::string text, std::string_view from, std::string_view to) {
+    auto at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    return text.replace(at, from.size(), to);
+}
+
+// Checks the status and that the body is the protocol's error with this code.
+ErrorBody expect_error(const httplib::Result& reply, int status, std::string_view code) {
+    REQUIRE(reply);
+    CHECK(reply->status == status);
+    auto error = decode_error(reply->body);
+    REQUIRE(error);
+    CHECK(error->code == code);
+    CHECK_FALSE(error->detail.empty());
+    return *error;
+}
+
+}  // namespace
+
+TEST_CASE_METHOD(Api, "health needs no token") {
+    auto reply = http.Get(std::string(kHealthPath));
+    REQUIRE(reply);
+    CHECK(reply->status == 200);
+    CHECK(reply->body == "{\"status\":\"ok\",\"protocol\":1}");
+}
+
+TEST_CASE_METHOD(Api, "200 stores, a re-send counts duplicates, gzip bodies are accepted") {
+    auto body = batch_of({record(1), record(2), record(3)});
+    auto first = post(device_token, body);
+    REQUIRE(first);
+    CHECK(first->status == 200);
+    CHECK(decode_ack(first->body).value() == BatchAck{3, 0});
+    auto again = post(device_token, gzip_compress(body), {{"Content-Encoding", "gzip"}});
+    REQUIRE(again);
+    CHECK(again->status == 200);
+    CHECK(decode_ack(again->body).value() == BatchAck{0, 3});
+    CHECK(stored_count() == 3);
+}
+
+TEST_CASE_METHOD(Api, "a record with whitespace and shuffled fields is stored canonically") {
+    auto line = record(1);
+    auto loose = "{ \"flags\" : [ ], " + line.substr(1, line.find(",\"flags\"") - 1) + " }";
+    auto reply = post(device_token, "{\"responses\": [ " + loose + " ]}");
+    REQUIRE(reply);
+    CHECK(reply->status == 200);
+    CHECK(export_with_cli() == line + "\n");
+    CHECK(decode_ack(post(device_token, batch_of({line}))->body).value() == BatchAck{0, 1});
+}
+
+TEST_CASE_METHOD(Api, "400 for bodies that are not the batch object") {
+    expect_error(post(device_token, "{not json"), 400, "malformed_json");
+    expect_error(post(device_token, "[1,2]"), 400, "malformed_json");
+    expect_error(post(device_token, "{\"records\":[]}"), 400, "malformed_json");
+    auto detail = expect_error(post(device_token, "{\"responses\":[" + record(1) + ",42]}"), 400,
+                               "malformed_json")
+                      .detail;
+    CHECK_THAT(detail, Catch::Contains("record 1"));
+    expect_error(post(device_token, "garbage that claims gzip", {{"Content-Encoding", "gzip"}}),
+                 400, "malformed_json");
+    CHECK(stored_count() == 0);
+}
+
+TEST_CASE_METHOD(Api, "401 without a token, with an unknown one, and with a revoked one") {
+    auto body = batch_of({record(1)});
+    expect_error(post("", body), 401, "unauthorized");
+    expect_error(post(std::string(64, 'f'), body), 401, "unauthorized");
+    auto malformed = http.Post(std::string(kResponsesPath), {{"Authorization", "Token abc"}}, body,
+                               "application/json");
+    expect_error(malformed, 401, "unauthorized");
+    auto revoked = test::run_command(
+        {CXSERVER_PATH, "revoke-token", "--db", "sqlite:" + db.string(), "--token", device_token});
+    REQUIRE(revoked.exit_code == 0);
+    expect_error(post(device_token, body), 401, "unauthorized");
+    CHECK(stored_count() == 0);
+}
+
+TEST_CASE_METHOD(Api, "403 for another device's, org's or site's record, and for a viewer token") {
+    auto other_device = expect_error(
+        post(device_token, batch_of({record(1), record(2, "kiosk-02")})), 403, "forbidden");
+    CHECK_THAT(other_device.detail, Catch::Contains("record 1") && Catch::Contains("device"));
+    auto other_org = replace(record(3), "\"org\":\"demo-org\"", "\"org\":\"rival\"");
+    expect_error(post(device_token, batch_of({other_org})), 403, "forbidden");
+    auto other_site = replace(record(4), "\"site\":\"hq\"", "\"site\":\"branch\"");
+    expect_error(post(device_token, batch_of({other_site})), 403, "forbidden");
+    expect_error(post(viewer_token, batch_of({record(5)})), 403, "forbidden");
+    CHECK(stored_count() == 0);
+}
+
+TEST_CASE_METHOD(Api, "409 for a stored id with different content; the batch is not stored") {
+    REQUIRE(post(device_token, batch_of({record(1)}))->status == 200);
+    auto changed = replace(record(1), "\"duration_ms\":45000", "\"duration_ms\":45001");
+    auto detail =
+        expect_error(post(device_token, batch_of({record(2), changed})), 409, "conflict").detail;
+    CHECK_THAT(detail, Catch::Contains("record 1"));
+    CHECK(stored_count() == 1);
+}
+
+TEST_CASE_METHOD(Api, "413 over --max-body, on the wire and after gunzip") {
+    std::vector<std::string> many;
+    for (int seq = 1; seq <= 600; ++seq) many.push_back(record(seq));
+    auto big = batch_of(many);  // ~300 KB > 200 000
+    REQUIRE(big.size() > 200000);
+    expect_error(post(device_token, big), 413, "payload_too_large");
+    // A small gzip body that inflates past the limit (a zip bomb) is refused too.
+    auto bomb = gzip_compress("{\"responses\":[" + std::string(5'000'000, ' ') + "]}");
+    REQUIRE(bomb.size() < 200000);
+    expect_error(post(device_token, bomb, {{"Content-Encoding", "gzip"}}), 413,
+                 "payload_too_large");
+    CHECK(stored_count() == 0);
+    // The server is still fine afterwards.
+    CHECK(post(device_token, batch_of({record(1)}))->status == 200);
+}
+
+TEST_CASE_METHOD(Api, "422 for records that break the schema, naming record and field") {
+    struct Case {
+        std::string line;
+        std::string names;
+    };
+    auto valid = record(2);
+    std::vector<Case> cases = {
+        {replace(record(1), "\"1.1\":", "\"9.9\":"), "unknown item"},
+        {replace(record(1), "\"questionnaire\":\"tbsc134-b1\"", "\"questionnaire\":\"nope\""),
+         "questionnaire"},
+        {replace(record(1), "\"1.2\":", "\"1.2\":7,\"x\":"), "answers"},
+        {replace(record(1), "\"submitted_at\":\"2025-11-25T10:01:00Z\"",
+                 "\"submitted_at\":\"2025-13-25T10:01:00Z\""),
+         "submitted_at"},
+        {replace(record(1), "\"id\":\"", "\"id\":\"X"), "id"},
+        {replace(record(1), "\"seq\":1,", ""), "seq"},
+    };
+    for (const auto& [line, names] : cases) {
+        INFO(line);
+        auto detail =
+            expect_error(post(device_token, batch_of({valid, line})), 422, "invalid_record").detail;
+        CHECK_THAT(detail, Catch::Contains("record 1") && Catch::Contains(names));
+    }
+    auto level_six = replace(record(1), "\"1.1\":", "\"1.1\":6,\"1.0\":");
+    expect_error(post(device_token, batch_of({level_six})), 422, "invalid_record");
+    CHECK(stored_count() == 0);
+}
+
+TEST_CASE_METHOD(Api, "export: 200 for the org's viewer, 401 without a token, 403 otherwise") {
+    REQUIRE(post(device_token, batch_of({record(1), record(2)}))->status == 200);
+    const std::string path = "/api/v1/orgs/demo-org/responses.jsonl";
+    auto ok = get(path, viewer_token);
+    REQUIRE(ok);
+    CHECK(ok->status == 200);
+    CHECK(ok->body == record(1) + "\n" + record(2) + "\n");
+    CHECK(get(path + "?from=2025-11-25T10:02:00Z", viewer_token)->body == record(2) + "\n");
+    CHECK(get(path + "?site=elsewhere", viewer_token)->body.empty());
+    expect_error(get(path + "?from=yesterday", viewer_token), 400, "bad_parameter");
+    expect_error(get(path, ""), 401, "unauthorized");
+    expect_error(get(path, device_token), 403, "forbidden");
+    auto rival = test::add_token(db, {"--role", "admin", "--org", "rival"});
+    expect_error(get(path, rival), 403, "forbidden");
+    expect_error(get("/api/v1/nothing", viewer_token), 404, "not_found");
+}
+
+TEST_CASE_METHOD(Api, "one log line per request, and the token never appears in it") {
+    post(device_token, batch_of({record(1), record(2)}));
+    post("", "{}");
+    get("/api/v1/orgs/demo-org/responses.jsonl", viewer_token);
+    server->stop();  // so the log is complete
+    auto log = test::split_lines(server->log());
+    REQUIRE(log.size() == 3);
+    // Each line is written when its reply is out, so lines of separate
+    // connections may come in either order.
+    auto logged = [&](std::string_view text) {
+        return std::count_if(log.begin(), log.end(), [&](const std::string& line) {
+            return line.find(text) != std::string::npos;
+        });
+    };
+    CHECK(logged("POST /api/v1/responses 200 records=2 ") == 1);
+    CHECK(logged("POST /api/v1/responses 401 records=0 ") == 1);
+    CHECK(logged("GET /api/v1/orgs/demo-org/responses.jsonl 200 records=2 ") == 1);
+    for (const auto& line : log) {
+        CHECK(line.find(device_token) == std::string::npos);
+        CHECK(line.find(viewer_token) == std::string::npos);
+        CHECK(line.find("ms") != std::string::npos);
+    }
+}
+
+TEST_CASE("cxserver refuses bad command lines and files with documented exit codes") {
+    test::TempDir dir;
+    auto db = "sqlite:" + (dir / "db").string();
+    CHECK(test::run_command({CXSERVER_PATH, "--help"}).exit_code == 0);
+    CHECK_THAT(test::run_command({CXSERVER_PATH, "--help"}).out, Catch::Contains("Exit codes"));
+    CHECK(test::run_command({CXSERVER_PATH, "serve"}).exit_code == 2);
+    CHECK(
+        test::run_command({CXSERVER_PATH, "serve", "--db", db, "--listen", "nowhere"}).exit_code ==
+        2);
+    CHECK(test::run_command({CXSERVER_PATH, "serve", "--db", "mysql://x"}).exit_code == 1);
+    CHECK(test::run_command(
+              {CXSERVER_PATH, "add-token", "--db", db, "--role", "device", "--org", "o"})
+              .exit_code == 2);
+    CHECK(test::run_command({CXSERVER_PATH, "revoke-token", "--db", db, "--id", "77"}).exit_code ==
+          3);
+    auto export_bad = test::run_command({CXSERVER_PATH, "export", "--db", db, "--org", "o", "--out",
+                                         (dir / "no-such-dir" / "x.jsonl").string()});
+    CHECK(export_bad.exit_code == 1);
+    CHECK_THAT(export_bad.err, Catch::Contains("no-such-dir"));
+}
+
+TEST_CASE_METHOD(Api, "mangled batches get a clear refusal and never crash the server") {
+    auto valid = batch_of({record(1), record(2), record(3)});
+    std::mt19937 random(20261125);  // fixed seed: the same 300 cases every run
+    std::uniform_int_distribution<std::size_t> position(0, valid.size() - 1);
+    std::uniform_int_distribution<int> byte(0, 255);
+    for (int i = 0; i < 300; ++i) {
+        auto mangled = valid;
+        for (int flips = 1 + i % 4; flips > 0; --flips)
+            mangled[position(random)] = static_cast<char>(byte(random));
+        if (i % 7 == 0) mangled.resize(position(random));  // truncated
+        auto reply = post(device_token, mangled);
+        REQUIRE(reply);
+        INFO(mangled);
+        if (reply->status == 200) {
+            CHECK(decode_ack(reply->body).ok());
+        } else {
+            CHECK((reply->status == 400 || reply->status == 403 || reply->status == 409 ||
+                   reply->status == 422));
+            CHECK(decode_error(reply->body));
+        }
+    }
+    CHECK(http.Get(std::string(kHealthPath))->status == 200);
+}
