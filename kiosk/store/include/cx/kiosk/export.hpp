@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "cx/export_file.hpp"
+#include "cx/atomic_file.hpp"
 #include "cx/kiosk/store.hpp"
 #include "cx/policy.hpp"
 #include "cx/questionnaire.hpp"
