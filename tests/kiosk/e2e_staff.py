@@ -100,15 +100,24 @@ def set_pin(s):
 
 
 def no_pin_never_opens_the_panel(s):
+    """Opened in the middle of a survey: the survey's idle timer (3 s here) stands still
+    while the pad is open; leaving keeps the answer as incomplete and shows welcome."""
     s.start_kiosk(os.path.join(s.workdir, "no-pin"))
+    s.key("Return")
+    s.wait_for("screen question", 1, 10)
+    s.key("4")
     s.key("F10")
     s.wait_for("staff pin pad (no PIN set)", 1, 10)
     type_pin(s, PIN)
     s.screenshot("staff-00-no-pin")
+    time.sleep(3.5)
+    check("screen idle_prompt" not in s.log_text(), "the idle timer must not fire in staff mode")
     check("staff panel" not in s.log_text() and "staff_login" not in s.log_text(),
           "without a PIN the panel must never open")
     s.key("Escape")
     s.wait_for("staff mode closed", 1, 10)
+    s.wait_for("saved response seq 1 (incomplete)", 1, 5)
+    s.wait_for("screen welcome", 1, 5)
     s.proc.send_signal(signal.SIGTERM)
     check(s.proc.wait(timeout=10) == 0, "SIGTERM must exit 0")
 
