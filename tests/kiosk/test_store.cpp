@@ -56,13 +56,10 @@ TEST_CASE("append assigns UUID, gap-free seq, timestamps and the canonical recor
     CHECK(second.value().seq == 2);
     CHECK(second.value().id != r.id);
 
-    std::vector<std::string> lines;
-    REQUIRE(store
-                ->for_each_record([&](std::string_view line) -> Status {
-                    lines.emplace_back(line);
-                    return Ok{};
-                })
-                .ok());
+    std::int64_t cursor = 0;
+    auto read = store->next_records(cursor, 10);
+    REQUIRE(read.ok());
+    const auto& lines = read.value();
     REQUIRE(lines.size() == 2);
     CHECK(lines[0] == to_canonical_json(r));
     CHECK_THAT(lines[0], Catch::Contains(R"("answers":{"1.1":5,"1.2":null,"7":2})"));

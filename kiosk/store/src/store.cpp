@@ -410,15 +410,6 @@ std::size_t Store::pending_count() {
     return counted ? static_cast<std::size_t>(counted.value().unsent) : 0;
 }
 
-Status Store::for_each_record(const std::function<Status(std::string_view)>& visit) {
-    std::lock_guard lock(mutex_);
-    Statement query(db_, "SELECT record FROM responses ORDER BY rowid");
-    while (query.next_row()) {
-        if (auto visited = visit(query.text(0)); !visited) return visited;
-    }
-    return query.status();
-}
-
 Result<std::vector<std::string>> Store::next_records(std::int64_t& cursor, std::size_t limit) {
     std::lock_guard lock(mutex_);
     Statement query(db_,

@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
-#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <mutex>
@@ -100,10 +99,9 @@ class Store final : public Outbox {
     // "today" and "7 days" relative to `now` in the local time zone.
     Result<StoreCounts> counts(
         std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
-    // Canonical JSON lines in insertion order (= seq order for each device).
-    Status for_each_record(const std::function<Status(std::string_view line)>& visit);
-    // Up to `limit` records after the one at `cursor` (0: from the start), in
-    // insertion order; advances `cursor`. For readers that pull (XLSX export).
+    // Up to `limit` canonical JSON lines after the one at `cursor` (0: from the
+    // start) in insertion order (= seq order for each device); advances `cursor`.
+    // Readers page through the records without holding the store's lock.
     Result<std::vector<std::string>> next_records(std::int64_t& cursor, std::size_t limit);
     // `detail` is free text, or a JSON object for export and sync (see README).
     Status audit(std::string_view event, std::string_view detail);
