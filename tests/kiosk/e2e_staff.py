@@ -22,7 +22,8 @@ import subprocess
 import sys
 import time
 
-from e2e_kiosk import H, W, Failure, centre, check, run_e2e
+sys.dont_write_bytecode = True  # importing the kiosk e2e helpers leaves no __pycache__ in the tree
+from e2e_kiosk import H, W, Failure, centre, check, run_e2e  # noqa: E402
 
 PIN = "2468"
 PLANTED_SYNC_AT = "2026-11-25T08:30:00Z"
