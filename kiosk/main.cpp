@@ -1,7 +1,10 @@
-// cxkiosk: the customer rating kiosk, and `cxkiosk export` on its data dir.
+// cxkiosk: the customer rating kiosk, and `cxkiosk export` / `set-pin` /
+// `audit` on its data dir.
 // Wires the libraries: config -> fonts -> store -> app -> platform.
 #include <pthread.h>
 #include <signal.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -16,6 +19,7 @@
 #include "cx/kiosk/kiosk_config.hpp"
 #include "cx/kiosk/platform.hpp"
 #include "cx/kiosk/store.hpp"
+#include "cx/pin.hpp"
 #include "cx/uploader.hpp"
 
 namespace {
@@ -26,14 +30,15 @@ using namespace cx::kiosk;
 enum Exit : int {
     kOk = 0,
     kUsage = 2,
-    kBadData = 3,  // config, questionnaire or font cannot show a configured string
+    kBadData = 3,  // config, questionnaire, font, or a PIN that is not 4-12 digits
     kStore = 4,    // the store cannot be opened, recovered or written
     kDisplay = 5,  // no display, OpenGL or font file
     kUnsent = 6,   // sync --once: records are still waiting (offline, refused, error)
 };
 
 constexpr const char* kExitCodes =
-    "Exit codes: 0 ok, 2 usage error, 3 bad config/data (incl. a string the font cannot show), "
+    "Exit codes: 0 ok, 2 usage error (incl. a PIN on the command line), 3 bad config/data "
+    "(incl. a string the font cannot show, a PIN not of 4-12 digits or not repeated the same), "
     "4 store error, 5 display or font unavailable, 6 sync --once left records unsent.";
 
 int fail(int code, const std::string& message) {
@@ -43,7 +48,7 @@ int fail(int code, const std::string& message) {
 
 // Flags given on the command line; each overrides the config file.
 struct Overrides {
-    std::optional<std::string> data_dir, device, org, site, server, token;
+    std::optional<std::string> data_dir, export_dir, device, org, site, server, token;
     std::optional<int> idle_timeout, sync_interval, items_per_respondent;
 };
 
@@ -60,6 +65,7 @@ Result<KioskConfig> load_kiosk_config(const std::string& file, const Overrides& 
         config = std::move(parsed).value();
     }
     if (flags.data_dir) config.data_dir = *flags.data_dir;
+    if (flags.export_dir) config.export_dir = *flags.export_dir;
     if (flags.device) config.device = *flags.device;
     if (flags.org) config.org = *flags.org;
     if (flags.site) config.site = *flags.site;
@@ -133,7 +139,8 @@ int run_kiosk(const KioskConfig& config, const ScoringConfig& scoring, PlatformO
     KioskApp app(scoring.questionnaire, scoring.policy, config, timings, store,
                  opened.value().recovery_notice.has_value());
     // Uploads on its own thread through its own Store (own SQLite connection),
-    // so the UI thread never waits on it; the UI only nudges it after a save.
+    // so the UI thread never waits on it; the UI only nudges it after a save
+    // and when staff press "sync now".
     std::unique_ptr<Store> upload_store;
     std::unique_ptr<UploadWorker> uploader;
     if (!config.server.empty()) {
@@ -143,6 +150,7 @@ int run_kiosk(const KioskConfig& config, const ScoringConfig& scoring, PlatformO
         uploader = std::make_unique<UploadWorker>(*upload_store, upload_config(config, ca_file),
                                                   std::chrono::seconds(config.sync_interval_s));
         app.on_response_saved([&worker = *uploader] { worker.nudge(); });
+        app.set_sync_now([&worker = *uploader] { worker.sync_now(); });
     }
     const FontSources sources{&regular.value(), bold ? &*bold : nullptr,
                               glyph_ranges(codepoints.value())};
@@ -153,18 +161,81 @@ int run_kiosk(const KioskConfig& config, const ScoringConfig& scoring, PlatformO
     return kOk;
 }
 
+// The store of a data dir that must exist already (export, audit): never
+// created or moved aside here, that is the kiosk's job.
+Result<std::unique_ptr<Store>> open_existing_store(const std::filesystem::path& data_dir) {
+    const auto path = data_dir / Store::kFileName;
+    if (!std::filesystem::exists(path)) return Error{path.string() + ": no store here"};
+    auto opened = Store::open(path.string());
+    if (!opened) return Error{opened.message};
+    return std::move(opened.store);
+}
+
 int run_export(const std::filesystem::path& data_dir, const std::string& format_name,
                const std::filesystem::path& out, const ScoringConfig& scoring) {
     const auto format = parse_export_format(format_name);
-    if (!format) return fail(kUsage, "--format must be jsonl or csv");
-    const auto path = data_dir / Store::kFileName;
-    if (!std::filesystem::exists(path)) return fail(kStore, path.string() + ": no store here");
-    auto opened = Store::open(path.string());  // never moves a store aside: that is the kiosk's job
-    if (!opened) return fail(kStore, opened.message);
-    auto exported = export_responses(*opened.store, scoring.questionnaire, *format, out);
+    if (!format) return fail(kUsage, "--format must be jsonl, csv or xlsx");
+    auto store = open_existing_store(data_dir);
+    if (!store) return fail(kStore, store.error().message);
+    auto exported =
+        export_responses(*store.value(), scoring.questionnaire, scoring.policy, *format, out);
     if (!exported) return fail(kStore, exported.error().message);
-    std::cerr << "cxkiosk: exported " << exported.value() << " responses to " << out.string()
-              << '\n';
+    std::cerr << "cxkiosk: exported " << exported.value().records << " responses to "
+              << exported.value().file.path.string() << " (sha256 " << exported.value().file.sha256
+              << ")\n";
+    return kOk;
+}
+
+int run_audit(const std::filesystem::path& data_dir) {
+    auto store = open_existing_store(data_dir);
+    if (!store) return fail(kStore, store.error().message);
+    auto log = store.value()->audit_log();
+    if (!log) return fail(kStore, log.error().message);
+    for (const auto& entry : log.value()) std::cout << audit_json_line(entry) << '\n';
+    std::cout.flush();
+    return std::cout ? kOk : fail(kStore, "cannot write the audit log to stdout");
+}
+
+// One line from stdin; on a terminal with echo off, after `prompt`.
+std::optional<std::string> read_pin_line(bool terminal, const char* prompt) {
+    termios saved{};
+    if (terminal) {  // echo off before the prompt, so nothing typed after it shows
+        tcgetattr(STDIN_FILENO, &saved);
+        termios quiet = saved;
+        quiet.c_lflag &= static_cast<tcflag_t>(~ECHO);
+        tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+        std::cerr << prompt << std::flush;
+    }
+    std::string line;
+    const bool got = static_cast<bool>(std::getline(std::cin, line));
+    if (terminal) {
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+        std::cerr << '\n';
+    }
+    if (!got) return std::nullopt;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    return line;
+}
+
+int run_set_pin(const std::filesystem::path& data_dir) {
+    const bool terminal = isatty(STDIN_FILENO) != 0;
+    const auto pin = read_pin_line(terminal, "New staff PIN (4-12 digits): ");
+    if (!pin) return fail(kBadData, "no PIN on stdin");
+    if (auto valid = validate_pin(*pin); !valid) return fail(kBadData, valid.error().message);
+    if (terminal) {
+        const auto again = read_pin_line(true, "Repeat the PIN: ");
+        if (!again || *again != *pin) return fail(kBadData, "the two PINs differ; nothing changed");
+    }
+    auto hash = hash_pin(*pin);
+    if (!hash) return fail(kStore, hash.error().message);
+    std::error_code ec;
+    std::filesystem::create_directories(data_dir, ec);
+    if (ec) return fail(kStore, data_dir.string() + ": cannot create data dir: " + ec.message());
+    auto opened = Store::open((data_dir / Store::kFileName).string());
+    if (!opened) return fail(kStore, opened.message);
+    if (auto saved = opened.store->set_pin_hash(hash.value()); !saved)
+        return fail(kStore, saved.error().message);
+    std::cerr << "cxkiosk: staff PIN set (Argon2id hash in " << data_dir.string() << ")\n";
     return kOk;
 }
 
@@ -198,6 +269,8 @@ int main(int argc, char** argv) {
     cli.add_option("--config-dir", config_dir, "questionnaire/policy directory")
         ->capture_default_str();
     cli.add_option("--data-dir", flags.data_dir, "where the response store lives");
+    cli.add_option("--export-dir", flags.export_dir,
+                   "folder staff can export to (besides removable media under /media, /run/media)");
     cli.add_flag("--windowed", platform.windowed, "a window instead of fullscreen (development)");
     cli.add_option("--size", size, "window size WxH with --windowed (default 1280x800)");
     cli.add_option("--device", flags.device, "device id");
@@ -227,10 +300,27 @@ int main(int argc, char** argv) {
     export_cmd->add_option("--config", config_file, "kiosk config file (for its data_dir)")
         ->check(CLI::ExistingFile);
     export_cmd
-        ->add_option("--format", export_format, "jsonl (canonical) or csv (UTF-8 BOM, for Excel)")
+        ->add_option("--format", export_format,
+                     "jsonl (canonical), csv (UTF-8 BOM, for Excel) or xlsx (responses + summary)")
         ->required();
     export_cmd->add_option("--out", export_out, "output file")->required();
     export_cmd->footer(kExitCodes);
+
+    auto* set_pin_cmd = cli.add_subcommand(
+        "set-pin",
+        "set the staff PIN (4-12 digits) read from stdin: twice on a terminal, else one line");
+    set_pin_cmd->add_option("--data-dir", flags.data_dir, "data dir of the kiosk");
+    set_pin_cmd->add_option("--config", config_file, "kiosk config file (for its data_dir)")
+        ->check(CLI::ExistingFile);
+    set_pin_cmd->allow_extras();  // to refuse a PIN given as an argument with a clear message
+    set_pin_cmd->footer(kExitCodes);
+
+    auto* audit_cmd = cli.add_subcommand(
+        "audit", "print the audit log as JSON Lines {\"event\",\"at\",\"detail\"} (UTC)");
+    audit_cmd->add_option("--data-dir", flags.data_dir, "data dir of the kiosk");
+    audit_cmd->add_option("--config", config_file, "kiosk config file (for its data_dir)")
+        ->check(CLI::ExistingFile);
+    audit_cmd->footer(kExitCodes);
 
     auto* sync_cmd = cli.add_subcommand(
         "sync", "upload waiting responses now; exit 0 only when nothing is left to send");
@@ -255,6 +345,11 @@ int main(int argc, char** argv) {
         cli.exit(e);
         return kUsage;
     }
+    if (*set_pin_cmd && !set_pin_cmd->remaining().empty()) {
+        return fail(kUsage,
+                    "set-pin reads the PIN from stdin, never from the command line "
+                    "(it would stay in the shell history and the process list)");
+    }
     if (!size.empty() &&
         std::sscanf(size.c_str(), "%dx%d", &platform.width, &platform.height) != 2) {
         return fail(kUsage, "--size must look like 1280x800");
@@ -269,6 +364,8 @@ int main(int argc, char** argv) {
     if (*export_cmd) {
         return run_export(config.value().data_dir, export_format, export_out, scoring.value());
     }
+    if (*set_pin_cmd) return run_set_pin(config.value().data_dir);
+    if (*audit_cmd) return run_audit(config.value().data_dir);
     if (*sync_cmd) return run_sync(config.value(), ca_file);
     return run_kiosk(config.value(), scoring.value(), platform, ca_file);
 }

@@ -83,9 +83,20 @@ void UploadWorker::nudge() {
     wake_.notify_all();
 }
 
+void UploadWorker::sync_now() {
+    {
+        std::lock_guard lock(mutex_);
+        nudged_ = true;
+        cut_backoff_ = true;
+    }
+    wake_.notify_all();
+}
+
 bool UploadWorker::sleep_until_stopped(std::chrono::steady_clock::time_point deadline) {
     std::unique_lock lock(mutex_);
-    return wake_.wait_until(lock, deadline, [this] { return stopping_; });
+    wake_.wait_until(lock, deadline, [this] { return stopping_ || cut_backoff_; });
+    cut_backoff_ = false;
+    return stopping_;
 }
 
 void UploadWorker::run() {

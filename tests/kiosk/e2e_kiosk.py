@@ -294,47 +294,55 @@ def damaged_store_and_failed_save(s):
     check(s.proc.wait(timeout=10) == 0, "SIGTERM must exit 0")
 
 
-def main():
+def run_e2e(name, tools, body, options=()):
+    """Parses --kiosk/--artifacts (and `options`, names of further optional flags),
+    starts Xvfb, runs body(session, args) and always cleans up; returns the exit status."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--kiosk", required=True)
     parser.add_argument("--artifacts", required=True)
+    for option in options:
+        parser.add_argument(option)
     args = parser.parse_args()
-    for tool in ("Xvfb", "xdotool", "xwd", "convert"):
+    for tool in ("Xvfb", "xdotool", "xwd", "convert", *tools):
         check(shutil.which(tool), f"{tool} is not installed")
     shutil.rmtree(args.artifacts, ignore_errors=True)
     os.makedirs(args.artifacts)
-    workdir = tempfile.mkdtemp(prefix="cxkiosk-e2e-")
+    workdir = tempfile.mkdtemp(prefix=f"cxkiosk-{name}-")
     s = Session(args.kiosk, args.artifacts, workdir)
     try:
         s.start_xvfb()
-        check_startup_refusals(s)
-        s.start_kiosk()
-        click_answers = survey_by_clicks(s)
-        key_answers = survey_by_keys(s)
-
-        s.start_kiosk()  # after kill -9: both surveys must be there
-        survey_abandoned(s)
-        s.key("Return")  # a fourth customer is mid-survey when the kiosk is stopped
-        s.wait_for("screen question", 2, 10)
-        s.key("3")
-        s.proc.send_signal(signal.SIGTERM)
-        check(s.proc.wait(timeout=10) == 0, "SIGTERM must exit 0")
-        check("cxkiosk: stopped" in s.log_text(), "clean shutdown message")
-
-        lines = export(s, "jsonl").decode("utf-8").splitlines()
-        item_ids = check_records(lines, click_answers, key_answers)
-        check_csv(export(s, "csv"), item_ids)
-        damaged_store_and_failed_save(s)
-        print(f"e2e: 4 records checked, screenshots in {args.artifacts}")
-        print("1 passed, 0 failed")
+        body(s, args)
         return 0
-    except (Failure, subprocess.SubprocessError) as error:
-        print(f"e2e FAILED: {error}", file=sys.stderr)
+    except (Failure, subprocess.SubprocessError, OSError, ValueError, KeyError) as error:
+        print(f"{name} FAILED: {error}", file=sys.stderr)
         return 1
     finally:
         s.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def customer_flows(s, args):
+    check_startup_refusals(s)
+    s.start_kiosk()
+    click_answers = survey_by_clicks(s)
+    key_answers = survey_by_keys(s)
+
+    s.start_kiosk()  # after kill -9: both surveys must be there
+    survey_abandoned(s)
+    s.key("Return")  # a fourth customer is mid-survey when the kiosk is stopped
+    s.wait_for("screen question", 2, 10)
+    s.key("3")
+    s.proc.send_signal(signal.SIGTERM)
+    check(s.proc.wait(timeout=10) == 0, "SIGTERM must exit 0")
+    check("cxkiosk: stopped" in s.log_text(), "clean shutdown message")
+
+    lines = export(s, "jsonl").decode("utf-8").splitlines()
+    item_ids = check_records(lines, click_answers, key_answers)
+    check_csv(export(s, "csv"), item_ids)
+    damaged_store_and_failed_save(s)
+    print(f"e2e: 4 records checked, screenshots in {args.artifacts}")
+    print("1 passed, 0 failed")
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_e2e("e2e", (), customer_flows))

@@ -59,15 +59,17 @@ TEST_CASE("export writes jsonl and csv in seq order") {
 
     const test::TempDir temp;
     const auto& dir = temp.path;
-    auto jsonl = export_responses(store, test::shipped_config().questionnaire, ExportFormat::Jsonl,
+    const auto& config = test::shipped_config();
+    auto jsonl = export_responses(store, config.questionnaire, config.policy, ExportFormat::Jsonl,
                                   dir / "out.jsonl");
     REQUIRE(jsonl.ok());
-    CHECK(jsonl.value() == 2);
+    CHECK(jsonl.value().records == 2);
+    CHECK(jsonl.value().file.sha256.size() == 64);
     const auto lines = slurp(dir / "out.jsonl");
     CHECK(std::count(lines.begin(), lines.end(), '\n') == 2);
     CHECK(lines.find("\"seq\":1,") < lines.find("\"seq\":2,"));
 
-    auto csv = export_responses(store, test::shipped_config().questionnaire, ExportFormat::Csv,
+    auto csv = export_responses(store, config.questionnaire, config.policy, ExportFormat::Csv,
                                 dir / "out.csv");
     REQUIRE(csv.ok());
     const auto text = slurp(dir / "out.csv");
@@ -88,16 +90,42 @@ TEST_CASE("export writes jsonl and csv in seq order") {
     CHECK_THAT(second, Catch::Contains(",2,tbsc134-b1,en,incomplete,"));
     CHECK_THAT(second, Catch::Contains(",70000,incomplete,1,,"));
     CHECK(second.ends_with(",\r"));  // item 7 was not shown: empty
+
+    auto xlsx = export_responses(store, config.questionnaire, config.policy, ExportFormat::Xlsx,
+                                 dir / "out.xlsx");
+    REQUIRE(xlsx.ok());
+    CHECK(xlsx.value().records == 2);
+    CHECK(slurp(dir / "out.xlsx").starts_with("PK"));
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-        CHECK(entry.path().filename().string().find(".tmp-") == std::string::npos);
+        CHECK(entry.path().filename().string().find(".tmp") == std::string::npos);
     }
+
+    // Each export is in the audit log with its file, count and SHA-256.
+    auto log = store.audit_log();
+    REQUIRE(log.ok());
+    REQUIRE(log.value().size() == 3);
+    for (const auto& entry : log.value()) CHECK(entry.event == "export");
+    CHECK_THAT(log.value()[0].detail, Catch::Contains("\"records\":2"));
+    CHECK_THAT(log.value()[0].detail, Catch::Contains("\"format\":\"jsonl\""));
+    CHECK_THAT(log.value()[2].detail,
+               Catch::Contains("\"sha256\":\"" + xlsx.value().file.sha256 + "\""));
+}
+
+TEST_CASE("export formats and file names") {
+    CHECK(parse_export_format("xlsx") == ExportFormat::Xlsx);
+    CHECK(parse_export_format("csv") == ExportFormat::Csv);
+    CHECK_FALSE(parse_export_format("xls").has_value());
+    const auto at = std::chrono::sys_days{std::chrono::year{2026} / 11 / 25} + 9h + 5min + 7s;
+    CHECK(export_file_name("kiosk-01", ExportFormat::Csv, at) ==
+          "cxkiosk-kiosk-01-2026-11-25T090507Z.csv");
 }
 
 TEST_CASE("export into a missing directory fails with the path, leaving nothing") {
     auto opened = Store::open(":memory:");
     REQUIRE(opened);
     auto result = export_responses(*opened.store, test::shipped_config().questionnaire,
-                                   ExportFormat::Jsonl, "/nonexistent-dir/out.jsonl");
+                                   test::shipped_config().policy, ExportFormat::Jsonl,
+                                   "/nonexistent-dir/out.jsonl");
     REQUIRE_FALSE(result.ok());
-    CHECK_THAT(result.error().message, Catch::Contains("/nonexistent-dir/out.jsonl"));
+    CHECK_THAT(result.error().message, Catch::Contains("/nonexistent-dir/"));
 }

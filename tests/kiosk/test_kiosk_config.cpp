@@ -39,3 +39,15 @@ TEST_CASE("kiosk config errors name the key or the line") {
     REQUIRE_FALSE(bad_name.ok());
     CHECK_THAT(bad_name.error().message, Catch::Contains("org_name"));
 }
+
+TEST_CASE("export_dir is optional and resolved against the config file's folder") {
+    auto none = parse_kiosk_config("{}", "/etc/cxkiosk");
+    REQUIRE(none.ok());
+    CHECK(none.value().export_dir.empty());
+    auto relative = parse_kiosk_config(R"({"export_dir": "exports"})", "/etc/cxkiosk");
+    REQUIRE(relative.ok());
+    CHECK(relative.value().export_dir == "/etc/cxkiosk/exports");
+    auto bad = parse_kiosk_config(R"({"export_dir": 5})", ".");
+    REQUIRE_FALSE(bad.ok());
+    CHECK_THAT(bad.error().message, Catch::Contains("export_dir"));
+}

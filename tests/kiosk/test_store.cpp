@@ -2,6 +2,7 @@
 // second connection on another thread, recovery of a damaged file.
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -55,13 +56,10 @@ TEST_CASE("append assigns UUID, gap-free seq, timestamps and the canonical recor
     CHECK(second.value().seq == 2);
     CHECK(second.value().id != r.id);
 
-    std::vector<std::string> lines;
-    REQUIRE(store
-                ->for_each_record([&](std::string_view line) -> Status {
-                    lines.emplace_back(line);
-                    return Ok{};
-                })
-                .ok());
+    std::int64_t cursor = 0;
+    auto read = store->next_records(cursor, 10);
+    REQUIRE(read.ok());
+    const auto& lines = read.value();
     REQUIRE(lines.size() == 2);
     CHECK(lines[0] == to_canonical_json(r));
     CHECK_THAT(lines[0], Catch::Contains(R"("answers":{"1.1":5,"1.2":null,"7":2})"));
@@ -120,9 +118,12 @@ TEST_CASE("outbox: pending oldest first, mark_sent, record_sync") {
     auto log = store->audit_log();
     REQUIRE(log.ok());
     REQUIRE(log.value().size() == 2);  // failed, then back: changes only
-    CHECK(log.value()[0].event == "sync_failed");
-    CHECK_THAT(log.value()[0].detail, Catch::Contains("HTTP 503"));
-    CHECK(log.value()[1].event == "sync_ok");
+    CHECK(log.value()[0].event == "sync");
+    CHECK_THAT(log.value()[0].detail, Catch::Contains("\"result\":\"failed\""));
+    CHECK_THAT(log.value()[0].detail, Catch::Contains("\"http_status\":503"));
+    CHECK_THAT(log.value()[0].detail, Catch::Contains("\"detail\":\"server busy\""));
+    CHECK(log.value()[1].event == "sync");
+    CHECK_THAT(log.value()[1].detail, Catch::Contains("\"result\":\"ok\""));
     CHECK(store->counts().value().unsent == 3);
 }
 
@@ -232,4 +233,89 @@ TEST_CASE("a store from a newer cxkiosk is refused, not moved aside") {
     CHECK_THAT(refused.error().message,
                Catch::Contains("store too_new: ") && Catch::Contains("99"));
     CHECK(std::filesystem::exists(db));
+}
+
+TEST_CASE("counts: today and 7 days in the local time zone, flagged, waiting") {
+    // Asia/Shanghai: kNoon (12:00 UTC) is 20:00 local; the local day began at 16:00 UTC.
+    const char* saved = std::getenv("TZ");
+    const std::string saved_tz = saved ? saved : "";
+    setenv("TZ", "Asia/Shanghai", 1);
+    tzset();
+    auto store = memory_store();
+    const auto& policy = test::shipped_config().policy;
+    REQUIRE(store->append(submission(), kIdentity, policy, kNoon - 8 * 24h).ok());
+    REQUIRE(store->append(submission(), kIdentity, policy, kNoon - 21h).ok());  // 23:00 yesterday
+    REQUIRE(store->append(submission(ResponseStatus::Incomplete), kIdentity, policy, kNoon - 4h)
+                .ok());  // 16:00 today
+    REQUIRE(store->append(submission(ResponseStatus::Complete, 1'000), kIdentity, policy, kNoon)
+                .ok());  // a speeder
+    auto counts = store->counts(kNoon + 1h);
+    if (saved) {
+        setenv("TZ", saved_tz.c_str(), 1);
+    } else {
+        unsetenv("TZ");
+    }
+    tzset();
+    REQUIRE(counts.ok());
+    CHECK(counts.value().total() == 4);
+    CHECK(counts.value().today == 2);
+    CHECK(counts.value().last_7_days == 3);
+    CHECK(counts.value().incomplete == 1);
+    CHECK(counts.value().flagged == 1);
+    CHECK(counts.value().unsent == 4);
+}
+
+TEST_CASE("PIN hash and lockout state persist in the settings table") {
+    test::TempDir dir;
+    const auto path = (dir.path / Store::kFileName).string();
+    const LockoutState locked{
+        3, 2, std::chrono::system_clock::time_point(std::chrono::milliseconds(1'790'000'000'123))};
+    {
+        auto opened = Store::open(path);
+        REQUIRE(opened);
+        auto none = opened.store->pin_hash();
+        REQUIRE(none.ok());
+        CHECK_FALSE(none.value().has_value());
+        auto fresh = opened.store->lockout_state();
+        REQUIRE(fresh.ok());
+        CHECK(fresh.value() == LockoutState{});
+        REQUIRE(opened.store->set_pin_hash("$argon2id$v=19$example").ok());
+        REQUIRE(opened.store->save_lockout_state(locked).ok());
+    }
+    auto reopened = Store::open(path);
+    REQUIRE(reopened);
+    CHECK(reopened.store->schema_version() == 2);
+    CHECK(reopened.store->pin_hash().value() ==
+          std::optional<std::string>("$argon2id$v=19$example"));
+    CHECK(reopened.store->lockout_state().value() == locked);
+    auto log = reopened.store->audit_log();
+    REQUIRE(log.ok());
+    REQUIRE(log.value().size() == 1);
+    CHECK(log.value()[0].event == "pin_set");
+}
+
+TEST_CASE("next_records pages through the records in insertion order") {
+    auto store = memory_store();
+    for (int i = 0; i < 5; ++i)
+        REQUIRE(
+            store->append(submission(), kIdentity, test::shipped_config().policy, kNoon + i * 1min)
+                .ok());
+    std::int64_t cursor = 0;
+    auto first = store->next_records(cursor, 3);
+    REQUIRE(first.ok());
+    REQUIRE(first.value().size() == 3);
+    CHECK_THAT(first.value()[0], Catch::Contains("\"seq\":1,"));
+    auto second = store->next_records(cursor, 3);
+    REQUIRE(second.value().size() == 2);
+    CHECK_THAT(second.value()[1], Catch::Contains("\"seq\":5,"));
+    CHECK(store->next_records(cursor, 3).value().empty());
+}
+
+TEST_CASE("audit lines: JSON details embedded as objects, text as strings") {
+    CHECK(audit_json_line({"2026-11-25T12:00:00Z", "staff_login", "PIN accepted"}) ==
+          R"({"event":"staff_login","at":"2026-11-25T12:00:00Z","detail":"PIN accepted"})");
+    CHECK(audit_json_line({"2026-11-25T12:00:00Z", "export", R"({"records":2})"}) ==
+          R"({"event":"export","at":"2026-11-25T12:00:00Z","detail":{"records":2}})");
+    CHECK(audit_json_line({"t", "x", "{not json"}) ==
+          R"({"event":"x","at":"t","detail":"{not json"})");
 }

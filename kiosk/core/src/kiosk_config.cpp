@@ -68,10 +68,10 @@ Result<KioskConfig> parse_kiosk_config(std::string_view text,
             status = text_field(config.server);
         } else if (key == "token") {
             status = text_field(config.token);
-        } else if (key == "data_dir") {
+        } else if (key == "data_dir" || key == "export_dir") {
             std::string dir;
             status = text_field(dir);
-            config.data_dir = base_dir / dir;
+            (key == "data_dir" ? config.data_dir : config.export_dir) = base_dir / dir;
         } else if (key == "idle_timeout") {
             status = int_field(config.idle_timeout_s, 1, 3600);
         } else if (key == "items_per_respondent") {

@@ -1,19 +1,29 @@
 #include "cx/kiosk/export.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
+#include <nlohmann/json.hpp>
 
 #include "cx/response.hpp"
+#include "cx/xlsx_export.hpp"
 
 namespace cx::kiosk {
 
 std::optional<ExportFormat> parse_export_format(std::string_view name) {
-    if (name == "jsonl") return ExportFormat::Jsonl;
-    if (name == "csv") return ExportFormat::Csv;
+    for (auto format : kExportFormats) {
+        if (name == to_string(format)) return format;
+    }
     return std::nullopt;
+}
+
+std::string_view to_string(ExportFormat format) {
+    switch (format) {
+        case ExportFormat::Jsonl:
+            return "jsonl";
+        case ExportFormat::Csv:
+            return "csv";
+        case ExportFormat::Xlsx:
+            return "xlsx";
+    }
+    return "unknown";
 }
 
 void append_csv_field(std::string& out, std::string_view field) {
@@ -29,11 +39,35 @@ void append_csv_field(std::string& out, std::string_view field) {
     out += '"';
 }
 
+std::string export_file_name(std::string_view device, ExportFormat format,
+                             std::chrono::system_clock::time_point now) {
+    std::string stamp = format_utc_timestamp(std::chrono::floor<std::chrono::seconds>(now));
+    std::erase(stamp, ':');  // FAT/exFAT sticks refuse ':' in names
+    return "cxkiosk-" + std::string(device) + "-" + stamp + "." + std::string(to_string(format));
+}
+
 namespace {
 
 constexpr std::string_view kCsvFields[] = {"id",         "device",        "org",         "site",
                                            "seq",        "questionnaire", "lang",        "status",
                                            "started_at", "submitted_at",  "duration_ms", "flags"};
+constexpr std::size_t kPageSize = 512;        // records read per store call
+constexpr std::size_t kFlushBytes = 1 << 16;  // written to the file in blocks of about this size
+
+void append_csv_header(std::string& out, const Questionnaire& questionnaire) {
+    out += "\xEF\xBB\xBF";  // BOM: Excel then reads UTF-8
+    bool first = true;
+    for (auto field : kCsvFields) {
+        if (!first) out += ',';
+        first = false;
+        out += field;
+    }
+    for (const auto& item : questionnaire.items) {
+        out += ',';
+        append_csv_field(out, item.id);
+    }
+    out += "\r\n";
+}
 
 void append_csv_row(std::string& out, const Response& r, const Questionnaire& questionnaire) {
     std::string flags;
@@ -66,77 +100,118 @@ void append_csv_row(std::string& out, const Response& r, const Questionnaire& qu
     out += "\r\n";
 }
 
-Status write_all(int fd, std::string_view data, const std::string& name) {
-    while (!data.empty()) {
-        const auto written = ::write(fd, data.data(), data.size());
-        if (written < 0 && errno == EINTR) continue;
-        if (written < 0) return Error{name + ": write failed: " + std::strerror(errno)};
-        data.remove_prefix(static_cast<std::size_t>(written));
+// The store's records one at a time, read a page at a time (the store's lock
+// is not held while the file is written).
+class RecordReader {
+  public:
+    explicit RecordReader(Store& store) : store_(store) {}
+
+    // The next canonical line, or nullopt at the end or on an error (see error()).
+    std::optional<std::string_view> next() {
+        if (index_ == page_.size()) {
+            auto page = store_.next_records(cursor_, kPageSize);
+            if (!page) {
+                error_ = page.error();
+                return std::nullopt;
+            }
+            page_ = std::move(page).value();
+            index_ = 0;
+            if (page_.empty()) return std::nullopt;
+        }
+        ++count_;
+        return page_[index_++];
     }
-    return Ok{};
+    std::int64_t count() const { return count_; }
+    const std::optional<Error>& error() const { return error_; }
+
+  private:
+    Store& store_;
+    std::int64_t cursor_ = 0;
+    std::vector<std::string> page_;
+    std::size_t index_ = 0;
+    std::int64_t count_ = 0;
+    std::optional<Error> error_;
+};
+
+Result<ExportResult> write_text_export(RecordReader& records, const Questionnaire& questionnaire,
+                                       ExportFormat format, const std::filesystem::path& out) {
+    auto writer = AtomicFileWriter::create(out);
+    if (!writer) return writer.error();
+    std::string block;
+    if (format == ExportFormat::Csv) append_csv_header(block, questionnaire);
+    ResponseParser parser(std::span<const Questionnaire>(&questionnaire, 1));
+    Response response;
+    while (auto line = records.next()) {
+        if (format == ExportFormat::Jsonl) {
+            block.append(*line).append("\n");
+        } else if (auto parsed = parser.parse(*line, response); parsed) {
+            append_csv_row(block, response, questionnaire);
+        } else {
+            return Error{"record " + std::to_string(records.count()) + ": " +
+                         parsed.error().message};
+        }
+        if (block.size() >= kFlushBytes) {
+            if (auto written = writer.value().write(block); !written) return written.error();
+            block.clear();
+        }
+    }
+    if (records.error()) return *records.error();
+    if (auto written = writer.value().write(block); !written) return written.error();
+    auto committed = writer.value().commit();
+    if (!committed) return committed.error();
+    return ExportResult{records.count(), std::move(committed).value()};
 }
 
-// temp file -> fsync -> rename -> fsync(dir): `out` is never half written.
-Status write_file_durably(const std::filesystem::path& out, std::string_view content) {
-    const auto temp = out.string() + ".tmp-" + std::to_string(::getpid());
-    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return Error{temp + ": cannot create: " + std::strerror(errno)};
-    auto written = write_all(fd, content, temp);
-    if (written && ::fsync(fd) != 0)
-        written = Error{temp + ": fsync failed: " + std::strerror(errno)};
-    ::close(fd);
-    if (written && ::rename(temp.c_str(), out.c_str()) != 0) {
-        written = Error{out.string() + ": cannot rename into place: " + std::strerror(errno)};
+Result<ExportResult> write_xlsx(RecordReader& records, const Questionnaire& questionnaire,
+                                const ScoringPolicy& policy, const std::filesystem::path& out) {
+    ResponseParser parser(std::span<const Questionnaire>(&questionnaire, 1));
+    std::optional<Error> bad_record;
+    auto next = [&](Response& response) {
+        auto line = records.next();
+        if (!line) return false;
+        if (auto parsed = parser.parse(*line, response); !parsed) {
+            bad_record =
+                Error{"record " + std::to_string(records.count()) + ": " + parsed.error().message};
+            return false;
+        }
+        return true;
+    };
+    auto written = write_xlsx_export(out, questionnaire, policy, next);
+    if (!written) return written.error();
+    // The source ended early: the published file is short, so it must not stay.
+    if (auto failed = bad_record ? bad_record : records.error()) {
+        std::error_code ignored;
+        std::filesystem::remove(out, ignored);
+        return *failed;
     }
-    if (!written) {
-        ::unlink(temp.c_str());
-        return written;
-    }
-    const auto dir = out.has_parent_path() ? out.parent_path().string() : std::string(".");
-    if (const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir_fd >= 0) {
-        ::fsync(dir_fd);
-        ::close(dir_fd);
-    }
-    return Ok{};
+    return ExportResult{written.value().records, std::move(written).value().file};
+}
+
+std::string export_audit_detail(const ExportResult& result, ExportFormat format) {
+    nlohmann::json detail{{"file", result.file.path.string()},
+                          {"format", to_string(format)},
+                          {"records", result.records},
+                          {"bytes", result.file.bytes},
+                          {"sha256", result.file.sha256}};
+    return detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace
 
-Result<std::size_t> export_responses(Store& store, const Questionnaire& questionnaire,
-                                     ExportFormat format, const std::filesystem::path& out) {
-    std::string content;
-    std::size_t count = 0;
-    if (format == ExportFormat::Csv) {
-        content = "\xEF\xBB\xBF";  // BOM: Excel then reads UTF-8
-        bool first = true;
-        for (auto field : kCsvFields) {
-            if (!first) content += ',';
-            first = false;
-            content += field;
-        }
-        for (const auto& item : questionnaire.items) {
-            content += ',';
-            append_csv_field(content, item.id);
-        }
-        content += "\r\n";
+Result<ExportResult> export_responses(Store& store, const Questionnaire& questionnaire,
+                                      const ScoringPolicy& policy, ExportFormat format,
+                                      const std::filesystem::path& out) {
+    RecordReader records(store);
+    auto exported = format == ExportFormat::Xlsx
+                        ? write_xlsx(records, questionnaire, policy, out)
+                        : write_text_export(records, questionnaire, format, out);
+    if (!exported) return exported;
+    if (auto logged = store.audit("export", export_audit_detail(exported.value(), format));
+        !logged) {
+        return Error{out.string() + " was written, but the audit log refused the export: " +
+                     logged.error().message};
     }
-    ResponseParser parser(std::span<const Questionnaire>(&questionnaire, 1));
-    Response response;
-    auto visited = store.for_each_record([&](std::string_view line) -> Status {
-        ++count;
-        if (format == ExportFormat::Jsonl) {
-            content.append(line).append("\n");
-            return Ok{};
-        }
-        if (auto parsed = parser.parse(line, response); !parsed) {
-            return Error{"record " + std::to_string(count) + ": " + parsed.error().message};
-        }
-        append_csv_row(content, response, questionnaire);
-        return Ok{};
-    });
-    if (!visited) return visited.error();
-    if (auto written = write_file_durably(out, content); !written) return written.error();
-    return count;
+    return exported;
 }
 
 }  // namespace cx::kiosk

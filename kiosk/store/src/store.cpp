@@ -5,7 +5,9 @@
 
 #include <array>
 #include <cstdio>
+#include <ctime>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <system_error>
 
 namespace cx::kiosk {
@@ -72,6 +74,13 @@ CREATE TRIGGER answers_never_deleted BEFORE DELETE ON answers
 BEGIN SELECT RAISE(ABORT, 'answers are never deleted'); END;
 CREATE TRIGGER answers_immutable BEFORE UPDATE ON answers
 BEGIN SELECT RAISE(ABORT, 'answers are immutable'); END;
+)sql",
+    // 2: staff mode — PIN hash and lockout survive restarts.
+    R"sql(
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
 )sql",
 };
 
@@ -191,6 +200,16 @@ Status insert_audit(sqlite3* db, std::string_view event, std::string_view detail
     Statement insert(db, "INSERT INTO audit_log (at, event, detail) VALUES (?1, ?2, ?3)");
     insert.bind(1, utc_now_text()).bind(2, event).bind(3, detail);
     return insert.run();
+}
+
+// {"result":"ok"|"failed","http_status":…,"sent":…,"remaining":…,"detail":"…"}
+std::string sync_audit_detail(const SyncReport& report) {
+    nlohmann::json detail{{"result", report.ok ? "ok" : "failed"},
+                          {"http_status", report.http_status},
+                          {"sent", report.sent},
+                          {"remaining", report.remaining},
+                          {"detail", report.detail}};
+    return detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Status migrate(sqlite3* db, int& from_version) {
@@ -349,14 +368,41 @@ Result<Response> Store::append(const Submission& submission, const StoreIdentity
     return r;
 }
 
-Result<StoreCounts> Store::counts() {
+DayBounds local_day_bounds(std::chrono::system_clock::time_point now) {
+    const std::time_t t = std::chrono::system_clock::to_time_t(now);
+    std::tm day{};
+    localtime_r(&t, &day);
+    day.tm_hour = day.tm_min = day.tm_sec = 0;
+    day.tm_isdst = -1;  // mktime decides, so a DST change in between is handled
+    const std::time_t today = std::mktime(&day);
+    day.tm_mday -= 6;
+    day.tm_isdst = -1;
+    const std::time_t week = std::mktime(&day);
+    return {static_cast<std::int64_t>(today) * 1000, static_cast<std::int64_t>(week) * 1000};
+}
+
+Result<StoreCounts> Store::counts(std::chrono::system_clock::time_point now) {
+    const auto bounds = local_day_bounds(now);
     std::lock_guard lock(mutex_);
-    Statement query(db_,
-                    "SELECT COALESCE(SUM(status = 'complete'), 0), "
-                    "COALESCE(SUM(status = 'incomplete'), 0), "
-                    "COALESCE(SUM(sent_at IS NULL), 0) FROM responses");
+    Statement query(
+        db_,
+        "SELECT COALESCE(SUM(status = 'complete'), 0), "
+        "COALESCE(SUM(status = 'incomplete'), 0), "
+        "COALESCE(SUM(sent_at IS NULL), 0), "
+        "COALESCE(SUM(submitted_ms >= ?1), 0), "
+        "COALESCE(SUM(submitted_ms >= ?2), 0), "
+        "COALESCE(SUM(status = 'complete' AND json_array_length(record, '$.flags') > 0), 0) "
+        "FROM responses");
+    query.bind(1, bounds.today_start_ms).bind(2, bounds.week_start_ms);
     if (!query.next_row()) return Error{"counting responses: " + sqlite_message(db_)};
-    return StoreCounts{query.integer(0), query.integer(1), query.integer(2)};
+    StoreCounts counts;
+    counts.complete = query.integer(0);
+    counts.incomplete = query.integer(1);
+    counts.unsent = query.integer(2);
+    counts.today = query.integer(3);
+    counts.last_7_days = query.integer(4);
+    counts.flagged = query.integer(5);
+    return counts;
 }
 
 std::size_t Store::pending_count() {
@@ -364,13 +410,18 @@ std::size_t Store::pending_count() {
     return counted ? static_cast<std::size_t>(counted.value().unsent) : 0;
 }
 
-Status Store::for_each_record(const std::function<Status(std::string_view)>& visit) {
+Result<std::vector<std::string>> Store::next_records(std::int64_t& cursor, std::size_t limit) {
     std::lock_guard lock(mutex_);
-    Statement query(db_, "SELECT record FROM responses ORDER BY rowid");
+    Statement query(db_,
+                    "SELECT rowid, record FROM responses WHERE rowid > ?1 ORDER BY rowid LIMIT ?2");
+    query.bind(1, cursor).bind(2, static_cast<std::int64_t>(limit));
+    std::vector<std::string> records;
     while (query.next_row()) {
-        if (auto visited = visit(query.text(0)); !visited) return visited;
+        cursor = query.integer(0);
+        records.emplace_back(query.text(1));
     }
-    return query.status();
+    if (auto status = query.status(); !status) return status.error();
+    return records;
 }
 
 Status Store::audit(std::string_view event, std::string_view detail) {
@@ -408,6 +459,81 @@ int Store::schema_version() {
     std::lock_guard lock(mutex_);
     Statement query(db_, "PRAGMA user_version");
     return query.next_row() ? static_cast<int>(query.integer(0)) : -1;
+}
+
+namespace {
+constexpr std::string_view kPinHashKey = "staff_pin_hash";
+constexpr std::string_view kFailuresKey = "staff_lockout_failures";
+constexpr std::string_view kLockoutsKey = "staff_lockout_count";
+constexpr std::string_view kLockedUntilKey = "staff_locked_until_ms";
+
+std::int64_t setting_number(const std::optional<std::string>& value) {
+    if (!value) return 0;
+    try {
+        return std::stoll(*value);
+    } catch (const std::exception&) {
+        return 0;  // a hand-edited value: treated as unset rather than refusing staff entry
+    }
+}
+}  // namespace
+
+Result<std::optional<std::string>> Store::setting(std::string_view key) {
+    Statement query(db_, "SELECT value FROM settings WHERE key = ?1");
+    query.bind(1, key);
+    std::optional<std::string> value;
+    if (query.next_row()) value = std::string(query.text(0));
+    if (auto status = query.status(); !status) return status.error();
+    return value;
+}
+
+Status Store::set_settings(std::initializer_list<std::pair<std::string_view, std::string>> values) {
+    Transaction tx(db_);
+    if (auto begun = tx.begun(); !begun) return begun;
+    for (const auto& [key, value] : values) {
+        Statement upsert(db_,
+                         "INSERT INTO settings (key, value) VALUES (?1, ?2) "
+                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+        upsert.bind(1, key).bind(2, value);
+        if (auto done = upsert.run(); !done) return done;
+    }
+    return tx.commit();
+}
+
+Result<std::optional<std::string>> Store::pin_hash() {
+    std::lock_guard lock(mutex_);
+    return setting(kPinHashKey);
+}
+
+Status Store::set_pin_hash(std::string_view hash) {
+    std::lock_guard lock(mutex_);
+    if (auto saved = set_settings({{kPinHashKey, std::string(hash)}}); !saved) return saved;
+    return insert_audit(db_, "pin_set", "staff PIN set");
+}
+
+Result<LockoutState> Store::lockout_state() {
+    std::lock_guard lock(mutex_);
+    LockoutState state;
+    for (auto [key, field] : {std::pair<std::string_view, int*>{kFailuresKey, &state.failures},
+                              {kLockoutsKey, &state.lockouts}}) {
+        auto value = setting(key);
+        if (!value) return value.error();
+        *field = static_cast<int>(setting_number(value.value()));
+    }
+    auto until = setting(kLockedUntilKey);
+    if (!until) return until.error();
+    state.locked_until = std::chrono::system_clock::time_point(
+        std::chrono::milliseconds(setting_number(until.value())));
+    return state;
+}
+
+Status Store::save_lockout_state(const LockoutState& state) {
+    std::lock_guard lock(mutex_);
+    const auto until_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(state.locked_until.time_since_epoch())
+            .count();
+    return set_settings({{kFailuresKey, std::to_string(state.failures)},
+                         {kLockoutsKey, std::to_string(state.lockouts)},
+                         {kLockedUntilKey, std::to_string(until_ms)}});
 }
 
 std::vector<PendingRecord> Store::pending(std::size_t limit) {
@@ -468,16 +594,20 @@ void Store::record_sync(const SyncReport& report) {
     if (auto done = upsert.run(); !done) return complain(done.error().message);
     // The audit log gets the changes (went offline, came back), not every attempt.
     if (was_ok != report.ok) {
-        const auto detail = "HTTP " + std::to_string(report.http_status) + ", sent " +
-                            std::to_string(report.sent) + ", remaining " +
-                            std::to_string(report.remaining) +
-                            (report.detail.empty() ? "" : ": " + report.detail);
-        if (auto logged = insert_audit(db_, report.ok ? "sync_ok" : "sync_failed", detail);
-            !logged) {
+        if (auto logged = insert_audit(db_, "sync", sync_audit_detail(report)); !logged) {
             return complain(logged.error().message);
         }
     }
     if (auto committed = tx.commit(); !committed) complain(committed.error().message);
+}
+
+std::string audit_json_line(const AuditEntry& entry) {
+    nlohmann::ordered_json line{{"event", entry.event}, {"at", entry.at}, {"detail", entry.detail}};
+    if (entry.detail.starts_with('{')) {
+        auto object = nlohmann::ordered_json::parse(entry.detail, nullptr, false);
+        if (object.is_object()) line["detail"] = std::move(object);
+    }
+    return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Result<DataDirStore> open_data_dir_store(const std::filesystem::path& data_dir) {

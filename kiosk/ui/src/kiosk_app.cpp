@@ -2,13 +2,67 @@
 
 #include <iostream>
 
+#include "cx/pin.hpp"
+#include "cx/removable_media.hpp"
 #include "layout.hpp"
 #include "screens.hpp"
+#include "staff_screens.hpp"
+
+#ifndef CX_VERSION
+#define CX_VERSION "unknown"
+#endif
 
 namespace cx::kiosk {
 
 namespace {
+
 constexpr float kMinTargetMm = 15.0f;  // PRODUCT.md: targets for a finger, without glasses
+constexpr std::chrono::seconds kPanelStatusEvery{2};
+
+LockoutState persisted_lockout(Store& store) {
+    auto state = store.lockout_state();
+    if (state) return state.value();
+    std::cerr << "cxkiosk: reading the staff lockout: " << state.error().message << std::endl;
+    return {};
+}
+
+void log_store_error(const char* what, const Status& status) {
+    if (!status) std::cerr << "cxkiosk: " << what << ": " << status.error().message << std::endl;
+}
+
+// The configured export folder first, then every removable medium mounted now.
+std::vector<ExportTarget> export_targets(const KioskConfig& config) {
+    std::vector<ExportTarget> targets;
+    // Pills show the folder's own name; the full path is in the export message and audit log.
+    auto label = [](const std::filesystem::path& folder) {
+        auto name = folder.filename().string();
+        return name.empty() ? folder.string() : name;
+    };
+    if (!config.export_dir.empty())
+        targets.push_back({config.export_dir, label(config.export_dir)});
+    for (const auto& mount : find_removable_media())
+        targets.push_back({mount.path, label(mount.path)});
+    return targets;
+}
+
+// The running score over every stored record, same library and policy as the server.
+Result<ScoreSummary> running_score(Store& store, const Questionnaire& questionnaire,
+                                   const ScoringPolicy& policy) {
+    ScoreAccumulator accumulator(questionnaire, policy);
+    ResponseParser parser(std::span<const Questionnaire>(&questionnaire, 1));
+    Response response;
+    std::int64_t cursor = 0;
+    for (;;) {
+        auto page = store.next_records(cursor, 1024);
+        if (!page) return page.error();
+        if (page.value().empty()) break;
+        for (const auto& line : page.value()) {
+            if (parser.parse(line, response)) accumulator.add(response);
+        }
+    }
+    return accumulator.summarize();
+}
+
 }  // namespace
 
 KioskApp::KioskApp(const Questionnaire& questionnaire, const ScoringPolicy& policy,
@@ -20,7 +74,10 @@ KioskApp::KioskApp(const Questionnaire& questionnaire, const ScoringPolicy& poli
       timings_(timings),
       store_(store),
       identity_{config.device, config.org, config.site, questionnaire.id},
-      store_recovered_(store_recovered) {}
+      store_recovered_(store_recovered),
+      staff_(StaffAccessPolicy{}, persisted_lockout(store)) {}
+
+KioskApp::~KioskApp() = default;
 
 void KioskApp::start(const UiFonts& fonts, const DisplayInfo& display) {
     fonts_ = fonts;
@@ -37,6 +94,10 @@ void KioskApp::start(const UiFonts& fonts, const DisplayInfo& display) {
 }
 
 void KioskApp::frame(SteadyTime now) {
+    if (staff_.mode() != StaffMode::Closed) {
+        staff_frame(now);
+        if (staff_.mode() != StaffMode::Closed) return;
+    }
     handle(event::Tick{}, now);
     const ScreenView view{state_, questionnaire_, config_,          text_,
                           fonts_, timings_,       store_recovered_, now};
@@ -44,6 +105,14 @@ void KioskApp::frame(SteadyTime now) {
 }
 
 std::optional<SteadyTime> KioskApp::wake_at(SteadyTime now) {
+    if (staff_.mode() != StaffMode::Closed) {
+        auto deadline = staff_.next_deadline();
+        if (panel_) deadline = std::min(*deadline, panel_status_at_ + kPanelStatusEvery);
+        // The lockout countdown on the pad changes every second.
+        if (staff_.lockout_seconds_left(std::chrono::system_clock::now()) > 0)
+            deadline = std::min(*deadline, now + std::chrono::milliseconds(250));
+        return deadline;
+    }
     const auto shown_since = state_.screen == Screen::Question
                                  ? std::max(state_.screen_since, state_.advanced_at)
                                  : state_.screen_since;
@@ -87,6 +156,169 @@ void KioskApp::save(const Submission& submission, SteadyTime now) {
     // The thank-you screen only after the commit.
     Event result = stored ? Event{event::SaveDone{}} : Event{event::SaveError{}};
     step(state_, result, now, questionnaire_, timings_);
+}
+
+}  // namespace cx::kiosk
+
+namespace cx::kiosk {
+
+void KioskApp::request_staff_entry(SteadyTime now) {
+    if (staff_.mode() != StaffMode::Closed) return;  // F10 on the open pad or panel: nothing
+    auto hash = store_.pin_hash();
+    if (hash) {
+        pin_hash_ = hash.value();
+    } else {
+        std::cerr << "cxkiosk: reading the staff PIN: " << hash.error().message << std::endl;
+        pin_hash_.reset();
+    }
+    staff_.request_entry(now);
+    std::cerr << "cxkiosk: staff pin pad" << (pin_hash_ ? "" : " (no PIN set)") << std::endl;
+}
+
+void KioskApp::staff_frame(SteadyTime now) {
+    if (staff_.tick(now)) return leave_staff(now);
+    // Sync state, counts and mounted media follow what happens meanwhile (uploader, USB sticks).
+    if (panel_ && now - panel_status_at_ >= kPanelStatusEvery) refresh_status(now);
+    const auto wall_now = std::chrono::system_clock::now();
+    static const PanelData kNoPanel;
+    const StaffView view{staff_,
+                         pin_hash_.has_value(),
+                         static_cast<bool>(sync_now_),
+                         panel_ ? *panel_ : kNoPanel,
+                         questionnaire_,
+                         config_,
+                         text_,
+                         fonts_,
+                         state_.lang,
+                         CX_VERSION,
+                         wall_now};
+    const bool was_panel = staff_.mode() == StaffMode::Panel;
+    bool quit = false;
+    for (const auto& action : draw_staff_screen(view)) {
+        std::visit(
+            [&](const auto& a) {
+                using A = std::decay_t<decltype(a)>;
+                if constexpr (std::is_same_v<A, staff_action::Digit>) {
+                    if (pin_hash_) staff_.press_digit(a.digit, now, wall_now);
+                } else if constexpr (std::is_same_v<A, staff_action::Erase>) {
+                    staff_.erase_digit(now, wall_now);
+                } else if constexpr (std::is_same_v<A, staff_action::Submit>) {
+                    if (!pin_hash_) return;  // never opens the panel without a PIN
+                    const std::string& hash = *pin_hash_;
+                    staff_.submit([&](std::string_view pin) { return verify_pin(hash, pin); }, now,
+                                  wall_now);
+                } else if constexpr (std::is_same_v<A, staff_action::Cancel>) {
+                    staff_.cancel();
+                } else if constexpr (std::is_same_v<A, staff_action::Touch>) {
+                    staff_.touch(now);
+                } else if constexpr (std::is_same_v<A, staff_action::SyncNow>) {
+                    if (!sync_now_ || !panel_) return;
+                    sync_now_();
+                    panel_->sync_requested = true;
+                    log_store_error("audit log", store_.audit("sync_requested", "by staff"));
+                } else if constexpr (std::is_same_v<A, staff_action::ChooseTarget>) {
+                    if (panel_ && a.index < panel_->targets.size()) panel_->target = a.index;
+                } else if constexpr (std::is_same_v<A, staff_action::ChooseFormat>) {
+                    if (panel_) panel_->format = a.format;
+                } else if constexpr (std::is_same_v<A, staff_action::Export>) {
+                    export_now();
+                } else if constexpr (std::is_same_v<A, staff_action::Leave>) {
+                    staff_.leave();
+                } else if constexpr (std::is_same_v<A, staff_action::Quit>) {
+                    quit = staff_.mode() == StaffMode::Panel;
+                }
+            },
+            action);
+    }
+    persist_staff_changes();
+    if (!was_panel && staff_.mode() == StaffMode::Panel) {
+        std::cerr << "cxkiosk: staff panel" << std::endl;
+        store_recovered_ = false;  // staff have seen the panel; the welcome notice goes
+        panel_ = std::make_unique<PanelData>();
+        refresh_panel(now);
+    }
+    if (quit) {
+        std::cerr << "cxkiosk: quit by staff" << std::endl;
+        log_store_error("audit log", store_.audit("staff_quit", "kiosk closed from staff mode"));
+        request_stop();
+    }
+    if (staff_.mode() == StaffMode::Closed) leave_staff(now);
+}
+
+void KioskApp::persist_staff_changes() {
+    for (const auto& event : staff_.take_events()) {
+        std::cerr << "cxkiosk: " << event.name << ": " << event.detail << std::endl;
+        log_store_error("audit log", store_.audit(event.name, event.detail));
+    }
+    if (staff_.take_lockout_changed())
+        log_store_error("saving the staff lockout", store_.save_lockout_state(staff_.lockout()));
+}
+
+void KioskApp::refresh_status(SteadyTime now) {
+    auto& panel = *panel_;
+    panel.problem.clear();
+    auto counts = store_.counts();
+    if (counts) {
+        panel.counts = counts.value();
+    } else {
+        panel.problem = counts.error().message;
+    }
+    panel.last_sync = store_.last_sync();
+    // The chosen target stays chosen when a stick comes or goes.
+    const auto chosen = panel.target < panel.targets.size() ? panel.targets[panel.target].folder
+                                                            : std::filesystem::path();
+    panel.targets = export_targets(config_);
+    panel.target = 0;
+    for (std::size_t i = 0; i < panel.targets.size(); ++i) {
+        if (panel.targets[i].folder == chosen) panel.target = i;
+    }
+    panel_status_at_ = now;
+}
+
+void KioskApp::refresh_panel(SteadyTime now) {
+    refresh_status(now);
+    auto score = running_score(store_, questionnaire_, policy_);
+    if (score) {
+        panel_->score = std::move(score).value();
+    } else {
+        panel_->problem = score.error().message;
+    }
+}
+
+void KioskApp::export_now() {
+    if (!panel_ || panel_->targets.empty()) return;
+    auto& panel = *panel_;
+    const auto& folder = panel.targets[panel.target].folder;
+    const auto out =
+        folder / export_file_name(config_.device, panel.format, std::chrono::system_clock::now());
+    auto exported = export_responses(store_, questionnaire_, policy_, panel.format, out);
+    const Lang lang = state_.lang;
+    char message[1024];
+    if (exported) {
+        std::snprintf(message, sizeof message, text_.export_done.in(lang).c_str(),
+                      static_cast<int>(exported.value().records), out.filename().c_str());
+        std::cerr << "cxkiosk: staff export " << out.string() << " sha256 "
+                  << exported.value().file.sha256 << std::endl;
+    } else {
+        std::snprintf(message, sizeof message, text_.export_failed.in(lang).c_str(),
+                      exported.error().message.c_str());
+        std::cerr << "cxkiosk: staff export failed: " << exported.error().message << std::endl;
+    }
+    panel.message = message;
+    panel.message_is_error = !exported;
+    refresh_panel(std::chrono::steady_clock::now());
+}
+
+void KioskApp::leave_staff(SteadyTime now) {
+    persist_staff_changes();
+    panel_.reset();
+    pin_hash_.reset();
+    std::cerr << "cxkiosk: staff mode closed" << std::endl;
+    // A survey interrupted by staff is kept as incomplete; the kiosk starts over.
+    handle(event::Shutdown{}, now);
+    state_ = SurveyState{};
+    state_.screen_since = now;
+    std::cerr << "cxkiosk: screen " << to_string(state_.screen) << std::endl;
 }
 
 }  // namespace cx::kiosk

@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "layout.hpp"
+
 namespace cx::kiosk {
 
 namespace {
@@ -31,6 +33,36 @@ constexpr int kFramesAfterInput = 3;
 
 void note_input() {
     g_input_seen = true;
+}
+
+// Staff entry: F10, or the top-left corner held for kStaffLongPress.
+bool g_staff_key = false;
+std::optional<SteadyTime> g_corner_pressed_at;  // while the press started in the corner is held
+
+void watch_staff_corner(GLFWwindow* window, int button, int action) {
+    if (button != GLFW_MOUSE_BUTTON_LEFT) return;
+    if (action == GLFW_RELEASE) {
+        g_corner_pressed_at.reset();
+        return;
+    }
+    double x = 0;
+    double y = 0;
+    int width = 0;
+    int height = 0;
+    glfwGetCursorPos(window, &x, &y);
+    glfwGetWindowSize(window, &width, &height);
+    const auto& corner = layout::kStaffCorner;
+    if (x <= corner.x1 * width && y <= corner.y1 * height)
+        g_corner_pressed_at = std::chrono::steady_clock::now();
+}
+
+// True once per gesture; a long press fires while still held.
+bool take_staff_gesture(SteadyTime now) {
+    if (g_corner_pressed_at && now - *g_corner_pressed_at >= kStaffLongPress) {
+        g_corner_pressed_at.reset();
+        return true;
+    }
+    return std::exchange(g_staff_key, false);
 }
 
 // ImGui 1.86 reads keys as state (io.KeysDown), so a press and its release
@@ -52,6 +84,7 @@ void key_callback(GLFWwindow* window, int key, int scancode, int action, int mod
         return;
     }
     if (action == GLFW_PRESS) g_pressed_since_frame.push_back(key);
+    if (action == GLFW_PRESS && key == GLFW_KEY_F10) g_staff_key = true;
     ImGui_ImplGlfw_KeyCallback(window, key, scancode, action, mods);
 }
 
@@ -65,7 +98,10 @@ void release_held_keys(GLFWwindow* window) {
 
 void install_input_watch(GLFWwindow* window) {
     // Installed before ImGui's, which chains to them.
-    glfwSetMouseButtonCallback(window, [](GLFWwindow*, int, int, int) { note_input(); });
+    glfwSetMouseButtonCallback(window, [](GLFWwindow* w, int button, int action, int) {
+        note_input();
+        watch_staff_corner(w, button, action);
+    });
     glfwSetCursorPosCallback(window, [](GLFWwindow*, double, double) { note_input(); });
     glfwSetScrollCallback(window, [](GLFWwindow*, double, double) { note_input(); });
     glfwSetCharCallback(window, [](GLFWwindow*, unsigned int) { note_input(); });
@@ -269,7 +305,11 @@ Status run_platform(const PlatformOptions& options, const FontSources& fonts, Fr
     bool first_frame = true;
     while (!g_stop_requested && !glfwWindowShouldClose(window)) {
         const auto now = std::chrono::steady_clock::now();
-        const auto wake = client.wake_at(now);
+        auto wake = client.wake_at(now);
+        if (g_corner_pressed_at) {  // wake up when the long press is due, even without input
+            const auto due_at = *g_corner_pressed_at + kStaffLongPress;
+            wake = wake ? std::min(*wake, due_at) : due_at;
+        }
         const bool due = wake && *wake <= now;
         if (options.render_continuously || polled_frames_left > 0 || due) {
             glfwPollEvents();
@@ -288,7 +328,9 @@ Status run_platform(const PlatformOptions& options, const FontSources& fonts, Fr
         ImGui_ImplOpenGL3_NewFrame();
         ImGui_ImplGlfw_NewFrame();
         ImGui::NewFrame();
-        client.frame(std::chrono::steady_clock::now());
+        const auto frame_time = std::chrono::steady_clock::now();
+        if (take_staff_gesture(frame_time)) client.request_staff_entry(frame_time);
+        client.frame(frame_time);
         render(window);
         release_held_keys(window);
         if (first_frame && options.report_startup) {

@@ -8,146 +8,13 @@
 #include <cstdio>
 
 #include "layout.hpp"
+#include "paint.hpp"
 
 namespace cx::kiosk {
 
 namespace {
 
-using layout::Frac;
-
-constexpr ImU32 rgb(int r, int g, int b, int a = 255) {
-    return IM_COL32(r, g, b, a);
-}
-
-const ImU32 kBackgroundTop = rgb(232, 241, 250);
-const ImU32 kBackgroundBottom = rgb(250, 251, 252);
-const ImU32 kInk = rgb(24, 39, 64);
-const ImU32 kMutedInk = rgb(84, 98, 120);
-const ImU32 kPrimary = rgb(23, 105, 170);
-const ImU32 kPrimaryPressed = rgb(14, 78, 130);
-const ImU32 kSurface = rgb(255, 255, 255);
-const ImU32 kOutline = rgb(196, 208, 222);
-const ImU32 kSuccess = rgb(46, 158, 91);
-const ImU32 kWarning = rgb(214, 120, 30);
-
-// Level 1 … 5: red to green, each with text colour readable on it.
-struct LevelStyle {
-    ImU32 fill;
-    ImU32 pressed;
-    ImU32 ink;
-    float smile;  // mouth curve, -1 frown … +1 smile
-};
-const std::array<LevelStyle, kLevels> kLevelStyles{{
-    {rgb(214, 69, 69), rgb(170, 45, 45), rgb(255, 255, 255), -1.0f},
-    {rgb(238, 138, 58), rgb(200, 105, 30), rgb(255, 255, 255), -0.5f},
-    {rgb(236, 196, 64), rgb(205, 165, 35), rgb(40, 35, 20), 0.0f},
-    {rgb(124, 191, 90), rgb(92, 160, 60), rgb(20, 45, 15), 0.5f},
-    {rgb(46, 158, 91), rgb(30, 120, 66), rgb(255, 255, 255), 1.0f},
-}};
-
-struct Rect {
-    ImVec2 min;
-    ImVec2 max;
-    ImVec2 size() const { return {max.x - min.x, max.y - min.y}; }
-    ImVec2 center() const { return {(min.x + max.x) / 2, (min.y + max.y) / 2}; }
-};
-
-Rect place(const Frac& f) {
-    const ImVec2 d = ImGui::GetIO().DisplaySize;
-    return {{f.x0 * d.x, f.y0 * d.y}, {f.x1 * d.x, f.y1 * d.y}};
-}
-
-// Draws and hit-tests; screens built with `interactive = false` only draw
-// (the question under the idle prompt).
-class Painter {
-  public:
-    Painter(ImDrawList* draw, bool interactive) : draw_(draw), interactive_(interactive) {}
-
-    ImDrawList* draw() const { return draw_; }
-
-    // True when tapped. `pressed` tells whether it is held now, for feedback.
-    bool target(const char* id, const Rect& r, bool* pressed = nullptr) const {
-        if (!interactive_) {
-            if (pressed) *pressed = false;
-            return false;
-        }
-        ImGui::SetCursorScreenPos(r.min);
-        const bool clicked = ImGui::InvisibleButton(id, r.size());
-        if (pressed) *pressed = ImGui::IsItemActive();
-        return clicked;
-    }
-
-    // Wrapped text, each line centred on `center.x`, the block centred on `center.y`.
-    void text_centered(ImFont* font, std::string_view text, ImVec2 center, float wrap_width,
-                       ImU32 colour) const {
-        const float size = font->FontSize;
-        std::vector<std::pair<const char*, const char*>> lines;
-        const char* begin = text.data();
-        const char* end = text.data() + text.size();
-        while (begin < end) {
-            const char* line_end = font->CalcWordWrapPositionA(1.0f, begin, end, wrap_width);
-            if (line_end == begin) line_end = begin + 1;  // always progress
-            const char* newline = std::find(begin, line_end, '\n');
-            if (newline != line_end) line_end = newline;
-            lines.emplace_back(begin, line_end);
-            begin = line_end;
-            while (begin < end && (*begin == ' ' || *begin == '\n')) ++begin;
-        }
-        const float line_height = size * 1.25f;
-        float y = center.y - line_height * static_cast<float>(lines.size()) / 2 +
-                  (line_height - size) / 2;
-        for (const auto& [from, to] : lines) {
-            const ImVec2 extent = font->CalcTextSizeA(size, FLT_MAX, 0.0f, from, to);
-            draw_->AddText(font, size, {center.x - extent.x / 2, y}, colour, from, to);
-            y += line_height;
-        }
-    }
-
-    void button(const Rect& r, ImU32 fill, ImFont* font, std::string_view label, ImU32 ink,
-                float rounding) const {
-        draw_->AddRectFilled({r.min.x, r.min.y + 4}, {r.max.x, r.max.y + 4}, rgb(0, 0, 0, 28),
-                             rounding);
-        draw_->AddRectFilled(r.min, r.max, fill, rounding);
-        text_centered(font, label, r.center(), r.size().x * 0.9f, ink);
-    }
-
-    void outlined(const Rect& r, ImFont* font, std::string_view label, bool held,
-                  float rounding) const {
-        draw_->AddRectFilled(r.min, r.max, held ? rgb(226, 234, 244) : kSurface, rounding);
-        draw_->AddRect(r.min, r.max, kOutline, rounding, 0, 3.0f);
-        text_centered(font, label, r.center(), r.size().x * 0.9f, kInk);
-    }
-
-    void face(ImVec2 c, float radius, const LevelStyle& style) const {
-        draw_->AddCircleFilled(c, radius, rgb(255, 255, 255, 235), 48);
-        const ImU32 ink = rgb(40, 40, 40);
-        const float eye_dx = radius * 0.36f;
-        const float eye_y = c.y - radius * 0.22f;
-        draw_->AddCircleFilled({c.x - eye_dx, eye_y}, radius * 0.11f, ink, 16);
-        draw_->AddCircleFilled({c.x + eye_dx, eye_y}, radius * 0.11f, ink, 16);
-        const float mouth_y = c.y + radius * 0.35f - style.smile * radius * 0.12f;
-        const float half = radius * 0.45f;
-        draw_->AddBezierQuadratic({c.x - half, mouth_y},
-                                  {c.x, mouth_y + style.smile * radius * 0.55f},
-                                  {c.x + half, mouth_y}, ink, radius * 0.11f, 24);
-    }
-
-    bool interactive() const { return interactive_; }
-
-  private:
-    ImDrawList* draw_;
-    bool interactive_;
-};
-
-void background(ImDrawList* draw) {
-    const ImVec2 d = ImGui::GetIO().DisplaySize;
-    draw->AddRectFilledMultiColor({0, 0}, d, kBackgroundTop, kBackgroundTop, kBackgroundBottom,
-                                  kBackgroundBottom);
-}
-
-float rounding() {
-    return ImGui::GetIO().DisplaySize.y * 0.025f;
-}
+using namespace paint;
 
 // ---- keys: 1–5 answer, 0 N/A, Backspace back, Return/space start or confirm
 
@@ -376,17 +243,7 @@ void fade_in(const ScreenView& v, SteadyTime since) {
 }  // namespace
 
 std::vector<Event> draw_screen(const ScreenView& v) {
-    const ImVec2 d = ImGui::GetIO().DisplaySize;
-    ImGui::SetNextWindowPos({0, 0});
-    ImGui::SetNextWindowSize(d);
-    ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, {0, 0});
-    ImGui::PushStyleVar(ImGuiStyleVar_WindowBorderSize, 0);
-    ImGui::Begin("##kiosk", nullptr,
-                 ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
-                     ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBackground |
-                     ImGuiWindowFlags_NoBringToFrontOnFocus);
-    ImDrawList* draw = ImGui::GetWindowDrawList();
-    background(draw);
+    ImDrawList* draw = begin_screen("##kiosk");
     const Painter painter(draw, true);
     std::vector<Event> events;
     switch (v.state.screen) {
@@ -410,8 +267,7 @@ std::vector<Event> draw_screen(const ScreenView& v) {
                           v.text.save_failed_detail);
             break;
     }
-    ImGui::End();
-    ImGui::PopStyleVar(2);
+    end_screen();
     fade_in(v, v.state.screen == Screen::Question
                    ? std::max(v.state.screen_since, v.state.advanced_at)
                    : v.state.screen_since);

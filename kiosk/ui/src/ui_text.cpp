@@ -18,6 +18,8 @@ std::vector<NamedText> displayed_texts(const Questionnaire& questionnaire,
     }
     for (const auto& item : questionnaire.items)
         add("questionnaire item " + item.id, item.question);
+    for (const auto& characteristic : questionnaire.characteristics)
+        add("questionnaire characteristic " + characteristic.id, characteristic.name);
     for (const auto& [name, text] :
          {std::pair<const char*, const LocalizedText&>{"start", ui.start},
           {"tap_anywhere", ui.tap_anywhere},
@@ -34,7 +36,43 @@ std::vector<NamedText> displayed_texts(const Questionnaire& questionnaire,
           {"thank_you_detail", ui.thank_you_detail},
           {"save_failed", ui.save_failed},
           {"save_failed_detail", ui.save_failed_detail},
-          {"store_recovered", ui.store_recovered}}) {
+          {"store_recovered", ui.store_recovered},
+          {"staff_title", ui.staff_title},
+          {"pin_prompt", ui.pin_prompt},
+          {"pin_wrong", ui.pin_wrong},
+          {"pin_locked", ui.pin_locked},
+          {"pin_not_set", ui.pin_not_set},
+          {"pad_erase", ui.pad_erase},
+          {"pad_ok", ui.pad_ok},
+          {"pad_cancel", ui.pad_cancel},
+          {"responses_heading", ui.responses_heading},
+          {"count_today", ui.count_today},
+          {"count_week", ui.count_week},
+          {"count_total", ui.count_total},
+          {"count_incomplete", ui.count_incomplete},
+          {"count_flagged", ui.count_flagged},
+          {"count_waiting", ui.count_waiting},
+          {"sync_heading", ui.sync_heading},
+          {"sync_never", ui.sync_never},
+          {"sync_ok", ui.sync_ok},
+          {"sync_failed", ui.sync_failed},
+          {"sync_now", ui.sync_now},
+          {"sync_requested", ui.sync_requested},
+          {"sync_unavailable", ui.sync_unavailable},
+          {"score_heading", ui.score_heading},
+          {"score_ci", ui.score_ci},
+          {"score_counted", ui.score_counted},
+          {"score_none", ui.score_none},
+          {"export_heading", ui.export_heading},
+          {"export_to", ui.export_to},
+          {"export_format", ui.export_format},
+          {"export_button", ui.export_button},
+          {"export_no_target", ui.export_no_target},
+          {"export_done", ui.export_done},
+          {"export_failed", ui.export_failed},
+          {"identity_line", ui.identity_line},
+          {"leave_staff", ui.leave_staff},
+          {"quit_kiosk", ui.quit_kiosk}}) {
         add(std::string("ui text ") + name, text);
     }
     return texts;

@@ -31,6 +31,9 @@ class UploadWorker {
     UploadWorker& operator=(const UploadWorker&) = delete;
 
     void nudge();
+    // Staff pressed "sync now": a pass at once, even while nudges are ignored
+    // after a refusal, and a retry delay in progress is cut short. Never blocks.
+    void sync_now();
 
   private:
     void run();
@@ -47,7 +50,8 @@ class UploadWorker {
     std::atomic<bool> cancel_transfer_{false};  // read by libcurl's progress callback
     bool nudged_ = false;
     bool accept_nudges_ = true;
-    std::thread thread_;  // last: starts after every member above exists
+    bool cut_backoff_ = false;  // sync_now() during a retry delay: retry at once
+    std::thread thread_;        // last: starts after every member above exists
 };
 
 }  // namespace cx

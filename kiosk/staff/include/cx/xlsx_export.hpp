@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <functional>
 
-#include "cx/export_file.hpp"
+#include "cx/atomic_file.hpp"
 #include "cx/policy.hpp"
 #include "cx/questionnaire.hpp"
 #include "cx/response.hpp"
@@ -20,7 +20,7 @@ struct XlsxExport {
     std::int64_t records = 0;
 };
 
-// Written under a temporary name, fsync'ed and renamed (see export_file.hpp).
+// Written under a temporary name, fsync'ed and renamed (see atomic_file.hpp).
 Result<XlsxExport> write_xlsx_export(const std::filesystem::path& out,
                                      const Questionnaire& questionnaire,
                                      const ScoringPolicy& policy, const ResponseSource& next);

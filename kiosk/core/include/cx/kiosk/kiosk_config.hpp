@@ -18,6 +18,7 @@ struct KioskConfig {
     std::string org = "demo-org";
     std::string site = "hq";
     std::filesystem::path data_dir = "data";
+    std::filesystem::path export_dir;  // staff export target besides removable media; empty: none
     int idle_timeout_s = 45;
     int items_per_respondent = 0;  // 0: every item
     std::string server;            // upload URL; empty: offline only
@@ -26,7 +27,7 @@ struct KioskConfig {
 };
 
 // Parses the JSON text; an error names the key, or the line of a syntax error.
-// Relative data_dir is resolved against `base_dir` (the config file's folder).
+// Relative data_dir / export_dir are resolved against `base_dir` (the config file's folder).
 Result<KioskConfig> parse_kiosk_config(std::string_view json,
                                        const std::filesystem::path& base_dir);
 

@@ -1,26 +1,45 @@
 #pragma once
-// `cxkiosk export`: the records of a store as JSON Lines (canonical, PRODUCT.md)
-// or CSV for people (UTF-8 with BOM, RFC 4180, one column per item; N/A is
-// written "N/A", an item not shown to that respondent is left empty).
-#include <cstddef>
+// Exports of the store: JSON Lines (canonical, PRODUCT.md), CSV for people
+// (UTF-8 with BOM, RFC 4180, one column per item; N/A is written "N/A", an
+// item not shown to that respondent is left empty) and XLSX (responses sheet
+// with Chinese item headers + score summary sheet). Every file is written
+// atomically with its SHA-256 (cx::AtomicFileWriter) and recorded in the
+// audit log as an `export` event.
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "cx/atomic_file.hpp"
 #include "cx/kiosk/store.hpp"
+#include "cx/policy.hpp"
 #include "cx/questionnaire.hpp"
 #include "cx/result.hpp"
 
 namespace cx::kiosk {
 
-enum class ExportFormat { Jsonl, Csv };
+enum class ExportFormat { Jsonl, Csv, Xlsx };
+inline constexpr ExportFormat kExportFormats[] = {ExportFormat::Jsonl, ExportFormat::Csv,
+                                                  ExportFormat::Xlsx};
 std::optional<ExportFormat> parse_export_format(std::string_view name);
+std::string_view to_string(ExportFormat format);  // also the file extension
 
-// Writes to a temporary name beside `out`, fsyncs, then renames, so `out` is
-// either the old file or the complete new one. Returns the number of records.
-Result<std::size_t> export_responses(Store& store, const Questionnaire& questionnaire,
-                                     ExportFormat format, const std::filesystem::path& out);
+struct ExportResult {
+    std::int64_t records = 0;
+    WrittenFile file;  // path, bytes, sha256
+};
+
+// `out` is either left as it was or replaced by the complete new file. The
+// audit event's detail is {"file","format","records","bytes","sha256"}.
+Result<ExportResult> export_responses(Store& store, const Questionnaire& questionnaire,
+                                      const ScoringPolicy& policy, ExportFormat format,
+                                      const std::filesystem::path& out);
+
+// The file name a staff export gets in its folder: cxkiosk-<device>-<UTC time>.<format>.
+std::string export_file_name(std::string_view device, ExportFormat format,
+                             std::chrono::system_clock::time_point now);
 
 // One RFC 4180 field: quoted when it holds a comma, quote, CR or LF.
 void append_csv_field(std::string& out, std::string_view field);

@@ -6,12 +6,13 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
-#include <functional>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "cx/kiosk/survey.hpp"
@@ -19,6 +20,7 @@
 #include "cx/policy.hpp"
 #include "cx/response.hpp"
 #include "cx/result.hpp"
+#include "cx/staff_access.hpp"
 
 struct sqlite3;
 
@@ -44,14 +46,29 @@ struct StoreIdentity {
 struct StoreCounts {
     std::int64_t complete = 0;
     std::int64_t incomplete = 0;
-    std::int64_t unsent = 0;
+    std::int64_t unsent = 0;       // waiting to upload
+    std::int64_t today = 0;        // submitted since local midnight
+    std::int64_t last_7_days = 0;  // today and the 6 local days before
+    std::int64_t flagged = 0;      // complete, with a speeder or burst flag
+    std::int64_t total() const { return complete + incomplete; }
 };
+
+// Local midnight of `now`'s day and of 6 days before, as Unix ms (the kiosk's time zone).
+struct DayBounds {
+    std::int64_t today_start_ms = 0;
+    std::int64_t week_start_ms = 0;
+};
+DayBounds local_day_bounds(std::chrono::system_clock::time_point now);
 
 struct AuditEntry {
     std::string at;  // UTC timestamp
     std::string event;
     std::string detail;
 };
+
+// One line of `cxkiosk audit`: {"event":…,"at":…,"detail":…}; a detail that
+// is a JSON object (export, sync) is embedded as an object, any other as a string.
+std::string audit_json_line(const AuditEntry& entry);
 
 class Store;
 struct OpenResult {
@@ -63,7 +80,7 @@ struct OpenResult {
 
 class Store final : public Outbox {
   public:
-    static constexpr int kSchemaVersion = 1;
+    static constexpr int kSchemaVersion = 2;
     static constexpr const char* kFileName = "responses.sqlite3";
 
     // Opens or creates the store at `path` (":memory:" for tests), migrates the
@@ -79,13 +96,24 @@ class Store final : public Outbox {
                             const ScoringPolicy& policy,
                             std::chrono::system_clock::time_point submitted);
 
-    Result<StoreCounts> counts();
-    // Canonical JSON lines in insertion order (= seq order for each device).
-    Status for_each_record(const std::function<Status(std::string_view line)>& visit);
+    // "today" and "7 days" relative to `now` in the local time zone.
+    Result<StoreCounts> counts(
+        std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
+    // Up to `limit` canonical JSON lines after the one at `cursor` (0: from the
+    // start) in insertion order (= seq order for each device); advances `cursor`.
+    // Readers page through the records without holding the store's lock.
+    Result<std::vector<std::string>> next_records(std::int64_t& cursor, std::size_t limit);
+    // `detail` is free text, or a JSON object for export and sync (see README).
     Status audit(std::string_view event, std::string_view detail);
     Result<std::vector<AuditEntry>> audit_log();
     std::optional<SyncReport> last_sync();
     int schema_version();
+
+    // Staff PIN (Argon2id hash string) and the persisted lockout, in the settings table.
+    Result<std::optional<std::string>> pin_hash();
+    Status set_pin_hash(std::string_view hash);
+    Result<LockoutState> lockout_state();
+    Status save_lockout_state(const LockoutState& state);
 
     // cx::Outbox
     std::vector<PendingRecord> pending(std::size_t limit) override;
@@ -95,6 +123,8 @@ class Store final : public Outbox {
 
   private:
     explicit Store(sqlite3* db);
+    Result<std::optional<std::string>> setting(std::string_view key);
+    Status set_settings(std::initializer_list<std::pair<std::string_view, std::string>> values);
     sqlite3* db_;
     std::mutex mutex_;  // one connection, callers on any thread
 };

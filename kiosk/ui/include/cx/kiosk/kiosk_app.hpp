@@ -2,7 +2,10 @@
 // The kiosk as a FrameClient: survey state, the screens, and the store.
 // Each frame: deadlines, then the screen, then the customer's events through
 // step(); a Save action is committed before the next screen is drawn.
+// While staff mode (PIN pad or panel) is open it replaces the customer's
+// screens, whose timers stand still; leaving it returns to the welcome screen.
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "cx/kiosk/kiosk_config.hpp"
@@ -11,19 +14,28 @@
 #include "cx/kiosk/survey.hpp"
 #include "cx/kiosk/ui_text.hpp"
 #include "cx/policy.hpp"
+#include "cx/staff_access.hpp"
 
 namespace cx::kiosk {
+
+struct PanelData;
 
 class KioskApp final : public FrameClient {
   public:
     KioskApp(const Questionnaire& questionnaire, const ScoringPolicy& policy,
              const KioskConfig& config, const SurveyTimings& timings, Store& store,
              bool store_recovered);
+    ~KioskApp() override;
+
+    // What "sync now" does (UploadWorker::sync_now); must return at once. Without
+    // it (no uploader running) the panel says uploading is off.
+    void set_sync_now(std::function<void()> sync_now) { sync_now_ = std::move(sync_now); }
 
     // Also logs how large the answer targets are (they must be >= 15 mm).
     void start(const UiFonts& fonts, const DisplayInfo& display) override;
     void frame(SteadyTime now) override;
     std::optional<SteadyTime> wake_at(SteadyTime now) override;
+    void request_staff_entry(SteadyTime now) override;
     // Keeps an open survey as incomplete (SIGTERM mid-survey loses no answer).
     void shutdown(SteadyTime now) { handle(event::Shutdown{}, now); }
     // Called on the UI thread after each response is committed (the uploader's
@@ -33,6 +45,15 @@ class KioskApp final : public FrameClient {
   private:
     void handle(Event event, SteadyTime now);
     void save(const Submission& submission, SteadyTime now);
+    void staff_frame(SteadyTime now);
+    // Audit events and the lockout state, as StaffAccess produced them.
+    void persist_staff_changes();
+    // Counts, sync state and targets (cheap, every 2 s while the panel is open);
+    // the panel adds the running score (on opening and after an export).
+    void refresh_status(SteadyTime now);
+    void refresh_panel(SteadyTime now);
+    void export_now();
+    void leave_staff(SteadyTime now);
 
     const Questionnaire& questionnaire_;
     const ScoringPolicy& policy_;
@@ -44,6 +65,11 @@ class KioskApp final : public FrameClient {
     UiText text_;
     UiFonts fonts_;
     SurveyState state_;
+    StaffAccess staff_;
+    std::optional<std::string> pin_hash_;  // read when the pad opens (set-pin may run meanwhile)
+    std::unique_ptr<PanelData> panel_;
+    SteadyTime panel_status_at_{};
+    std::function<void()> sync_now_;
     std::function<void()> on_saved_;
 };
 

@@ -3,7 +3,8 @@
 // atlas, and the event-driven frame loop. It sleeps in glfwWaitEventsTimeout
 // until input or the client's next deadline, renders a few polled frames after
 // each input so clicks complete, and renders continuously only while the
-// client animates (or for the benchmark baseline).
+// client animates (or for the benchmark baseline). It also detects the staff
+// entry gestures (F10, long press on a corner) and hands them to the client.
 #include <optional>
 #include <string>
 
@@ -52,7 +53,12 @@ class FrameClient {
     virtual void frame(SteadyTime now) = 0;
     // When the next frame must run without input; now (or earlier) while animating.
     virtual std::optional<SteadyTime> wake_at(SteadyTime now) = 0;
+    // F10, or a ~3 s press on the top-left corner (layout::kStaffCorner); before frame().
+    virtual void request_staff_entry(SteadyTime now) = 0;
 };
+
+// How long the staff corner must be held.
+inline constexpr Millis kStaffLongPress{3'000};
 
 // Runs until request_stop() (any thread) or, windowed, the window is closed.
 Status run_platform(const PlatformOptions& options, const FontSources& fonts, FrameClient& client);

@@ -27,9 +27,51 @@ struct UiText {
                                    "Your answers help us improve our service"};
     LocalizedText save_failed{"抱歉，未能保存您的评价", "Sorry, your answers could not be saved"};
     LocalizedText save_failed_detail{"请告知工作人员", "Please let a member of staff know"};
-    // Until staff mode exists, the welcome screen carries this (details: stderr, audit log).
+    // The welcome screen carries this until staff open the panel (details: audit log).
     LocalizedText store_recovered{"请联系管理员：数据存储曾损坏，已另存备份并新建",
                                   "For staff: the data store was damaged, kept aside and replaced"};
+
+    // Staff mode (printf formats: %d seconds / counts, %s text, %.1f scores)
+    LocalizedText staff_title{"员工模式", "Staff mode"};
+    LocalizedText pin_prompt{"请输入员工密码", "Enter the staff PIN"};
+    LocalizedText pin_wrong{"密码错误，请重试", "Wrong PIN, try again"};
+    LocalizedText pin_locked{"错误次数过多，请 %d 秒后再试", "Too many wrong PINs: wait %d s"};
+    LocalizedText pin_not_set{"未设置密码 — 请运行 cxkiosk set-pin",
+                              "No PIN set — run cxkiosk set-pin"};
+    LocalizedText pad_erase{"删除", "Erase"};
+    LocalizedText pad_ok{"确定", "OK"};
+    LocalizedText pad_cancel{"取消", "Cancel"};
+    LocalizedText responses_heading{"答卷", "Responses"};
+    LocalizedText count_today{"今天", "Today"};
+    LocalizedText count_week{"近 7 天", "Last 7 days"};
+    LocalizedText count_total{"总计", "Total"};
+    LocalizedText count_incomplete{"未完成", "Incomplete"};
+    LocalizedText count_flagged{"已标记", "Flagged"};
+    LocalizedText count_waiting{"待上传", "Waiting to upload"};
+    LocalizedText sync_heading{"上传同步", "Upload"};
+    LocalizedText sync_never{"尚未同步", "Not synced yet"};
+    LocalizedText sync_ok{"上次同步成功：%s", "Last sync OK: %s"};
+    LocalizedText sync_failed{"上次同步失败：%s（HTTP %d）", "Last sync failed: %s (HTTP %d)"};
+    LocalizedText sync_now{"立即同步", "Sync now"};
+    LocalizedText sync_requested{"已请求同步", "Sync requested"};
+    LocalizedText sync_unavailable{"上传未启用（未配置服务器）",
+                                   "Uploading is off (no server configured)"};
+    LocalizedText score_heading{"服务得分", "Service score"};
+    LocalizedText score_ci{"95%% 置信区间 %.1f – %.1f", "95%% CI %.1f – %.1f"};
+    LocalizedText score_counted{"%d 位受访者 · 排除 %d 份", "%d respondents · %d excluded"};
+    LocalizedText score_none{"暂无可计分的答卷", "No scorable responses yet"};
+    LocalizedText export_heading{"导出", "Export"};
+    LocalizedText export_to{"位置", "To"};
+    LocalizedText export_format{"格式", "Format"};
+    LocalizedText export_button{"导出", "Export"};
+    LocalizedText export_no_target{"没有导出位置：请插入U盘或设置 export_dir",
+                                   "No target: insert a USB stick or set export_dir"};
+    LocalizedText export_done{"已导出 %d 条：%s", "Exported %d records: %s"};
+    LocalizedText export_failed{"导出失败：%s", "Export failed: %s"};
+    LocalizedText identity_line{"设备 %s · 机构 %s · 网点 %s · 版本 %s",
+                                "Device %s · org %s · site %s · version %s"};
+    LocalizedText leave_staff{"退出员工模式", "Leave staff mode"};
+    LocalizedText quit_kiosk{"关闭程序", "Quit kiosk"};
 };
 
 // Everything the kiosk may draw: questionnaire wording, the kiosk config's

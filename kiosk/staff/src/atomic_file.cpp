@@ -1,4 +1,4 @@
-#include "cx/export_file.hpp"
+#include "cx/atomic_file.hpp"
 
 #include <fcntl.h>
 #include <sodium.h>

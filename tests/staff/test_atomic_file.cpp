@@ -3,7 +3,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "cx/export_file.hpp"
+#include "cx/atomic_file.hpp"
 #include "cx/removable_media.hpp"
 
 using namespace cx;

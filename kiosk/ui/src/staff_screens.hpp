@@ -1,0 +1,86 @@
+#pragma once
+// The staff screens: PIN pad and panel. Like the customer's screens they see
+// only ImGui and a read-only view, and return what staff did as actions that
+// KioskApp applies (store, export, uploader).
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "cx/kiosk/export.hpp"
+#include "cx/kiosk/kiosk_config.hpp"
+#include "cx/kiosk/platform.hpp"
+#include "cx/kiosk/store.hpp"
+#include "cx/kiosk/ui_text.hpp"
+#include "cx/outbox.hpp"
+#include "cx/scoring.hpp"
+#include "cx/staff_access.hpp"
+
+namespace cx::kiosk {
+
+struct ExportTarget {
+    std::filesystem::path folder;
+    std::string label;  // what the pill shows
+};
+
+// What the panel shows; computed when it opens and after each action, not per frame.
+struct PanelData {
+    std::optional<StoreCounts> counts;
+    std::optional<SyncReport> last_sync;
+    std::optional<ScoreSummary> score;
+    std::string problem;  // a store error while gathering the above
+    std::vector<ExportTarget> targets;
+    std::size_t target = 0;
+    ExportFormat format = ExportFormat::Xlsx;
+    std::string message;  // result of the last export / sync request
+    bool message_is_error = false;
+    bool sync_requested = false;
+};
+
+struct StaffView {
+    const StaffAccess& access;
+    bool pin_set;
+    bool sync_available;  // an uploader is running
+    const PanelData& panel;
+    const Questionnaire& questionnaire;
+    const KioskConfig& config;
+    const UiText& text;
+    const UiFonts& fonts;
+    Lang lang;
+    std::string_view version;
+    std::chrono::system_clock::time_point wall_now;
+};
+
+namespace staff_action {
+struct Digit {
+    char digit;
+};
+struct Erase {};
+struct Submit {};
+struct Cancel {};
+struct Touch {};  // any input in the panel keeps it open
+struct SyncNow {};
+struct ChooseTarget {
+    std::size_t index;
+};
+struct ChooseFormat {
+    ExportFormat format;
+};
+struct Export {};
+struct Leave {};
+struct Quit {};
+}  // namespace staff_action
+
+using StaffAction = std::variant<staff_action::Digit, staff_action::Erase, staff_action::Submit,
+                                 staff_action::Cancel, staff_action::Touch, staff_action::SyncNow,
+                                 staff_action::ChooseTarget, staff_action::ChooseFormat,
+                                 staff_action::Export, staff_action::Leave, staff_action::Quit>;
+
+// Draws the pad or the panel (whichever access.mode() says) over the whole display.
+std::vector<StaffAction> draw_staff_screen(const StaffView& view);
+
+}  // namespace cx::kiosk
