@@ -1,6 +1,6 @@
 #pragma once
-// `cxserver export`: an org's canonical records to a JSONL file, written to a
-// temporary name and renamed, so a failed export never leaves a partial file.
+// `cxserver export`: an org's canonical records to a JSONL file, written under a
+// temporary name, fsync'ed and renamed, so a failed export never leaves a partial file.
 #include <filesystem>
 
 #include "cx/server_store.hpp"
