@@ -280,6 +280,7 @@ void KioskApp::refresh_panel(SteadyTime now) {
     auto score = running_score(store_, questionnaire_, policy_);
     if (score) {
         panel_->score = std::move(score).value();
+        panel_->score_decimals = policy_.decimals;
     } else {
         panel_->problem = score.error().message;
     }

@@ -237,14 +237,25 @@ void score_card(const StaffView& v, ImDrawList* draw) {
                 v.text.score_none.in(lang));
         return;
     }
-    char value[32];
-    std::snprintf(value, sizeof value, "%.1f", score->service_score->get_d());
+    // Rounded exactly as the server's report rounds it (half-up on the exact value).
+    const int decimals = v.panel.score_decimals;
+    const auto exact = [decimals](const mpq_class& x) {
+        return format_scaled(round_half_up_scaled(x, decimals), decimals);
+    };
+    const auto approximate = [decimals](double x) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%.*f", decimals, x);
+        return std::string(text);
+    };
+    const std::string value = exact(*score->service_score);
     text_at(draw, v.fonts.title, 1.0f, {r.min.x + pad, y}, kPrimary, value);
     const float value_w = text_width(v.fonts.title, 1.0f, value);
     const float detail_x = r.min.x + pad * 1.5f + value_w;
     if (score->ci95) {
         text_at(draw, v.fonts.body, 0.72f, {detail_x, y + v.fonts.title->FontSize * 0.12f},
-                kMutedInk, format(v.text.score_ci.in(lang), (*score->ci95)[0], (*score->ci95)[1]));
+                kMutedInk,
+                format(v.text.score_ci.in(lang), approximate((*score->ci95)[0]).c_str(),
+                       approximate((*score->ci95)[1]).c_str()));
     }
     text_at(draw, v.fonts.body, 0.72f, {detail_x, y + v.fonts.title->FontSize * 0.58f}, kMutedInk,
             format(v.text.score_counted.in(lang), static_cast<int>(score->respondents),
@@ -273,9 +284,8 @@ void score_card(const StaffView& v, ImDrawList* draw) {
             draw->AddRectFilled({bar_x0, mid - bar_h / 2},
                                 {std::max(x, bar_x0 + bar_h), mid + bar_h / 2}, kPrimary,
                                 bar_h / 2);
-            char label[16];
-            std::snprintf(label, sizeof label, "%.1f", percent);
-            text_at(draw, v.fonts.body, scale, {bar_x1 + pad * 0.5f, text_y}, kInk, label);
+            text_at(draw, v.fonts.body, scale, {bar_x1 + pad * 0.5f, text_y}, kInk,
+                    exact(*characteristic.percent));
         } else {
             text_at(draw, v.fonts.body, scale, {bar_x1 + pad * 0.5f, text_y}, kMutedInk, "–");
         }

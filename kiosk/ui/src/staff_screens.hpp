@@ -32,6 +32,7 @@ struct PanelData {
     std::optional<StoreCounts> counts;
     std::optional<SyncReport> last_sync;
     std::optional<ScoreSummary> score;
+    int score_decimals = 2;  // the policy's rounding, as in the server's report
     std::string problem;  // a store error while gathering the above
     std::vector<ExportTarget> targets;
     std::size_t target = 0;

@@ -31,7 +31,7 @@ struct UiText {
     LocalizedText store_recovered{"请联系管理员：数据存储曾损坏，已另存备份并新建",
                                   "For staff: the data store was damaged, kept aside and replaced"};
 
-    // Staff mode (printf formats: %d seconds / counts, %s text, %.1f scores)
+    // Staff mode (printf formats: %d seconds / counts, %s text and scores)
     LocalizedText staff_title{"员工模式", "Staff mode"};
     LocalizedText pin_prompt{"请输入员工密码", "Enter the staff PIN"};
     LocalizedText pin_wrong{"密码错误，请重试", "Wrong PIN, try again"};
@@ -57,7 +57,7 @@ struct UiText {
     LocalizedText sync_unavailable{"上传未启用（未配置服务器）",
                                    "Uploading is off (no server configured)"};
     LocalizedText score_heading{"服务得分", "Service score"};
-    LocalizedText score_ci{"95%% 置信区间 %.1f – %.1f", "95%% CI %.1f – %.1f"};
+    LocalizedText score_ci{"95%% 置信区间 %s – %s", "95%% CI %s – %s"};
     LocalizedText score_counted{"%d 位受访者 · 排除 %d 份", "%d respondents · %d excluded"};
     LocalizedText score_none{"暂无可计分的答卷", "No scorable responses yet"};
     LocalizedText export_heading{"导出", "Export"};
