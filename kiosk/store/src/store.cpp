@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <system_error>
 
+#include "cx/sqlite_transaction.hpp"
+
 namespace cx::kiosk {
 
 std::string_view to_string(StoreError error) {
@@ -165,32 +167,6 @@ Status exec(sqlite3* db, const char* sql) {
     return Error{text};
 }
 
-// Rolls back in the destructor unless committed; never throws.
-class Transaction {
-  public:
-    explicit Transaction(sqlite3* db) : db_(db), begun_(exec(db, "BEGIN IMMEDIATE").ok()) {}
-    ~Transaction() {
-        if (begun_ && !committed_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    }
-    Transaction(const Transaction&) = delete;
-    Transaction& operator=(const Transaction&) = delete;
-
-    Status begun() const {
-        if (begun_) return Ok{};
-        return Error{"cannot begin transaction: " + sqlite_message(db_)};
-    }
-    Status commit() {
-        auto status = exec(db_, "COMMIT");
-        committed_ = status.ok();
-        return status;
-    }
-
-  private:
-    sqlite3* db_;
-    bool begun_;
-    bool committed_ = false;
-};
-
 std::string utc_now_text() {
     return format_utc_timestamp(
         std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
@@ -213,7 +189,7 @@ std::string sync_audit_detail(const SyncReport& report) {
 }
 
 Status migrate(sqlite3* db, int& from_version) {
-    Transaction tx(db);
+    SqliteTransaction tx(db);
     if (auto begun = tx.begun(); !begun) return begun;
     {
         Statement version(db, "PRAGMA user_version");
@@ -311,7 +287,7 @@ Result<Response> Store::append(const Submission& submission, const StoreIdentity
                                const ScoringPolicy& policy,
                                std::chrono::system_clock::time_point submitted) {
     std::lock_guard lock(mutex_);
-    Transaction tx(db_);
+    SqliteTransaction tx(db_);
     if (auto begun = tx.begun(); !begun) return begun.error();
 
     Response r;
@@ -487,7 +463,7 @@ Result<std::optional<std::string>> Store::setting(std::string_view key) {
 }
 
 Status Store::set_settings(std::initializer_list<std::pair<std::string_view, std::string>> values) {
-    Transaction tx(db_);
+    SqliteTransaction tx(db_);
     if (auto begun = tx.begun(); !begun) return begun;
     for (const auto& [key, value] : values) {
         Statement upsert(db_,
@@ -557,7 +533,7 @@ void Store::mark_sent(std::span<const std::string> ids) {
     auto report = [&](const std::string& what) {
         std::cerr << "cxkiosk: store: marking responses sent: " << what << '\n';
     };
-    Transaction tx(db_);
+    SqliteTransaction tx(db_);
     if (auto begun = tx.begun(); !begun) return report(begun.error().message);
     const auto now = utc_now_text();
     for (const auto& id : ids) {
@@ -574,7 +550,7 @@ void Store::record_sync(const SyncReport& report) {
     auto complain = [](const std::string& what) {
         std::cerr << "cxkiosk: store: recording sync result: " << what << '\n';
     };
-    Transaction tx(db_);
+    SqliteTransaction tx(db_);
     if (auto begun = tx.begun(); !begun) return complain(begun.error().message);
     std::optional<bool> was_ok;
     {

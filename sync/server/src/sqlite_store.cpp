@@ -5,6 +5,8 @@
 #include <cstring>
 #include <mutex>
 
+#include "cx/sqlite_transaction.hpp"
+
 namespace cx {
 
 std::string_view sqlite_pragmas_sql() {
@@ -119,30 +121,6 @@ class Statement {
     sqlite3_stmt* stmt_ = nullptr;
 };
 
-// BEGIN IMMEDIATE … COMMIT; rolls back in the destructor unless committed.
-class Transaction {
-  public:
-    explicit Transaction(sqlite3* db) : db_(db) {
-        began_ = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK;
-    }
-    ~Transaction() {
-        if (began_ && !committed_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    }
-    Transaction(const Transaction&) = delete;
-    Transaction& operator=(const Transaction&) = delete;
-
-    bool began() const { return began_; }
-    bool commit() {
-        committed_ = sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK;
-        return committed_;
-    }
-
-  private:
-    sqlite3* db_;
-    bool began_ = false;
-    bool committed_ = false;
-};
-
 // Read connections for concurrent exports and token look-ups (WAL lets them
 // read while the writer commits).
 class ReaderPool {
@@ -203,8 +181,8 @@ class SqliteStore final : public ServerStore {
                         std::string_view received_at) override {
         std::lock_guard lock(write_mutex_);
         sqlite3* db = writer_.get();
-        Transaction transaction(db);
-        if (!transaction.began()) return {IngestStatus::Failed, {}, 0, sqlite_error(db, "BEGIN")};
+        SqliteTransaction transaction(db);
+        if (!transaction.begun()) return {IngestStatus::Failed, {}, 0, sqlite_error(db, "BEGIN")};
         BatchAck ack;
         for (std::size_t i = 0; i < batch.size(); ++i) {
             const auto& record = batch[i];
