@@ -17,14 +17,12 @@ std::string os_error(const std::string& what, const std::filesystem::path& path)
     return what + " " + path.string() + ": " + std::strerror(errno);
 }
 
-std::string hex(const unsigned char* bytes, std::size_t size) {
-    static const char digits[] = "0123456789abcdef";
-    std::string out;
-    for (std::size_t i = 0; i < size; ++i) {
-        out.push_back(digits[bytes[i] >> 4]);
-        out.push_back(digits[bytes[i] & 15]);
-    }
-    return out;
+// Finishes a SHA-256 and returns it as lowercase hex.
+std::string finish_sha256(crypto_hash_sha256_state& state) {
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&state, digest);
+    char text[2 * crypto_hash_sha256_BYTES + 1];
+    return sodium_bin2hex(text, sizeof text, digest, sizeof digest);
 }
 
 bool write_all(int fd, std::string_view data) {
@@ -113,9 +111,7 @@ Result<WrittenFile> AtomicFileWriter::commit() {
         ::unlink(temp_path_.c_str());
         return synced.error();
     }
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_final(&hash_->state, digest);
-    return WrittenFile{final_path_, bytes_, hex(digest, sizeof digest)};
+    return WrittenFile{final_path_, bytes_, finish_sha256(hash_->state)};
 }
 
 Result<WrittenFile> publish_file(const std::filesystem::path& temp_path,
@@ -141,9 +137,7 @@ Result<WrittenFile> publish_file(const std::filesystem::path& temp_path,
     auto synced = sync_and_rename(fd, temp_path, final_path);
     ::close(fd);
     if (!synced) return synced.error();
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_final(&state, digest);
-    return WrittenFile{final_path, bytes, hex(digest, sizeof digest)};
+    return WrittenFile{final_path, bytes, finish_sha256(state)};
 }
 
 }  // namespace cx
