@@ -12,15 +12,15 @@
 #include <optional>
 #include <thread>
 
-#include "cx/config_files.hpp"
-#include "cx/font.hpp"
+#include "cx/config/config_files.hpp"
+#include "cx/assets/font.hpp"
 #include "cx/kiosk/export.hpp"
 #include "cx/kiosk/kiosk_app.hpp"
 #include "cx/kiosk/kiosk_config.hpp"
 #include "cx/kiosk/platform.hpp"
 #include "cx/kiosk/store.hpp"
-#include "cx/pin.hpp"
-#include "cx/uploader.hpp"
+#include "cx/kiosk/pin.hpp"
+#include "cx/sync/uploader.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "cx/font.hpp"
+#include "cx/assets/font.hpp"
 
 #include <fcntl.h>
 #include <stb_truetype.h>

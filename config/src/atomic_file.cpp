@@ -1,4 +1,4 @@
-#include "cx/atomic_file.hpp"
+#include "cx/config/atomic_file.hpp"
 
 #include <fcntl.h>
 #include <sodium.h>

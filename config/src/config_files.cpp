@@ -1,4 +1,4 @@
-#include "cx/config_files.hpp"
+#include "cx/config/config_files.hpp"
 
 #include <cerrno>
 #include <cstdlib>

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <set>
 
-#include "cx/scoring.hpp"
+#include "cx/scoring/scoring.hpp"
 
 namespace cx {
 

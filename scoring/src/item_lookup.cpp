@@ -1,4 +1,4 @@
-#include "cx/item_lookup.hpp"
+#include "cx/scoring/item_lookup.hpp"
 
 #include <algorithm>
 #include <numeric>

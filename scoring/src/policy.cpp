@@ -1,4 +1,4 @@
-#include "cx/policy.hpp"
+#include "cx/scoring/policy.hpp"
 
 #include <cmath>
 #include <set>

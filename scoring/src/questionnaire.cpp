@@ -1,4 +1,4 @@
-#include "cx/questionnaire.hpp"
+#include "cx/scoring/questionnaire.hpp"
 
 #include <charconv>
 #include <set>

@@ -1,4 +1,4 @@
-#include "cx/report.hpp"
+#include "cx/scoring/report.hpp"
 
 #include <nlohmann/json.hpp>
 

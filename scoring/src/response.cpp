@@ -1,4 +1,4 @@
-#include "cx/response.hpp"
+#include "cx/scoring/response.hpp"
 
 #include <algorithm>
 #include <array>
@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <simdjson.h>
 
-#include "cx/item_lookup.hpp"
+#include "cx/scoring/item_lookup.hpp"
 
 namespace cx {
 

@@ -1,4 +1,4 @@
-#include "cx/scoring.hpp"
+#include "cx/scoring/scoring.hpp"
 
 #include <algorithm>
 #include <cmath>

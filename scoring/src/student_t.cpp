@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "cx/scoring.hpp"
+#include "cx/scoring/scoring.hpp"
 
 namespace cx {
 

@@ -7,9 +7,9 @@
 #include <iostream>
 #include <thread>
 
-#include "cx/api_server.hpp"
-#include "cx/export_file.hpp"
-#include "cx/tokens.hpp"
+#include "cx/server/api_server.hpp"
+#include "cx/server/export_file.hpp"
+#include "cx/server/tokens.hpp"
 
 namespace {
 

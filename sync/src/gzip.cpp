@@ -1,4 +1,4 @@
-#include "cx/gzip.hpp"
+#include "cx/sync/gzip.hpp"
 
 #include <zlib.h>
 

@@ -1,4 +1,4 @@
-#include "cx/protocol.hpp"
+#include "cx/sync/protocol.hpp"
 
 #include <nlohmann/json.hpp>
 

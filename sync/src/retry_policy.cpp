@@ -1,4 +1,4 @@
-#include "cx/retry_policy.hpp"
+#include "cx/sync/retry_policy.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,8 +1,8 @@
-#include "cx/upload_client.hpp"
+#include "cx/sync/upload_client.hpp"
 
 #include <curl/curl.h>
 
-#include "cx/gzip.hpp"
+#include "cx/sync/gzip.hpp"
 
 namespace cx {
 

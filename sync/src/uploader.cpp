@@ -1,4 +1,4 @@
-#include "cx/uploader.hpp"
+#include "cx/sync/uploader.hpp"
 
 #include <random>
 

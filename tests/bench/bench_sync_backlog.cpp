@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "cx/uploader.hpp"
+#include "cx/sync/uploader.hpp"
 #include "sync_test_support.hpp"
 
 using namespace cx;

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "cx/config_files.hpp"
-#include "cx/response.hpp"
+#include "cx/config/config_files.hpp"
+#include "cx/scoring/response.hpp"
 
 namespace {
 

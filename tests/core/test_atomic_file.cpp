@@ -3,7 +3,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "cx/atomic_file.hpp"
+#include "cx/config/atomic_file.hpp"
 
 using namespace cx;
 namespace fs = std::filesystem;

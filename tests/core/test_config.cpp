@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "cx/config_files.hpp"
+#include "cx/config/config_files.hpp"
 
 using namespace cx;
 

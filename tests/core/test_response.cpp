@@ -2,8 +2,8 @@
 // the parser refuses every kind of bad record with a message naming the field.
 #include <catch2/catch.hpp>
 
-#include "cx/config_files.hpp"
-#include "cx/response.hpp"
+#include "cx/config/config_files.hpp"
+#include "cx/scoring/response.hpp"
 
 using namespace cx;
 

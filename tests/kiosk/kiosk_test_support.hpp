@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
-#include "cx/config_files.hpp"
+#include "cx/config/config_files.hpp"
 #include "cx/kiosk/store.hpp"
 
 namespace cx::kiosk::test {

@@ -4,7 +4,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "cx/config_files.hpp"
+#include "cx/config/config_files.hpp"
 #include "cx/kiosk/export.hpp"
 #include "kiosk_test_support.hpp"
 

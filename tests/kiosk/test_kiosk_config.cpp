@@ -1,7 +1,7 @@
 // The kiosk config file: the shipped example parses, bad ones are refused by name.
 #include <catch2/catch.hpp>
 
-#include "cx/config_files.hpp"
+#include "cx/config/config_files.hpp"
 #include "cx/kiosk/kiosk_config.hpp"
 
 using namespace cx;

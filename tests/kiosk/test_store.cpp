@@ -7,7 +7,7 @@
 #include <set>
 #include <thread>
 
-#include "cx/config_files.hpp"
+#include "cx/config/config_files.hpp"
 #include "cx/kiosk/store.hpp"
 #include "kiosk_test_support.hpp"
 

@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <map>
 
-#include "cx/config_files.hpp"
+#include "cx/config/config_files.hpp"
 #include "cx/kiosk/survey.hpp"
 #include "kiosk_test_support.hpp"
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <utility>
 
-#include "cx/config_files.hpp"
-#include "cx/scoring.hpp"
+#include "cx/config/config_files.hpp"
+#include "cx/scoring/scoring.hpp"
 
 namespace cx::testing {
 

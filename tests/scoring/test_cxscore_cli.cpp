@@ -10,8 +10,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "cx/config_files.hpp"
-#include "cx/response.hpp"
+#include "cx/config/config_files.hpp"
+#include "cx/scoring/response.hpp"
 #include "scoring_fixtures.hpp"
 
 namespace fs = std::filesystem;

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "cx/jsonl_scoring.hpp"
+#include "cx/scoring/jsonl_scoring.hpp"
 #include "scoring_fixtures.hpp"
 
 using namespace cx;

@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "cx/report.hpp"
+#include "cx/scoring/report.hpp"
 #include "scoring_fixtures.hpp"
 
 using namespace cx;

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "cx/pin.hpp"
+#include "cx/kiosk/pin.hpp"
 
 using namespace cx;
 

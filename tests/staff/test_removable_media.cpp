@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "cx/removable_media.hpp"
+#include "cx/kiosk/removable_media.hpp"
 
 using namespace cx;
 

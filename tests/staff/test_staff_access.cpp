@@ -2,7 +2,7 @@
 // wrong PINs for 60 s doubling on repeat, pad and panel timeouts.
 #include <catch2/catch.hpp>
 
-#include "cx/staff_access.hpp"
+#include "cx/kiosk/staff_access.hpp"
 
 using namespace cx;
 using namespace std::chrono_literals;

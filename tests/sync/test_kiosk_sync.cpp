@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "cx/config_files.hpp"
+#include "cx/config/config_files.hpp"
 #include "cx/kiosk/store.hpp"
 #include "sync_test_support.hpp"
 

@@ -1,8 +1,8 @@
 // The protocol's bodies and codes, and the request log line.
 #include <catch2/catch.hpp>
 
-#include "cx/protocol.hpp"
-#include "cx/request_log.hpp"
+#include "cx/sync/protocol.hpp"
+#include "cx/server/request_log.hpp"
 
 using namespace cx;
 

@@ -1,7 +1,7 @@
 // The retry decision: capped exponential backoff with jitter; refusals stop.
 #include <catch2/catch.hpp>
 
-#include "cx/retry_policy.hpp"
+#include "cx/sync/retry_policy.hpp"
 
 using namespace cx;
 using std::chrono::milliseconds;

@@ -5,8 +5,8 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
-#include "cx/protocol.hpp"
-#include "cx/uploader.hpp"
+#include "cx/sync/protocol.hpp"
+#include "cx/sync/uploader.hpp"
 #include "sync_test_support.hpp"
 
 using namespace cx;

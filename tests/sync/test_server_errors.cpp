@@ -7,8 +7,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "cx/gzip.hpp"
-#include "cx/protocol.hpp"
+#include "cx/sync/gzip.hpp"
+#include "cx/sync/protocol.hpp"
 #include "sync_test_support.hpp"
 
 using namespace cx;

@@ -2,7 +2,7 @@
 // backend list when it exists).
 #include <catch2/catch.hpp>
 
-#include "cx/server_store.hpp"
+#include "cx/server/server_store.hpp"
 #include "sync_test_support.hpp"
 
 using namespace cx;

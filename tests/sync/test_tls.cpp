@@ -2,7 +2,7 @@
 // with a wrong CA and with the system trust store.
 #include <catch2/catch.hpp>
 
-#include "cx/uploader.hpp"
+#include "cx/sync/uploader.hpp"
 #include "sync_test_support.hpp"
 
 using namespace cx;

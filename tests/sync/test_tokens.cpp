@@ -1,7 +1,7 @@
 // Tokens: 256 random bits, only a hash stored, refused when malformed or revoked.
 #include <catch2/catch.hpp>
 
-#include "cx/tokens.hpp"
+#include "cx/server/tokens.hpp"
 #include "sync_test_support.hpp"
 
 using namespace cx;

@@ -9,7 +9,7 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
-#include "cx/uploader.hpp"
+#include "cx/sync/uploader.hpp"
 #include "sync_test_support.hpp"
 
 using namespace cx;

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "cx/response.hpp"
+#include "cx/scoring/response.hpp"
 
 namespace cx::kiosk {
 

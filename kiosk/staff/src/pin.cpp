@@ -1,4 +1,4 @@
-#include "cx/pin.hpp"
+#include "cx/kiosk/pin.hpp"
 
 #include <sodium.h>
 #include <algorithm>

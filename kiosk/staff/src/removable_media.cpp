@@ -1,4 +1,4 @@
-#include "cx/removable_media.hpp"
+#include "cx/kiosk/removable_media.hpp"
 
 #include <fstream>
 #include <sstream>

@@ -1,4 +1,4 @@
-#include "cx/staff_access.hpp"
+#include "cx/kiosk/staff_access.hpp"
 
 #include <algorithm>
 #include <utility>

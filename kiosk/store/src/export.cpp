@@ -2,8 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cx/response.hpp"
-#include "cx/xlsx_export.hpp"
+#include "cx/scoring/response.hpp"
+#include "cx/kiosk/xlsx_export.hpp"
 
 namespace cx::kiosk {
 

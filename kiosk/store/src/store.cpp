@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <system_error>
 
-#include "cx/sqlite_transaction.hpp"
+#include "cx/sync/sqlite_transaction.hpp"
 
 namespace cx::kiosk {
 

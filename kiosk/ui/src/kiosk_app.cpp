@@ -2,8 +2,8 @@
 
 #include <iostream>
 
-#include "cx/pin.hpp"
-#include "cx/removable_media.hpp"
+#include "cx/kiosk/pin.hpp"
+#include "cx/kiosk/removable_media.hpp"
 #include "layout.hpp"
 #include "screens.hpp"
 #include "staff_screens.hpp"

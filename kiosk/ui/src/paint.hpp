@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "cx/questionnaire.hpp"
+#include "cx/scoring/questionnaire.hpp"
 #include "layout.hpp"
 
 namespace cx::kiosk::paint {

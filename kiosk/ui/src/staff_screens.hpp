@@ -16,9 +16,9 @@
 #include "cx/kiosk/platform.hpp"
 #include "cx/kiosk/store.hpp"
 #include "cx/kiosk/ui_text.hpp"
-#include "cx/outbox.hpp"
-#include "cx/scoring.hpp"
-#include "cx/staff_access.hpp"
+#include "cx/sync/outbox.hpp"
+#include "cx/scoring/scoring.hpp"
+#include "cx/kiosk/staff_access.hpp"
 
 namespace cx::kiosk {
 

@@ -1,4 +1,4 @@
-#include "cx/cxscore_app.hpp"
+#include "cx/scoring/cxscore_app.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -6,9 +6,9 @@
 #include <sstream>
 #include <string>
 
-#include "cx/config_files.hpp"
-#include "cx/jsonl_scoring.hpp"
-#include "cx/report.hpp"
+#include "cx/config/config_files.hpp"
+#include "cx/scoring/jsonl_scoring.hpp"
+#include "cx/scoring/report.hpp"
 
 namespace cx {
 

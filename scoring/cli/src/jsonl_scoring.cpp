@@ -1,4 +1,4 @@
-#include "cx/jsonl_scoring.hpp"
+#include "cx/scoring/jsonl_scoring.hpp"
 
 #include <fcntl.h>
 #include <simdjson.h>

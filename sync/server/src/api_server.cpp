@@ -1,4 +1,4 @@
-#include "cx/api_server.hpp"
+#include "cx/server/api_server.hpp"
 
 #include <httplib.h>
 

@@ -1,12 +1,12 @@
-#include "cx/api_service.hpp"
+#include "cx/server/api_service.hpp"
 
 #include <simdjson.h>
 
 #include <chrono>
 
-#include "cx/protocol.hpp"
-#include "cx/report.hpp"
-#include "cx/response.hpp"
+#include "cx/sync/protocol.hpp"
+#include "cx/scoring/report.hpp"
+#include "cx/scoring/response.hpp"
 
 namespace cx {
 

@@ -1,6 +1,6 @@
-#include "cx/export_file.hpp"
+#include "cx/server/export_file.hpp"
 
-#include "cx/atomic_file.hpp"
+#include "cx/config/atomic_file.hpp"
 
 namespace cx {
 

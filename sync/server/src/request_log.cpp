@@ -1,9 +1,9 @@
-#include "cx/request_log.hpp"
+#include "cx/server/request_log.hpp"
 
 #include <chrono>
 #include <cstdio>
 
-#include "cx/response.hpp"
+#include "cx/scoring/response.hpp"
 
 namespace cx {
 

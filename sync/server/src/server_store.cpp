@@ -1,6 +1,6 @@
-#include "cx/server_store.hpp"
+#include "cx/server/server_store.hpp"
 
-#include "cx/sqlite_store.hpp"
+#include "cx/server/sqlite_store.hpp"
 
 namespace cx {
 

@@ -1,11 +1,11 @@
-#include "cx/sqlite_store.hpp"
+#include "cx/server/sqlite_store.hpp"
 
 #include <sqlite3.h>
 
 #include <cstring>
 #include <mutex>
 
-#include "cx/sqlite_transaction.hpp"
+#include "cx/sync/sqlite_transaction.hpp"
 
 namespace cx {
 

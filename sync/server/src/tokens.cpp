@@ -1,11 +1,11 @@
-#include "cx/tokens.hpp"
+#include "cx/server/tokens.hpp"
 
 #include <sodium.h>
 
 #include <chrono>
 #include <stdexcept>
 
-#include "cx/response.hpp"
+#include "cx/scoring/response.hpp"
 
 namespace cx {
 

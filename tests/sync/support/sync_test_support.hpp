@@ -12,9 +12,9 @@
 #include <thread>
 #include <vector>
 
-#include "cx/outbox.hpp"
-#include "cx/response.hpp"
-#include "cx/upload_client.hpp"
+#include "cx/sync/outbox.hpp"
+#include "cx/scoring/response.hpp"
+#include "cx/sync/upload_client.hpp"
 
 namespace cx::test {
 

@@ -5,8 +5,8 @@
 #include <string>
 #include <string_view>
 
-#include "cx/questionnaire.hpp"
-#include "cx/result.hpp"
+#include "cx/scoring/questionnaire.hpp"
+#include "cx/scoring/result.hpp"
 
 namespace cx::kiosk {
 

@@ -11,8 +11,8 @@
 #include <variant>
 #include <vector>
 
-#include "cx/questionnaire.hpp"
-#include "cx/response.hpp"
+#include "cx/scoring/questionnaire.hpp"
+#include "cx/scoring/response.hpp"
 
 namespace cx::kiosk {
 

@@ -12,11 +12,11 @@
 #include <string>
 #include <string_view>
 
-#include "cx/atomic_file.hpp"
+#include "cx/config/atomic_file.hpp"
 #include "cx/kiosk/store.hpp"
-#include "cx/policy.hpp"
-#include "cx/questionnaire.hpp"
-#include "cx/result.hpp"
+#include "cx/scoring/policy.hpp"
+#include "cx/scoring/questionnaire.hpp"
+#include "cx/scoring/result.hpp"
 
 namespace cx::kiosk {
 

@@ -16,11 +16,11 @@
 #include <vector>
 
 #include "cx/kiosk/survey.hpp"
-#include "cx/outbox.hpp"
-#include "cx/policy.hpp"
-#include "cx/response.hpp"
-#include "cx/result.hpp"
-#include "cx/staff_access.hpp"
+#include "cx/sync/outbox.hpp"
+#include "cx/scoring/policy.hpp"
+#include "cx/scoring/response.hpp"
+#include "cx/scoring/result.hpp"
+#include "cx/kiosk/staff_access.hpp"
 
 struct sqlite3;
 

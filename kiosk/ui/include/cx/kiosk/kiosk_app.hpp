@@ -13,8 +13,8 @@
 #include "cx/kiosk/store.hpp"
 #include "cx/kiosk/survey.hpp"
 #include "cx/kiosk/ui_text.hpp"
-#include "cx/policy.hpp"
-#include "cx/staff_access.hpp"
+#include "cx/scoring/policy.hpp"
+#include "cx/kiosk/staff_access.hpp"
 
 namespace cx::kiosk {
 

@@ -8,9 +8,9 @@
 #include <optional>
 #include <string>
 
-#include "cx/font.hpp"
+#include "cx/assets/font.hpp"
 #include "cx/kiosk/survey.hpp"
-#include "cx/result.hpp"
+#include "cx/scoring/result.hpp"
 
 struct ImFont;
 

@@ -3,9 +3,9 @@
 // languages. Startup checks each against the font and builds the atlas from them.
 #include <vector>
 
-#include "cx/font.hpp"
+#include "cx/assets/font.hpp"
 #include "cx/kiosk/kiosk_config.hpp"
-#include "cx/questionnaire.hpp"
+#include "cx/scoring/questionnaire.hpp"
 
 namespace cx::kiosk {
 

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "cx/result.hpp"
+#include "cx/scoring/result.hpp"
 
 namespace cx {
 

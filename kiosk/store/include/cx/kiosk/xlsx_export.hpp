@@ -5,10 +5,10 @@
 #include <filesystem>
 #include <functional>
 
-#include "cx/atomic_file.hpp"
-#include "cx/policy.hpp"
-#include "cx/questionnaire.hpp"
-#include "cx/response.hpp"
+#include "cx/config/atomic_file.hpp"
+#include "cx/scoring/policy.hpp"
+#include "cx/scoring/questionnaire.hpp"
+#include "cx/scoring/response.hpp"
 
 namespace cx {
 

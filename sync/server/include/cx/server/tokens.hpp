@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "cx/server_store.hpp"
+#include "cx/server/server_store.hpp"
 
 namespace cx {
 

@@ -1,10 +1,10 @@
-#include "cx/xlsx_export.hpp"
+#include "cx/kiosk/xlsx_export.hpp"
 
 #include <xlsxwriter.h>
 
 #include <cstdio>
 
-#include "cx/scoring.hpp"
+#include "cx/scoring/scoring.hpp"
 
 namespace cx {
 

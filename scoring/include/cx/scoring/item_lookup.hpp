@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "cx/questionnaire.hpp"
+#include "cx/scoring/questionnaire.hpp"
 
 namespace cx {
 

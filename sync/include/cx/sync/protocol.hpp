@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "cx/outbox.hpp"
-#include "cx/result.hpp"
+#include "cx/sync/outbox.hpp"
+#include "cx/scoring/result.hpp"
 
 namespace cx {
 

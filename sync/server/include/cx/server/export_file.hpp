@@ -3,7 +3,7 @@
 // temporary name, fsync'ed and renamed, so a failed export never leaves a partial file.
 #include <filesystem>
 
-#include "cx/server_store.hpp"
+#include "cx/server/server_store.hpp"
 
 namespace cx {
 

@@ -4,9 +4,9 @@
 #include <optional>
 #include <string>
 
-#include "cx/policy.hpp"
-#include "cx/questionnaire.hpp"
-#include "cx/scoring.hpp"
+#include "cx/scoring/policy.hpp"
+#include "cx/scoring/questionnaire.hpp"
+#include "cx/scoring/scoring.hpp"
 
 namespace cx {
 

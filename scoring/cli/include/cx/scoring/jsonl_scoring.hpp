@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "cx/result.hpp"
-#include "cx/scoring.hpp"
+#include "cx/scoring/result.hpp"
+#include "cx/scoring/scoring.hpp"
 
 namespace cx {
 

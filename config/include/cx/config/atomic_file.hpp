@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "cx/result.hpp"
+#include "cx/scoring/result.hpp"
 
 namespace cx {
 

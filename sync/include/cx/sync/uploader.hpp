@@ -7,8 +7,8 @@
 #include <mutex>
 #include <thread>
 
-#include "cx/outbox.hpp"
-#include "cx/upload_client.hpp"
+#include "cx/sync/outbox.hpp"
+#include "cx/sync/upload_client.hpp"
 
 namespace cx {
 

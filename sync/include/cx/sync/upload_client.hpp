@@ -8,9 +8,9 @@
 #include <string>
 #include <string_view>
 
-#include "cx/outbox.hpp"
-#include "cx/protocol.hpp"
-#include "cx/retry_policy.hpp"
+#include "cx/sync/outbox.hpp"
+#include "cx/sync/protocol.hpp"
+#include "cx/sync/retry_policy.hpp"
 
 namespace cx {
 

@@ -10,9 +10,9 @@
 #include <string_view>
 #include <variant>
 
-#include "cx/config_files.hpp"
-#include "cx/server_store.hpp"
-#include "cx/tokens.hpp"
+#include "cx/config/config_files.hpp"
+#include "cx/server/server_store.hpp"
+#include "cx/server/tokens.hpp"
 
 namespace cx {
 

@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <fstream>
 
-#include "cx/config_files.hpp"
-#include "cx/xlsx_export.hpp"
+#include "cx/config/config_files.hpp"
+#include "cx/kiosk/xlsx_export.hpp"
 
 using namespace cx;
 namespace fs = std::filesystem;

@@ -12,11 +12,11 @@
 #include <string_view>
 #include <vector>
 
-#include "cx/item_lookup.hpp"
-#include "cx/policy.hpp"
-#include "cx/questionnaire.hpp"
-#include "cx/response.hpp"
-#include "cx/result.hpp"
+#include "cx/scoring/item_lookup.hpp"
+#include "cx/scoring/policy.hpp"
+#include "cx/scoring/questionnaire.hpp"
+#include "cx/scoring/response.hpp"
+#include "cx/scoring/result.hpp"
 
 namespace cx {
 

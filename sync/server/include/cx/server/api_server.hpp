@@ -6,8 +6,8 @@
 #include <memory>
 #include <string>
 
-#include "cx/api_service.hpp"
-#include "cx/request_log.hpp"
+#include "cx/server/api_service.hpp"
+#include "cx/server/request_log.hpp"
 
 namespace cx {
 

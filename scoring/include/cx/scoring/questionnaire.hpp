@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "cx/result.hpp"
+#include "cx/scoring/result.hpp"
 
 namespace cx {
 

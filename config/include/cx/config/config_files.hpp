@@ -4,9 +4,9 @@
 #include <filesystem>
 #include <string>
 
-#include "cx/policy.hpp"
-#include "cx/questionnaire.hpp"
-#include "cx/result.hpp"
+#include "cx/scoring/policy.hpp"
+#include "cx/scoring/questionnaire.hpp"
+#include "cx/scoring/result.hpp"
 
 namespace cx {
 

@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "cx/questionnaire.hpp"
-#include "cx/result.hpp"
+#include "cx/scoring/questionnaire.hpp"
+#include "cx/scoring/result.hpp"
 
 namespace cx {
 
