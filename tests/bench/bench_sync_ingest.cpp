@@ -12,9 +12,9 @@
 #include <cstdlib>
 #include <thread>
 
+#include "cx/server/sqlite_store.hpp"
 #include "cx/sync/gzip.hpp"
 #include "cx/sync/protocol.hpp"
-#include "cx/server/sqlite_store.hpp"
 #include "sync_test_support.hpp"
 
 using namespace cx;
@@ -63,6 +63,7 @@ double raw_sqlite_rows_per_second(const test::TempDir& dir,
             sqlite3_bind_text(insert, 6, r.submitted_at.c_str(), -1, SQLITE_STATIC);
             sqlite3_bind_text(insert, 7, "2026-11-25T12:00:00Z", -1, SQLITE_STATIC);
             sqlite3_bind_text(insert, 8, canonical[b][i].c_str(), -1, SQLITE_STATIC);
+            sqlite3_bind_text(insert, 9, "[]", -1, SQLITE_STATIC);
             sqlite3_step(insert);
             sqlite3_reset(insert);
             ++rows;

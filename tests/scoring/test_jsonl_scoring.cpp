@@ -29,8 +29,6 @@ std::vector<Response> varied_responses() {
         if (n % 11 == 0) r.flags = {"burst"};
         responses.push_back(r);
     }
-    // A record longer than a 1 KiB chunk: a long (unknown, so not excluding) flag.
-    responses[150].flags = {std::string(3000, 'x')};
     return responses;
 }
 
@@ -44,6 +42,8 @@ TEST_CASE("streamed in tiny chunks on two threads, the summary equals adding one
         lines.push_back(to_canonical_json(r));
         direct.add(r);
     }
+    // A record longer than a 1 KiB chunk: the same record with whitespace the JSON allows.
+    lines[150].insert(1, std::string(3000, ' '));
     auto path = write_lines("varied.jsonl", lines);
     for (bool parallel : {true, false}) {
         INFO("parallel " << parallel);
@@ -101,4 +101,46 @@ TEST_CASE("a reused parser shrinks and reorders answers from one line to the nex
     REQUIRE(parser.parse(shuffled, out).ok());
     CHECK(out == two);
     CHECK(to_canonical_json(out) == line);
+}
+
+TEST_CASE("records stay within the documented bounds: flags, seq, duration, time order") {
+    ResponseParser parser({&shipped().questionnaire, 1});
+    Response out;
+    auto parses = [&](const Response& r) { return parser.parse(to_canonical_json(r), out); };
+    auto refused_for = [&](const Response& r) {
+        auto parsed = parses(r);
+        REQUIRE_FALSE(parsed.ok());
+        return parsed.error().message;
+    };
+    auto r = all_items(4);
+
+    auto flagged = r;
+    flagged.flags = {"burst", "incomplete", "speeder"};
+    CHECK(parses(flagged).ok());
+    flagged.flags = {"reviewed"};
+    CHECK_THAT(refused_for(flagged), Catch::Contains("unknown flag \"reviewed\""));
+
+    auto seq = r;
+    seq.seq = kMaxSeq;
+    CHECK(parses(seq).ok());
+    seq.seq = kMaxSeq + 1;
+    CHECK_THAT(refused_for(seq), Catch::Contains("seq") && Catch::Contains("2^53"));
+    seq.seq = 0;
+    CHECK_THAT(refused_for(seq), Catch::Contains("seq"));
+
+    auto duration = r;
+    duration.duration_ms = 0;
+    CHECK(parses(duration).ok());
+    duration.duration_ms = kMaxDurationMs;
+    CHECK(parses(duration).ok());
+    duration.duration_ms = kMaxDurationMs + 1;
+    CHECK_THAT(refused_for(duration), Catch::Contains("duration_ms") && Catch::Contains("7 days"));
+    duration.duration_ms = -1;
+    CHECK_THAT(refused_for(duration), Catch::Contains("duration_ms"));
+
+    auto times = r;
+    times.started_at = times.submitted_at;
+    CHECK(parses(times).ok());  // a response can take under a second
+    times.started_at = "2026-11-25T10:00:01Z";
+    CHECK_THAT(refused_for(times), Catch::Contains("must not be before \"started_at\""));
 }

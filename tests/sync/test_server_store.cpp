@@ -1,6 +1,9 @@
 // One suite for every ServerStore backend (SQLite today; PostgreSQL joins the
 // backend list when it exists).
+#include <sqlite3.h>
+
 #include <catch2/catch.hpp>
+#include <memory>
 
 #include "cx/server/server_store.hpp"
 #include "sync_test_support.hpp"
@@ -21,7 +24,7 @@ std::vector<Backend> backends() {
 }
 
 StoredRecord stored(const Response& r) {
-    return {r.id, r.org, r.site, r.device, r.seq, r.submitted_at, to_canonical_json(r)};
+    return {r.id, r.org, r.site, r.device, r.seq, r.submitted_at, to_canonical_json(r), "[]"};
 }
 
 std::vector<StoredRecord> stored_batch(std::string_view org, std::string_view site,
@@ -57,41 +60,47 @@ TEST_CASE("server store suite") {
     INFO("backend " << backend.name);
     const std::string now = "2026-11-25T12:00:00Z";
 
+    using enum RecordOutcome;
+
     SECTION("new records are stored, a byte-identical re-send counts as duplicates") {
-        auto batch = stored_batch("o", "hq", "k1", 1, 10);
-        CHECK(store.ingest(batch, now).ack == BatchAck{10, 0});
-        auto again = store.ingest(batch, now);
-        CHECK(again.status == IngestStatus::Stored);
-        CHECK(again.ack == BatchAck{0, 10});
-        CHECK(export_all(store, {"o", {}, {}, {}}).size() == 10);
+        auto batch = stored_batch("o", "hq", "k1", 1, 3);
+        CHECK(store.ingest(batch, now).value() == std::vector{Stored, Stored, Stored});
+        CHECK(store.ingest(batch, now).value() == std::vector{Duplicate, Duplicate, Duplicate});
+        CHECK(export_all(store, {"o", {}, {}, {}}).size() == 3);
     }
 
-    SECTION("the same id with other content refuses the whole batch, nothing of it is stored") {
-        store.ingest(stored_batch("o", "hq", "k1", 1, 3), now);
-        auto batch = stored_batch("o", "hq", "k1", 4, 3);  // new records…
+    SECTION("the same id with other content is a conflict; the rest of the batch is stored") {
+        store.ingest(stored_batch("o", "hq", "k1", 1, 3), now).value();
+        auto batch = stored_batch("o", "hq", "k1", 4, 2);  // new records…
         auto changed = test::make_response("o", "hq", "k1", 2);
         changed.answers[0].level = changed.answers[0].level == 5 ? 4 : 5;
-        batch.push_back(stored(changed));  // …and one clashing with a stored id
-        auto result = store.ingest(batch, now);
-        CHECK(result.status == IngestStatus::Conflict);
-        CHECK(result.conflict_index == 3);
-        CHECK(export_all(store, {"o", {}, {}, {}}).size() == 3);
+        batch.insert(batch.begin() + 1, stored(changed));  // …and one clashing with a stored id
+        CHECK(store.ingest(batch, now).value() == std::vector{Stored, Conflict, Stored});
+        auto all = export_all(store, {"o", {}, {}, {}});
+        REQUIRE(all.size() == 5);
+        CHECK(all[1] == to_canonical_json(test::make_response("o", "hq", "k1", 2)));  // unchanged
+        CHECK(all[4] == batch[2].canonical);
     }
 
     SECTION("an id twice in one batch: same bytes is a duplicate, other bytes a conflict") {
         auto batch = stored_batch("o", "hq", "k1", 1, 2);
         batch.push_back(batch[0]);
-        CHECK(store.ingest(batch, now).ack == BatchAck{2, 1});
+        CHECK(store.ingest(batch, now).value() == std::vector{Stored, Stored, Duplicate});
         auto clash = stored_batch("o", "hq", "k1", 5, 1);
         clash.push_back(clash[0]);
         clash.back().canonical += " ";
-        CHECK(store.ingest(clash, now).status == IngestStatus::Conflict);
+        CHECK(store.ingest(clash, now).value() == std::vector{Stored, Conflict});
+        CHECK(export_all(store, {"o", {}, {}, {}}).size() == 3);
+    }
+
+    SECTION("an empty batch stores nothing and succeeds") {
+        CHECK(store.ingest({}, now).value().empty());
     }
 
     SECTION("export orders by device then seq, pages without gaps, and filters") {
-        store.ingest(stored_batch("o", "north", "k2", 1, 25), now);
-        store.ingest(stored_batch("o", "south", "k1", 1, 25), now);
-        store.ingest(stored_batch("other", "x", "k9", 1, 5), now);
+        REQUIRE(store.ingest(stored_batch("o", "north", "k2", 1, 25), now));
+        REQUIRE(store.ingest(stored_batch("o", "south", "k1", 1, 25), now));
+        REQUIRE(store.ingest(stored_batch("other", "x", "k9", 1, 5), now));
         auto all = export_all(store, {"o", {}, {}, {}}, 7);
         REQUIRE(all.size() == 50);
         CHECK(all.front() == to_canonical_json(test::make_response("o", "south", "k1", 1)));
@@ -125,7 +134,8 @@ TEST_CASE("server store suite") {
 TEST_CASE("stored records survive reopening the database") {
     test::TempDir dir;
     auto url = "sqlite:" + (dir / "server.db").string();
-    open_store(url).value()->ingest(stored_batch("o", "hq", "k1", 1, 4), "2026-11-25T12:00:00Z");
+    REQUIRE(open_store(url).value()->ingest(stored_batch("o", "hq", "k1", 1, 4),
+                                            "2026-11-25T12:00:00Z"));
     CHECK(export_all(*open_store(url).value(), {"o", {}, {}, {}}).size() == 4);
 }
 
@@ -141,4 +151,35 @@ TEST_CASE("database URLs") {
     REQUIRE_FALSE(postgres.ok());
     CHECK_THAT(postgres.error().message, Catch::Contains("PostgreSQL"));
     CHECK_FALSE(open_store("sqlite:/nonexistent-dir/x/y.db").ok());
+}
+
+TEST_CASE("sqlite: server flags are kept per row, and a schema 1 database gains the column") {
+    test::TempDir dir;
+    auto path = dir / "server.db";
+    {
+        sqlite3* raw = nullptr;
+        REQUIRE(sqlite3_open(path.c_str(), &raw) == SQLITE_OK);
+        std::unique_ptr<sqlite3, decltype(&sqlite3_close)> db(raw, &sqlite3_close);
+        REQUIRE(sqlite3_exec(raw,
+                             "CREATE TABLE responses(row INTEGER PRIMARY KEY, id TEXT NOT NULL "
+                             "UNIQUE, org TEXT NOT NULL, site TEXT NOT NULL, device TEXT NOT NULL, "
+                             "seq INTEGER NOT NULL, submitted_at TEXT NOT NULL, received_at TEXT "
+                             "NOT NULL, canonical TEXT NOT NULL); PRAGMA user_version = 1;",
+                             nullptr, nullptr, nullptr) == SQLITE_OK);
+    }
+    auto batch = stored_batch("o", "hq", "k1", 1, 2);
+    batch[1].server_flags = "[\"clock\"]";
+    REQUIRE(open_store("sqlite:" + path.string()).value()->ingest(batch, "2026-11-25T12:00:00Z"));
+
+    sqlite3* raw = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &raw) == SQLITE_OK);
+    std::unique_ptr<sqlite3, decltype(&sqlite3_close)> db(raw, &sqlite3_close);
+    sqlite3_stmt* select = nullptr;
+    REQUIRE(sqlite3_prepare_v2(raw, "SELECT server_flags FROM responses ORDER BY seq", -1, &select,
+                               nullptr) == SQLITE_OK);
+    std::vector<std::string> flags;
+    while (sqlite3_step(select) == SQLITE_ROW)
+        flags.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(select, 0)));
+    sqlite3_finalize(select);
+    CHECK(flags == std::vector<std::string>{"[]", "[\"clock\"]"});
 }

@@ -84,6 +84,15 @@ CREATE TABLE settings (
     value TEXT NOT NULL
 ) WITHOUT ROWID;
 )sql",
+    // 3: protocol v2 — a record the server refuses is kept with its reason and
+    // not offered for upload until staff retry it.
+    R"sql(
+ALTER TABLE responses ADD COLUMN refused_code TEXT;
+ALTER TABLE responses ADD COLUMN refused_detail TEXT;
+ALTER TABLE responses ADD COLUMN refused_at TEXT;
+ALTER TABLE sync_state ADD COLUMN refused INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sync_state ADD COLUMN store_failed INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 std::string sqlite_message(sqlite3* db) {
@@ -178,11 +187,12 @@ Status insert_audit(sqlite3* db, std::string_view event, std::string_view detail
     return insert.run();
 }
 
-// {"result":"ok"|"failed","http_status":…,"sent":…,"remaining":…,"detail":"…"}
+// {"result":"ok"|"failed","http_status":…,"sent":…,"refused":…,"remaining":…,"detail":"…"}
 std::string sync_audit_detail(const SyncReport& report) {
     nlohmann::json detail{{"result", report.ok ? "ok" : "failed"},
                           {"http_status", report.http_status},
                           {"sent", report.sent},
+                          {"refused", report.refused},
                           {"remaining", report.remaining},
                           {"detail", report.detail}};
     return detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -364,10 +374,12 @@ Result<StoreCounts> Store::counts(std::chrono::system_clock::time_point now) {
         db_,
         "SELECT COALESCE(SUM(status = 'complete'), 0), "
         "COALESCE(SUM(status = 'incomplete'), 0), "
-        "COALESCE(SUM(sent_at IS NULL), 0), "
+        "COALESCE(SUM(sent_at IS NULL AND refused_at IS NULL), 0), "
         "COALESCE(SUM(submitted_ms >= ?1), 0), "
         "COALESCE(SUM(submitted_ms >= ?2), 0), "
-        "COALESCE(SUM(status = 'complete' AND json_array_length(record, '$.flags') > 0), 0) "
+        "COALESCE(SUM(status = 'complete' AND json_array_length(record, '$.flags') > 0), 0), "
+        "COALESCE(SUM(sent_at IS NOT NULL), 0), "
+        "COALESCE(SUM(sent_at IS NULL AND refused_at IS NOT NULL), 0) "
         "FROM responses");
     query.bind(1, bounds.today_start_ms).bind(2, bounds.week_start_ms);
     if (!query.next_row()) return Error{"counting responses: " + sqlite_message(db_)};
@@ -378,12 +390,15 @@ Result<StoreCounts> Store::counts(std::chrono::system_clock::time_point now) {
     counts.today = query.integer(3);
     counts.last_7_days = query.integer(4);
     counts.flagged = query.integer(5);
+    counts.sent = query.integer(6);
+    counts.refused = query.integer(7);
     return counts;
 }
 
-std::size_t Store::pending_count() {
+Result<std::size_t> Store::pending_count() {
     auto counted = counts();
-    return counted ? static_cast<std::size_t>(counted.value().unsent) : 0;
+    if (!counted) return counted.error();
+    return static_cast<std::size_t>(counted.value().unsent);
 }
 
 Result<std::vector<std::string>> Store::next_records(std::int64_t& cursor, std::size_t limit) {
@@ -419,7 +434,9 @@ Result<std::vector<AuditEntry>> Store::audit_log() {
 
 std::optional<SyncReport> Store::last_sync() {
     std::lock_guard lock(mutex_);
-    Statement query(db_, "SELECT at, ok, http_status, sent, remaining, detail FROM sync_state");
+    Statement query(db_,
+                    "SELECT at, ok, http_status, sent, remaining, detail, refused, store_failed "
+                    "FROM sync_state");
     if (!query.next_row()) return std::nullopt;
     SyncReport report;
     if (auto at = parse_utc_timestamp(query.text(0))) report.at = *at;
@@ -428,7 +445,25 @@ std::optional<SyncReport> Store::last_sync() {
     report.sent = static_cast<std::size_t>(query.integer(3));
     report.remaining = static_cast<std::size_t>(query.integer(4));
     report.detail = std::string(query.text(5));
+    report.refused = static_cast<std::size_t>(query.integer(6));
+    report.store_failed = query.integer(7) != 0;
     return report;
+}
+
+Result<std::vector<RefusalEntry>> Store::latest_refusals(std::size_t limit) {
+    std::lock_guard lock(mutex_);
+    Statement query(db_,
+                    "SELECT id, seq, refused_code, refused_detail, refused_at FROM responses "
+                    "WHERE refused_at IS NOT NULL AND sent_at IS NULL "
+                    "ORDER BY refused_at DESC, rowid DESC LIMIT ?1");
+    query.bind(1, static_cast<std::int64_t>(limit));
+    std::vector<RefusalEntry> entries;
+    while (query.next_row()) {
+        entries.push_back({std::string(query.text(0)), query.integer(1), std::string(query.text(2)),
+                           std::string(query.text(3)), std::string(query.text(4))});
+    }
+    if (auto status = query.status(); !status) return status.error();
+    return entries;
 }
 
 int Store::schema_version() {
@@ -512,46 +547,67 @@ Status Store::save_lockout_state(const LockoutState& state) {
                          {kLockedUntilKey, std::to_string(until_ms)}});
 }
 
-std::vector<PendingRecord> Store::pending(std::size_t limit) {
+Result<std::vector<PendingRecord>> Store::pending(std::size_t limit) {
     std::lock_guard lock(mutex_);
     Statement query(db_,
-                    "SELECT id, record FROM responses WHERE sent_at IS NULL "
+                    "SELECT id, record FROM responses WHERE sent_at IS NULL AND refused_at IS NULL "
                     "ORDER BY rowid LIMIT ?1");
     query.bind(1, static_cast<std::int64_t>(limit));
     std::vector<PendingRecord> records;
     while (query.next_row()) {
         records.push_back({std::string(query.text(0)), std::string(query.text(1))});
     }
-    if (!query.ok())
-        std::cerr << "cxkiosk: store: reading unsent responses: " << sqlite_message(db_) << '\n';
+    if (auto status = query.status(); !status)
+        return Error{"reading unsent responses: " + status.error().message};
     return records;
 }
 
-void Store::mark_sent(std::span<const std::string> ids) {
+Status Store::mark_sent(std::span<const std::string> ids) {
     std::lock_guard lock(mutex_);
     // An error leaves the records unsent; the server stores a re-sent record once.
-    auto report = [&](const std::string& what) {
-        std::cerr << "cxkiosk: store: marking responses sent: " << what << '\n';
-    };
     SqliteTransaction tx(db_);
-    if (auto begun = tx.begun(); !begun) return report(begun.error().message);
+    if (auto begun = tx.begun(); !begun) return begun;
     const auto now = utc_now_text();
     for (const auto& id : ids) {
         Statement update(db_,
                          "UPDATE responses SET sent_at = ?1 WHERE id = ?2 AND sent_at IS NULL");
         update.bind(1, now).bind(2, id);
-        if (auto done = update.run(); !done) return report(done.error().message);
+        if (auto done = update.run(); !done)
+            return Error{"marking responses sent: " + done.error().message};
     }
-    if (auto committed = tx.commit(); !committed) report(committed.error().message);
+    return tx.commit();
 }
 
-void Store::record_sync(const SyncReport& report) {
+Status Store::mark_refused(std::span<const RecordRefusal> refusals) {
     std::lock_guard lock(mutex_);
-    auto complain = [](const std::string& what) {
-        std::cerr << "cxkiosk: store: recording sync result: " << what << '\n';
-    };
     SqliteTransaction tx(db_);
-    if (auto begun = tx.begun(); !begun) return complain(begun.error().message);
+    if (auto begun = tx.begun(); !begun) return begun;
+    const auto now = utc_now_text();
+    for (const auto& refusal : refusals) {
+        Statement update(db_,
+                         "UPDATE responses SET refused_code = ?1, refused_detail = ?2, "
+                         "refused_at = ?3 WHERE id = ?4 AND sent_at IS NULL");
+        update.bind(1, refusal.code).bind(2, refusal.detail).bind(3, now).bind(4, refusal.id);
+        if (auto done = update.run(); !done)
+            return Error{"marking responses refused: " + done.error().message};
+    }
+    return tx.commit();
+}
+
+Result<std::size_t> Store::requeue_refused() {
+    std::lock_guard lock(mutex_);
+    Statement update(db_,
+                     "UPDATE responses SET refused_code = NULL, refused_detail = NULL, "
+                     "refused_at = NULL WHERE refused_at IS NOT NULL AND sent_at IS NULL");
+    if (auto done = update.run(); !done)
+        return Error{"requeueing refused responses: " + done.error().message};
+    return static_cast<std::size_t>(sqlite3_changes(db_));
+}
+
+Status Store::record_sync(const SyncReport& report) {
+    std::lock_guard lock(mutex_);
+    SqliteTransaction tx(db_);
+    if (auto begun = tx.begun(); !begun) return begun;
     std::optional<bool> was_ok;
     {
         Statement previous(db_, "SELECT ok FROM sync_state");
@@ -560,21 +616,25 @@ void Store::record_sync(const SyncReport& report) {
     const auto at = format_utc_timestamp(std::chrono::floor<std::chrono::seconds>(report.at));
     Statement upsert(
         db_,
-        "INSERT INTO sync_state (singleton, at, ok, http_status, sent, remaining, detail) "
-        "VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (singleton) DO UPDATE SET "
+        "INSERT INTO sync_state (singleton, at, ok, http_status, sent, remaining, detail, "
+        "refused, store_failed) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+        "ON CONFLICT (singleton) DO UPDATE SET "
         "at = excluded.at, ok = excluded.ok, http_status = excluded.http_status, "
-        "sent = excluded.sent, remaining = excluded.remaining, detail = excluded.detail");
+        "sent = excluded.sent, remaining = excluded.remaining, detail = excluded.detail, "
+        "refused = excluded.refused, store_failed = excluded.store_failed");
     upsert.bind(1, at).bind(2, std::int64_t{report.ok}).bind(3, std::int64_t{report.http_status});
     upsert.bind(4, static_cast<std::int64_t>(report.sent));
     upsert.bind(5, static_cast<std::int64_t>(report.remaining)).bind(6, report.detail);
-    if (auto done = upsert.run(); !done) return complain(done.error().message);
+    upsert.bind(7, static_cast<std::int64_t>(report.refused));
+    upsert.bind(8, std::int64_t{report.store_failed});
+    if (auto done = upsert.run(); !done)
+        return Error{"recording sync result: " + done.error().message};
     // The audit log gets the changes (went offline, came back), not every attempt.
     if (was_ok != report.ok) {
-        if (auto logged = insert_audit(db_, "sync", sync_audit_detail(report)); !logged) {
-            return complain(logged.error().message);
-        }
+        if (auto logged = insert_audit(db_, "sync", sync_audit_detail(report)); !logged)
+            return logged;
     }
-    if (auto committed = tx.commit(); !committed) complain(committed.error().message);
+    return tx.commit();
 }
 
 std::string audit_json_line(const AuditEntry& entry) {

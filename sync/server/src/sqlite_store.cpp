@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS responses(
   seq INTEGER NOT NULL,
   submitted_at TEXT NOT NULL,
   received_at TEXT NOT NULL,
-  canonical TEXT NOT NULL);
+  canonical TEXT NOT NULL,
+  server_flags TEXT NOT NULL DEFAULT '[]');
 CREATE INDEX IF NOT EXISTS responses_by_org ON responses(org, device, seq, id);
 CREATE TABLE IF NOT EXISTS tokens(
   id INTEGER PRIMARY KEY,
@@ -38,14 +39,14 @@ CREATE TABLE IF NOT EXISTS tokens(
   device TEXT NOT NULL,
   created_at TEXT NOT NULL,
   revoked_at TEXT);
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 )sql";
 }
 
 std::string_view sqlite_insert_response_sql() {
     return "INSERT INTO responses(id, org, site, device, seq, submitted_at, received_at, "
-           "canonical) "
-           "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(id) DO NOTHING";
+           "canonical, server_flags) "
+           "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(id) DO NOTHING";
 }
 
 namespace {
@@ -177,15 +178,18 @@ class SqliteStore final : public ServerStore {
 
     bool valid() const { return insert_.valid() && stored_canonical_.valid(); }
 
-    IngestResult ingest(std::span<const StoredRecord> batch,
-                        std::string_view received_at) override {
+    Result<std::vector<RecordOutcome>> ingest(std::span<const StoredRecord> batch,
+                                              std::string_view received_at) override {
         std::lock_guard lock(write_mutex_);
         sqlite3* db = writer_.get();
+        auto failed = [&](std::string_view what) {
+            return make_error(ErrorKind::Store, sqlite_error(db, what));
+        };
         SqliteTransaction transaction(db);
-        if (!transaction.begun()) return {IngestStatus::Failed, {}, 0, sqlite_error(db, "BEGIN")};
-        BatchAck ack;
-        for (std::size_t i = 0; i < batch.size(); ++i) {
-            const auto& record = batch[i];
+        if (!transaction.begun()) return failed("BEGIN");
+        std::vector<RecordOutcome> outcomes;
+        outcomes.reserve(batch.size());
+        for (const auto& record : batch) {
             insert_.reset()
                 .bind(1, record.id)
                 .bind(2, record.org)
@@ -194,24 +198,23 @@ class SqliteStore final : public ServerStore {
                 .bind(5, record.seq)
                 .bind(6, record.submitted_at)
                 .bind(7, received_at)
-                .bind(8, record.canonical);
-            if (insert_.step() != SQLITE_DONE)
-                return {IngestStatus::Failed, {}, 0, sqlite_error(db, "INSERT")};
+                .bind(8, record.canonical)
+                .bind(9, record.server_flags);
+            if (insert_.step() != SQLITE_DONE) return failed("INSERT");
             if (sqlite3_changes(db) == 1) {
-                ++ack.stored;
+                outcomes.push_back(RecordOutcome::Stored);
                 continue;
             }
             stored_canonical_.reset().bind(1, record.id);
-            if (stored_canonical_.step() != SQLITE_ROW)
-                return {IngestStatus::Failed, {}, 0, sqlite_error(db, "SELECT canonical")};
-            if (stored_canonical_.text(0) != record.canonical)
-                return {IngestStatus::Conflict, {}, i, {}};
-            ++ack.duplicates;
+            if (stored_canonical_.step() != SQLITE_ROW) return failed("SELECT canonical");
+            outcomes.push_back(stored_canonical_.text(0) == record.canonical
+                                   ? RecordOutcome::Duplicate
+                                   : RecordOutcome::Conflict);
         }
         insert_.reset();
         stored_canonical_.reset();
-        if (!transaction.commit()) return {IngestStatus::Failed, {}, 0, sqlite_error(db, "COMMIT")};
-        return {IngestStatus::Stored, ack, 0, {}};
+        if (!transaction.commit()) return failed("COMMIT");
+        return outcomes;
     }
 
     Result<ExportPage> export_page(const ResponseQuery& query,
@@ -304,12 +307,27 @@ class SqliteStore final : public ServerStore {
     ReaderPool readers_;
 };
 
+Status add_server_flags_to_schema_1(sqlite3* db) {
+    Statement version(db, "PRAGMA user_version");
+    if (!version.valid() || version.step() != SQLITE_ROW)
+        return make_error(ErrorKind::Store, sqlite_error(db, "reading the schema version"));
+    if (version.integer(0) != 1) return Ok{};
+    constexpr const char* kAddColumn =
+        "ALTER TABLE responses ADD COLUMN server_flags TEXT NOT NULL DEFAULT '[]'";
+    if (sqlite3_exec(db, kAddColumn, nullptr, nullptr, nullptr) != SQLITE_OK)
+        return make_error(ErrorKind::Store, sqlite_error(db, "migrating to schema 2"));
+    return Ok{};
+}
+
 }  // namespace
 
 Result<std::unique_ptr<ServerStore>> open_sqlite_store(std::string_view path) {
     std::string file(path);
     auto writer = open_connection(file, Access::Writer);
     if (!writer) return writer.error();
+    // Schema 1 lacks server_flags; the rest of the schema is created if missing.
+    if (auto upgraded = add_server_flags_to_schema_1(writer.value().get()); !upgraded)
+        return upgraded.error();
     std::string schema(sqlite_schema_sql());
     if (sqlite3_exec(writer.value().get(), schema.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
         return Error{sqlite_error(writer.value().get(), "creating schema in " + file)};

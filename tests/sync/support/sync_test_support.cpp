@@ -67,44 +67,90 @@ std::vector<PendingRecord> make_records(std::string_view org, std::string_view s
 // ---------------------------------------------------------------------------
 
 MemoryOutbox::MemoryOutbox(std::vector<PendingRecord> records)
-    : records_(std::move(records)), sent_(records_.size(), false), unsent_(records_.size()) {}
+    : records_(std::move(records)),
+      states_(records_.size(), State::Waiting),
+      refusals_(records_.size()),
+      waiting_(records_.size()) {
+    for (std::size_t i = 0; i < records_.size(); ++i) position_[records_[i].id] = i;
+}
 
-std::vector<PendingRecord> MemoryOutbox::pending(std::size_t limit) {
+bool MemoryOutbox::leave_waiting(const std::string& id, State to, std::size_t& position) {
+    auto found = position_.find(id);
+    if (found == position_.end() || states_[found->second] != State::Waiting) return false;
+    position = found->second;
+    states_[position] = to;
+    --waiting_;
+    return true;
+}
+
+std::optional<Error> MemoryOutbox::failure() const {
+    if (failing_.empty()) return std::nullopt;
+    return make_error(ErrorKind::Store, failing_);
+}
+
+Result<std::vector<PendingRecord>> MemoryOutbox::pending(std::size_t limit) {
     std::lock_guard lock(mutex_);
+    if (auto error = failure()) return *error;
     std::vector<PendingRecord> out;
-    for (std::size_t i = first_unsent_; i < records_.size() && out.size() < limit; ++i)
-        if (!sent_[i]) out.push_back(records_[i]);
+    for (std::size_t i = 0; i < records_.size() && out.size() < limit; ++i)
+        if (states_[i] == State::Waiting) out.push_back(records_[i]);
     return out;
 }
 
-void MemoryOutbox::mark_sent(std::span<const std::string> ids) {
+Status MemoryOutbox::mark_sent(std::span<const std::string> ids) {
     std::lock_guard lock(mutex_);
+    if (auto error = failure()) return *error;
     ++mark_sent_calls_;
-    for (const auto& id : ids)
-        for (std::size_t i = first_unsent_; i < records_.size(); ++i)
-            if (!sent_[i] && records_[i].id == id) {
-                sent_[i] = true;
-                --unsent_;
-                break;
-            }
-    while (first_unsent_ < records_.size() && sent_[first_unsent_]) ++first_unsent_;
+    std::size_t position;
+    for (const auto& id : ids) leave_waiting(id, State::Sent, position);
+    return Ok{};
 }
 
-void MemoryOutbox::record_sync(const SyncReport& report) {
+Status MemoryOutbox::mark_refused(std::span<const RecordRefusal> refusals) {
     std::lock_guard lock(mutex_);
+    if (auto error = failure()) return *error;
+    std::size_t position;
+    for (const auto& refusal : refusals)
+        if (leave_waiting(refusal.id, State::Refused, position)) refusals_[position] = refusal;
+    return Ok{};
+}
+
+Result<std::size_t> MemoryOutbox::requeue_refused() {
+    std::lock_guard lock(mutex_);
+    if (auto error = failure()) return *error;
+    std::size_t requeued = 0;
+    for (auto& state : states_)
+        if (state == State::Refused) {
+            state = State::Waiting;
+            ++requeued;
+        }
+    waiting_ += requeued;
+    return requeued;
+}
+
+Status MemoryOutbox::record_sync(const SyncReport& report) {
+    std::lock_guard lock(mutex_);
+    // The report is kept even when failing, so tests can see what the uploader said.
     reports_.push_back(report);
+    if (auto error = failure()) return *error;
+    return Ok{};
 }
 
-std::size_t MemoryOutbox::pending_count() {
+Result<std::size_t> MemoryOutbox::pending_count() {
     std::lock_guard lock(mutex_);
-    return unsent_;
+    if (auto error = failure()) return *error;
+    return waiting_;
 }
 
 void MemoryOutbox::add(std::vector<PendingRecord> records) {
     std::lock_guard lock(mutex_);
-    unsent_ += records.size();
-    sent_.resize(sent_.size() + records.size(), false);
-    for (auto& record : records) records_.push_back(std::move(record));
+    waiting_ += records.size();
+    states_.resize(states_.size() + records.size(), State::Waiting);
+    refusals_.resize(states_.size());
+    for (auto& record : records) {
+        position_[record.id] = records_.size();
+        records_.push_back(std::move(record));
+    }
 }
 
 std::vector<SyncReport> MemoryOutbox::reports() {
@@ -115,6 +161,24 @@ std::vector<SyncReport> MemoryOutbox::reports() {
 std::size_t MemoryOutbox::mark_sent_calls() {
     std::lock_guard lock(mutex_);
     return mark_sent_calls_;
+}
+
+std::size_t MemoryOutbox::waiting() {
+    std::lock_guard lock(mutex_);
+    return waiting_;
+}
+
+std::vector<RecordRefusal> MemoryOutbox::refused() {
+    std::lock_guard lock(mutex_);
+    std::vector<RecordRefusal> out;
+    for (std::size_t i = 0; i < records_.size(); ++i)
+        if (states_[i] == State::Refused) out.push_back(refusals_[i]);
+    return out;
+}
+
+void MemoryOutbox::fail_with(std::string message) {
+    std::lock_guard lock(mutex_);
+    failing_ = std::move(message);
 }
 
 // ---------------------------------------------------------------------------

@@ -15,12 +15,12 @@
 #include <utility>
 #include <vector>
 
+#include "cx/kiosk/staff_access.hpp"
 #include "cx/kiosk/survey.hpp"
-#include "cx/sync/outbox.hpp"
 #include "cx/scoring/policy.hpp"
 #include "cx/scoring/response.hpp"
 #include "cx/scoring/result.hpp"
-#include "cx/kiosk/staff_access.hpp"
+#include "cx/sync/outbox.hpp"
 
 struct sqlite3;
 
@@ -46,7 +46,9 @@ struct StoreIdentity {
 struct StoreCounts {
     std::int64_t complete = 0;
     std::int64_t incomplete = 0;
-    std::int64_t unsent = 0;       // waiting to upload
+    std::int64_t unsent = 0;       // waiting to upload (neither sent nor refused)
+    std::int64_t sent = 0;         // acknowledged by the server
+    std::int64_t refused = 0;      // refused by the server, kept until staff retry them
     std::int64_t today = 0;        // submitted since local midnight
     std::int64_t last_7_days = 0;  // today and the 6 local days before
     std::int64_t flagged = 0;      // complete, with a speeder or burst flag
@@ -59,6 +61,13 @@ struct DayBounds {
     std::int64_t week_start_ms = 0;
 };
 DayBounds local_day_bounds(std::chrono::system_clock::time_point now);
+
+// A record the server refused, with its reason (newest first in latest_refusals).
+struct RefusalEntry {
+    std::string id;
+    std::int64_t seq = 0;
+    std::string code, detail, at;  // the server's error code and detail; UTC when marked
+};
 
 struct AuditEntry {
     std::string at;  // UTC timestamp
@@ -80,7 +89,7 @@ struct OpenResult {
 
 class Store final : public Outbox {
   public:
-    static constexpr int kSchemaVersion = 2;
+    static constexpr int kSchemaVersion = 3;
     static constexpr const char* kFileName = "responses.sqlite3";
 
     // Opens or creates the store at `path` (":memory:" for tests), migrates the
@@ -107,6 +116,7 @@ class Store final : public Outbox {
     Status audit(std::string_view event, std::string_view detail);
     Result<std::vector<AuditEntry>> audit_log();
     std::optional<SyncReport> last_sync();
+    Result<std::vector<RefusalEntry>> latest_refusals(std::size_t limit);
     int schema_version();
 
     // Staff PIN (Argon2id hash string) and the persisted lockout, in the settings table.
@@ -116,10 +126,12 @@ class Store final : public Outbox {
     Status save_lockout_state(const LockoutState& state);
 
     // cx::Outbox
-    std::vector<PendingRecord> pending(std::size_t limit) override;
-    void mark_sent(std::span<const std::string> ids) override;
-    void record_sync(const SyncReport& report) override;
-    std::size_t pending_count() override;  // COUNT, not a read of every record
+    Result<std::vector<PendingRecord>> pending(std::size_t limit) override;
+    Status mark_sent(std::span<const std::string> ids) override;
+    Status mark_refused(std::span<const RecordRefusal> refusals) override;
+    Result<std::size_t> requeue_refused() override;
+    Status record_sync(const SyncReport& report) override;
+    Result<std::size_t> pending_count() override;
 
   private:
     explicit Store(sqlite3* db);

@@ -13,8 +13,8 @@
 #include <string_view>
 #include <vector>
 
-#include "cx/sync/protocol.hpp"
 #include "cx/scoring/result.hpp"
+#include "cx/sync/protocol.hpp"
 
 namespace cx {
 
@@ -45,16 +45,13 @@ struct StoredRecord {
     std::int64_t seq = 0;
     std::string submitted_at;
     std::string canonical;  // cx::to_canonical_json of the parsed record
+    // JSON array of the flags the server set (e.g. ["clock"]); the canonical
+    // bytes stay exactly as the kiosk sent them.
+    std::string server_flags = "[]";
 };
 
-enum class IngestStatus { Stored, Conflict, Failed };
-
-struct IngestResult {
-    IngestStatus status = IngestStatus::Failed;
-    BatchAck ack;                    // when Stored
-    std::size_t conflict_index = 0;  // when Conflict: the batch index of the clashing record
-    std::string detail;              // when Failed: the storage error
-};
+// What ingest did with one record of a batch.
+enum class RecordOutcome { Stored, Duplicate, Conflict };
 
 // Filter of the score and export endpoints; timestamps are canonical UTC
 // strings, which order like the times they name.
@@ -81,12 +78,12 @@ class ServerStore {
   public:
     virtual ~ServerStore() = default;
 
-    // All or nothing in one transaction: a record whose id is stored (or came
-    // earlier in the batch) with the same canonical bytes is a duplicate; with
-    // other bytes the whole batch is refused as a Conflict. Each stored row
-    // gets `received_at`.
-    virtual IngestResult ingest(std::span<const StoredRecord> batch,
-                                std::string_view received_at) = 0;
+    // One transaction; one outcome per batch record, in order. A record whose id
+    // is already stored (or came earlier in the batch) with the same canonical
+    // bytes is a Duplicate, with other bytes a Conflict (not stored, the rest
+    // is). Each stored row gets `received_at`. An error stores nothing.
+    virtual Result<std::vector<RecordOutcome>> ingest(std::span<const StoredRecord> batch,
+                                                      std::string_view received_at) = 0;
 
     virtual Result<ExportPage> export_page(const ResponseQuery& query,
                                            const std::optional<ExportCursor>& after,
