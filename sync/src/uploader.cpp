@@ -23,10 +23,13 @@ struct BatchAttempt {
 struct PassTally {
     std::size_t sent = 0;
     std::size_t refused = 0;
+    std::string latest_refusal;  // "code: detail" of the last record refused, for staff
     bool any() const { return sent + refused > 0; }
     void add(const BatchAck& ack) {
         sent += ack.stored + ack.duplicates;
         refused += ack.refused.size();
+        if (!ack.refused.empty())
+            latest_refusal = ack.refused.back().code + ": " + ack.refused.back().detail;
     }
 };
 
@@ -71,6 +74,7 @@ SyncReport make_report(Outbox& outbox, const PassTally& tally, const BatchAttemp
         report.detail = last.result.detail;
     } else {
         report.http_status = tally.any() ? 200 : 0;
+        report.detail = tally.latest_refusal;
     }
     auto store_error = last.store_error;
     if (auto remaining = outbox.pending_count())

@@ -109,7 +109,7 @@ struct FourResponses : KioskWithServer {
 }  // namespace
 
 TEST_CASE_METHOD(FourResponses,
-                 "a record the server holds with other content is refused as a conflict; the "
+                 "a record the server holds with other content is refused as a conflict, the "
                  "others are stored byte-identical, and only it is re-sent on --retry-refused") {
     auto kiosk_records = open_kiosk_store()->pending(10).value();
     REQUIRE(kiosk_records.size() == 4);
@@ -124,7 +124,7 @@ TEST_CASE_METHOD(FourResponses,
     auto first = sync(device_token);
     INFO(first.err);
     CHECK(first.exit_code == 6);  // a record was refused in this run
-    CHECK_THAT(first.err, Catch::Contains("sync sent 3, refused 1, 0 waiting"));
+    CHECK_THAT(first.err, Catch::Contains("sync sent 3, refused 1, 0 waiting: conflict: "));
     auto server_lines = test::split_lines(export_with_cli());
     REQUIRE(server_lines.size() == 4);
     for (std::size_t i : {0u, 2u, 3u})

@@ -2,10 +2,8 @@
 // with its JSON error body; records refused one by one are named in the 200
 // and never hold back the rest; nothing of a batch refused whole is stored.
 #include <httplib.h>
-#include <sqlite3.h>
 
 #include <algorithm>
-#include <memory>
 #include <random>
 
 #include <catch2/catch.hpp>
@@ -35,20 +33,6 @@ struct Api : test::ServerFixture {
         return http.Get(path, headers);
     }
     std::size_t stored_count() { return test::split_lines(export_with_cli()).size(); }
-    // The server flags of each stored record, read from the database (in seq order).
-    std::vector<std::string> server_flags_by_seq() {
-        sqlite3* raw = nullptr;
-        REQUIRE(sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-        std::unique_ptr<sqlite3, decltype(&sqlite3_close)> connection(raw, &sqlite3_close);
-        sqlite3_stmt* select = nullptr;
-        REQUIRE(sqlite3_prepare_v2(raw, "SELECT server_flags FROM responses ORDER BY seq", -1,
-                                   &select, nullptr) == SQLITE_OK);
-        std::vector<std::string> flags;
-        while (sqlite3_step(select) == SQLITE_ROW)
-            flags.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(select, 0)));
-        sqlite3_finalize(select);
-        return flags;
-    }
 };
 
 std::string batch_of(const std::vector<std::string>& lines) {
@@ -152,7 +136,7 @@ TEST_CASE_METHOD(Api, "401 without a token, with an unknown one, and with a revo
 }
 
 TEST_CASE_METHOD(Api,
-                 "403 for a viewer token; another device's, org's or site's record is "
+                 "403 for a viewer token, while another device's, org's or site's record is "
                  "refused on its own") {
     expect_error(post(viewer_token, batch_of({record(5)})), 403, "forbidden");
     auto other_org = replace(record(3), "\"org\":\"demo-org\"", "\"org\":\"rival\"");
@@ -173,7 +157,7 @@ TEST_CASE_METHOD(Api,
 }
 
 TEST_CASE_METHOD(Api,
-                 "a stored id with other content is refused as a conflict; the rest is "
+                 "a stored id with other content is refused as a conflict, the rest is "
                  "stored") {
     REQUIRE(expect_ack(post(device_token, batch_of({record(1)}))).stored == 1);
     auto changed = replace(record(1), "\"duration_ms\":45000", "\"duration_ms\":45001");
@@ -280,7 +264,7 @@ TEST_CASE_METHOD(Api,
     auto near = ahead(std::chrono::hours{23}, 2);
     CHECK(expect_ack(post(device_token, batch_of({far, near}))).stored == 2);
     CHECK(export_with_cli() == far + "\n" + near + "\n");
-    CHECK(server_flags_by_seq() == std::vector<std::string>{"[\"clock\"]", "[]"});
+    CHECK(test::stored_server_flags(db) == std::vector<std::string>{"[\"clock\"]", "[]"});
 }
 
 TEST_CASE_METHOD(Api, "export: 200 for the org's viewer, 401 without a token, 403 otherwise") {

@@ -171,15 +171,5 @@ TEST_CASE("sqlite: server flags are kept per row, and a schema 1 database gains 
     batch[1].server_flags = "[\"clock\"]";
     REQUIRE(open_store("sqlite:" + path.string()).value()->ingest(batch, "2026-11-25T12:00:00Z"));
 
-    sqlite3* raw = nullptr;
-    REQUIRE(sqlite3_open(path.c_str(), &raw) == SQLITE_OK);
-    std::unique_ptr<sqlite3, decltype(&sqlite3_close)> db(raw, &sqlite3_close);
-    sqlite3_stmt* select = nullptr;
-    REQUIRE(sqlite3_prepare_v2(raw, "SELECT server_flags FROM responses ORDER BY seq", -1, &select,
-                               nullptr) == SQLITE_OK);
-    std::vector<std::string> flags;
-    while (sqlite3_step(select) == SQLITE_ROW)
-        flags.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(select, 0)));
-    sqlite3_finalize(select);
-    CHECK(flags == std::vector<std::string>{"[]", "[\"clock\"]"});
+    CHECK(test::stored_server_flags(path) == std::vector<std::string>{"[]", "[\"clock\"]"});
 }

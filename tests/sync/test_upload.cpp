@@ -60,7 +60,7 @@ bool reported(test::MemoryOutbox& outbox, std::size_t count, std::chrono::second
 
 TEST_CASE_METHOD(
     test::ServerFixture,
-    "a record refused on its own is marked refused with the reason; the rest is sent") {
+    "a record refused on its own is marked refused with the reason, the rest is sent") {
     auto records = test::make_records("demo-org", "hq", "kiosk-01", 1, 3);
     auto foreign = test::make_records("demo-org", "hq", "kiosk-02", 4, 1)[0];  // not this token's
     records.insert(records.begin() + 1, foreign);
@@ -156,7 +156,7 @@ TEST_CASE_METHOD(test::ServerFixture,
 }
 
 TEST_CASE_METHOD(test::ServerFixture,
-                 "a token refusal holds everything back; the worker reports instead of looping") {
+                 "a token refusal holds everything back, the worker reports instead of looping") {
     test::MemoryOutbox outbox(test::make_records("demo-org", "hq", "kiosk-01", 1, 4));
     auto config = client_config();
     config.token = std::string(64, '0');

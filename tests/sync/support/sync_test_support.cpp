@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 
@@ -423,6 +425,22 @@ std::string ServerFixture::export_with_cli() {
                                "demo-org", "--out", out.string()});
     if (result.exit_code != 0) throw std::runtime_error("cxserver export failed: " + result.err);
     return read_file(out);
+}
+
+std::vector<std::string> stored_server_flags(const std::filesystem::path& db) {
+    sqlite3* raw = nullptr;
+    int opened = sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+    std::unique_ptr<sqlite3, decltype(&sqlite3_close)> connection(raw, &sqlite3_close);
+    if (opened != SQLITE_OK) throw std::runtime_error("cannot open " + db.string());
+    sqlite3_stmt* select = nullptr;
+    if (sqlite3_prepare_v2(raw, "SELECT server_flags FROM responses ORDER BY seq", -1, &select,
+                           nullptr) != SQLITE_OK)
+        throw std::runtime_error(std::string("reading server_flags: ") + sqlite3_errmsg(raw));
+    std::vector<std::string> flags;
+    while (sqlite3_step(select) == SQLITE_ROW)
+        flags.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(select, 0)));
+    sqlite3_finalize(select);
+    return flags;
 }
 
 std::vector<std::string> split_lines(std::string_view jsonl) {

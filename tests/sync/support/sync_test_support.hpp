@@ -152,6 +152,10 @@ struct ServerFixture {
     std::string export_with_cli();
 };
 
+// The server_flags column of every row of a server's SQLite database, in seq order
+// (read-only, beside a running server).
+std::vector<std::string> stored_server_flags(const std::filesystem::path& db);
+
 // Every line of `jsonl` (without newlines).
 std::vector<std::string> split_lines(std::string_view jsonl);
 

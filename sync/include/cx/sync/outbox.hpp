@@ -39,7 +39,7 @@ struct SyncReport {
     std::size_t refused = 0;    // refused record by record in this attempt
     std::size_t remaining = 0;  // still waiting after it (refused ones are not waiting)
     bool store_failed = false;  // the outbox itself failed (detail says why): cxkiosk sync exits 4
-    std::string detail;         // server's error detail, the transport or the store error
+    std::string detail;  // server error, latest refusal ("code: detail"), transport or store error
 };
 
 // Implementations must be callable from the upload worker's thread while the
