@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cx/config/config_files.hpp"
+#include "cx/kiosk/recovery.hpp"
 #include "cx/kiosk/store.hpp"
 #include "cx/sync/uploader.hpp"
 #include "sync_test_support.hpp"
@@ -49,8 +50,8 @@ struct KioskWithServer : test::ServerFixture {
 
     std::unique_ptr<kiosk::Store> open_kiosk_store() {
         auto opened = kiosk::Store::open((data_dir / kiosk::Store::kFileName).string());
-        REQUIRE(opened);
-        return std::move(opened.store);
+        REQUIRE(opened.ok());
+        return std::move(opened.value());
     }
 
     std::string kiosk_export() {

@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "cx/sqlite/connection.hpp"
 #include "cx/sync/gzip.hpp"
 #include "cx/sync/protocol.hpp"
 #include "sync_test_support.hpp"
@@ -327,6 +328,24 @@ TEST_CASE("cxserver refuses bad command lines and files with documented exit cod
                                          (dir / "no-such-dir" / "x.jsonl").string()});
     CHECK(export_bad.exit_code == 1);
     CHECK_THAT(export_bad.err, Catch::Contains("no-such-dir"));
+}
+
+TEST_CASE("cxserver refuses a database written by a newer cxserver with exit 4 and leaves it") {
+    test::TempDir dir;
+    const auto path = dir / "db";
+    {
+        auto db = sqlite::Connection::open(path.string());
+        REQUIRE(db.ok());
+        REQUIRE(db.value().exec("PRAGMA user_version = 3").ok());
+    }
+    auto serve = test::run_command(
+        {CXSERVER_PATH, "serve", "--db", "sqlite:" + path.string(), "--listen", "127.0.0.1:0"});
+    CHECK(serve.exit_code == 4);
+    CHECK_THAT(serve.err, Catch::Contains("schema version 3") && Catch::Contains("(2)") &&
+                              Catch::Contains("newer cxserver"));
+    auto db = sqlite::Connection::open(path.string(), {sqlite::Access::ReadOnly});
+    REQUIRE(db.ok());
+    CHECK(db.value().user_version().value() == 3);
 }
 
 TEST_CASE_METHOD(Api, "mangled batches get a clear refusal and never crash the server") {

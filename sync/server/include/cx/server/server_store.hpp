@@ -44,14 +44,16 @@ struct StoredRecord {
     std::string device;
     std::int64_t seq = 0;
     std::string submitted_at;
-    std::string canonical;  // cx::to_canonical_json of the parsed record
-    // JSON array of the flags the server set (e.g. ["clock"]); the canonical
-    // bytes stay exactly as the kiosk sent them.
-    std::string server_flags = "[]";
+    std::string canonical;            // cx::to_canonical_json of the parsed record
+    std::string server_flags = "[]";  // JSON array of flags the server set (e.g. ["clock"])
 };
 
 // What ingest did with one record of a batch.
-enum class RecordOutcome { Stored, Duplicate, Conflict };
+enum class RecordOutcome {
+    Stored,     // new: stored now
+    Duplicate,  // its id is stored with the same canonical bytes: nothing to do
+    Conflict,   // its id is stored with other bytes: not stored, the rest of the batch is
+};
 
 // Filter of the score and export endpoints; timestamps are canonical UTC
 // strings, which order like the times they name.
@@ -78,10 +80,10 @@ class ServerStore {
   public:
     virtual ~ServerStore() = default;
 
-    // One transaction; one outcome per batch record, in order. A record whose id
-    // is already stored (or came earlier in the batch) with the same canonical
-    // bytes is a Duplicate, with other bytes a Conflict (not stored, the rest
-    // is). Each stored row gets `received_at`. An error stores nothing.
+    // One transaction; one outcome per batch record, in order. A record whose
+    // id is already stored (or came earlier in the batch) with the same
+    // canonical bytes is a Duplicate, with other bytes a Conflict (not stored;
+    // the rest is). Each stored row gets `received_at`. An error stores nothing.
     virtual Result<std::vector<RecordOutcome>> ingest(std::span<const StoredRecord> batch,
                                                       std::string_view received_at) = 0;
 
