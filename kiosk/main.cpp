@@ -140,6 +140,9 @@ int run_kiosk(const KioskConfig& config, const ScoringConfig& scoring,
 
     auto opened = open_data_dir_store(config.data_dir);
     if (!opened) return fail(kStore, opened.error().message);
+    // The README promises the recovery on stderr too, not only in the audit log and on screen.
+    if (const auto& notice = opened.value().recovery_notice)
+        std::cerr << "cxkiosk: " << *notice << '\n';
     auto& store = *opened.value().store;
 
     SurveyTimings timings;
