@@ -2,8 +2,8 @@
 // the string; the atlas ranges cover exactly the used codepoints.
 #include <catch2/catch.hpp>
 
-#include "cx/assets/font.hpp"
 #include "cx/config/config_files.hpp"
+#include "cx/assets/font.hpp"
 #include "cx/kiosk/ui_text.hpp"
 
 using namespace cx;
