@@ -144,6 +144,8 @@ int run_kiosk(const KioskConfig& config, const ScoringConfig& scoring,
     if (const auto& notice = opened.value().recovery_notice)
         std::cerr << "cxkiosk: " << *notice << '\n';
     auto& store = *opened.value().store;
+    if (const auto& notice = opened.value().recovery_notice)
+        std::cerr << "cxkiosk: " << *notice << std::endl;
 
     SurveyTimings timings;
     timings.idle_timeout = std::chrono::seconds(config.idle_timeout_s);
