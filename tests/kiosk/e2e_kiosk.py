@@ -92,6 +92,14 @@ class Session:
         self.wait_for("first frame", 1, 30)
         time.sleep(0.3)
 
+    def write_token(self, token, data=None):
+        """The upload token where enrolment puts it: DATA_DIR/token, mode 600 (never in argv)."""
+        os.makedirs(data or self.data, exist_ok=True)
+        path = os.path.join(data or self.data, "token")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(token + "\n")
+
     def log_text(self):
         with open(self.log_path, encoding="utf-8", errors="replace") as f:
             return f.read()

@@ -35,10 +35,15 @@ struct KioskWithServer : test::ServerFixture {
         }
     }
 
+    // The token goes where enrolment puts it: DATA_DIR/token, mode 600.
     test::CommandResult sync(const std::string& token) {
+        const auto token_file = data_dir / "token";
+        std::ofstream(token_file, std::ios::trunc) << token << "\n";
+        std::filesystem::permissions(
+            token_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
         return test::run_command({CXKIOSK_PATH, "--config-dir", CX_TEST_CONFIG_DIR, "sync",
                                   "--once", "--data-dir", data_dir.path().string(), "--server",
-                                  server->url(), "--token", token});
+                                  server->url()});
     }
 
     std::string kiosk_export() {

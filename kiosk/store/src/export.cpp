@@ -2,8 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cx/scoring/response.hpp"
 #include "cx/kiosk/xlsx_export.hpp"
+#include "cx/scoring/response.hpp"
 
 namespace cx::kiosk {
 
@@ -133,6 +133,11 @@ class RecordReader {
     std::optional<Error> error_;
 };
 
+// The export stops when the store cannot be read: the file would be short.
+Error source_failed(const Error& error) {
+    return make_error(ErrorKind::Io, "the store could not be read: " + error.message);
+}
+
 Result<ExportResult> write_text_export(RecordReader& records, const Questionnaire& questionnaire,
                                        ExportFormat format, const std::filesystem::path& out) {
     auto writer = AtomicFileWriter::create(out);
@@ -147,15 +152,15 @@ Result<ExportResult> write_text_export(RecordReader& records, const Questionnair
         } else if (auto parsed = parser.parse(*line, response); parsed) {
             append_csv_row(block, response, questionnaire);
         } else {
-            return Error{"record " + std::to_string(records.count()) + ": " +
-                         parsed.error().message};
+            return make_error(ErrorKind::Io, "record " + std::to_string(records.count()) + ": " +
+                                                 parsed.error().message);
         }
         if (block.size() >= kFlushBytes) {
             if (auto written = writer.value().write(block); !written) return written.error();
             block.clear();
         }
     }
-    if (records.error()) return *records.error();
+    if (records.error()) return source_failed(*records.error());
     if (auto written = writer.value().write(block); !written) return written.error();
     auto committed = writer.value().commit();
     if (!committed) return committed.error();
@@ -165,25 +170,19 @@ Result<ExportResult> write_text_export(RecordReader& records, const Questionnair
 Result<ExportResult> write_xlsx(RecordReader& records, const Questionnaire& questionnaire,
                                 const ScoringPolicy& policy, const std::filesystem::path& out) {
     ResponseParser parser(std::span<const Questionnaire>(&questionnaire, 1));
-    std::optional<Error> bad_record;
-    auto next = [&](Response& response) {
+    auto next = [&](Response& response) -> Result<bool> {
         auto line = records.next();
-        if (!line) return false;
-        if (auto parsed = parser.parse(*line, response); !parsed) {
-            bad_record =
-                Error{"record " + std::to_string(records.count()) + ": " + parsed.error().message};
+        if (!line) {
+            if (records.error()) return source_failed(*records.error());
             return false;
         }
+        if (auto parsed = parser.parse(*line, response); !parsed)
+            return make_error(ErrorKind::Io, "record " + std::to_string(records.count()) + ": " +
+                                                 parsed.error().message);
         return true;
     };
     auto written = write_xlsx_export(out, questionnaire, policy, next);
     if (!written) return written.error();
-    // The source ended early: the published file is short, so it must not stay.
-    if (auto failed = bad_record ? bad_record : records.error()) {
-        std::error_code ignored;
-        std::filesystem::remove(out, ignored);
-        return *failed;
-    }
     return ExportResult{written.value().records, std::move(written).value().file};
 }
 
@@ -208,8 +207,9 @@ Result<ExportResult> export_responses(Store& store, const Questionnaire& questio
     if (!exported) return exported;
     if (auto logged = store.audit("export", export_audit_detail(exported.value(), format));
         !logged) {
-        return Error{out.string() + " was written, but the audit log refused the export: " +
-                     logged.error().message};
+        return make_error(ErrorKind::Store,
+                          out.string() + " was written, but the audit log refused the export: " +
+                              logged.error().message);
     }
     return exported;
 }

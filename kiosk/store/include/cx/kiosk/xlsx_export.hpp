@@ -12,8 +12,9 @@
 
 namespace cx {
 
-// Fills `out` with the next response (seq order) and returns true, or returns false at the end.
-using ResponseSource = std::function<bool(Response& out)>;
+// Fills `out` with the next response (seq order) and returns true, returns false
+// at the end, or the error that ended the source early.
+using ResponseSource = std::function<Result<bool>(Response& out)>;
 
 struct XlsxExport {
     WrittenFile file;
@@ -21,6 +22,8 @@ struct XlsxExport {
 };
 
 // Written under a temporary name, fsync'ed and renamed (see atomic_file.hpp).
+// On any failure (the source's error, a full or vanished medium) nothing at
+// `out` changes and the temporary file is gone; the error's kind is Io.
 Result<XlsxExport> write_xlsx_export(const std::filesystem::path& out,
                                      const Questionnaire& questionnaire,
                                      const ScoringPolicy& policy, const ResponseSource& next);

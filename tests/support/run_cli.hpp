@@ -1,0 +1,44 @@
+#pragma once
+// Runs a program's run_…(argc, argv, out, err) in-process and keeps what it printed.
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace cx::test {
+
+struct CliRun {
+    int exit_code = -1;
+    std::string out;
+    std::string err;
+};
+
+template <class RunProgram>
+CliRun run_cli(RunProgram run, const std::vector<std::string>& args) {
+    std::vector<const char*> argv;
+    for (const auto& arg : args) argv.push_back(arg.c_str());
+    argv.push_back(nullptr);
+    std::ostringstream out;
+    std::ostringstream err;
+    const int code = run(static_cast<int>(args.size()), argv.data(), out, err);
+    return {code, out.str(), err.str()};
+}
+
+// Replaces std::cin's buffer while it lives (a secret read from stdin).
+class StdinText {
+  public:
+    explicit StdinText(const std::string& text)
+        : text_(text), saved_(std::cin.rdbuf(text_.rdbuf())) {}
+    ~StdinText() {
+        std::cin.rdbuf(saved_);
+        std::cin.clear();
+    }
+    StdinText(const StdinText&) = delete;
+    StdinText& operator=(const StdinText&) = delete;
+
+  private:
+    std::istringstream text_;
+    std::streambuf* saved_;
+};
+
+}  // namespace cx::test
