@@ -104,6 +104,8 @@ int run_cxkiosk(int argc, const char* const* argv, std::ostream& out, std::ostre
     cli.add_flag("--render-continuously", platform.render_continuously)
         ->group("");  // benchmark baseline
     cli.add_flag("--report-startup", platform.report_startup)->group("");
+    std::string layout_dump;  // for tests: every screen's touch targets as JSON (layout_dump.hpp)
+    cli.add_option("--dump-layout", layout_dump)->group("");
 
     auto add_data_dir = [&](CLI::App* command) {
         command->add_option("--data-dir", flags.data_dir, "data dir of the kiosk");
@@ -173,7 +175,7 @@ int run_cxkiosk(int argc, const char* const* argv, std::ostream& out, std::ostre
     if (*set_pin_cmd) return run_set_pin(console, config.value().data_dir);
     if (*audit_cmd) return run_audit(console, config.value().data_dir);
     if (*sync_cmd) return run_sync(console, config.value(), ca_file);
-    return run_kiosk(console, config.value(), scoring.value(), platform, ca_file);
+    return run_kiosk(console, config.value(), scoring.value(), platform, ca_file, layout_dump);
 }
 
 }  // namespace cx

@@ -59,10 +59,12 @@ int Console::fail(ExitCode code, const std::string& message) const {
 }
 
 int run_kiosk(const Console& console, const KioskConfig& config, const ScoringConfig& scoring,
-              const PlatformOptions& platform, const std::string& ca_file) {
-    // First: a SIGTERM during startup also ends cleanly, and every thread
-    // started below inherits the blocked signals.
-    auto signals = SignalWatch::start([](int) { request_stop(); });
+              const PlatformOptions& platform_options, const std::string& ca_file,
+              const std::string& layout_dump) {
+    Platform platform(platform_options);
+    // Before any other thread starts (they inherit the blocked signals); a
+    // SIGTERM during startup also ends cleanly, as the stop sticks.
+    auto signals = SignalWatch::start([&platform](int) { platform.request_stop(); });
     if (!signals) return console.fail(ExitCode::Failure, signals.error().message);
     std::optional<ClientConfig> client;
     if (!config.server.empty()) {
@@ -95,6 +97,7 @@ int run_kiosk(const Console& console, const KioskConfig& config, const ScoringCo
     timings.idle_timeout = std::chrono::seconds(config.idle_timeout_s);
     KioskApp app(scoring.questionnaire, scoring.policy, config, timings, store,
                  opened.value().recovery_notice.has_value());
+    if (!layout_dump.empty()) app.set_layout_dump(layout_dump);
     // Uploads on its own thread through its own Store (own SQLite connection),
     // so the UI thread never waits on it; the UI only nudges it after a save
     // and when staff press "sync now".
@@ -111,7 +114,7 @@ int run_kiosk(const Console& console, const KioskConfig& config, const ScoringCo
     }
     const FontSources sources{&regular.value(), bold ? &*bold : nullptr,
                               glyph_ranges(codepoints.value())};
-    const auto ran = run_platform(platform, sources, app);
+    const auto ran = platform.run(sources, app);
     app.shutdown(std::chrono::steady_clock::now());
     if (!ran) return console.fail(ExitCode::Display, ran.error().message);
     console.err << "cxkiosk: stopped" << std::endl;

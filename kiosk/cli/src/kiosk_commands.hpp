@@ -19,8 +19,10 @@ struct Console {
     int fail(ExitCode code, const std::string& message) const;
 };
 
+// `layout_dump`: for tests, a file every screen's touch targets are written to as JSON.
 int run_kiosk(const Console& console, const KioskConfig& config, const ScoringConfig& scoring,
-              const PlatformOptions& platform, const std::string& ca_file);
+              const PlatformOptions& platform_options, const std::string& ca_file,
+              const std::string& layout_dump);
 int run_export(const Console& console, const std::filesystem::path& data_dir,
                const std::string& format_name, const std::filesystem::path& out,
                const ScoringConfig& scoring);

@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "cx/kiosk/layout_dump.hpp"
 #include "cx/kiosk/pin.hpp"
 #include "cx/kiosk/removable_media.hpp"
 #include "layout.hpp"
@@ -79,8 +80,12 @@ KioskApp::KioskApp(const Questionnaire& questionnaire, const ScoringPolicy& poli
 
 KioskApp::~KioskApp() = default;
 
-void KioskApp::start(const UiFonts& fonts, const DisplayInfo& display) {
+Status KioskApp::start(const UiFonts& fonts, const DisplayInfo& display) {
     fonts_ = fonts;
+    if (!layout_dump_.empty()) {
+        auto written = write_layout_dump(layout_dump_, display.width, display.height);
+        if (!written) return written;
+    }
     const float px = layout::smallest_answer_target(static_cast<float>(display.width),
                                                     static_cast<float>(display.height));
     std::cerr << "cxkiosk: display " << display.width << "x" << display.height
@@ -91,6 +96,7 @@ void KioskApp::start(const UiFonts& fonts, const DisplayInfo& display) {
                   << (mm < kMinTargetMm ? " (below 15 mm: use a larger display)" : "");
     }
     std::cerr << std::endl;
+    return Ok{};
 }
 
 void KioskApp::frame(SteadyTime now) {
@@ -240,7 +246,7 @@ void KioskApp::staff_frame(SteadyTime now) {
     if (quit) {
         std::cerr << "cxkiosk: quit by staff" << std::endl;
         log_store_error("audit log", store_.audit("staff_quit", "kiosk closed from staff mode"));
-        request_stop();
+        quit_ = true;
     }
     if (staff_.mode() == StaffMode::Closed) leave_staff(now);
 }
