@@ -16,18 +16,12 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "kiosk"))
+from e2e_kiosk import Failure, check  # noqa: E402
+
 KEY_PAUSE = 0.6  # well over the kiosk's 300 ms debounce, with room for a loaded machine
 # Slower than the policy's speeder threshold (1 s per item), so the response is scored.
 ANSWER_PAUSE = 1.2
-
-
-class Failure(Exception):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise Failure(message)
 
 
 class Script:

@@ -2,6 +2,9 @@
 // Shared by the kiosk tests: the shipped config, and a temporary directory.
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
 
 #include "cx/config/config_files.hpp"
 #include "cx/kiosk/store.hpp"
@@ -12,6 +15,14 @@ inline const ScoringConfig& shipped_config() {
     static const auto config = load_scoring_config(CX_TEST_CONFIG_DIR);
     REQUIRE(config.ok());
     return config.value();
+}
+
+// A whole file's bytes ("" when it cannot be read).
+inline std::string slurp(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
 }
 
 // A fresh directory under /tmp, removed with everything in it.

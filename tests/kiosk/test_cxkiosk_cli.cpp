@@ -16,9 +16,7 @@ using cx::test::run_cli;
 namespace {
 
 cx::test::CliRun cxkiosk(const std::vector<std::string>& args) {
-    std::vector<std::string> argv{"cxkiosk", "--config-dir", CX_TEST_CONFIG_DIR};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run_cli(cx::run_cxkiosk, argv);
+    return run_cli(cx::run_cxkiosk, {"cxkiosk", "--config-dir", CX_TEST_CONFIG_DIR}, args);
 }
 
 // A data dir holding an (empty) store.

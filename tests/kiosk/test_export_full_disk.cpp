@@ -22,13 +22,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string slurp(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
 // A 1 MiB tmpfs at `path`, unmounted (lazily, so a failed check cannot leave it busy) at the end.
 class SmallTmpfs {
   public:
@@ -98,22 +91,22 @@ TEST_CASE("cxkiosk export on a full medium exits 7 and leaves the older file unt
         const auto target = medium_dir / ("export." + format);
         std::ofstream(target, std::ios::binary) << older;
         medium.fill_leaving(8 * 1024);  // room to start writing, not to finish
-        const std::vector<std::string> args{"cxkiosk",      "--config-dir", CX_TEST_CONFIG_DIR,
-                                            "export",       "--data-dir",   data_dir.string(),
-                                            "--format",     format,         "--out",
-                                            target.string()};
+        const std::vector<std::string> args{"export", "--data-dir", data_dir.string(), "--format",
+                                            format,   "--out",      target.string()};
 
-        auto full = cx::test::run_cli(run_cxkiosk, args);
+        auto full =
+            cx::test::run_cli(run_cxkiosk, {"cxkiosk", "--config-dir", CX_TEST_CONFIG_DIR}, args);
         CHECK(full.exit_code == 7);
         CHECK_THAT(full.err, Catch::Contains("No space left on device"));
-        CHECK(slurp(target) == older);
+        CHECK(cx::kiosk::test::slurp(target) == older);
         CHECK(names_in(medium_dir) == std::vector<std::string>{"export." + format, "filler"});
 
         medium.empty_filler();
-        auto roomy = cx::test::run_cli(run_cxkiosk, args);
+        auto roomy =
+            cx::test::run_cli(run_cxkiosk, {"cxkiosk", "--config-dir", CX_TEST_CONFIG_DIR}, args);
         INFO(roomy.err);
         CHECK(roomy.exit_code == 0);
-        CHECK(slurp(target).size() > 8 * 1024);
+        CHECK(cx::kiosk::test::slurp(target).size() > 8 * 1024);
         CHECK(names_in(medium_dir) == std::vector<std::string>{"export." + format});
         std::filesystem::remove(target);
     }

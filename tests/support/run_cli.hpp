@@ -13,14 +13,17 @@ struct CliRun {
     std::string err;
 };
 
+// `args` after `head` (the program name and options every call shares).
 template <class RunProgram>
-CliRun run_cli(RunProgram run, const std::vector<std::string>& args) {
+CliRun run_cli(RunProgram run, std::vector<std::string> head,
+               const std::vector<std::string>& args) {
+    head.insert(head.end(), args.begin(), args.end());
     std::vector<const char*> argv;
-    for (const auto& arg : args) argv.push_back(arg.c_str());
+    for (const auto& arg : head) argv.push_back(arg.c_str());
     argv.push_back(nullptr);
     std::ostringstream out;
     std::ostringstream err;
-    const int code = run(static_cast<int>(args.size()), argv.data(), out, err);
+    const int code = run(static_cast<int>(head.size()), argv.data(), out, err);
     return {code, out.str(), err.str()};
 }
 

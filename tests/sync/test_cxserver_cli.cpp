@@ -11,9 +11,7 @@ using cx::test::run_cli;
 namespace {
 
 cx::test::CliRun cxserver(const std::vector<std::string>& args) {
-    std::vector<std::string> argv{"cxserver"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run_cli(cx::run_cxserver, argv);
+    return run_cli(cx::run_cxserver, {"cxserver"}, args);
 }
 
 }  // namespace

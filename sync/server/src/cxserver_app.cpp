@@ -173,7 +173,12 @@ int run_cxserver(int argc, const char* const* argv, std::ostream& out, std::ostr
     if (*add_token) {
         TokenService tokens(*store.value());
         auto issued = tokens.issue({0, *parse_role(role_text), org, site, device});
-        if (!issued) return console.fail(ExitCode::Usage, issued.error().message);
+        if (!issued) {
+            // A grant that breaks a rule is the command line's fault; anything else the database's.
+            const bool bad_grant = issued.error().kind == ErrorKind::Invalid;
+            return console.fail(bad_grant ? ExitCode::Usage : ExitCode::Store,
+                                issued.error().message);
+        }
         const auto& grant = issued.value().grant;
         out << "id: " << grant.id << "\nrole: " << to_string(grant.role) << "\norg: " << grant.org
             << "\n";
