@@ -128,3 +128,24 @@ TEST_CASE("cxkiosk: a settings file that breaks a rule is exit 3") {
     CHECK(bad.exit_code == 3);
     CHECK_THAT(bad.err, Catch::Contains(settings.string()));
 }
+
+TEST_CASE("cxkiosk status: the store's report as JSON or text; 4 without a store") {
+    DataDir data;
+    auto json = cxkiosk({"--device", "kiosk-07", "status", "--data-dir", data.dir()});
+    INFO(json.err);
+    CHECK(json.exit_code == 0);
+    CHECK_THAT(json.out, Catch::StartsWith("{") && Catch::Contains("\"device\":\"kiosk-07\"") &&
+                             Catch::Contains("\"counts\":{\"complete\":0") &&
+                             Catch::Contains("\"schema_version\":") && Catch::EndsWith("}\n"));
+    auto text = cxkiosk({"status", "--data-dir", data.dir(), "--format", "text"});
+    CHECK(text.exit_code == 0);
+    CHECK_FALSE(text.out.empty());
+    CHECK(text.out.front() != '{');
+    CHECK(cxkiosk({"status", "--data-dir", data.dir(), "--format", "xml"}).exit_code == 2);
+
+    TempDir empty;
+    auto none = cxkiosk({"status", "--data-dir", empty.path.string()});
+    CHECK(none.exit_code == 4);
+    CHECK_THAT(none.err, Catch::Contains("no store here"));
+    CHECK(none.out.empty());
+}

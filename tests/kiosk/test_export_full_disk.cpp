@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "cx/kiosk/cxkiosk_app.hpp"
+#include "cx/kiosk/recovery.hpp"
 #include "kiosk_test_support.hpp"
 #include "run_cli.hpp"
 

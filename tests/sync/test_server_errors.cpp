@@ -235,8 +235,8 @@ TEST_CASE("cxserver refuses a database written by a newer cxserver with exit 4 a
         REQUIRE(db.ok());
         REQUIRE(db.value().exec("PRAGMA user_version = 3").ok());
     }
-    auto serve = test::run_command({CXSERVER_PATH, "serve", "--db", "sqlite:" + path.string(),
-                                    "--listen", "127.0.0.1:0"});
+    auto serve = test::run_command(
+        {CXSERVER_PATH, "serve", "--db", "sqlite:" + path.string(), "--listen", "127.0.0.1:0"});
     CHECK(serve.exit_code == 4);
     CHECK_THAT(serve.err, Catch::Contains("schema version 3") && Catch::Contains("(2)") &&
                               Catch::Contains("newer cxserver"));

@@ -134,6 +134,15 @@ int run_cxkiosk(int argc, const char* const* argv, std::ostream& out, std::ostre
         "audit", "print the audit log as JSON Lines {\"event\",\"at\",\"detail\"} (UTC)");
     add_data_dir(audit_cmd);
 
+    auto* status_cmd = cli.add_subcommand(
+        "status",
+        "print counts (complete, incomplete, waiting, sent, refused, flagged), the last sync, "
+        "the newest refusal reasons, the store's schema version and device/org/site");
+    add_data_dir(status_cmd);
+    std::string status_format = "json";
+    status_cmd->add_option("--format", status_format, "json (default) or text")
+        ->check(CLI::IsMember({"json", "text"}));
+
     auto* sync_cmd = cli.add_subcommand(
         "sync", "upload waiting responses now; exit 0 only when nothing is left to send");
     add_data_dir(sync_cmd);
@@ -174,6 +183,7 @@ int run_cxkiosk(int argc, const char* const* argv, std::ostream& out, std::ostre
                           scoring.value());
     if (*set_pin_cmd) return run_set_pin(console, config.value().data_dir);
     if (*audit_cmd) return run_audit(console, config.value().data_dir);
+    if (*status_cmd) return run_status(console, config.value(), scoring.value(), status_format);
     if (*sync_cmd) return run_sync(console, config.value(), ca_file);
     return run_kiosk(console, config.value(), scoring.value(), platform, ca_file, layout_dump);
 }

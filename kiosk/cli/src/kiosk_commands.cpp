@@ -8,6 +8,8 @@
 #include "cx/kiosk/export.hpp"
 #include "cx/kiosk/kiosk_app.hpp"
 #include "cx/kiosk/pin.hpp"
+#include "cx/kiosk/recovery.hpp"
+#include "cx/kiosk/status.hpp"
 #include "cx/kiosk/store.hpp"
 #include "cx/sync/uploader.hpp"
 #include "upload_token.hpp"
@@ -46,9 +48,7 @@ Result<std::unique_ptr<Store>> open_existing_store(const std::filesystem::path& 
     const auto path = data_dir / Store::kFileName;
     if (!std::filesystem::exists(path))
         return make_error(ErrorKind::NotFound, path.string() + ": no store here");
-    auto opened = Store::open(path.string());
-    if (!opened) return make_error(ErrorKind::Store, opened.message);
-    return std::move(opened.store);
+    return Store::open(path.string());
 }
 
 }  // namespace
@@ -105,8 +105,8 @@ int run_kiosk(const Console& console, const KioskConfig& config, const ScoringCo
     std::unique_ptr<UploadWorker> uploader;
     if (client) {
         auto reopened = Store::open((config.data_dir / Store::kFileName).string());
-        if (!reopened) return console.fail(ExitCode::Store, reopened.message);
-        upload_store = std::move(reopened.store);
+        if (!reopened) return console.fail(ExitCode::Store, reopened.error().message);
+        upload_store = std::move(reopened.value());
         uploader = std::make_unique<UploadWorker>(*upload_store, *client,
                                                   std::chrono::seconds(config.sync_interval_s));
         app.on_response_saved([&worker = *uploader] { worker.nudge(); });
@@ -149,6 +149,21 @@ int run_audit(const Console& console, const std::filesystem::path& data_dir) {
                        : console.fail(ExitCode::Output, "cannot write the audit log to stdout");
 }
 
+int run_status(const Console& console, const KioskConfig& config, const ScoringConfig& scoring,
+               const std::string& format_name) {
+    auto store = open_existing_store(config.data_dir);
+    if (!store) return console.fail(ExitCode::Store, store.error().message);
+    const StoreIdentity identity{config.device, config.org, config.site, scoring.questionnaire.id};
+    auto status = read_status(*store.value(), identity);
+    if (!status) return console.fail(ExitCode::Store, status.error().message);
+    if (format_name == "text")
+        console.out << render_status_text(status.value());
+    else
+        console.out << render_status_json(status.value()) << '\n';
+    console.out.flush();
+    return to_int(ExitCode::Ok);
+}
+
 int run_set_pin(const Console& console, const std::filesystem::path& data_dir) {
     const bool terminal = stdin_is_terminal();
     const auto pin = read_secret_line(console.err, "New staff PIN (4-12 digits): ");
@@ -168,8 +183,8 @@ int run_set_pin(const Console& console, const std::filesystem::path& data_dir) {
         return console.fail(ExitCode::Store,
                             data_dir.string() + ": cannot create data dir: " + ec.message());
     auto opened = Store::open((data_dir / Store::kFileName).string());
-    if (!opened) return console.fail(ExitCode::Store, opened.message);
-    if (auto saved = opened.store->set_pin_hash(hash.value()); !saved)
+    if (!opened) return console.fail(ExitCode::Store, opened.error().message);
+    if (auto saved = opened.value()->set_pin_hash(hash.value()); !saved)
         return console.fail(ExitCode::Store, saved.error().message);
     console.err << "cxkiosk: staff PIN set (Argon2id hash in " << data_dir.string() << ")"
                 << std::endl;
@@ -187,6 +202,7 @@ int run_sync(const Console& console, const KioskConfig& config, const std::strin
     auto report = sync_once(*store.value(), client.value());
     console.err << "cxkiosk: sync sent " << report.sent << ", " << report.remaining << " waiting"
                 << (report.detail.empty() ? "" : ": " + report.detail) << std::endl;
+    if (report.store_failed) return to_int(ExitCode::Store);
     return to_int(report.ok && report.remaining == 0 ? ExitCode::Ok : ExitCode::Unsent);
 }
 

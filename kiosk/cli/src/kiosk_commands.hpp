@@ -1,6 +1,6 @@
 #pragma once
 // What each cxkiosk command does once its command line is parsed: the kiosk
-// itself, export, audit, set-pin and sync --once. Each returns its exit code.
+// itself, export, audit, status, set-pin and sync --once. Each returns its exit code.
 #include <filesystem>
 #include <ostream>
 #include <string>
@@ -27,6 +27,9 @@ int run_export(const Console& console, const std::filesystem::path& data_dir,
                const std::string& format_name, const std::filesystem::path& out,
                const ScoringConfig& scoring);
 int run_audit(const Console& console, const std::filesystem::path& data_dir);
+// `format_name`: json or text (cx/kiosk/status.hpp).
+int run_status(const Console& console, const KioskConfig& config, const ScoringConfig& scoring,
+               const std::string& format_name);
 int run_set_pin(const Console& console, const std::filesystem::path& data_dir);
 int run_sync(const Console& console, const KioskConfig& config, const std::string& ca_file);
 

@@ -134,10 +134,7 @@ class SqliteStore final : public ServerStore {
           readers_(std::move(path)) {}
 
     Status prepared() const {
-        for (const Statement* statement :
-             {&insert_, &stored_canonical_, &insert_token_, &revoke_token_})
-            if (auto status = statement->status(); !status) return status;
-        return Ok{};
+        return sqlite::all_prepared({&insert_, &stored_canonical_, &insert_token_, &revoke_token_});
     }
 
     Result<std::vector<RecordOutcome>> ingest(std::span<const StoredRecord> batch,
@@ -152,6 +149,7 @@ class SqliteStore final : public ServerStore {
             if (!outcome) return outcome.error();
             outcomes.push_back(outcome.value());
         }
+        stored_canonical_.reset();  // ends its read before the commit
         if (auto committed = transaction.value().commit(); !committed) return committed.error();
         return outcomes;
     }

@@ -129,4 +129,10 @@ std::span<const unsigned char> Statement::blob(int column) const {
     return {data, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))};
 }
 
+Status all_prepared(std::initializer_list<const Statement*> statements) {
+    for (const Statement* statement : statements)
+        if (auto status = statement->status(); !status) return status;
+    return Ok{};
+}
+
 }  // namespace cx::sqlite

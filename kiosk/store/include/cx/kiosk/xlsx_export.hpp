@@ -4,6 +4,7 @@
 // breakdown under the same scoring library and policy as the server.
 #include <filesystem>
 #include <functional>
+#include <string>
 
 #include "cx/config/atomic_file.hpp"
 #include "cx/scoring/policy.hpp"
@@ -12,9 +13,16 @@
 
 namespace cx {
 
-// Fills `out` with the next response (seq order) and returns true, returns false
-// at the end, or the error that ended the source early.
-using ResponseSource = std::function<Result<bool>(Response& out)>;
+// One row of the responses sheet: the response and where its upload stands.
+struct ExportRow {
+    Response response;
+    std::string upload_state;  // waiting, sent or refused
+    std::string refusal;       // the server's latest refusal as "code: detail", or empty
+};
+
+// Fills `out` with the next row (seq order) and returns true, returns false at
+// the end, or the error that ended the source early.
+using ResponseSource = std::function<Result<bool>(ExportRow& out)>;
 
 struct XlsxExport {
     WrittenFile file;

@@ -5,9 +5,14 @@
 // nothing, and step()/run()/status() report it — so a chain of binds needs one
 // check, at the step. reset() clears an error of a step or bind, never one of
 // preparing.
+//
+// A statement that has returned a row but not yet "done" keeps its read
+// snapshot open (the connection then sees no newer commits): reset a kept
+// statement after reading a single row from it.
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <span>
 #include <string>
@@ -59,5 +64,8 @@ class Statement {
     std::optional<Error> error_;
     bool prepared_ = false;
 };
+
+// Ok, or the first error of these statements (e.g. all those a store prepares when it opens).
+Status all_prepared(std::initializer_list<const Statement*> statements);
 
 }  // namespace cx::sqlite
