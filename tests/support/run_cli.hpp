@@ -1,5 +1,8 @@
 #pragma once
 // Runs a program's run_…(argc, argv, out, err) in-process and keeps what it printed.
+#include <catch2/catch.hpp>
+
+#include <initializer_list>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -25,6 +28,13 @@ CliRun run_cli(RunProgram run, std::vector<std::string> head,
     std::ostringstream err;
     const int code = run(static_cast<int>(head.size()), argv.data(), out, err);
     return {code, out.str(), err.str()};
+}
+
+// `--help` succeeded, on stdout only, and its footer names each of these exit codes.
+inline void check_help_lists(const CliRun& help, std::initializer_list<const char*> codes) {
+    CHECK(help.exit_code == 0);
+    CHECK(help.err.empty());
+    for (const char* code : codes) CHECK_THAT(help.out, Catch::Contains(code));
 }
 
 // Replaces std::cin's buffer while it lives (a secret read from stdin).
