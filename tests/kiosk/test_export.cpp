@@ -12,6 +12,8 @@ using namespace cx;
 using namespace cx::kiosk;
 using namespace std::chrono_literals;
 
+using test::slurp;
+
 TEST_CASE("csv fields are quoted only when needed, quotes doubled") {
     std::string out;
     append_csv_field(out, "plain");
@@ -54,14 +56,14 @@ TEST_CASE("export writes jsonl and csv in seq order") {
     REQUIRE(jsonl.ok());
     CHECK(jsonl.value().records == 2);
     CHECK(jsonl.value().file.sha256.size() == 64);
-    const auto lines = test::slurp(dir / "out.jsonl");
+    const auto lines = slurp(dir / "out.jsonl");
     CHECK(std::count(lines.begin(), lines.end(), '\n') == 2);
     CHECK(lines.find("\"seq\":1,") < lines.find("\"seq\":2,"));
 
     auto csv = export_responses(store, config.questionnaire, config.policy, ExportFormat::Csv,
                                 dir / "out.csv");
     REQUIRE(csv.ok());
-    const auto text = test::slurp(dir / "out.csv");
+    const auto text = slurp(dir / "out.csv");
     REQUIRE(
         text.starts_with("\xEF\xBB\xBF"
                          "id,device,org,site,seq,questionnaire,lang,status,started_at,"
@@ -85,7 +87,7 @@ TEST_CASE("export writes jsonl and csv in seq order") {
                                  dir / "out.xlsx");
     REQUIRE(xlsx.ok());
     CHECK(xlsx.value().records == 2);
-    CHECK(test::slurp(dir / "out.xlsx").starts_with("PK"));
+    CHECK(slurp(dir / "out.xlsx").starts_with("PK"));
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
         CHECK(entry.path().filename().string().find(".tmp") == std::string::npos);
     }

@@ -92,6 +92,8 @@ int run_kiosk(const Console& console, const KioskConfig& config, const ScoringCo
     auto opened = open_data_dir_store(config.data_dir);
     if (!opened) return console.fail(ExitCode::Store, opened.error().message);
     auto& store = *opened.value().store;
+    if (const auto& notice = opened.value().recovery_notice)
+        console.err << "cxkiosk: " << *notice << std::endl;
 
     SurveyTimings timings;
     timings.idle_timeout = std::chrono::seconds(config.idle_timeout_s);
