@@ -91,6 +91,14 @@ class Session:
               f"window {self.layout['width']}x{self.layout['height']}, expected fullscreen {W}x{H}")
         time.sleep(0.3)
 
+    def write_token(self, token, data=None):
+        """The upload token where enrolment puts it: DATA_DIR/token, mode 600 (never in argv)."""
+        os.makedirs(data or self.data, exist_ok=True)
+        path = os.path.join(data or self.data, "token")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(token + "\n")
+
     def target(self, screen, name):
         """Centre of a touch target, in window pixels, from the kiosk's layout dump."""
         where = self.layout["screens"][screen][name]
