@@ -81,15 +81,26 @@ int main(int argc, char** argv) {
         ->add_option("--max-body", options.max_body,
                      "largest request body in bytes, before and after gunzip")
         ->capture_default_str();
-    serve->add_option("--threads", options.threads, "worker threads")
+    serve
+        ->add_option("--threads", options.threads,
+                     "worker threads for database work (also uploads held in memory at once)")
         ->capture_default_str()
         ->check(CLI::Range(1, 1024));
     int io_timeout_seconds = static_cast<int>(options.io_timeout.count());
     serve
         ->add_option("--timeout", io_timeout_seconds,
-                     "seconds a connection may stall on a read or write before it is dropped")
+                     "seconds for a request's headers to arrive (a body gets this plus its size "
+                     "at 16 KiB/s) and that a connection may stall before it is dropped")
         ->capture_default_str()
         ->check(CLI::Range(1, 3600));
+    serve->add_option("--max-connections", options.max_connections, "open connections at most")
+        ->capture_default_str()
+        ->check(CLI::Range(16, 100000));
+    serve
+        ->add_option("--max-connections-per-address", options.max_connections_per_address,
+                     "open connections from one client address at most")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100000));
     serve->add_option("--config", config_dir, "config directory (questionnaire, policy)");
 
     auto* add_token = app.add_subcommand(

@@ -4,9 +4,9 @@
 
 #include <chrono>
 
-#include "cx/sync/protocol.hpp"
 #include "cx/scoring/report.hpp"
 #include "cx/scoring/response.hpp"
+#include "cx/sync/protocol.hpp"
 
 namespace cx {
 
@@ -76,14 +76,17 @@ std::string now_utc() {
 
 }  // namespace
 
-Reply ApiService::ingest(std::string_view authorization, std::string_view body) {
+std::variant<TokenGrant, Reply> ApiService::authorize_upload(std::string_view authorization) {
     auto caller = authenticate(authorization);
     if (auto* refusal = std::get_if<Reply>(&caller)) return std::move(*refusal);
     const auto& grant = std::get<TokenGrant>(caller);
     if (grant.role != Role::Device)
         return error_reply(ApiError::Forbidden, "only device tokens may upload (this is a " +
                                                     std::string(to_string(grant.role)) + " token)");
+    return grant;
+}
 
+Reply ApiService::ingest(const TokenGrant& grant, std::string_view body) {
     simdjson::dom::parser json;
     simdjson::padded_string padded(body);
     simdjson::dom::element document;

@@ -1,7 +1,7 @@
 #pragma once
 // What each endpoint of sync/PROTOCOL.md does, without HTTP: inputs are the
 // Authorization header, the (inflated) body and query parameters, the output
-// a status and a body. ApiServer carries these over cpp-httplib.
+// a status and a body. ApiServer carries these over libmicrohttpd.
 #include <cstddef>
 #include <functional>
 #include <optional>
@@ -34,7 +34,12 @@ class ApiService {
     ApiService(ServerStore& store, const ScoringConfig& config);
 
     Reply health() const;
-    Reply ingest(std::string_view authorization, std::string_view body);
+    // From the Authorization header alone, before any body byte is read: the
+    // device's grant, or the 401 (missing/unknown token), 403 (not a device
+    // token) or 503 (database failed) reply.
+    std::variant<TokenGrant, Reply> authorize_upload(std::string_view authorization);
+    // Stores the batch `body` (already inflated) uploaded under `grant`.
+    Reply ingest(const TokenGrant& grant, std::string_view body);
 
     // The filter for {org}'s score or export, or the 400/401/403 reply that refuses it.
     std::variant<ResponseQuery, Reply> authorize_org_query(std::string_view authorization,
