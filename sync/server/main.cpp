@@ -82,8 +82,9 @@ int main(int argc, char** argv) {
                      "largest request body in bytes, before and after gunzip")
         ->capture_default_str();
     serve
-        ->add_option("--threads", options.threads,
-                     "worker threads for database work (also uploads held in memory at once)")
+        ->add_option(
+            "--threads", options.threads,
+            "worker threads for database work (twice this many uploads may be held in memory)")
         ->capture_default_str()
         ->check(CLI::Range(1, 1024));
     int io_timeout_seconds = static_cast<int>(options.io_timeout.count());

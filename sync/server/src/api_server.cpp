@@ -389,7 +389,7 @@ QueryParams ApiServer::Impl::query_params(MHD_Connection* connection) const {
 
 bool ApiServer::Impl::take_body_slot() {
     std::lock_guard lock(state_mutex);
-    if (bodies_in_memory >= options.threads) return false;
+    if (bodies_in_memory >= 2 * options.threads) return false;
     ++bodies_in_memory;
     return true;
 }
@@ -469,6 +469,9 @@ MHD_Result ApiServer::Impl::begin(MHD_Connection* connection, const char* url, c
     const auto* received =
         MHD_get_connection_info(connection, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
     std::size_t received_bytes = received ? received->header_size : header_bytes;
+    if (exchange.target_size > kMaxTargetBytes)
+        return refuse(connection, exchange, ApiError::UriTooLong,
+                      "request target over " + std::to_string(kMaxTargetBytes) + " bytes");
     if (std::max(received_bytes, header_bytes) > kMaxHeaderBytes)
         return refuse(
             connection, exchange, ApiError::HeadersTooLarge,

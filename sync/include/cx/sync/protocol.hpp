@@ -32,6 +32,7 @@ enum class ApiError {
     // Transport level (sync/PROTOCOL.md "HTTP transport"): refused from the
     // request line and headers, before any body byte is read.
     BadRequest,  // 400: not strict HTTP/1.1 (duplicate Content-Length, control characters…)
+    UriTooLong,  // 414: request target over 8 KiB
     UnsupportedEncoding,  // 415: Content-Encoding other than gzip, deflate or identity
     TooManyRequests,      // 429: too many failed authentications from this address
     HeadersTooLarge,      // 431: request line and headers over 16 KiB

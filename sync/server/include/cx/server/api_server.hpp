@@ -16,6 +16,7 @@
 namespace cx {
 
 // Fixed transport limits (sync/PROTOCOL.md "HTTP transport").
+inline constexpr std::size_t kMaxTargetBytes = 8 * 1024;          // path and query
 inline constexpr std::size_t kMaxHeaderBytes = 16 * 1024;         // request line + headers
 inline constexpr std::chrono::seconds kKeepAliveIdle{5};          // next request's headers within
 inline constexpr std::size_t kMinBodyBytesPerSecond = 16 * 1024;  // slowest body accepted
@@ -26,13 +27,13 @@ struct ServerOptions {
     std::string tls_cert;  // PEM; both set = HTTPS
     std::string tls_key;
     std::size_t max_body = kDefaultMaxBody;  // before and after gunzip
-    // Worker threads for database work; also how many upload bodies may be
+    // Worker threads for database work; twice this many upload bodies may be
     // held in memory at once (more get 503 with Retry-After).
     int threads = 8;
     // Headers complete within this of connecting; a body within this plus its
     // size at kMinBodyBytesPerSecond; a connection silent this long is dropped.
     std::chrono::seconds io_timeout{10};
-    int max_connections = 1000;
+    int max_connections = 2000;
     int max_connections_per_address = 64;
 };
 
