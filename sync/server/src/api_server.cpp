@@ -331,6 +331,11 @@ struct ApiServer::Impl {
     // The held-back time for a failed authentication (and counts it).
     std::chrono::milliseconds judge(const Reply& refusal, const Exchange& exchange);
     QueryParams query_params(MHD_Connection* connection) const;
+    Reply too_large() const {
+        return error_reply(ApiError::PayloadTooLarge,
+                           "request body over the limit of " + std::to_string(options.max_body) +
+                               " bytes (after gunzip); send smaller batches");
+    }
     bool take_body_slot();
     void give_back_body_slot(Exchange& exchange);
     void completed(MHD_Connection* connection, Exchange* exchange);
@@ -485,6 +490,9 @@ MHD_Result ApiServer::Impl::begin(MHD_Connection* connection, const char* url, c
                       "header bytes beyond \"name: value\" lines (a NUL byte, folded lines or "
                       "padding)");
 
+    // The headers are in: their deadline is met. A body gets its own (start_body);
+    // replies are bounded by libmicrohttpd's stall timeout.
+    deadlines.clear(connection);
     std::tie(exchange.route, exchange.org) = route_of(method, url);
     if (exchange.route == Route::Health)
         return reply(connection, exchange, service.health(), false);
@@ -550,10 +558,7 @@ MHD_Result ApiServer::Impl::start_body(MHD_Connection* connection, Exchange& exc
     std::size_t announced = 0;
     auto length = header_value(connection, MHD_HTTP_HEADER_CONTENT_LENGTH);
     std::from_chars(length.data(), length.data() + length.size(), announced);
-    std::string limit = "request body over the limit of " + std::to_string(options.max_body) +
-                        " bytes (after gunzip); send smaller batches";
-    if (announced > options.max_body)
-        return refuse(connection, exchange, ApiError::PayloadTooLarge, limit);
+    if (announced > options.max_body) return reply(connection, exchange, too_large(), true);
     if (!take_body_slot())
         return refuse(connection, exchange, ApiError::Unavailable,
                       "the server holds as many uploads as it may; retry shortly",
@@ -579,9 +584,7 @@ MHD_Result ApiServer::Impl::receive(MHD_Connection* connection, const char* uplo
         give_back_body_slot(exchange);
         exchange.reply =
             state == RequestBody::State::TooLarge
-                ? error_reply(ApiError::PayloadTooLarge,
-                              "request body over the limit of " + std::to_string(options.max_body) +
-                                  " bytes (after gunzip); send smaller batches")
+                ? too_large()
                 : error_reply(ApiError::MalformedJson,
                               "request body could not be read (truncated, or not valid "
                               "gzip/deflate)");
