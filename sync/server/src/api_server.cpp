@@ -153,7 +153,10 @@ struct ExportStream;
 // One request from its request line to its log line. The event thread owns it,
 // except while its connection is suspended: then the one job working on it does.
 struct Exchange {
-    enum class Stage { Headers, Authorizing, Receiving, Discarding, Working, Replied };
+    // Ready: a GET's reply is known; it is queued once the request has been
+    // read to its end (queued from the headers alone, libmicrohttpd would
+    // close the connection after it).
+    enum class Stage { Headers, Authorizing, Receiving, Discarding, Working, Ready, Replied };
     Clock::time_point start = Clock::now();
     std::string method = "-";
     std::string path;             // without the query string: never logged
@@ -433,10 +436,15 @@ MHD_Result ApiServer::Impl::handle(MHD_Connection* connection, const char* uploa
         case Exchange::Stage::Headers:
             break;                          // begin() handles it
         case Exchange::Stage::Authorizing:  // resumed: the job decided
-            if (exchange.reply)
+            if (exchange.reply && exchange.reply->status != 200)
                 return reply(connection, exchange, *exchange.reply, true, exchange.retry_after);
-            if (exchange.route == Route::Export) return stream_export(connection, exchange);
-            return start_body(connection, exchange);
+            if (exchange.route == Route::Upload) return start_body(connection, exchange);
+            exchange.stage = Exchange::Stage::Ready;
+            return MHD_YES;
+        case Exchange::Stage::Ready:
+            if (*upload_size > 0) return MHD_NO;  // a GET with a body: dropped, not read
+            if (exchange.export_stream) return stream_export(connection, exchange);
+            return reply(connection, exchange, *exchange.reply, false);
         case Exchange::Stage::Receiving:
             return receive(connection, upload, upload_size, exchange);
         case Exchange::Stage::Discarding:
@@ -494,8 +502,11 @@ MHD_Result ApiServer::Impl::begin(MHD_Connection* connection, const char* url, c
     // replies are bounded by libmicrohttpd's stall timeout.
     deadlines.clear(connection);
     std::tie(exchange.route, exchange.org) = route_of(method, url);
-    if (exchange.route == Route::Health)
-        return reply(connection, exchange, service.health(), false);
+    if (exchange.route == Route::Health) {
+        exchange.reply = service.health();
+        exchange.stage = Exchange::Stage::Ready;
+        return MHD_YES;
+    }
     if (exchange.route == Route::Unknown)
         return refuse(connection, exchange, ApiError::NotFound,
                       "no endpoint " + exchange.method + " " + exchange.path);
