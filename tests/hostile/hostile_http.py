@@ -410,6 +410,10 @@ def per_address_limit(server, base):
 def keep_alive_idle(server):
     sock = connect(server, timeout=15)
     started = time.monotonic()
+    sock.sendall(get("/api/v1/health"))
+    health = read_reply(sock, started, wait_close=False)
+    check(health.status == 200 and health.headers.get("connection") != "close",
+          "a GET keeps its connection alive")
     sock.sendall(post(server.device, batch(1)))
     reply = read_reply(sock, started, wait_close=False)
     idle_from = time.monotonic()
