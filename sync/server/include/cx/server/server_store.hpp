@@ -13,8 +13,8 @@
 #include <string_view>
 #include <vector>
 
-#include "cx/scoring/result.hpp"
 #include "cx/sync/protocol.hpp"
+#include "cx/scoring/result.hpp"
 
 namespace cx {
 
