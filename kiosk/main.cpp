@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <thread>
@@ -18,6 +19,7 @@
 #include "cx/kiosk/kiosk_app.hpp"
 #include "cx/kiosk/kiosk_config.hpp"
 #include "cx/kiosk/platform.hpp"
+#include "cx/kiosk/recovery.hpp"
 #include "cx/kiosk/store.hpp"
 #include "cx/kiosk/pin.hpp"
 #include "cx/sync/uploader.hpp"
@@ -78,17 +80,18 @@ Result<KioskConfig> load_kiosk_config(const std::string& file, const Overrides& 
     return config;
 }
 
-// SIGTERM/SIGINT/SIGHUP end the frame loop after the current frame; a thread
-// waits for them so the UI thread never runs in a signal handler.
+// SIGTERM/SIGINT/SIGHUP call `stop` (which ends the frame loop after the
+// current frame); a thread waits for them so the UI thread never runs in a
+// signal handler.
 class SignalWatch {
   public:
-    SignalWatch() {
+    explicit SignalWatch(std::function<void()> stop) : stop_(std::move(stop)) {
         sigemptyset(&set_);
         for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) sigaddset(&set_, sig);
         pthread_sigmask(SIG_BLOCK, &set_, nullptr);  // before any other thread starts
         thread_ = std::thread([this] {
             int sig = 0;
-            while (sigwait(&set_, &sig) == 0 && sig != SIGUSR1) request_stop();
+            while (sigwait(&set_, &sig) == 0 && sig != SIGUSR1) stop_();
         });
     }
     ~SignalWatch() {
@@ -99,6 +102,7 @@ class SignalWatch {
     SignalWatch& operator=(const SignalWatch&) = delete;
 
   private:
+    std::function<void()> stop_;
     sigset_t set_{};
     std::thread thread_;
 };
@@ -111,9 +115,12 @@ ClientConfig upload_config(const KioskConfig& config, const std::string& ca_file
     return client;
 }
 
-int run_kiosk(const KioskConfig& config, const ScoringConfig& scoring, PlatformOptions platform,
-              const std::string& ca_file) {
-    SignalWatch signals;  // first: a SIGTERM during startup also ends cleanly
+int run_kiosk(const KioskConfig& config, const ScoringConfig& scoring,
+              const PlatformOptions& platform_options, const std::string& ca_file,
+              const std::string& layout_dump) {
+    Platform platform(platform_options);
+    // Before any other thread starts; a SIGTERM during startup also ends cleanly.
+    SignalWatch signals([&platform] { platform.request_stop(); });
     const auto regular_face = find_cjk_font();
     if (!regular_face)
         return fail(kDisplay, "no CJK font found (install fonts-noto-cjk or set CXKIOSK_FONT)");
@@ -133,11 +140,14 @@ int run_kiosk(const KioskConfig& config, const ScoringConfig& scoring, PlatformO
     auto opened = open_data_dir_store(config.data_dir);
     if (!opened) return fail(kStore, opened.error().message);
     auto& store = *opened.value().store;
+    if (const auto& notice = opened.value().recovery_notice)
+        std::cerr << "cxkiosk: " << *notice << std::endl;
 
     SurveyTimings timings;
     timings.idle_timeout = std::chrono::seconds(config.idle_timeout_s);
     KioskApp app(scoring.questionnaire, scoring.policy, config, timings, store,
                  opened.value().recovery_notice.has_value());
+    if (!layout_dump.empty()) app.set_layout_dump(layout_dump);
     // Uploads on its own thread through its own Store (own SQLite connection),
     // so the UI thread never waits on it; the UI only nudges it after a save
     // and when staff press "sync now".
@@ -145,8 +155,8 @@ int run_kiosk(const KioskConfig& config, const ScoringConfig& scoring, PlatformO
     std::unique_ptr<UploadWorker> uploader;
     if (!config.server.empty()) {
         auto reopened = Store::open((config.data_dir / Store::kFileName).string());
-        if (!reopened) return fail(kStore, reopened.message);
-        upload_store = std::move(reopened.store);
+        if (!reopened) return fail(kStore, reopened.error().message);
+        upload_store = std::move(reopened.value());
         uploader = std::make_unique<UploadWorker>(*upload_store, upload_config(config, ca_file),
                                                   std::chrono::seconds(config.sync_interval_s));
         app.on_response_saved([&worker = *uploader] { worker.nudge(); });
@@ -154,7 +164,7 @@ int run_kiosk(const KioskConfig& config, const ScoringConfig& scoring, PlatformO
     }
     const FontSources sources{&regular.value(), bold ? &*bold : nullptr,
                               glyph_ranges(codepoints.value())};
-    const auto ran = run_platform(platform, sources, app);
+    const auto ran = platform.run(sources, app);
     app.shutdown(std::chrono::steady_clock::now());
     if (!ran) return fail(kDisplay, ran.error().message);
     std::cerr << "cxkiosk: stopped" << std::endl;
@@ -166,9 +176,7 @@ int run_kiosk(const KioskConfig& config, const ScoringConfig& scoring, PlatformO
 Result<std::unique_ptr<Store>> open_existing_store(const std::filesystem::path& data_dir) {
     const auto path = data_dir / Store::kFileName;
     if (!std::filesystem::exists(path)) return Error{path.string() + ": no store here"};
-    auto opened = Store::open(path.string());
-    if (!opened) return Error{opened.message};
-    return std::move(opened.store);
+    return Store::open(path.string());
 }
 
 int run_export(const std::filesystem::path& data_dir, const std::string& format_name,
@@ -232,8 +240,8 @@ int run_set_pin(const std::filesystem::path& data_dir) {
     std::filesystem::create_directories(data_dir, ec);
     if (ec) return fail(kStore, data_dir.string() + ": cannot create data dir: " + ec.message());
     auto opened = Store::open((data_dir / Store::kFileName).string());
-    if (!opened) return fail(kStore, opened.message);
-    if (auto saved = opened.store->set_pin_hash(hash.value()); !saved)
+    if (!opened) return fail(kStore, opened.error().message);
+    if (auto saved = opened.value()->set_pin_hash(hash.value()); !saved)
         return fail(kStore, saved.error().message);
     std::cerr << "cxkiosk: staff PIN set (Argon2id hash in " << data_dir.string() << ")\n";
     return kOk;
@@ -246,10 +254,11 @@ int run_sync(const KioskConfig& config, const std::string& ca_file) {
     const auto path = config.data_dir / Store::kFileName;
     if (!std::filesystem::exists(path)) return fail(kStore, path.string() + ": no store here");
     auto opened = Store::open(path.string());
-    if (!opened) return fail(kStore, opened.message);
-    auto report = sync_once(*opened.store, upload_config(config, ca_file));
+    if (!opened) return fail(kStore, opened.error().message);
+    auto report = sync_once(*opened.value(), upload_config(config, ca_file));
     std::cerr << "cxkiosk: sync sent " << report.sent << ", " << report.remaining << " waiting"
               << (report.detail.empty() ? "" : ": " + report.detail) << '\n';
+    if (report.store_failed) return kStore;
     return report.ok && report.remaining == 0 ? kOk : kUnsent;
 }
 
@@ -292,6 +301,8 @@ int main(int argc, char** argv) {
     cli.add_flag("--render-continuously", platform.render_continuously)
         ->group("");  // benchmark baseline
     cli.add_flag("--report-startup", platform.report_startup)->group("");
+    std::string layout_dump;  // for tests: every screen's touch targets as JSON (layout_dump.hpp)
+    cli.add_option("--dump-layout", layout_dump)->group("");
 
     auto* export_cmd = cli.add_subcommand("export", "write the stored responses to a file");
     std::string export_format;
@@ -367,5 +378,5 @@ int main(int argc, char** argv) {
     if (*set_pin_cmd) return run_set_pin(config.value().data_dir);
     if (*audit_cmd) return run_audit(config.value().data_dir);
     if (*sync_cmd) return run_sync(config.value(), ca_file);
-    return run_kiosk(config.value(), scoring.value(), platform, ca_file);
+    return run_kiosk(config.value(), scoring.value(), platform, ca_file, layout_dump);
 }

@@ -6,7 +6,8 @@ Checks that a string the font lacks stops startup. Answers one survey by mouse (
 screen, restarts it, lets a third survey time out as incomplete (checking the
 double-tap debounce on the way), stops it with SIGTERM in the middle of a fourth survey, exports JSONL and CSV
 and checks every record. Screenshots of every screen go to --artifacts.
-Click positions mirror kiosk/ui/src/layout.hpp.
+Click positions come from the kiosk itself (`--dump-layout FILE`, written by the
+layout code its screens draw with); the items from --questionnaire.
 """
 import argparse
 import csv
@@ -21,24 +22,13 @@ import sys
 import tempfile
 import time
 
-W, H = 1280, 800
+W, H = 1280, 800  # the virtual screen; the fullscreen kiosk's window is as large
 TAP_PAUSE = 0.6  # well over the kiosk's 300 ms debounce, with room for a loaded machine
 
 
-def centre(x0, y0, x1, y1):
-    return ((x0 + x1) / 2 * W, (y0 + y1) / 2 * H)
-
-
-START = centre(0.30, 0.42, 0.70, 0.64)
-WELCOME_EN = centre(0.505, 0.79, 0.665, 0.91)
-BACK = centre(0.04, 0.83, 0.27, 0.96)
-NOT_APPLICABLE = centre(0.69, 0.83, 0.96, 0.96)
-CARD_WIDTH = ((0.96 - 0.04) - 4 * 0.015) / 5
-
-
-def level_target(level):
-    x = 0.04 + (level - 1) * (CARD_WIDTH + 0.015) + CARD_WIDTH / 2
-    return (x * W, (0.40 + 0.79) / 2 * H)
+def load_item_ids(questionnaire):
+    with open(questionnaire, encoding="utf-8") as f:
+        return [item["id"] for item in json.load(f)["items"]]
 
 
 class Failure(Exception):
@@ -61,12 +51,15 @@ class Session:
         self.log_path = None
         self.env = None
         self.runs = 0
+        self.layout = None  # the running kiosk's --dump-layout
+        self.item_ids = []
 
     # ---- X server
     def start_xvfb(self):
         read_fd, write_fd = os.pipe()
         self.xvfb = subprocess.Popen(
-            ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{W}x{H}x24", "-nolisten", "tcp"],
+            ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{W}x{H}x24", "-nolisten", "tcp",
+             "-noreset"],
             pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         os.close(write_fd)
         deadline = time.time() + 15
@@ -85,12 +78,26 @@ class Session:
         self.runs += 1
         self.log_path = os.path.join(self.workdir, f"kiosk-{self.runs}.log")
         self.log = open(self.log_path, "w")
+        layout_path = os.path.join(self.workdir, f"layout-{self.runs}.json")
         self.proc = subprocess.Popen(
             [self.kiosk, "--data-dir", data or self.data, "--device", "e2e-kiosk", "--org", "e2e-org",
-             "--site", "lab", "--idle-timeout", "3", "--report-startup", *extra],
+             "--site", "lab", "--idle-timeout", "3", "--report-startup", "--dump-layout", layout_path,
+             *extra],
             env=self.env, stdout=self.log, stderr=self.log)
         self.wait_for("first frame", 1, 30)
+        with open(layout_path, encoding="utf-8") as f:  # written before the first frame
+            self.layout = json.load(f)
+        check((self.layout["width"], self.layout["height"]) == (W, H),
+              f"window {self.layout['width']}x{self.layout['height']}, expected fullscreen {W}x{H}")
         time.sleep(0.3)
+
+    def target(self, screen, name):
+        """Centre of a touch target, in window pixels, from the kiosk's layout dump."""
+        where = self.layout["screens"][screen][name]
+        return (where["x"], where["y"])
+
+    def tap(self, screen, name):
+        self.click(self.target(screen, name))
 
     def log_text(self):
         with open(self.log_path, encoding="utf-8", errors="replace") as f:
@@ -104,6 +111,16 @@ class Session:
             check(self.proc.poll() is None, f"kiosk exited ({self.proc.returncode}):\n{self.log_text()}")
             time.sleep(0.05)
         raise Failure(f"timed out waiting for {text!r} x{count}:\n{self.log_text()}")
+
+    def wait_without(self, text, seconds, message):
+        """A negative check over a span of time the kiosk's own timers define: fails as soon
+        as `text` is logged within `seconds`."""
+        before = self.log_text().count(text)
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            check(self.log_text().count(text) == before, message)
+            check(self.proc.poll() is None, f"kiosk exited ({self.proc.returncode})")
+            time.sleep(0.05)
 
     # ---- input and screenshots
     def xdotool(self, *args):
@@ -134,23 +151,23 @@ def survey_by_clicks(s):
     """English, by mouse; item 3 N/A; item 6 answered, Back, answered again."""
     expected = {}
     s.screenshot("01-welcome-zh")
-    s.click(WELCOME_EN)
+    s.tap("welcome", "lang_en")
     s.screenshot("02-welcome-en")
-    s.click(START)
+    s.tap("welcome", "start")
     s.wait_for("screen question", 1, 10)
     s.screenshot("03-question-en")
-    for index in range(19):
+    for index in range(len(s.item_ids)):
         if index == 2:
-            s.click(NOT_APPLICABLE)
+            s.tap("question", "not_applicable")
             expected[index] = None
             continue
         level = index % 5 + 1
-        s.click(level_target(level))
+        s.tap("question", f"level_{level}")
         expected[index] = level
         if index == 5:
-            s.click(BACK)
+            s.tap("question", "back")
             s.screenshot("04-question-back-en")
-            s.click(level_target(1))
+            s.tap("question", "level_1")
             expected[index] = 1
     s.wait_for("screen thank_you", 1, 10)
     time.sleep(0.3)
@@ -165,7 +182,7 @@ def survey_by_keys(s):
     s.key("Return")
     s.wait_for("screen question", 2, 10)
     s.screenshot("06-question-zh")
-    for index in range(19):
+    for index in range(len(s.item_ids)):
         level = 5 - index % 5
         if index == 0:
             s.key("0")
@@ -186,8 +203,7 @@ def survey_by_keys(s):
 
 def survey_abandoned(s):
     """Double tap counts once; idle prompt; silence saves it incomplete."""
-    s.key("Escape")  # customers cannot quit
-    check(s.proc.poll() is None, "Escape closed the kiosk")
+    s.key("Escape")  # customers cannot quit: the space after it still starts a survey
     s.key("space")
     s.wait_for("screen question", 1, 10)
     s.xdotool("key", "--delay", "80", "4", "4")  # second tap inside the debounce
@@ -209,7 +225,7 @@ def export(s, fmt):
         return f.read()
 
 
-def check_records(lines, click_answers, key_answers):
+def check_records(lines, item_ids, click_answers, key_answers):
     records = [json.loads(line) for line in lines]
     check(len(records) == 4, f"expected 4 records, got {len(records)}")
     check([r["seq"] for r in records] == [1, 2, 3, 4], "seq is not 1, 2, 3, 4")
@@ -219,17 +235,19 @@ def check_records(lines, click_answers, key_answers):
     check([r["lang"] for r in records] == ["en", "zh", "zh", "zh"], "languages")
     for r in records:
         check(r["device"] == "e2e-kiosk" and r["org"] == "e2e-org" and r["site"] == "lab", "identity")
-    item_ids = list(records[0]["answers"].keys())
-    check(len(item_ids) == 19, "the complete survey must answer all 19 items")
+    count = len(item_ids)
+    check(list(records[0]["answers"].keys()) == item_ids,
+          "the complete survey must answer every item, in questionnaire order")
     for record, expected in ((records[0], click_answers), (records[1], key_answers)):
-        got = [record["answers"][item_ids[i]] for i in range(19)]
-        want = [expected[i] for i in range(19)]
+        got = [record["answers"][item_ids[i]] for i in range(count)]
+        want = [expected[i] for i in range(count)]
         check(got == want, f"answers {got} != {want}")
-    check(records[2]["answers"] == {"1.1": 4, "1.2": 2}, f"abandoned answers {records[2]['answers']}")
+    check(records[2]["answers"] == {item_ids[0]: 4, item_ids[1]: 2},
+          f"abandoned answers {records[2]['answers']}")
     check(records[2]["flags"] == ["incomplete"], "incomplete flag")
-    check(records[3]["answers"] == {"1.1": 3}, "SIGTERM mid-survey keeps the answer as incomplete")
-    check("speeder" in records[0]["flags"], "19 taps in under 19 s must be flagged speeder")
-    return item_ids
+    check(records[3]["answers"] == {item_ids[0]: 3},
+          "SIGTERM mid-survey keeps the answer as incomplete")
+    check("speeder" in records[0]["flags"], f"{count} taps in under {count} s must be flagged speeder")
 
 
 def check_csv(data, item_ids):
@@ -238,9 +256,9 @@ def check_csv(data, item_ids):
     check(len(rows) == 5, f"CSV rows: {len(rows)}")
     header = rows[0]
     check(header[:5] == ["id", "device", "org", "site", "seq"], "CSV header")
-    check(header[-19:] == item_ids, "one CSV column per item")
-    check(rows[1][header.index("1.3")] == "N/A", "N/A cell")
-    check(rows[3][header.index("7")] == "", "unshown item cell is empty")
+    check(header[-len(item_ids):] == item_ids, "one CSV column per item")
+    check(rows[1][header.index(item_ids[2])] == "N/A", "N/A cell")
+    check(rows[3][header.index(item_ids[-1])] == "", "unshown item cell is empty")
 
 
 def check_startup_refusals(s):
@@ -300,6 +318,7 @@ def run_e2e(name, tools, body, options=()):
     parser = argparse.ArgumentParser()
     parser.add_argument("--kiosk", required=True)
     parser.add_argument("--artifacts", required=True)
+    parser.add_argument("--questionnaire", required=True, help="config/questionnaire.json")
     for option in options:
         parser.add_argument(option)
     args = parser.parse_args()
@@ -309,6 +328,7 @@ def run_e2e(name, tools, body, options=()):
     os.makedirs(args.artifacts)
     workdir = tempfile.mkdtemp(prefix=f"cxkiosk-{name}-")
     s = Session(args.kiosk, args.artifacts, workdir)
+    s.item_ids = load_item_ids(args.questionnaire)
     try:
         s.start_xvfb()
         body(s, args)
@@ -337,8 +357,8 @@ def customer_flows(s, args):
     check("cxkiosk: stopped" in s.log_text(), "clean shutdown message")
 
     lines = export(s, "jsonl").decode("utf-8").splitlines()
-    item_ids = check_records(lines, click_answers, key_answers)
-    check_csv(export(s, "csv"), item_ids)
+    check_records(lines, s.item_ids, click_answers, key_answers)
+    check_csv(export(s, "csv"), s.item_ids)
     damaged_store_and_failed_save(s)
     print(f"e2e: 4 records checked, screenshots in {args.artifacts}")
     print("1 passed, 0 failed")

@@ -7,7 +7,7 @@ JSONL / CSV / XLSX to the configured export folder read back (CSV with a
 BOM-aware reader, XLSX unzipped), five wrong PINs -> lockout countdown that
 refuses the right PIN and survives a restart, the corner long press, staff
 quit (exit 0), and `cxkiosk audit`. Screenshots go to --artifacts.
-Click positions mirror kiosk/ui/src/layout.hpp.
+Click positions come from the kiosk's --dump-layout (see e2e_kiosk.Session.target).
 """
 import csv
 import hashlib
@@ -23,34 +23,11 @@ import sys
 import time
 
 sys.dont_write_bytecode = True  # importing the kiosk e2e helpers leaves no __pycache__ in the tree
-from e2e_kiosk import H, W, Failure, centre, check, run_e2e  # noqa: E402
+from e2e_kiosk import Failure, check, run_e2e  # noqa: E402
 
 PIN = "2468"
 PLANTED_SYNC_AT = "2026-11-25T08:30:00Z"
-PAD_KEYS = "123456789E0K"
-
-
-def pad_key(key):
-    """Centre of a PIN pad key (layout::pad_key)."""
-    index = PAD_KEYS.index(key)
-    x0, y0, x1, y1, gap = 0.32, 0.34, 0.68, 0.82, 0.012
-    w = (x1 - x0 - 2 * gap) / 3
-    h = (y1 - y0 - 3 * gap * 1.6) / 4
-    x = x0 + (index % 3) * (w + gap)
-    y = y0 + (index // 3) * (h + gap * 1.6)
-    return centre(x, y, x + w, y + h)
-
-
-def format_pill(index):
-    x = 0.12 + index * (0.09 + 0.01)
-    return centre(x, 0.81, x + 0.09, 0.865)
-
-
-EXPORT = centre(0.43, 0.81, 0.58, 0.865)
-LEAVE = centre(0.58, 0.905, 0.77, 0.975)
-QUIT = centre(0.79, 0.905, 0.97, 0.975)
-SYNC_NOW = centre(0.05, 0.61, 0.24, 0.68)
-CORNER = (0.03 * W, 0.04 * H)
+FORMATS = ("jsonl", "csv", "xlsx")
 
 
 def run(s, *args, stdin=None):
@@ -111,8 +88,8 @@ def no_pin_never_opens_the_panel(s):
     s.wait_for("staff pin pad (no PIN set)", 1, 10)
     type_pin(s, PIN)
     s.screenshot("staff-00-no-pin")
-    time.sleep(3.5)
-    check("screen idle_prompt" not in s.log_text(), "the idle timer must not fire in staff mode")
+    # The survey's idle timeout is 3 s: it must not fire while the pad is open.
+    s.wait_without("screen idle_prompt", 3.5, "the idle timer must not fire in staff mode")
     check("staff panel" not in s.log_text() and "staff_login" not in s.log_text(),
           "without a PIN the panel must never open")
     s.key("Escape")
@@ -159,8 +136,8 @@ def type_pin(s, pin):
 
 def click_pin(s, pin):
     for digit in pin:
-        s.click(pad_key(digit))
-    s.click(pad_key("K"))
+        s.tap("staff_pad", "key_" + digit)
+    s.tap("staff_pad", "ok")
 
 
 def staff_login_and_exports(s, exports):
@@ -168,27 +145,27 @@ def staff_login_and_exports(s, exports):
     s.wait_for("staff pin pad", 1, 10)
     s.screenshot("staff-01-pin-pad")
     s.key("F10")  # on the open pad: nothing
-    check(s.log_text().count("staff pin pad") == 1, "F10 on the open pad must do nothing")
     type_pin(s, "1111")
-    s.wait_for("staff_login_failed", 1, 10)
+    s.wait_for("staff_login_failed", 1, 10)  # handled after the F10
+    check(s.log_text().count("staff pin pad") == 1, "F10 on the open pad must do nothing")
     check("staff mode closed" not in s.log_text(), "a wrong PIN must keep the pad open")
     s.screenshot("staff-02-wrong-pin")
-    s.click(pad_key("9"))  # the pad was cleared: this and the right PIN make a wrong one
+    s.tap("staff_pad", "key_9")  # the pad was cleared: this and the right PIN make a wrong one
     type_pin(s, PIN)
     s.wait_for("staff_login_failed", 2, 10)
     click_pin(s, PIN)
     s.wait_for("staff panel", 1, 15)
     time.sleep(0.3)
     s.screenshot("staff-03-panel")
-    for index, fmt in enumerate(("jsonl", "csv", "xlsx")):
-        s.click(format_pill(index))
-        s.click(EXPORT)
+    for index, fmt in enumerate(FORMATS):
+        s.tap("staff_panel", "format_" + fmt)
+        s.tap("staff_panel", "export")
         s.wait_for("staff export ", index + 1, 20)
     time.sleep(0.3)
     s.screenshot("staff-04-panel-exported")
     names = sorted(os.listdir(exports))
     check(len(names) == 3, f"three export files expected, got {names}")
-    s.click(LEAVE)
+    s.tap("staff_panel", "leave")
     s.wait_for("staff mode closed", 1, 10)
     s.wait_for("screen welcome", 4, 10)
     return {name.rsplit(".", 1)[1]: os.path.join(exports, name) for name in names}
@@ -225,10 +202,9 @@ def lockout(s):
     s.screenshot("staff-05-lockout")
     type_pin(s, PIN)  # ignored during the lockout
     click_pin(s, PIN)
-    time.sleep(0.5)
-    check(s.log_text().count("staff panel") == 1, "the right PIN must not log in during a lockout")
-    s.key("Escape")
+    s.key("Escape")  # closes the pad, handled after the PINs
     s.wait_for("staff mode closed", 2, 10)
+    check(s.log_text().count("staff panel") == 1, "the right PIN must not log in during a lockout")
 
 
 def lockout_survives_restart_then_quit(s):
@@ -238,7 +214,8 @@ def lockout_survives_restart_then_quit(s):
     s.key("F10")
     s.wait_for("staff pin pad", 1, 10)
     type_pin(s, PIN)
-    time.sleep(0.5)
+    s.key("Escape")  # closes the pad, handled after the PIN
+    s.wait_for("staff mode closed", 1, 10)
     check("staff panel" not in s.log_text(), "a restart must not end the lockout")
     s.proc.send_signal(signal.SIGTERM)
     check(s.proc.wait(timeout=10) == 0, "SIGTERM must exit 0")
@@ -247,16 +224,17 @@ def lockout_survives_restart_then_quit(s):
     with sqlite3.connect(os.path.join(s.data, "responses.sqlite3")) as db:
         db.execute("UPDATE settings SET value = '0' WHERE key = 'staff_locked_until_ms'")
     s.start_kiosk(None, "--export-dir", os.path.join(s.workdir, "exports"))
-    s.xdotool("mousemove", str(int(CORNER[0])), str(int(CORNER[1])), "mousedown", "1")
+    corner = s.layout["screens"]["any"]["staff_corner"]
+    s.xdotool("mousemove", str(int(corner["x"])), str(int(corner["y"])), "mousedown", "1")
     time.sleep(3.4)  # the long press opens the pad while still held
     s.wait_for("staff pin pad", 1, 5)
     s.xdotool("mouseup", "1")
-    time.sleep(0.5)
+    time.sleep(0.3)  # the release drawn
     s.screenshot("staff-06-pin-pad-long-press")
-    check("screen question" not in s.log_text(), "the long press must not start a survey")
     click_pin(s, PIN)
-    s.wait_for("staff panel", 1, 15)
-    s.click(QUIT)
+    s.wait_for("staff panel", 1, 15)  # handled after the release
+    check("screen question" not in s.log_text(), "the long press must not start a survey")
+    s.tap("staff_panel", "quit")
     check(s.proc.wait(timeout=10) == 0, "staff quit must exit 0")
     check("quit by staff" in s.log_text(), "quit message")
 
@@ -337,7 +315,7 @@ def sync_now_reaches_the_server(s, server, config_dir):
         s.wait_for("staff panel", 1, 15)
         time.sleep(0.3)
         s.screenshot("staff-07-panel-sync-failed")
-        s.click(SYNC_NOW)
+        s.tap("staff_panel", "sync_now")
         wait_for_sync_event(s, "ok", 1, 15)
         time.sleep(2.5)  # the panel re-reads the sync state every 2 s
         s.screenshot("staff-08-panel-synced")
@@ -348,7 +326,7 @@ def sync_now_reaches_the_server(s, server, config_dir):
         check(done.returncode == 0, f"server export: {done.stderr}")
         with open(exported, encoding="utf-8") as f:
             check(len(f.read().splitlines()) == 3, "the server must hold the 3 responses")
-        s.click(QUIT)
+        s.tap("staff_panel", "quit")
         check(s.proc.wait(timeout=10) == 0, "staff quit must exit 0")
     finally:
         server_proc.terminate()

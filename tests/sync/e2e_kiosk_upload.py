@@ -30,6 +30,7 @@ def main():
     parser.add_argument("--server", required=True)
     parser.add_argument("--config-dir", required=True)
     args = parser.parse_args()
+    item_ids = e2e_kiosk.load_item_ids(os.path.join(args.config_dir, "questionnaire.json"))
     workdir = tempfile.mkdtemp(prefix="cx-e2e-upload-")
     db = "sqlite:" + os.path.join(workdir, "server.db")
     server = None
@@ -49,7 +50,7 @@ def main():
         s.start_kiosk(None, "--server", url, "--token", token, "--sync-interval", "3600")
         s.key("Return")
         s.wait_for("screen question", 1, 10)
-        for index in range(19):
+        for index in range(len(item_ids)):
             s.key(str(index % 5 + 1))
         s.wait_for("saved response seq 1 (complete)", 1, 10)
 

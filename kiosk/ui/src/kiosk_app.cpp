@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "cx/kiosk/layout_dump.hpp"
 #include "cx/kiosk/pin.hpp"
 #include "cx/kiosk/removable_media.hpp"
 #include "layout.hpp"
@@ -56,8 +57,8 @@ Result<ScoreSummary> running_score(Store& store, const Questionnaire& questionna
         auto page = store.next_records(cursor, 1024);
         if (!page) return page.error();
         if (page.value().empty()) break;
-        for (const auto& line : page.value()) {
-            if (parser.parse(line, response)) accumulator.add(response);
+        for (const auto& record : page.value()) {
+            if (parser.parse(record.json, response)) accumulator.add(response);
         }
     }
     return accumulator.summarize();
@@ -79,8 +80,12 @@ KioskApp::KioskApp(const Questionnaire& questionnaire, const ScoringPolicy& poli
 
 KioskApp::~KioskApp() = default;
 
-void KioskApp::start(const UiFonts& fonts, const DisplayInfo& display) {
+Status KioskApp::start(const UiFonts& fonts, const DisplayInfo& display) {
     fonts_ = fonts;
+    if (!layout_dump_.empty()) {
+        auto written = write_layout_dump(layout_dump_, display.width, display.height);
+        if (!written) return written;
+    }
     const float px = layout::smallest_answer_target(static_cast<float>(display.width),
                                                     static_cast<float>(display.height));
     std::cerr << "cxkiosk: display " << display.width << "x" << display.height
@@ -91,6 +96,7 @@ void KioskApp::start(const UiFonts& fonts, const DisplayInfo& display) {
                   << (mm < kMinTargetMm ? " (below 15 mm: use a larger display)" : "");
     }
     std::cerr << std::endl;
+    return Ok{};
 }
 
 void KioskApp::frame(SteadyTime now) {
@@ -240,7 +246,7 @@ void KioskApp::staff_frame(SteadyTime now) {
     if (quit) {
         std::cerr << "cxkiosk: quit by staff" << std::endl;
         log_store_error("audit log", store_.audit("staff_quit", "kiosk closed from staff mode"));
-        request_stop();
+        quit_ = true;
     }
     if (staff_.mode() == StaffMode::Closed) leave_staff(now);
 }
@@ -263,7 +269,11 @@ void KioskApp::refresh_status(SteadyTime now) {
     } else {
         panel.problem = counts.error().message;
     }
-    panel.last_sync = store_.last_sync();
+    if (auto sync = store_.last_sync()) {
+        panel.last_sync = std::move(sync.value());
+    } else {
+        panel.problem = sync.error().message;
+    }
     // The chosen target stays chosen when a stick comes or goes.
     const auto chosen = panel.target < panel.targets.size() ? panel.targets[panel.target].folder
                                                             : std::filesystem::path();

@@ -1,7 +1,11 @@
 #pragma once
 // Where the touch targets are, as fractions of the window (x of width, y of
-// height). tests/kiosk/e2e_kiosk.py clicks at the centres of these rectangles:
-// keep the two in step.
+// height). The screens place their targets with these; hit_targets() lists
+// every one of them by screen and name for `cxkiosk --dump-layout`, whose file
+// the e2e tests click from.
+#include <string>
+#include <vector>
+
 namespace cx::kiosk::layout {
 
 struct Frac {
@@ -22,6 +26,12 @@ inline constexpr float kLevelsRight = 0.96f;
 inline constexpr float kLevelsGap = 0.015f;  // between cards, of width
 inline constexpr float kLevelsTop = 0.40f;
 inline constexpr float kLevelsBottom = 0.79f;
+// Level card 1 … 5, worst to best, left to right.
+inline Frac level_card(int level) {
+    const float width = ((kLevelsRight - kLevelsLeft) - 4 * kLevelsGap) / 5;
+    const float x = kLevelsLeft + static_cast<float>(level - 1) * (width + kLevelsGap);
+    return {x, kLevelsTop, x + width, kLevelsBottom};
+}
 inline constexpr Frac kBack{0.04f, 0.83f, 0.27f, 0.96f};
 inline constexpr Frac kNotApplicable{0.69f, 0.83f, 0.96f, 0.96f};
 
@@ -53,6 +63,7 @@ inline constexpr float kTargetsLeft = 0.12f;  // target pills, one after another
 inline constexpr float kTargetWidth = 0.20f;
 inline constexpr float kTargetGap = 0.01f;
 inline constexpr Frac kTargetRow{0.12f, 0.74f, 0.0f, 0.795f};  // x1 unused
+inline constexpr int kMaxTargets = 4;                          // export target pills shown
 inline constexpr float kFormatsLeft = 0.12f;
 inline constexpr float kFormatWidth = 0.09f;
 inline constexpr Frac kFormatRow{0.12f, 0.81f, 0.0f, 0.865f};  // x1 unused
@@ -69,14 +80,27 @@ inline constexpr Frac kStaffCorner{0.0f, 0.0f, 0.08f, 0.10f};
 
 // The smallest side of any answer target (level cards, N/A, back), in pixels.
 inline float smallest_answer_target(float width, float height) {
-    const float card_width = ((kLevelsRight - kLevelsLeft) - 4 * kLevelsGap) / 5 * width;
-    const float card_height = (kLevelsBottom - kLevelsTop) * height;
-    const float button_height = (kBack.y1 - kBack.y0) * height;
-    const float button_width = (kBack.x1 - kBack.x0) * width;
-    float smallest = card_width;
-    for (float side : {card_height, button_height, button_width})
-        smallest = side < smallest ? side : smallest;
+    float smallest = width + height;
+    for (const Frac& f : {level_card(1), kBack, kNotApplicable})
+        for (float side : {(f.x1 - f.x0) * width, (f.y1 - f.y0) * height})
+            smallest = side < smallest ? side : smallest;
     return smallest;
 }
+
+inline Frac target_pill(int index) {
+    return pill(kTargetRow, kTargetsLeft, kTargetWidth, kTargetGap, index);
+}
+inline Frac format_pill(int index) {
+    return pill(kFormatRow, kFormatsLeft, kFormatWidth, kTargetGap, index);
+}
+
+struct HitTarget {
+    std::string screen;  // welcome, question, idle_prompt, staff_pad, staff_panel, any
+    std::string name;
+    Frac where;
+};
+
+// Every touch target of every screen; defined with the screens' own placement above.
+std::vector<HitTarget> hit_targets();
 
 }  // namespace cx::kiosk::layout

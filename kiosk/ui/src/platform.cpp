@@ -22,98 +22,9 @@ namespace cx::kiosk {
 
 namespace {
 
-std::atomic<bool> g_stop_requested{false};
-std::atomic<bool> g_glfw_ready{false};
-bool g_input_seen = false;  // set by GLFW callbacks on the UI thread
-bool g_fullscreen = false;
-
 // Polled frames after an input: one for the press, one for the release, one
 // for the screen the action leads to.
 constexpr int kFramesAfterInput = 3;
-
-void note_input() {
-    g_input_seen = true;
-}
-
-// Staff entry: F10, or the top-left corner held for kStaffLongPress.
-bool g_staff_key = false;
-std::optional<SteadyTime> g_corner_pressed_at;  // while the press started in the corner is held
-
-void watch_staff_corner(GLFWwindow* window, int button, int action) {
-    if (button != GLFW_MOUSE_BUTTON_LEFT) return;
-    if (action == GLFW_RELEASE) {
-        g_corner_pressed_at.reset();
-        return;
-    }
-    double x = 0;
-    double y = 0;
-    int width = 0;
-    int height = 0;
-    glfwGetCursorPos(window, &x, &y);
-    glfwGetWindowSize(window, &width, &height);
-    const auto& corner = layout::kStaffCorner;
-    if (x <= corner.x1 * width && y <= corner.y1 * height)
-        g_corner_pressed_at = std::chrono::steady_clock::now();
-}
-
-// True once per gesture; a long press fires while still held.
-bool take_staff_gesture(SteadyTime now) {
-    if (g_corner_pressed_at && now - *g_corner_pressed_at >= kStaffLongPress) {
-        g_corner_pressed_at.reset();
-        return true;
-    }
-    return std::exchange(g_staff_key, false);
-}
-
-// ImGui 1.86 reads keys as state (io.KeysDown), so a press and its release
-// handled in the same wait would never be seen. A release of a key pressed
-// since the last frame is held back until that frame has run.
-struct KeyEvent {
-    int key, scancode, mods;
-};
-std::vector<KeyEvent> g_held_releases;
-std::vector<int> g_pressed_since_frame;
-
-void key_callback(GLFWwindow* window, int key, int scancode, int action, int mods) {
-    note_input();
-    const bool pressed_this_frame =
-        std::find(g_pressed_since_frame.begin(), g_pressed_since_frame.end(), key) !=
-        g_pressed_since_frame.end();
-    if (action == GLFW_RELEASE && pressed_this_frame) {
-        g_held_releases.push_back({key, scancode, mods});
-        return;
-    }
-    if (action == GLFW_PRESS) g_pressed_since_frame.push_back(key);
-    if (action == GLFW_PRESS && key == GLFW_KEY_F10) g_staff_key = true;
-    ImGui_ImplGlfw_KeyCallback(window, key, scancode, action, mods);
-}
-
-void release_held_keys(GLFWwindow* window) {
-    g_pressed_since_frame.clear();
-    for (const auto& e : std::exchange(g_held_releases, {})) {
-        ImGui_ImplGlfw_KeyCallback(window, e.key, e.scancode, GLFW_RELEASE, e.mods);
-        g_input_seen = true;  // one more frame sees the key up
-    }
-}
-
-void install_input_watch(GLFWwindow* window) {
-    // Installed before ImGui's, which chains to them.
-    glfwSetMouseButtonCallback(window, [](GLFWwindow* w, int button, int action, int) {
-        note_input();
-        watch_staff_corner(w, button, action);
-    });
-    glfwSetCursorPosCallback(window, [](GLFWwindow*, double, double) { note_input(); });
-    glfwSetScrollCallback(window, [](GLFWwindow*, double, double) { note_input(); });
-    glfwSetCharCallback(window, [](GLFWwindow*, unsigned int) { note_input(); });
-    glfwSetWindowFocusCallback(window, [](GLFWwindow*, int) { note_input(); });
-    glfwSetCursorEnterCallback(window, [](GLFWwindow*, int) { note_input(); });
-    glfwSetFramebufferSizeCallback(window, [](GLFWwindow*, int, int) { note_input(); });
-    glfwSetWindowRefreshCallback(window, [](GLFWwindow*) { note_input(); });
-    glfwSetWindowCloseCallback(window, [](GLFWwindow* w) {
-        // Customers cannot close the fullscreen kiosk (Alt+F4, a window manager).
-        if (g_fullscreen) glfwSetWindowShouldClose(w, GLFW_FALSE);
-    });
-}
 
 // Milliseconds since the kernel started this process (/proc/self/stat starttime).
 std::optional<double> ms_since_process_start() {
@@ -167,99 +78,6 @@ UiFonts build_fonts(ImFontAtlas& atlas, const FontSources& sources, float window
     return fonts;
 }
 
-// Owns GLFW, the window and the ImGui context; tears them down in order.
-class Session {
-  public:
-    ~Session() {
-        g_glfw_ready = false;
-        if (imgui_gl_) ImGui_ImplOpenGL3_Shutdown();
-        if (imgui_glfw_) ImGui_ImplGlfw_Shutdown();
-        if (ImGui::GetCurrentContext()) ImGui::DestroyContext();
-        if (window_) glfwDestroyWindow(window_);
-        if (glfw_) glfwTerminate();
-    }
-
-    Status init() {
-        glfwSetErrorCallback([](int code, const char* text) {
-            std::cerr << "cxkiosk: glfw error " << code << ": " << text << '\n';
-        });
-        if (!glfwInit()) return Error{"cannot initialise the display (is DISPLAY set?)"};
-        glfw_ = true;
-        g_glfw_ready = true;
-        return Ok{};
-    }
-
-    // Height of the window open_window() will make: the monitor's for fullscreen.
-    int window_height(const PlatformOptions& options) const {
-        if (options.windowed) return options.height;
-        GLFWmonitor* monitor = glfwGetPrimaryMonitor();
-        const GLFWvidmode* mode = monitor ? glfwGetVideoMode(monitor) : nullptr;
-        return mode ? mode->height : options.height;
-    }
-
-    Status open_window(const PlatformOptions& options) {
-        glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
-        glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
-        GLFWmonitor* monitor = nullptr;
-        int width = options.width;
-        int height = options.height;
-        if (!options.windowed) {
-            monitor = glfwGetPrimaryMonitor();
-            if (!monitor) return Error{"no monitor for fullscreen (try --windowed)"};
-            const GLFWvidmode* mode = glfwGetVideoMode(monitor);
-            width = mode->width;
-            height = mode->height;
-            glfwWindowHint(GLFW_REFRESH_RATE, mode->refreshRate);
-        } else {
-            glfwWindowHint(GLFW_RESIZABLE, GLFW_FALSE);
-        }
-        g_fullscreen = monitor != nullptr;
-        window_ = glfwCreateWindow(width, height, options.title.c_str(), monitor, nullptr);
-        if (!window_) return Error{"cannot create an OpenGL 3 window"};
-        glfwMakeContextCurrent(window_);
-        glfwSwapInterval(1);
-        if (g_fullscreen)
-            glfwSetInputMode(window_, GLFW_CURSOR, GLFW_CURSOR_HIDDEN);  // touch screen
-        return Ok{};
-    }
-
-    Status init_imgui() {
-        IMGUI_CHECKVERSION();
-        ImGui::CreateContext(&atlas_);
-        ImGui::GetIO().IniFilename = nullptr;  // nothing to remember between runs
-        ImGui::GetIO().LogFilename = nullptr;
-        install_input_watch(window_);
-        imgui_glfw_ = ImGui_ImplGlfw_InitForOpenGL(window_, true);
-        glfwSetKeyCallback(window_, key_callback);  // in front of ImGui's, which it calls
-        imgui_gl_ = ImGui_ImplOpenGL3_Init("#version 130");
-        if (!imgui_glfw_ || !imgui_gl_) return Error{"cannot initialise the ImGui backends"};
-        return Ok{};
-    }
-
-    ImFontAtlas& atlas() { return atlas_; }
-
-    DisplayInfo display_info() const {
-        DisplayInfo info;
-        glfwGetWindowSize(window_, &info.width, &info.height);
-        GLFWmonitor* monitor = glfwGetWindowMonitor(window_);
-        if (!monitor) monitor = glfwGetPrimaryMonitor();
-        const GLFWvidmode* mode = monitor ? glfwGetVideoMode(monitor) : nullptr;
-        int width_mm = 0;
-        if (monitor) glfwGetMonitorPhysicalSize(monitor, &width_mm, nullptr);
-        if (mode && width_mm > 0)
-            info.px_per_mm = static_cast<float>(mode->width) / static_cast<float>(width_mm);
-        return info;
-    }
-    GLFWwindow* window() const { return window_; }
-
-  private:
-    ImFontAtlas atlas_;  // outlives the ImGui context (destroyed in the destructor body)
-    bool glfw_ = false;
-    GLFWwindow* window_ = nullptr;
-    bool imgui_glfw_ = false;
-    bool imgui_gl_ = false;
-};
-
 void render(GLFWwindow* window) {
     ImGui::Render();
     int width = 0;
@@ -274,54 +92,236 @@ void render(GLFWwindow* window) {
 
 }  // namespace
 
-void request_stop() {
-    g_stop_requested = true;
-    if (g_glfw_ready) glfwPostEmptyEvent();
+Platform& Platform::of(GLFWwindow* window) {
+    return *static_cast<Platform*>(glfwGetWindowUserPointer(window));
 }
 
-Status run_platform(const PlatformOptions& options, const FontSources& fonts, FrameClient& client) {
-    Session session;
-    if (auto ready = session.init(); !ready) return ready;
-    UiFonts ui_fonts;
-    Status opened = Ok{};
-    {
-        const auto height = static_cast<float>(session.window_height(options));
-        std::jthread rasterizer([&] { ui_fonts = build_fonts(session.atlas(), fonts, height); });
-        opened = session.open_window(options);
-    }
-    if (!opened) return opened;
-    if (options.report_startup) {
-        const auto& atlas = session.atlas();
-        int glyphs = 0;
-        for (const ImFont* font : atlas.Fonts) glyphs += font->Glyphs.Size;
-        std::fprintf(stderr, "cxkiosk: font atlas %dx%d, %d glyphs in %d sizes\n", atlas.TexWidth,
-                     atlas.TexHeight, glyphs, atlas.Fonts.Size);
-    }
-    if (auto ready = session.init_imgui(); !ready) return ready;
-    client.start(ui_fonts, session.display_info());
-    GLFWwindow* window = session.window();
+Platform::Platform(PlatformOptions options) : options_(std::move(options)) {}
 
+Platform::~Platform() {
+    close();
+}
+
+void Platform::request_stop() {
+    stop_requested_ = true;
+    const std::lock_guard lock(glfw_mutex_);
+    if (glfw_running_) glfwPostEmptyEvent();  // wakes glfwWaitEventsTimeout
+}
+
+// Staff entry: F10, or the top-left corner held for kStaffLongPress.
+void Platform::mouse_button_callback(GLFWwindow* window, int button, int action, int) {
+    auto& input = of(window).input_;
+    input.input_seen = true;
+    if (button != GLFW_MOUSE_BUTTON_LEFT) return;
+    if (action == GLFW_RELEASE) {
+        input.corner_pressed_at.reset();
+        return;
+    }
+    double x = 0;
+    double y = 0;
+    int width = 0;
+    int height = 0;
+    glfwGetCursorPos(window, &x, &y);
+    glfwGetWindowSize(window, &width, &height);
+    const auto& corner = layout::kStaffCorner;
+    if (x <= corner.x1 * width && y <= corner.y1 * height)
+        input.corner_pressed_at = std::chrono::steady_clock::now();
+}
+
+// True once per gesture; a long press fires while still held.
+bool Platform::take_staff_gesture(SteadyTime now) {
+    if (input_.corner_pressed_at && now - *input_.corner_pressed_at >= kStaffLongPress) {
+        input_.corner_pressed_at.reset();
+        return true;
+    }
+    return std::exchange(input_.staff_key, false);
+}
+
+// ImGui 1.86 reads keys as state (io.KeysDown), so a press and its release
+// handled in the same wait would never be seen. A release of a key pressed
+// since the last frame is held back until that frame has run.
+void Platform::key_callback(GLFWwindow* window, int key, int scancode, int action, int mods) {
+    auto& input = of(window).input_;
+    input.input_seen = true;
+    const bool pressed_this_frame =
+        std::find(input.pressed_since_frame.begin(), input.pressed_since_frame.end(), key) !=
+        input.pressed_since_frame.end();
+    if (action == GLFW_RELEASE && pressed_this_frame) {
+        input.held_releases.push_back({key, scancode, mods});
+        return;
+    }
+    if (action == GLFW_PRESS) input.pressed_since_frame.push_back(key);
+    if (action == GLFW_PRESS && key == GLFW_KEY_F10) input.staff_key = true;
+    ImGui_ImplGlfw_KeyCallback(window, key, scancode, action, mods);
+}
+
+void Platform::release_held_keys() {
+    input_.pressed_since_frame.clear();
+    for (const auto& e : std::exchange(input_.held_releases, {})) {
+        ImGui_ImplGlfw_KeyCallback(window_, e.key, e.scancode, GLFW_RELEASE, e.mods);
+        input_.input_seen = true;  // one more frame sees the key up
+    }
+}
+
+void Platform::install_input_watch() {
+    // Installed before ImGui's, which chains to them.
+    glfwSetWindowUserPointer(window_, this);
+    glfwSetMouseButtonCallback(window_, mouse_button_callback);
+    glfwSetCursorPosCallback(window_,
+                             [](GLFWwindow* w, double, double) { of(w).input_.input_seen = true; });
+    glfwSetScrollCallback(window_,
+                          [](GLFWwindow* w, double, double) { of(w).input_.input_seen = true; });
+    glfwSetCharCallback(window_,
+                        [](GLFWwindow* w, unsigned int) { of(w).input_.input_seen = true; });
+    glfwSetWindowFocusCallback(window_, [](GLFWwindow* w, int) { of(w).input_.input_seen = true; });
+    glfwSetCursorEnterCallback(window_, [](GLFWwindow* w, int) { of(w).input_.input_seen = true; });
+    glfwSetFramebufferSizeCallback(window_,
+                                   [](GLFWwindow* w, int, int) { of(w).input_.input_seen = true; });
+    glfwSetWindowRefreshCallback(window_, [](GLFWwindow* w) { of(w).input_.input_seen = true; });
+    glfwSetWindowCloseCallback(window_, [](GLFWwindow* w) {
+        // Customers cannot close the fullscreen kiosk (Alt+F4, a window manager).
+        if (of(w).fullscreen_) glfwSetWindowShouldClose(w, GLFW_FALSE);
+    });
+}
+
+// GLFW, then (while the glyphs are rasterized on a thread) the window.
+Status Platform::open(float* window_height) {
+    glfwSetErrorCallback([](int code, const char* text) {
+        std::cerr << "cxkiosk: glfw error " << code << ": " << text << '\n';
+    });
+    const std::lock_guard lock(glfw_mutex_);
+    if (!glfwInit()) {
+        const char* reason = nullptr;
+        glfwGetError(&reason);
+        return Error{std::string("cannot initialise the display (is DISPLAY set?)") +
+                     (reason ? std::string(": ") + reason : std::string())};
+    }
+    glfw_running_ = true;
+    // Height of the window open_window() will make: the monitor's for fullscreen.
+    *window_height = static_cast<float>(options_.height);
+    if (!options_.windowed) {
+        GLFWmonitor* monitor = glfwGetPrimaryMonitor();
+        const GLFWvidmode* mode = monitor ? glfwGetVideoMode(monitor) : nullptr;
+        if (mode) *window_height = static_cast<float>(mode->height);
+    }
+    return Ok{};
+}
+
+Status Platform::open_window() {
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+    GLFWmonitor* monitor = nullptr;
+    int width = options_.width;
+    int height = options_.height;
+    if (!options_.windowed) {
+        monitor = glfwGetPrimaryMonitor();
+        if (!monitor) return Error{"no monitor for fullscreen (try --windowed)"};
+        const GLFWvidmode* mode = glfwGetVideoMode(monitor);
+        width = mode->width;
+        height = mode->height;
+        glfwWindowHint(GLFW_REFRESH_RATE, mode->refreshRate);
+    } else {
+        glfwWindowHint(GLFW_RESIZABLE, GLFW_FALSE);
+    }
+    fullscreen_ = monitor != nullptr;
+    window_ = glfwCreateWindow(width, height, options_.title.c_str(), monitor, nullptr);
+    if (!window_) return Error{"cannot create an OpenGL 3 window"};
+    glfwMakeContextCurrent(window_);
+    glfwSwapInterval(1);
+    if (fullscreen_) glfwSetInputMode(window_, GLFW_CURSOR, GLFW_CURSOR_HIDDEN);  // touch screen
+    return Ok{};
+}
+
+Status Platform::init_imgui() {
+    IMGUI_CHECKVERSION();
+    ImGui::CreateContext(atlas_.get());
+    ImGui::GetIO().IniFilename = nullptr;  // nothing to remember between runs
+    ImGui::GetIO().LogFilename = nullptr;
+    install_input_watch();
+    imgui_glfw_ = ImGui_ImplGlfw_InitForOpenGL(window_, true);
+    glfwSetKeyCallback(window_, key_callback);  // in front of ImGui's, which it calls
+    imgui_gl_ = ImGui_ImplOpenGL3_Init("#version 130");
+    if (!imgui_glfw_ || !imgui_gl_) return Error{"cannot initialise the ImGui backends"};
+    return Ok{};
+}
+
+// Tears down what open() and init_imgui() made, in order; safe to call twice.
+void Platform::close() {
+    if (imgui_gl_) ImGui_ImplOpenGL3_Shutdown();
+    if (imgui_glfw_) ImGui_ImplGlfw_Shutdown();
+    imgui_gl_ = imgui_glfw_ = false;
+    if (ImGui::GetCurrentContext()) ImGui::DestroyContext();
+    atlas_.reset();
+    if (window_) glfwDestroyWindow(window_);
+    window_ = nullptr;
+    const std::lock_guard lock(glfw_mutex_);
+    if (glfw_running_) glfwTerminate();
+    glfw_running_ = false;
+    input_ = InputState{};
+}
+
+DisplayInfo Platform::display_info() const {
+    DisplayInfo info;
+    glfwGetWindowSize(window_, &info.width, &info.height);
+    GLFWmonitor* monitor = glfwGetWindowMonitor(window_);
+    if (!monitor) monitor = glfwGetPrimaryMonitor();
+    const GLFWvidmode* mode = monitor ? glfwGetVideoMode(monitor) : nullptr;
+    int width_mm = 0;
+    if (monitor) glfwGetMonitorPhysicalSize(monitor, &width_mm, nullptr);
+    if (mode && width_mm > 0)
+        info.px_per_mm = static_cast<float>(mode->width) / static_cast<float>(width_mm);
+    return info;
+}
+
+Status Platform::run(const FontSources& fonts, FrameClient& client) {
+    if (stop_requested_) return Ok{};
+    struct CloseAtEnd {
+        Platform& platform;
+        ~CloseAtEnd() { platform.close(); }
+    } close_at_end{*this};
+    float height = 0;
+    if (auto opened = open(&height); !opened) return opened;
+    atlas_ = std::make_unique<ImFontAtlas>();
+    UiFonts ui_fonts;
+    Status window_opened = Ok{};
+    {
+        std::jthread rasterizer([&] { ui_fonts = build_fonts(*atlas_, fonts, height); });
+        window_opened = open_window();
+    }
+    if (!window_opened) return window_opened;
+    if (options_.report_startup) {
+        int glyphs = 0;
+        for (const ImFont* font : atlas_->Fonts) glyphs += font->Glyphs.Size;
+        std::fprintf(stderr, "cxkiosk: font atlas %dx%d, %d glyphs in %d sizes\n", atlas_->TexWidth,
+                     atlas_->TexHeight, glyphs, atlas_->Fonts.Size);
+    }
+    if (auto ready = init_imgui(); !ready) return ready;
+    if (auto started = client.start(ui_fonts, display_info()); !started) return started;
+    frame_loop(client);
+    return Ok{};
+}
+
+void Platform::frame_loop(FrameClient& client) {
     int polled_frames_left = kFramesAfterInput;
     bool first_frame = true;
-    while (!g_stop_requested && !glfwWindowShouldClose(window)) {
+    while (!stop_requested_ && !client.finished() && !glfwWindowShouldClose(window_)) {
         const auto now = std::chrono::steady_clock::now();
         auto wake = client.wake_at(now);
-        if (g_corner_pressed_at) {  // wake up when the long press is due, even without input
-            const auto due_at = *g_corner_pressed_at + kStaffLongPress;
+        if (input_.corner_pressed_at) {  // wake up when the long press is due, even without input
+            const auto due_at = *input_.corner_pressed_at + kStaffLongPress;
             wake = wake ? std::min(*wake, due_at) : due_at;
         }
         const bool due = wake && *wake <= now;
-        if (options.render_continuously || polled_frames_left > 0 || due) {
+        if (options_.render_continuously || polled_frames_left > 0 || due) {
             glfwPollEvents();
         } else {
             const double seconds =
                 wake ? std::chrono::duration<double>(*wake - now).count() : 3600.0;
             glfwWaitEventsTimeout(seconds);
         }
-        if (g_stop_requested) break;
-        if (g_input_seen) {
+        if (stop_requested_) break;
+        if (std::exchange(input_.input_seen, false)) {
             polled_frames_left = kFramesAfterInput;
-            g_input_seen = false;
         } else if (polled_frames_left > 0) {
             --polled_frames_left;
         }
@@ -331,16 +331,15 @@ Status run_platform(const PlatformOptions& options, const FontSources& fonts, Fr
         const auto frame_time = std::chrono::steady_clock::now();
         if (take_staff_gesture(frame_time)) client.request_staff_entry(frame_time);
         client.frame(frame_time);
-        render(window);
-        release_held_keys(window);
-        if (first_frame && options.report_startup) {
+        render(window_);
+        release_held_keys();
+        if (first_frame && options_.report_startup) {
             if (auto ms = ms_since_process_start()) {
                 std::fprintf(stderr, "cxkiosk: first frame %.0f ms after process start\n", *ms);
             }
         }
         first_frame = false;
     }
-    return Ok{};
 }
 
 }  // namespace cx::kiosk

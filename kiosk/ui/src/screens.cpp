@@ -119,18 +119,11 @@ void question(const ScreenView& v, const Painter& p, std::vector<Event>& events)
     const Rect text = place(layout::kQuestionText);
     p.text_centered(v.fonts.heading, item.question.in(lang), text.center(), text.size().x, kInk);
 
-    // Five level cards, worst to best, left to right.
-    const float gap = layout::kLevelsGap * d.x;
-    const float left = layout::kLevelsLeft * d.x;
-    const float card_width =
-        ((layout::kLevelsRight - layout::kLevelsLeft) * d.x - 4 * gap) / kLevels;
-    const float top = layout::kLevelsTop * d.y;
-    const float bottom = layout::kLevelsBottom * d.y;
     const auto chosen = s.levels[s.current];
     for (int level = 1; level <= kLevels; ++level) {
         const auto& style = kLevelStyles[static_cast<std::size_t>(level - 1)];
-        const float x = left + static_cast<float>(level - 1) * (card_width + gap);
-        const Rect card{{x, top}, {x + card_width, bottom}};
+        const Rect card = place(layout::level_card(level));
+        const float card_width = card.size().x;
         char id[16];
         std::snprintf(id, sizeof id, "##level-%d", level);
         bool pressed = false;

@@ -325,10 +325,8 @@ void export_card(const StaffView& v, const Painter& p, Actions& actions) {
         text_at(draw, v.fonts.body, 0.72f, {layout::kTargetsLeft * d.x, target_row.center().y - 10},
                 kDanger, v.text.export_no_target.in(lang));
     }
-    for (std::size_t i = 0; i < v.panel.targets.size() && i < 4; ++i) {
-        const Rect pill =
-            place(layout::pill(layout::kTargetRow, layout::kTargetsLeft, layout::kTargetWidth,
-                               layout::kTargetGap, static_cast<int>(i)));
+    for (std::size_t i = 0; i < v.panel.targets.size() && i < layout::kMaxTargets; ++i) {
+        const Rect pill = place(layout::target_pill(static_cast<int>(i)));
         char id[24];
         std::snprintf(id, sizeof id, "##target-%zu", i);
         if (choice(p, id, pill, v.panel.targets[i].label, i == v.panel.target, v.fonts.body))
@@ -336,9 +334,7 @@ void export_card(const StaffView& v, const Painter& p, Actions& actions) {
     }
     for (std::size_t i = 0; i < std::size(kExportFormats); ++i) {
         const auto format_i = kExportFormats[i];
-        const Rect pill =
-            place(layout::pill(layout::kFormatRow, layout::kFormatsLeft, layout::kFormatWidth,
-                               layout::kTargetGap, static_cast<int>(i)));
+        const Rect pill = place(layout::format_pill(static_cast<int>(i)));
         std::string label(to_string(format_i));
         std::transform(label.begin(), label.end(), label.begin(), ::toupper);
         char id[24];

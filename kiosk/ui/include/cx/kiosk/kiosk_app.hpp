@@ -4,17 +4,18 @@
 // step(); a Save action is committed before the next screen is drawn.
 // While staff mode (PIN pad or panel) is open it replaces the customer's
 // screens, whose timers stand still; leaving it returns to the welcome screen.
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
 
 #include "cx/kiosk/kiosk_config.hpp"
 #include "cx/kiosk/platform.hpp"
+#include "cx/kiosk/staff_access.hpp"
 #include "cx/kiosk/store.hpp"
 #include "cx/kiosk/survey.hpp"
 #include "cx/kiosk/ui_text.hpp"
 #include "cx/scoring/policy.hpp"
-#include "cx/kiosk/staff_access.hpp"
 
 namespace cx::kiosk {
 
@@ -31,11 +32,16 @@ class KioskApp final : public FrameClient {
     // it (no uploader running) the panel says uploading is off.
     void set_sync_now(std::function<void()> sync_now) { sync_now_ = std::move(sync_now); }
 
+    // For tests: start() writes every screen's touch targets there (layout_dump.hpp).
+    void set_layout_dump(std::filesystem::path file) { layout_dump_ = std::move(file); }
+
     // Also logs how large the answer targets are (they must be >= 15 mm).
-    void start(const UiFonts& fonts, const DisplayInfo& display) override;
+    Status start(const UiFonts& fonts, const DisplayInfo& display) override;
     void frame(SteadyTime now) override;
     std::optional<SteadyTime> wake_at(SteadyTime now) override;
     void request_staff_entry(SteadyTime now) override;
+    // Staff pressed "quit".
+    bool finished() const override { return quit_; }
     // Keeps an open survey as incomplete (SIGTERM mid-survey loses no answer).
     void shutdown(SteadyTime now) { handle(event::Shutdown{}, now); }
     // Called on the UI thread after each response is committed (the uploader's
@@ -71,6 +77,8 @@ class KioskApp final : public FrameClient {
     SteadyTime panel_status_at_{};
     std::function<void()> sync_now_;
     std::function<void()> on_saved_;
+    std::filesystem::path layout_dump_;
+    bool quit_ = false;
 };
 
 }  // namespace cx::kiosk
