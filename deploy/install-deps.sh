@@ -9,7 +9,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   # libraries
   libimgui-dev libglfw3-dev libgl-dev libsqlite3-dev libcurl4-openssl-dev
-  libcpp-httplib-dev nlohmann-json3-dev libsodium-dev libcli11-dev
+  libcpp-httplib-dev libmicrohttpd-dev nlohmann-json3-dev libsodium-dev libcli11-dev
   libxlsxwriter-dev libsimdjson-dev zlib1g-dev libssl-dev
   # fonts (Simplified Chinese)
   fonts-noto-cjk

@@ -23,6 +23,11 @@ constexpr ApiErrorInfo kApiErrors[] = {
     {ApiError::InvalidRecord, 422, "invalid_record"},
     {ApiError::Internal, 500, "internal"},
     {ApiError::Unavailable, 503, "unavailable"},
+    {ApiError::BadRequest, 400, "bad_request"},
+    {ApiError::UriTooLong, 414, "uri_too_long"},
+    {ApiError::UnsupportedEncoding, 415, "unsupported_encoding"},
+    {ApiError::TooManyRequests, 429, "too_many_requests"},
+    {ApiError::HeadersTooLarge, 431, "headers_too_large"},
 };
 
 const ApiErrorInfo& info(ApiError error) {

@@ -22,7 +22,12 @@ TEST_CASE("every API error has its status and wire code") {
           Expected{ApiError::PayloadTooLarge, 413, "payload_too_large"},
           Expected{ApiError::InvalidRecord, 422, "invalid_record"},
           Expected{ApiError::Internal, 500, "internal"},
-          Expected{ApiError::Unavailable, 503, "unavailable"}}) {
+          Expected{ApiError::Unavailable, 503, "unavailable"},
+          Expected{ApiError::BadRequest, 400, "bad_request"},
+          Expected{ApiError::UriTooLong, 414, "uri_too_long"},
+          Expected{ApiError::UnsupportedEncoding, 415, "unsupported_encoding"},
+          Expected{ApiError::TooManyRequests, 429, "too_many_requests"},
+          Expected{ApiError::HeadersTooLarge, 431, "headers_too_large"}}) {
         CHECK(http_status(error) == status);
         CHECK(to_string(error) == code);
     }

@@ -114,14 +114,29 @@ int run_cxserver(int argc, const char* const* argv, std::ostream& out, std::ostr
         ->add_option("--max-body", serving.options.max_body,
                      "largest request body in bytes, before and after gunzip")
         ->capture_default_str();
-    serve_command->add_option("--threads", serving.options.threads, "worker threads")
+    serve_command
+        ->add_option(
+            "--threads", serving.options.threads,
+            "worker threads for database work (twice this many uploads may be held in memory)")
         ->capture_default_str()
         ->check(CLI::Range(1, 1024));
     serve_command
         ->add_option("--timeout", serving.io_timeout_seconds,
-                     "seconds a connection may stall on a read or write before it is dropped")
+                     "seconds for a request's headers to arrive (a body gets this plus its size "
+                     "at 16 KiB/s) and that a connection may stall before it is dropped")
         ->capture_default_str()
         ->check(CLI::Range(1, 3600));
+    serve_command
+        ->add_option("--max-connections", serving.options.max_connections,
+                     "open connections at most")
+        ->capture_default_str()
+        ->check(CLI::Range(16, 100000));
+    serve_command
+        ->add_option("--max-connections-per-address",
+                     serving.options.max_connections_per_address,
+                     "open connections from one client address at most")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100000));
     serve_command->add_option("--config", serving.config_dir,
                               "config directory (questionnaire, policy)");
 

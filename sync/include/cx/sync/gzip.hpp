@@ -1,6 +1,6 @@
 #pragma once
 // gzip for request bodies (the kiosk compresses each batch before upload; the
-// server inflates with cpp-httplib's zlib support).
+// server inflates it step by step, cx::RequestBody).
 #include <string>
 #include <string_view>
 

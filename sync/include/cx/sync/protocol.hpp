@@ -30,6 +30,13 @@ enum class ApiError {
     InvalidRecord,    // 422
     Internal,         // 500
     Unavailable,      // 503
+    // Transport level (sync/PROTOCOL.md "HTTP transport"): refused from the
+    // request line and headers, before any body byte is read.
+    BadRequest,  // 400: not strict HTTP/1.1 (duplicate Content-Length, control characters…)
+    UriTooLong,  // 414: request target over 8 KiB
+    UnsupportedEncoding,  // 415: Content-Encoding other than gzip, deflate or identity
+    TooManyRequests,      // 429: too many failed authentications from this address
+    HeadersTooLarge,      // 431: request line and headers over 16 KiB
 };
 std::string_view to_string(ApiError error);  // the wire code, e.g. "invalid_record"
 int http_status(ApiError error);

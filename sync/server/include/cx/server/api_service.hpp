@@ -1,7 +1,7 @@
 #pragma once
 // What each endpoint of sync/PROTOCOL.md does, without HTTP: inputs are the
 // Authorization header, the (inflated) body and query parameters, the output
-// a status and a body. ApiServer carries these over cpp-httplib.
+// a status and a body. ApiServer carries these over libmicrohttpd.
 #include <chrono>
 #include <cstddef>
 #include <functional>

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Long reliability runs (not part of ctest; minutes, not seconds): the hostile
+# HTTP suite at full size against the real cxserver on 127.0.0.1 — 1,000 slow
+# connections from 20 addresses, 10 GiB of header bytes without a newline over
+# 16 parallel floods, 100,000 bad tokens from one address — with the same
+# figures asserted as tests/hostile (README "cxserver").
+# Usage: tests/reliability/run-long.sh [BUILD_DIR]   (default build/release)
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+build="${1:-$root/build/release}"
+server="$build/sync/server/cxserver"
+if [ ! -x "$server" ]; then
+  echo "run-long: no cxserver at $server; build first (cmake --build --preset release)" >&2
+  exit 2
+fi
+# 1,000 client sockets in one process need more descriptors than the usual 1,024.
+ulimit -n "$(ulimit -Hn)"
+exec python3 "$root/tests/hostile/hostile_http.py" --long --server "$server" \
+  --config-dir "$root/config"
