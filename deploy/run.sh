@@ -9,11 +9,13 @@
 # (Xvfb on the first free display number, printed at start; look at it with
 # `DISPLAY=:N import -window root shot.png`).
 #
-# Ctrl-C: the terminal sends SIGINT to its whole foreground process group. Only
-# the kiosk is in it (the server and Xvfb run in sessions of their own), so the
-# kiosk stops cleanly first (a survey in progress is saved as incomplete); then
-# whatever is still waiting is uploaded, the organisation's score as the server
-# computes it is printed, and only then the server and the virtual display stop.
+# Ctrl-C: the terminal sends SIGINT to its whole foreground process group, this
+# script and the kiosk; the server and Xvfb run in sessions of their own, out of
+# its reach. The kiosk, a background job, ignores SIGINT, so this script's trap
+# hands it SIGTERM: it stops cleanly first (a survey in progress is saved as
+# incomplete); then whatever is still waiting is uploaded, the organisation's
+# score as the server computes it is printed, and only then the server and the
+# virtual display stop.
 #
 # Environment: CX_DATA (default ./data), CX_PORT (default 8787),
 # CX_WINDOWED=1 for a window instead of fullscreen, CX_BUILD_DIR=DIR to run the
@@ -106,9 +108,8 @@ echo "cxkiosk: store in $data/kiosk; Ctrl-C here stops everything." \
      "Staff mode: F10 (set a PIN first: $cxkiosk set-pin --data-dir $data/kiosk)"
 "$cxkiosk" "${kiosk_args[@]}" &
 kiosk_pid=$!
-# The kiosk gets Ctrl-C from the terminal itself; SIGTERM to the script (or a
-# Ctrl-C the kiosk did not see) reaches it from here. Either way it saves a
-# survey in progress as incomplete and exits 0.
+# Ctrl-C or SIGTERM to the script reaches the kiosk from here as SIGTERM: it
+# saves a survey in progress as incomplete and exits 0.
 trap 'kill -TERM "$kiosk_pid" 2>/dev/null || true' INT TERM
 while kill -0 "$kiosk_pid" 2>/dev/null; do wait "$kiosk_pid" || true; done
 wait "$kiosk_pid" && status=0 || status=$?
@@ -118,7 +119,9 @@ trap 'exit 130' INT TERM
 # What the kiosk's worker had no time to send (the response just given).
 "$cxkiosk" sync --once --config "$data/kiosk/kiosk.json" || true
 echo "score of demo-org on the server:"
-curl -fsS -H "Authorization: Bearer $(cat "$data/server/viewer.token")" \
+# The header comes from a file descriptor (printf is a builtin), so the viewer
+# token never appears in curl's argv.
+curl -fsS -H @<(printf 'Authorization: Bearer %s\n' "$(<"$data/server/viewer.token")") \
   "http://127.0.0.1:$port/api/v1/orgs/demo-org/score" || true
 echo
 stop_helpers

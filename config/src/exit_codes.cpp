@@ -33,7 +33,7 @@ std::string describe_exit_codes(std::initializer_list<ExitCode> codes) {
                 text += "success";
                 break;
             case ExitCode::Failure:
-                text += "failure (listen address, TLS files, network)";
+                text += "failure not covered below (listen address, TLS files, signal watcher)";
                 break;
             case ExitCode::Usage:
                 text += "usage error: unknown option or subcommand, missing or bad argument";

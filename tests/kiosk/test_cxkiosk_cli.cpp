@@ -96,6 +96,35 @@ TEST_CASE(
     CHECK_THAT(synced.err, Catch::Contains("0 waiting"));
 }
 
+TEST_CASE("cxkiosk: a settings file that holds the token must be readable by its owner alone") {
+    DataDir data;
+    const auto settings = data.path / "kiosk.json";
+    std::ofstream(settings) << "{\"data_dir\": \".\", \"server\": \"http://127.0.0.1:9\", "
+                               "\"token\": \"0123456789abcdef\"}";
+    const std::vector<std::string> sync{"sync", "--once", "--config", settings.string()};
+    REQUIRE(::chmod(settings.c_str(), 0644) == 0);
+    auto open_to_others = cxkiosk(sync);
+    CHECK(open_to_others.exit_code == 3);
+    CHECK_THAT(open_to_others.err, Catch::Contains("chmod 600") && Catch::Contains("644"));
+
+    REQUIRE(::chmod(settings.c_str(), 0600) == 0);
+    auto synced = cxkiosk(sync);  // an empty store: nothing waits, no request is needed
+    INFO(synced.err);
+    CHECK(synced.exit_code == 0);
+}
+
+TEST_CASE("cxkiosk sync: a store that cannot be read is exit 4, never \"nothing waiting\"") {
+    TempDir dir;
+    std::ofstream(dir.path / cx::kiosk::Store::kFileName) << "this is not a database, it only "
+                                                             "has the store's name";
+    write_token_file(dir.path, 0600);
+    auto damaged = cxkiosk(
+        {"sync", "--once", "--data-dir", dir.path.string(), "--server", "http://127.0.0.1:9"});
+    CHECK(damaged.exit_code == 4);
+    CHECK_THAT(damaged.err, Catch::Contains(cx::kiosk::Store::kFileName));
+    CHECK_THAT(damaged.err, !Catch::Contains("0 waiting"));
+}
+
 TEST_CASE("cxkiosk: no store is exit 4, an output file that cannot be written exit 7") {
     TempDir empty;
     auto no_store = cxkiosk({"export", "--data-dir", empty.path.string(), "--format", "jsonl",

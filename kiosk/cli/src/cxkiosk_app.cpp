@@ -43,6 +43,10 @@ Result<KioskConfig> load_kiosk_config(const std::string& file, const Overrides& 
             return Error{file + (e.line ? ":" + std::to_string(e.line) : "") + ": " + e.message};
         }
         config = std::move(parsed).value();
+        if (!config.token.empty()) {
+            if (auto private_file = check_private_file(file); !private_file)
+                return private_file.error();
+        }
     }
     if (flags.data_dir) config.data_dir = *flags.data_dir;
     if (flags.export_dir) config.export_dir = *flags.export_dir;

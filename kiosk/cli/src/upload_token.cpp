@@ -18,8 +18,7 @@ std::string token_argument_refusal() {
            kTokenFileName + " with mode 600";
 }
 
-Result<std::string> read_token_file(const std::filesystem::path& data_dir) {
-    const auto path = data_dir / kTokenFileName;
+Status check_private_file(const std::filesystem::path& path) {
     struct stat info {};
     if (::stat(path.c_str(), &info) != 0) {
         if (errno == ENOENT) return make_error(ErrorKind::NotFound, path.string() + ": no token");
@@ -30,10 +29,16 @@ Result<std::string> read_token_file(const std::filesystem::path& data_dir) {
         std::snprintf(mode, sizeof mode, "%03o", static_cast<unsigned>(info.st_mode & 0777));
         return make_error(ErrorKind::Invalid,
                           path.string() +
-                              ": the upload token file is open to group or others "
+                              ": holds the upload token but is open to group or others "
                               "(mode " +
                               mode + "); run chmod 600 " + path.string());
     }
+    return Ok{};
+}
+
+Result<std::string> read_token_file(const std::filesystem::path& data_dir) {
+    const auto path = data_dir / kTokenFileName;
+    if (auto private_file = check_private_file(path); !private_file) return private_file.error();
     auto text = read_text_file(path);
     if (!text) return text.error();
     auto token = std::move(text).value();

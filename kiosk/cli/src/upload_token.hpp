@@ -14,6 +14,10 @@ inline constexpr const char* kTokenFileName = "token";
 // Where a token given as an argument should go instead, for the refusal message.
 std::string token_argument_refusal();
 
+// A file that holds the token must be readable by its owner alone: Ok, or
+// NotFound, Io, or Invalid naming the mode and the chmod that fixes it.
+Status check_private_file(const std::filesystem::path& path);
+
 // The token in DATA_DIR/token (trailing newline and spaces removed); NotFound
 // when there is no such file, Invalid when it is empty or group/others may read it.
 Result<std::string> read_token_file(const std::filesystem::path& data_dir);

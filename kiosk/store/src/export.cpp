@@ -136,9 +136,16 @@ class RecordReader {
     std::optional<Error> error_;
 };
 
-// The export stops when the store cannot be read: the file would be short.
+// The export stops when the store cannot be read: the file would be short. The
+// store's kind is kept, so `cxkiosk export` exits 4 (store), not 7 (output file).
 Error source_failed(const Error& error) {
-    return make_error(ErrorKind::Io, "the store could not be read: " + error.message);
+    return Error{"the store could not be read: " + error.message, 0, error.kind};
+}
+
+// A stored record the current questionnaire cannot read: bad data (exit 3).
+Error unreadable_record(std::int64_t number, const Error& error) {
+    return make_error(ErrorKind::Invalid,
+                      "record " + std::to_string(number) + ": " + error.message);
 }
 
 Result<ExportResult> write_text_export(RecordReader& records, const Questionnaire& questionnaire,
@@ -155,8 +162,7 @@ Result<ExportResult> write_text_export(RecordReader& records, const Questionnair
         } else if (auto parsed = parser.parse(record->json, response); parsed) {
             append_csv_row(block, response, *record, questionnaire);
         } else {
-            return make_error(ErrorKind::Io, "record " + std::to_string(records.count()) + ": " +
-                                                 parsed.error().message);
+            return unreadable_record(records.count(), parsed.error());
         }
         if (block.size() >= kFlushBytes) {
             if (auto written = writer.value().write(block); !written) return written.error();
@@ -182,8 +188,7 @@ Result<ExportResult> write_xlsx(RecordReader& records, const Questionnaire& ques
         row.upload_state = to_string(record->state);
         row.refusal = record->refusal;
         if (auto parsed = parser.parse(record->json, row.response); !parsed)
-            return make_error(ErrorKind::Io, "record " + std::to_string(records.count()) + ": " +
-                                                 parsed.error().message);
+            return unreadable_record(records.count(), parsed.error());
         return true;
     };
     auto written = write_xlsx_export(out, questionnaire, policy, next);

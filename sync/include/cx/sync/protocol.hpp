@@ -25,9 +25,9 @@ enum class ApiError {
     Unauthorized,     // 401
     Forbidden,        // 403
     NotFound,         // 404
-    Conflict,         // 409
+    Conflict,         // a record's code in "refused" (v2); HTTP 409 only in protocol 1
     PayloadTooLarge,  // 413
-    InvalidRecord,    // 422
+    InvalidRecord,    // a record's code in "refused" (v2); HTTP 422 only in protocol 1
     Internal,         // 500
     Unavailable,      // 503
     // Transport level (sync/PROTOCOL.md "HTTP transport"): refused from the
