@@ -140,7 +140,9 @@ UploadResult UploadClient::post_batch(std::span<const PendingRecord> records) {
     UploadResult result;
     CURL* easy = curl_->easy;
     if (!easy) return {TransportError::Other, 0, {}, "libcurl could not create a handle"};
-    std::string body = gzip_compress(encode_batch(records));
+    auto packed = gzip_compress(encode_batch(records));
+    if (!packed) return {TransportError::Other, 0, {}, packed.error().message};
+    const std::string& body = packed.value();
     std::string reply;
     char message[CURL_ERROR_SIZE] = {};
     curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body.data());

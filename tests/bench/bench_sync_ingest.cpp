@@ -102,7 +102,7 @@ int main(int argc, char** argv) {
                 records.push_back({r.id, to_canonical_json(r)});
                 batch.push_back(std::move(r));
             }
-            bodies[c].push_back(gzip_compress(encode_batch(records)));
+            bodies[c].push_back(gzip_compress(encode_batch(records)).value());
             all_batches.push_back(std::move(batch));
         }
     }

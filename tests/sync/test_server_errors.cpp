@@ -92,7 +92,7 @@ TEST_CASE_METHOD(Api, "200 stores, a re-send counts duplicates, gzip bodies are 
     REQUIRE(first);
     CHECK(first->status == 200);
     CHECK(decode_ack(first->body).value() == BatchAck{3, 0, {}});
-    auto again = post(device_token, gzip_compress(body), {{"Content-Encoding", "gzip"}});
+    auto again = post(device_token, gzip_compress(body).value(), {{"Content-Encoding", "gzip"}});
     REQUIRE(again);
     CHECK(again->status == 200);
     CHECK(decode_ack(again->body).value() == BatchAck{0, 3, {}});
@@ -199,7 +199,7 @@ TEST_CASE_METHOD(Api, "413 over --max-body, on the wire and after gunzip") {
     REQUIRE(big.size() > 200000);
     expect_error(post(device_token, big), 413, "payload_too_large");
     // A small gzip body that inflates past the limit (a zip bomb) is refused too.
-    auto bomb = gzip_compress("{\"responses\":[" + std::string(5'000'000, ' ') + "]}");
+    auto bomb = gzip_compress("{\"responses\":[" + std::string(5'000'000, ' ') + "]}").value();
     REQUIRE(bomb.size() < 200000);
     expect_error(post(device_token, bomb, {{"Content-Encoding", "gzip"}}), 413,
                  "payload_too_large");

@@ -51,7 +51,7 @@ TEST_CASE("a request body is held to the limit as it arrives, before and after g
     }
     SECTION("gzip in small pieces inflates to the original") {
         std::string text(100000, 'r');
-        auto packed = gzip_compress(text);
+        auto packed = gzip_compress(text).value();
         RequestBody body(BodyEncoding::Gzip, 200000, 0);
         for (std::size_t at = 0; at < packed.size(); at += 7)
             REQUIRE(body.append(std::string_view(packed).substr(at, 7)) ==
@@ -60,7 +60,7 @@ TEST_CASE("a request body is held to the limit as it arrives, before and after g
         CHECK(body.text() == text);
     }
     SECTION("a bomb stops at the limit, never inflated whole") {
-        auto bomb = gzip_compress(std::string(50'000'000, ' '));
+        auto bomb = gzip_compress(std::string(50'000'000, ' ')).value();
         RequestBody body(BodyEncoding::Gzip, 1'000'000, 0);
         CHECK(body.append(bomb) == RequestBody::State::TooLarge);
         CHECK(body.text().size() <= 1'000'000);
@@ -68,7 +68,7 @@ TEST_CASE("a request body is held to the limit as it arrives, before and after g
     SECTION("garbage and truncated streams are corrupt") {
         RequestBody garbage(BodyEncoding::Gzip, 1000, 0);
         CHECK(garbage.append("not gzip at all") == RequestBody::State::Corrupt);
-        auto packed = gzip_compress("{\"responses\":[]}");
+        auto packed = gzip_compress("{\"responses\":[]}").value();
         RequestBody cut(BodyEncoding::Gzip, 1000, 0);
         CHECK(cut.append(std::string_view(packed).substr(0, packed.size() - 4)) ==
               RequestBody::State::Reading);

@@ -4,8 +4,10 @@
 #include <string>
 #include <string_view>
 
+#include "cx/scoring/result.hpp"
+
 namespace cx {
 
-std::string gzip_compress(std::string_view data);
+Result<std::string> gzip_compress(std::string_view data);
 
 }  // namespace cx
