@@ -262,6 +262,44 @@ def check_audit(s, files, responses):
               "export file path")
 
 
+def export_to_a_full_medium(s):
+    """A panel export to a medium with no room left fails in every format: the panel says
+    so, and nothing is left on the medium (no temporary file, no partial export)."""
+    medium = os.path.join(s.workdir, "full-medium")
+    os.makedirs(medium)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", medium],
+                             capture_output=True, text=True, timeout=30)
+    check(mounted.returncode == 0,
+          f"cannot mount a small tmpfs as the full medium (the test must run as root): "
+          f"{mounted.stderr.strip()}")
+    try:
+        fd = os.open(os.path.join(medium, "filler"), os.O_WRONLY | os.O_CREAT)
+        try:
+            while True:
+                os.write(fd, b"\0" * 4096)
+        except OSError as error:
+            check(error.errno == 28, f"filling the medium: {error}")  # ENOSPC: full
+        finally:
+            os.close(fd)
+        s.start_kiosk(None, "--export-dir", medium)
+        s.key("F10")
+        s.wait_for("staff pin pad", 1, 10)
+        type_pin(s, PIN)
+        s.wait_for("staff panel", 1, 15)
+        for index, fmt in enumerate(FORMATS):
+            s.tap("staff_panel", "format_" + fmt)
+            s.tap("staff_panel", "export")
+            s.wait_for("staff export failed", index + 1, 20)
+        time.sleep(0.3)  # the message drawn
+        s.screenshot("staff-09-panel-export-full-medium")
+        check(os.listdir(medium) == ["filler"], f"a failed export left {os.listdir(medium)}")
+        check("staff export /" not in s.log_text(), "no export may succeed on a full medium")
+        s.tap("staff_panel", "quit")
+        check(s.proc.wait(timeout=10) == 0, "staff quit must exit 0")
+    finally:
+        subprocess.run(["umount", medium], timeout=30)
+
+
 def audit_events(s):
     done = run(s, "audit", "--data-dir", s.data)
     check(done.returncode == 0, f"audit failed: {done.stderr}")
@@ -346,6 +384,7 @@ def staff_flows(s, args):
     lockout(s)
     lockout_survives_restart_then_quit(s)
     check_audit(s, files, 3)
+    export_to_a_full_medium(s)
     if args.server:
         sync_now_reaches_the_server(s, args.server, args.config_dir)
     print(f"e2e staff: passed, screenshots in {args.artifacts}")

@@ -352,9 +352,19 @@ void export_card(const StaffView& v, const Painter& p, Actions& actions) {
                      : kPrimary,
              v.fonts.body, v.text.export_button.in(lang), kSurface, rounding());
     if (!v.panel.message.empty()) {
-        text_at(draw, v.fonts.body, 0.7f,
-                {button.max.x + pad * 2, button.center().y - v.fonts.body->FontSize * 0.35f},
-                v.panel.message_is_error ? kDanger : kSuccess, v.panel.message);
+        // Wrapped beside the button, kept inside the card (a failure names a long path).
+        const std::string message = shortened(v.panel.message, kMaxDetailBytes);
+        const float x = button.max.x + pad * 2;
+        const float wrap = r.max.x - pad - x;
+        const float scale = 0.7f;
+        const float height = v.fonts.body
+                                 ->CalcTextSizeA(v.fonts.body->FontSize * scale, FLT_MAX, wrap,
+                                                 message.data(), message.data() + message.size())
+                                 .y;
+        const float y = std::clamp(button.center().y - height / 2, r.min.y + pad,
+                                   std::max(r.min.y + pad, r.max.y - pad - height));
+        text_at(draw, v.fonts.body, scale, {x, y}, v.panel.message_is_error ? kDanger : kSuccess,
+                message, wrap);
     }
 }
 

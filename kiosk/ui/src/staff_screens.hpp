@@ -14,11 +14,11 @@
 #include "cx/kiosk/export.hpp"
 #include "cx/kiosk/kiosk_config.hpp"
 #include "cx/kiosk/platform.hpp"
+#include "cx/kiosk/staff_access.hpp"
 #include "cx/kiosk/store.hpp"
 #include "cx/kiosk/ui_text.hpp"
-#include "cx/sync/outbox.hpp"
 #include "cx/scoring/scoring.hpp"
-#include "cx/kiosk/staff_access.hpp"
+#include "cx/sync/outbox.hpp"
 
 namespace cx::kiosk {
 
@@ -27,17 +27,18 @@ struct ExportTarget {
     std::string label;  // what the pill shows
 };
 
-// What the panel shows; computed when it opens and after each action, not per frame.
+// What the panel shows; computed when it opens, after each action and (counts,
+// sync state, targets) every 2 s while it is open, never per frame.
 struct PanelData {
     std::optional<StoreCounts> counts;
     std::optional<SyncReport> last_sync;
     std::optional<ScoreSummary> score;
     int score_decimals = 2;  // the policy's rounding, as in the server's report
-    std::string problem;  // a store error while gathering the above
+    std::string problem;     // a store error while gathering the above
     std::vector<ExportTarget> targets;
     std::size_t target = 0;
     ExportFormat format = ExportFormat::Xlsx;
-    std::string message;  // result of the last export / sync request
+    std::string message;  // result of the last export
     bool message_is_error = false;
     bool sync_requested = false;
 };
