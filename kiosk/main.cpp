@@ -13,14 +13,14 @@
 #include <optional>
 #include <thread>
 
-#include "cx/config/config_files.hpp"
 #include "cx/assets/font.hpp"
+#include "cx/config/config_files.hpp"
 #include "cx/kiosk/export.hpp"
 #include "cx/kiosk/kiosk_app.hpp"
 #include "cx/kiosk/kiosk_config.hpp"
+#include "cx/kiosk/pin.hpp"
 #include "cx/kiosk/platform.hpp"
 #include "cx/kiosk/store.hpp"
-#include "cx/kiosk/pin.hpp"
 #include "cx/sync/uploader.hpp"
 
 namespace {
@@ -114,9 +114,14 @@ ClientConfig upload_config(const KioskConfig& config, const std::string& ca_file
     return client;
 }
 
+// Files the e2e tests read: touch targets, and the texts each frame shows.
+struct TestDumps {
+    std::string layout, texts;
+};
+
 int run_kiosk(const KioskConfig& config, const ScoringConfig& scoring,
               const PlatformOptions& platform_options, const std::string& ca_file,
-              const std::string& layout_dump) {
+              const TestDumps& dumps) {
     Platform platform(platform_options);
     // Before any other thread starts; a SIGTERM during startup also ends cleanly.
     SignalWatch signals([&platform] { platform.request_stop(); });
@@ -144,7 +149,8 @@ int run_kiosk(const KioskConfig& config, const ScoringConfig& scoring,
     timings.idle_timeout = std::chrono::seconds(config.idle_timeout_s);
     KioskApp app(scoring.questionnaire, scoring.policy, config, timings, store,
                  opened.value().recovery_notice.has_value());
-    if (!layout_dump.empty()) app.set_layout_dump(layout_dump);
+    if (!dumps.layout.empty()) app.set_layout_dump(dumps.layout);
+    if (!dumps.texts.empty()) app.set_text_dump(dumps.texts);
     // Uploads on its own thread through its own Store (own SQLite connection),
     // so the UI thread never waits on it; the UI only nudges it after a save
     // and when staff press "sync now".
@@ -301,6 +307,8 @@ int main(int argc, char** argv) {
     cli.add_flag("--report-startup", platform.report_startup)->group("");
     std::string layout_dump;  // for tests: every screen's touch targets as JSON (layout_dump.hpp)
     cli.add_option("--dump-layout", layout_dump)->group("");
+    std::string text_dump;  // for tests: the texts each frame shows, with their boxes
+    cli.add_option("--dump-texts", text_dump)->group("");
 
     auto* export_cmd = cli.add_subcommand("export", "write the stored responses to a file");
     std::string export_format;
@@ -376,5 +384,5 @@ int main(int argc, char** argv) {
     if (*set_pin_cmd) return run_set_pin(config.value().data_dir);
     if (*audit_cmd) return run_audit(config.value().data_dir);
     if (*sync_cmd) return run_sync(config.value(), ca_file);
-    return run_kiosk(config.value(), scoring.value(), platform, ca_file, layout_dump);
+    return run_kiosk(config.value(), scoring.value(), platform, ca_file, {layout_dump, text_dump});
 }

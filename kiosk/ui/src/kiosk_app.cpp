@@ -1,11 +1,16 @@
 #include "cx/kiosk/kiosk_app.hpp"
 
+#include <imgui.h>
+
+#include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "cx/kiosk/layout_dump.hpp"
 #include "cx/kiosk/pin.hpp"
 #include "cx/kiosk/removable_media.hpp"
 #include "layout.hpp"
+#include "paint.hpp"
 #include "screens.hpp"
 #include "staff_screens.hpp"
 
@@ -100,14 +105,59 @@ Status KioskApp::start(const UiFonts& fonts, const DisplayInfo& display) {
 }
 
 void KioskApp::frame(SteadyTime now) {
+    paint::TextLog texts{{}, {fonts_.heading, fonts_.title}};
+    if (!fonts_.headings_bold) texts.bold_fonts.clear();
+    ImGui::GetIO().UserData = text_dump_.empty() ? nullptr : &texts;
+    drawn_staff_mode_ = staff_.mode();  // what this frame draws; its actions may change it
+    customer_or_staff_frame(now);
+    ImGui::GetIO().UserData = nullptr;
+    if (!text_dump_.empty()) dump_texts(texts);
+}
+
+void KioskApp::customer_or_staff_frame(SteadyTime now) {
     if (staff_.mode() != StaffMode::Closed) {
         staff_frame(now);
         if (staff_.mode() != StaffMode::Closed) return;
     }
     handle(event::Tick{}, now);
+    drawn_screen_ = state_.screen;  // the events below may lead to the next one
     const ScreenView view{state_, questionnaire_, config_,          text_,
                           fonts_, timings_,       store_recovered_, now};
     for (auto& event : draw_screen(view)) handle(std::move(event), now);
+}
+
+void KioskApp::dump_texts(const paint::TextLog& texts) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& t : texts.texts) {
+        list.push_back({{"text", t.text},
+                        {"x0", t.rect.min.x},
+                        {"y0", t.rect.min.y},
+                        {"x1", t.rect.max.x},
+                        {"y1", t.rect.max.y},
+                        {"size", t.size},
+                        {"bold", t.bold}});
+    }
+    auto json = nlohmann::json{
+        {"screen", std::string(to_string(drawn_screen_))},
+        {"staff", static_cast<int>(drawn_staff_mode_)},
+        {"texts",
+         list}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (json == last_text_dump_) return;
+    // Renamed into place so a reader never sees half a file; no fsync: the frame
+    // must not wait on the disk, and a test file need not survive a crash.
+    auto temporary = text_dump_;
+    temporary += ".tmp";
+    std::ofstream out(temporary, std::ios::trunc);
+    out << json << '\n';
+    out.close();
+    std::error_code renamed;
+    if (out) std::filesystem::rename(temporary, text_dump_, renamed);
+    if (!out || renamed) {
+        std::cerr << "cxkiosk: --dump-texts " << text_dump_.string() << ": cannot write"
+                  << std::endl;
+        return;
+    }
+    last_text_dump_ = std::move(json);
 }
 
 std::optional<SteadyTime> KioskApp::wake_at(SteadyTime now) {

@@ -17,8 +17,8 @@ using namespace paint;
 using Actions = std::vector<StaffAction>;
 
 const ImU32 kDanger = rgb(190, 40, 40);
-const ImU32 kDisabled = rgb(214, 220, 228);
-const ImU32 kDisabledInk = rgb(178, 188, 202);
+const ImU32 kDisabled = rgb(226, 231, 237);
+const ImU32 kDisabledInk = rgb(110, 118, 130);  // still legible: it says what is off
 constexpr std::size_t kMaxDetailBytes = 180;  // the server's error detail, as much as fits the card
 
 // At most `limit` bytes, cut at a UTF-8 character boundary, "..." when cut.
@@ -40,8 +40,7 @@ std::string format(const std::string& pattern, Args... args) {
 
 void text_at(ImDrawList* draw, ImFont* font, float scale, ImVec2 at, ImU32 colour,
              std::string_view text, float wrap_width = 0.0f) {
-    draw->AddText(font, font->FontSize * scale, at, colour, text.data(), text.data() + text.size(),
-                  wrap_width);
+    draw_text(draw, font, font->FontSize * scale, at, colour, text, wrap_width);
 }
 
 float text_width(ImFont* font, float scale, std::string_view text) {
@@ -153,7 +152,8 @@ void pin_pad(const StaffView& v, const Painter& p, Actions& actions) {
                      !usable ? kDisabled
                      : held  ? kPrimaryPressed
                              : kPrimary,
-                     v.fonts.heading, v.text.pad_ok.in(lang), kSurface, rounding());
+                     v.fonts.heading, v.text.pad_ok.in(lang), usable ? kSurface : kDisabledInk,
+                     rounding());
         } else {
             if (tapped) actions.push_back(staff_action::Digit{key});
             p.outlined(r, v.fonts.title, std::string(1, key), held && usable, rounding(),
@@ -350,7 +350,8 @@ void export_card(const StaffView& v, const Painter& p, Actions& actions) {
              !usable ? kDisabled
              : held  ? kPrimaryPressed
                      : kPrimary,
-             v.fonts.body, v.text.export_button.in(lang), kSurface, rounding());
+             v.fonts.body, v.text.export_button.in(lang), usable ? kSurface : kDisabledInk,
+             rounding());
     if (!v.panel.message.empty()) {
         // Wrapped beside the button, kept inside the card (a failure names a long path).
         const std::string message = shortened(v.panel.message, kMaxDetailBytes);

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cx/kiosk/kiosk_config.hpp"
 #include "cx/kiosk/platform.hpp"
@@ -19,6 +20,9 @@
 
 namespace cx::kiosk {
 
+namespace paint {
+struct TextLog;
+}
 struct PanelData;
 
 class KioskApp final : public FrameClient {
@@ -34,6 +38,8 @@ class KioskApp final : public FrameClient {
 
     // For tests: start() writes every screen's touch targets there (layout_dump.hpp).
     void set_layout_dump(std::filesystem::path file) { layout_dump_ = std::move(file); }
+    // For tests: every frame's texts (position, size) go there when they change.
+    void set_text_dump(std::filesystem::path file) { text_dump_ = std::move(file); }
 
     // Also logs how large the answer targets are (they must be >= 15 mm).
     Status start(const UiFonts& fonts, const DisplayInfo& display) override;
@@ -49,6 +55,7 @@ class KioskApp final : public FrameClient {
     void on_response_saved(std::function<void()> callback) { on_saved_ = std::move(callback); }
 
   private:
+    void customer_or_staff_frame(SteadyTime now);
     void handle(Event event, SteadyTime now);
     void save(const Submission& submission, SteadyTime now);
     void staff_frame(SteadyTime now);
@@ -77,7 +84,12 @@ class KioskApp final : public FrameClient {
     SteadyTime panel_status_at_{};
     std::function<void()> sync_now_;
     std::function<void()> on_saved_;
+    void dump_texts(const paint::TextLog& texts);
     std::filesystem::path layout_dump_;
+    std::filesystem::path text_dump_;
+    std::string last_text_dump_;
+    Screen drawn_screen_ = Screen::Welcome;  // by the last customer frame
+    StaffMode drawn_staff_mode_ = StaffMode::Closed;
     bool quit_ = false;
 };
 
