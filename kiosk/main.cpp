@@ -20,6 +20,7 @@
 #include "cx/kiosk/kiosk_config.hpp"
 #include "cx/kiosk/pin.hpp"
 #include "cx/kiosk/platform.hpp"
+#include "cx/kiosk/recovery.hpp"
 #include "cx/kiosk/store.hpp"
 #include "cx/sync/uploader.hpp"
 
@@ -158,8 +159,8 @@ int run_kiosk(const KioskConfig& config, const ScoringConfig& scoring,
     std::unique_ptr<UploadWorker> uploader;
     if (!config.server.empty()) {
         auto reopened = Store::open((config.data_dir / Store::kFileName).string());
-        if (!reopened) return fail(kStore, reopened.message);
-        upload_store = std::move(reopened.store);
+        if (!reopened) return fail(kStore, reopened.error().message);
+        upload_store = std::move(reopened.value());
         uploader = std::make_unique<UploadWorker>(*upload_store, upload_config(config, ca_file),
                                                   std::chrono::seconds(config.sync_interval_s));
         app.on_response_saved([&worker = *uploader] { worker.nudge(); });
@@ -179,9 +180,7 @@ int run_kiosk(const KioskConfig& config, const ScoringConfig& scoring,
 Result<std::unique_ptr<Store>> open_existing_store(const std::filesystem::path& data_dir) {
     const auto path = data_dir / Store::kFileName;
     if (!std::filesystem::exists(path)) return Error{path.string() + ": no store here"};
-    auto opened = Store::open(path.string());
-    if (!opened) return Error{opened.message};
-    return std::move(opened.store);
+    return Store::open(path.string());
 }
 
 int run_export(const std::filesystem::path& data_dir, const std::string& format_name,
@@ -245,8 +244,8 @@ int run_set_pin(const std::filesystem::path& data_dir) {
     std::filesystem::create_directories(data_dir, ec);
     if (ec) return fail(kStore, data_dir.string() + ": cannot create data dir: " + ec.message());
     auto opened = Store::open((data_dir / Store::kFileName).string());
-    if (!opened) return fail(kStore, opened.message);
-    if (auto saved = opened.store->set_pin_hash(hash.value()); !saved)
+    if (!opened) return fail(kStore, opened.error().message);
+    if (auto saved = opened.value()->set_pin_hash(hash.value()); !saved)
         return fail(kStore, saved.error().message);
     std::cerr << "cxkiosk: staff PIN set (Argon2id hash in " << data_dir.string() << ")\n";
     return kOk;
@@ -259,10 +258,11 @@ int run_sync(const KioskConfig& config, const std::string& ca_file) {
     const auto path = config.data_dir / Store::kFileName;
     if (!std::filesystem::exists(path)) return fail(kStore, path.string() + ": no store here");
     auto opened = Store::open(path.string());
-    if (!opened) return fail(kStore, opened.message);
-    auto report = sync_once(*opened.store, upload_config(config, ca_file));
+    if (!opened) return fail(kStore, opened.error().message);
+    auto report = sync_once(*opened.value(), upload_config(config, ca_file));
     std::cerr << "cxkiosk: sync sent " << report.sent << ", " << report.remaining << " waiting"
               << (report.detail.empty() ? "" : ": " + report.detail) << '\n';
+    if (report.store_failed) return kStore;
     return report.ok && report.remaining == 0 ? kOk : kUnsent;
 }
 

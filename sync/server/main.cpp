@@ -7,6 +7,7 @@
 #include <iostream>
 #include <thread>
 
+#include "cx/config/exit_codes.hpp"
 #include "cx/server/api_server.hpp"
 #include "cx/server/export_file.hpp"
 #include "cx/server/tokens.hpp"
@@ -19,8 +20,9 @@ constexpr int kExitUsage = 2;     // bad command line
 constexpr int kExitNotFound = 3;  // revoke-token: no such active token
 
 constexpr const char* kExitCodes =
-    "Exit codes: 0 success; 1 failure (database, listen address, TLS files, output file); "
-    "2 bad command line; 3 revoke-token found no active token.";
+    "Exit codes: 0 success; 1 failure (listen address, TLS files, output file); "
+    "2 bad command line; 3 revoke-token found no active token; 4 the database cannot be opened "
+    "or is newer than this cxserver.";
 
 int fail(const std::string& message) {
     std::cerr << "cxserver: " << message << "\n";
@@ -133,7 +135,12 @@ int main(int argc, char** argv) {
     }
 
     auto store = cx::open_store(db);
-    if (!store) return fail(store.error().message);
+    if (!store) {
+        // A database that cannot be opened, is busy, damaged or newer than this cxserver: 4.
+        fail(store.error().message);
+        const auto code = cx::exit_code_for(store.error().kind);
+        return code == cx::ExitCode::Store ? cx::to_int(code) : kExitFailed;
+    }
 
     if (*serve) {
         auto address = cx::parse_listen_address(listen);

@@ -1,5 +1,6 @@
 #include "cx/sync/uploader.hpp"
 
+#include <optional>
 #include <random>
 
 namespace cx {
@@ -9,33 +10,58 @@ namespace {
 struct BatchAttempt {
     std::vector<PendingRecord> batch;
     UploadResult result;
+    std::optional<Error> store_error;  // the outbox failed reading or marking the batch
 };
 
 // Sends the oldest pending batch and marks it sent when the server's 200 covers it.
 BatchAttempt send_next_batch(Outbox& outbox, UploadClient& client) {
-    BatchAttempt attempt{outbox.pending(client.config().batch_size), {}};
+    BatchAttempt attempt;
+    auto pending = outbox.pending(client.config().batch_size);
+    if (!pending) {
+        attempt.store_error = pending.error();
+        return attempt;
+    }
+    attempt.batch = std::move(pending.value());
     if (attempt.batch.empty()) return attempt;
     attempt.result = client.post_batch(attempt.batch);
     if (attempt.result.outcome() == AttemptOutcome::Accepted) {
         std::vector<std::string> ids;
         ids.reserve(attempt.batch.size());
         for (const auto& record : attempt.batch) ids.push_back(record.id);
-        outbox.mark_sent(ids);
+        if (auto marked = outbox.mark_sent(ids); !marked) attempt.store_error = marked.error();
     }
     return attempt;
 }
 
-SyncReport make_report(Outbox& outbox, std::size_t sent, const UploadResult* failure) {
+SyncReport make_report(Outbox& outbox, std::size_t sent, const UploadResult* failure,
+                       std::optional<Error> store_error = std::nullopt) {
     SyncReport report;
     report.at = std::chrono::system_clock::now();
     report.sent = sent;
-    report.remaining = outbox.pending_count();
-    report.ok = failure == nullptr;
+    if (auto remaining = outbox.pending_count())
+        report.remaining = remaining.value();
+    else if (!store_error)
+        store_error = remaining.error();
+    report.ok = failure == nullptr && !store_error;
     if (failure) {
         report.http_status = failure->http_status;
         report.detail = failure->detail;
     } else {
         report.http_status = sent ? 200 : 0;
+    }
+    if (store_error) {
+        report.store_failed = true;
+        report.detail = "store: " + store_error->message;
+    }
+    return report;
+}
+
+// Stores the report; a store that cannot take it makes the report a store failure.
+SyncReport recorded(Outbox& outbox, SyncReport report) {
+    if (auto stored = outbox.record_sync(report); !stored) {
+        report.ok = false;
+        report.store_failed = true;
+        report.detail = "store: recording the sync result: " + stored.error().message;
     }
     return report;
 }
@@ -49,11 +75,9 @@ SyncReport sync_once(Outbox& outbox, const ClientConfig& config) {
         auto attempt = send_next_batch(outbox, client);
         const bool failed =
             !attempt.batch.empty() && attempt.result.outcome() != AttemptOutcome::Accepted;
-        if (attempt.batch.empty() || failed) {
-            auto report = make_report(outbox, sent, failed ? &attempt.result : nullptr);
-            outbox.record_sync(report);
-            return report;
-        }
+        if (attempt.batch.empty() || failed || attempt.store_error)
+            return recorded(outbox, make_report(outbox, sent, failed ? &attempt.result : nullptr,
+                                                attempt.store_error));
         sent += attempt.batch.size();
     }
 }
@@ -126,8 +150,12 @@ void UploadWorker::upload_pass(UploadClient& client) {
         }
         // When stopping, fall through to the report so staff see what this pass sent.
         auto attempt = stopping ? BatchAttempt{} : send_next_batch(outbox_, client);
+        if (attempt.store_error) {
+            recorded(outbox_, make_report(outbox_, sent, nullptr, attempt.store_error));
+            return;  // the next interval tries again
+        }
         if (attempt.batch.empty()) {
-            if (sent) outbox_.record_sync(make_report(outbox_, sent, nullptr));
+            if (sent) recorded(outbox_, make_report(outbox_, sent, nullptr));
             return;
         }
         auto decision =
@@ -138,13 +166,13 @@ void UploadWorker::upload_pass(UploadClient& client) {
                 attempt_of_batch = 1;
                 continue;
             case RetryAction::RetryAfter:
-                outbox_.record_sync(make_report(outbox_, sent, &attempt.result));
+                recorded(outbox_, make_report(outbox_, sent, &attempt.result));
                 if (sleep_until_stopped(std::chrono::steady_clock::now() + decision.delay)) return;
                 ++attempt_of_batch;
                 continue;
             case RetryAction::GiveUpUntilNextInterval:
             case RetryAction::StopAndReport: {
-                outbox_.record_sync(make_report(outbox_, sent, &attempt.result));
+                recorded(outbox_, make_report(outbox_, sent, &attempt.result));
                 std::lock_guard lock(mutex_);
                 accept_nudges_ = false;
                 nudged_ = false;

@@ -39,7 +39,7 @@ double raw_sqlite_rows_per_second(const test::TempDir& dir,
                                   const std::vector<std::vector<Response>>& batches) {
     sqlite3* db = nullptr;
     sqlite3_open((dir / "raw.db").c_str(), &db);
-    std::string setup = std::string(sqlite_pragmas_sql()) + std::string(sqlite_schema_sql());
+    std::string setup = sqlite_pragmas_sql() + sqlite_schema_sql();
     sqlite3_exec(db, setup.c_str(), nullptr, nullptr, nullptr);
     sqlite3_stmt* insert = nullptr;
     auto sql = sqlite_insert_response_sql();
@@ -63,6 +63,7 @@ double raw_sqlite_rows_per_second(const test::TempDir& dir,
             sqlite3_bind_text(insert, 6, r.submitted_at.c_str(), -1, SQLITE_STATIC);
             sqlite3_bind_text(insert, 7, "2026-11-25T12:00:00Z", -1, SQLITE_STATIC);
             sqlite3_bind_text(insert, 8, canonical[b][i].c_str(), -1, SQLITE_STATIC);
+            sqlite3_bind_text(insert, 9, "[]", -1, SQLITE_STATIC);
             sqlite3_step(insert);
             sqlite3_reset(insert);
             ++rows;

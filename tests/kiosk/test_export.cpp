@@ -38,7 +38,7 @@ TEST_CASE("csv fields are quoted only when needed, quotes doubled") {
 TEST_CASE("export writes jsonl and csv in seq order") {
     auto opened = Store::open(":memory:");
     REQUIRE(opened);
-    auto& store = *opened.store;
+    auto& store = *opened.value();
     const StoreIdentity identity{"kiosk-01", "demo-org", "hq",
                                  test::shipped_config().questionnaire.id};
     const auto noon = std::chrono::sys_days{std::chrono::year{2026} / 11 / 25} + 12h;
@@ -76,7 +76,7 @@ TEST_CASE("export writes jsonl and csv in seq order") {
     REQUIRE(
         text.starts_with("\xEF\xBB\xBF"
                          "id,device,org,site,seq,questionnaire,lang,status,started_at,"
-                         "submitted_at,duration_ms,flags,1.1,1.2,1.3,"));
+                         "submitted_at,duration_ms,flags,upload_state,refusal,1.1,1.2,1.3,"));
     std::istringstream rows(text);
     std::string header, first, second;
     std::getline(rows, header);
@@ -86,9 +86,10 @@ TEST_CASE("export writes jsonl and csv in seq order") {
     CHECK_THAT(
         first,
         Catch::Contains(
-            ",1,tbsc134-b1,zh,complete,2026-11-25T11:58:00Z,2026-11-25T12:00:00Z,90000,,4,N/A,4,"));
+            ",1,tbsc134-b1,zh,complete,2026-11-25T11:58:00Z,2026-11-25T12:00:00Z,90000,,waiting,,4,"
+            "N/A,4,"));
     CHECK_THAT(second, Catch::Contains(",2,tbsc134-b1,en,incomplete,"));
-    CHECK_THAT(second, Catch::Contains(",70000,incomplete,1,,"));
+    CHECK_THAT(second, Catch::Contains(",70000,incomplete,waiting,,1,,"));
     CHECK(second.ends_with(",\r"));  // item 7 was not shown: empty
 
     auto xlsx = export_responses(store, config.questionnaire, config.policy, ExportFormat::Xlsx,
@@ -123,7 +124,7 @@ TEST_CASE("export formats and file names") {
 TEST_CASE("export into a missing directory fails with the path, leaving nothing") {
     auto opened = Store::open(":memory:");
     REQUIRE(opened);
-    auto result = export_responses(*opened.store, test::shipped_config().questionnaire,
+    auto result = export_responses(*opened.value(), test::shipped_config().questionnaire,
                                    test::shipped_config().policy, ExportFormat::Jsonl,
                                    "/nonexistent-dir/out.jsonl");
     REQUIRE_FALSE(result.ok());

@@ -8,6 +8,8 @@
 #include <thread>
 
 #include "cx/config/config_files.hpp"
+#include "cx/kiosk/recovery.hpp"
+#include "cx/kiosk/staff_access.hpp"
 #include "cx/kiosk/store.hpp"
 #include "kiosk_test_support.hpp"
 
@@ -34,14 +36,14 @@ Submission submission(ResponseStatus status = ResponseStatus::Complete,
 std::unique_ptr<Store> memory_store() {
     auto opened = Store::open(":memory:");
     REQUIRE(opened);
-    return std::move(opened.store);
+    return std::move(opened.value());
 }
 
 }  // namespace
 
 TEST_CASE("append assigns UUID, gap-free seq, timestamps and the canonical record") {
     auto store = memory_store();
-    CHECK(store->schema_version() == Store::kSchemaVersion);
+    CHECK(store->schema_version().value() == Store::kSchemaVersion);
     auto first = store->append(submission(), kIdentity, test::shipped_config().policy, kNoon);
     REQUIRE(first.ok());
     const auto& r = first.value();
@@ -59,10 +61,12 @@ TEST_CASE("append assigns UUID, gap-free seq, timestamps and the canonical recor
     std::int64_t cursor = 0;
     auto read = store->next_records(cursor, 10);
     REQUIRE(read.ok());
-    const auto& lines = read.value();
-    REQUIRE(lines.size() == 2);
-    CHECK(lines[0] == to_canonical_json(r));
-    CHECK_THAT(lines[0], Catch::Contains(R"("answers":{"1.1":5,"1.2":null,"7":2})"));
+    const auto& records = read.value();
+    REQUIRE(records.size() == 2);
+    CHECK(records[0].json == to_canonical_json(r));
+    CHECK_THAT(records[0].json, Catch::Contains(R"("answers":{"1.1":5,"1.2":null,"7":2})"));
+    CHECK(records[0].state == UploadState::Waiting);
+    CHECK(records[0].refusal.empty());
 }
 
 TEST_CASE("flags are computed at submit from the policy and the previous complete response") {
@@ -95,26 +99,30 @@ TEST_CASE("outbox: pending oldest first, mark_sent, record_sync") {
         REQUIRE(
             store->append(submission(), kIdentity, test::shipped_config().policy, kNoon + i * 1min)
                 .ok());
-    auto pending = store->pending(3);
+    auto pending = store->pending(3).value();
     REQUIRE(pending.size() == 3);
     CHECK_THAT(pending[0].json, Catch::Contains("\"seq\":1,"));
     CHECK_THAT(pending[2].json, Catch::Contains("\"seq\":3,"));
     std::vector<std::string> ids{pending[0].id, pending[1].id};
-    store->mark_sent(ids);
-    store->mark_sent(ids);  // again: harmless
-    auto rest = store->pending(10);
+    REQUIRE(store->mark_sent(ids).ok());
+    REQUIRE(store->mark_sent(ids).ok());  // again: harmless
+    auto rest = store->pending(10).value();
     REQUIRE(rest.size() == 3);
     CHECK_THAT(rest[0].json, Catch::Contains("\"seq\":3,"));
-    CHECK_FALSE(store->last_sync().has_value());
-    store->record_sync(
-        {std::chrono::system_clock::time_point(kNoon), false, 503, 2, 3, "server busy"});
-    auto sync = store->last_sync();
+    CHECK(store->pending_count().value() == 3);
+    CHECK_FALSE(store->last_sync().value().has_value());
+    const auto at = std::chrono::system_clock::time_point(kNoon);
+    REQUIRE(store->record_sync({at, false, 503, 2, 1, 3, false, "server busy"}).ok());
+    auto sync = store->last_sync().value();
     REQUIRE(sync.has_value());
+    CHECK(sync->at == at);
     CHECK(sync->http_status == 503);
+    CHECK(sync->sent == 2);
+    CHECK(sync->refused == 1);
     CHECK(sync->remaining == 3);
     CHECK(sync->detail == "server busy");
-    store->record_sync({std::chrono::system_clock::time_point(kNoon), false, 0, 0, 3, "offline"});
-    store->record_sync({std::chrono::system_clock::time_point(kNoon), true, 200, 3, 0, ""});
+    REQUIRE(store->record_sync({at, false, 0, 0, 0, 3, false, "offline"}).ok());
+    REQUIRE(store->record_sync({at, true, 200, 3, 0, 0, false, ""}).ok());
     auto log = store->audit_log();
     REQUIRE(log.ok());
     REQUIRE(log.value().size() == 2);  // failed, then back: changes only
@@ -142,9 +150,12 @@ TEST_CASE("responses cannot be edited or deleted through SQL") {
     CHECK(sqlite("DELETE FROM responses") != 0);
     CHECK(sqlite("UPDATE responses SET status = 'incomplete'") != 0);
     CHECK(sqlite("UPDATE answers SET level = 1") != 0);
+    CHECK(sqlite("UPDATE responses SET refusal_code = 'conflict'") ==
+          0);                                                        // upload state may change
+    CHECK(sqlite("UPDATE responses SET refusal_code = NULL") != 0);  // a refusal is never erased
     auto reopened = Store::open(db);
     REQUIRE(reopened);
-    CHECK(reopened.store->counts().value().complete == 1);
+    CHECK(reopened.value()->counts().value().complete == 1);
 }
 
 TEST_CASE("on disk: WAL, survives reopen, and a second connection uploads while the UI writes") {
@@ -158,15 +169,23 @@ TEST_CASE("on disk: WAL, survives reopen, and a second connection uploads while 
     constexpr int kResponses = 40;
     std::atomic<bool> writing{true};
     std::set<std::string> uploaded;
+    std::optional<Error> worker_error;
     std::thread uploader([&] {
         while (true) {
             const bool last_round = !writing;
-            auto batch = worker_store.store->pending(7);
+            auto batch = worker_store.value()->pending(7);
+            if (!batch) {
+                worker_error = batch.error();
+                return;
+            }
             std::vector<std::string> ids;
-            for (const auto& record : batch) ids.push_back(record.id);
-            worker_store.store->mark_sent(ids);
+            for (const auto& record : batch.value()) ids.push_back(record.id);
+            if (auto marked = worker_store.value()->mark_sent(ids); !marked) {
+                worker_error = marked.error();
+                return;
+            }
             uploaded.insert(ids.begin(), ids.end());
-            if (last_round && batch.empty()) break;
+            if (last_round && batch.value().empty()) break;
             std::this_thread::sleep_for(1ms);
         }
     });
@@ -179,12 +198,13 @@ TEST_CASE("on disk: WAL, survives reopen, and a second connection uploads while 
     }
     writing = false;
     uploader.join();
+    CHECK_FALSE(worker_error.has_value());
     CHECK(uploaded.size() == kResponses);
     CHECK(ui.value().store->counts().value().unsent == 0);
     CHECK(std::filesystem::exists(dir.path / (std::string(Store::kFileName) + "-wal")));
 
     ui.value().store.reset();
-    worker_store.store.reset();
+    worker_store.value().reset();
     auto again = open_data_dir_store(dir.path);
     REQUIRE(again.ok());
     auto next = again.value().store->append(submission(), kIdentity, test::shipped_config().policy,
@@ -226,13 +246,18 @@ TEST_CASE("a store from a newer cxkiosk is refused, not moved aside") {
     const auto db = (dir.path / Store::kFileName).string();
     REQUIRE(std::system(("sqlite3 '" + db + "' 'PRAGMA user_version = 99'").c_str()) == 0);
     auto opened = Store::open(db);
-    CHECK_FALSE(opened);
-    CHECK(opened.error == StoreError::TooNew);
+    REQUIRE_FALSE(opened);
+    CHECK(opened.error().kind == ErrorKind::TooNew);
     auto refused = open_data_dir_store(dir.path);
     REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().kind == ErrorKind::TooNew);
     CHECK_THAT(refused.error().message,
-               Catch::Contains("store too_new: ") && Catch::Contains("99"));
+               Catch::Contains("99") && Catch::Contains("(3)") && Catch::Contains("newer cxkiosk"));
     CHECK(std::filesystem::exists(db));
+    int entries = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir.path))
+        ++entries;
+    CHECK(entries == 1);  // nothing moved aside, no WAL left behind by a migration
 }
 
 TEST_CASE("counts: today and 7 days in the local time zone, flagged, waiting") {
@@ -273,22 +298,22 @@ TEST_CASE("PIN hash and lockout state persist in the settings table") {
     {
         auto opened = Store::open(path);
         REQUIRE(opened);
-        auto none = opened.store->pin_hash();
+        auto& store = *opened.value();
+        auto none = store.pin_hash();
         REQUIRE(none.ok());
         CHECK_FALSE(none.value().has_value());
-        auto fresh = opened.store->lockout_state();
+        auto fresh = store.lockout_state();
         REQUIRE(fresh.ok());
         CHECK(fresh.value() == LockoutState{});
-        REQUIRE(opened.store->set_pin_hash("$argon2id$v=19$example").ok());
-        REQUIRE(opened.store->save_lockout_state(locked).ok());
+        REQUIRE(store.set_pin_hash("$argon2id$v=19$example").ok());
+        REQUIRE(store.save_lockout_state(locked).ok());
     }
     auto reopened = Store::open(path);
     REQUIRE(reopened);
-    CHECK(reopened.store->schema_version() == 2);
-    CHECK(reopened.store->pin_hash().value() ==
-          std::optional<std::string>("$argon2id$v=19$example"));
-    CHECK(reopened.store->lockout_state().value() == locked);
-    auto log = reopened.store->audit_log();
+    auto& store = *reopened.value();
+    CHECK(store.pin_hash().value() == std::optional<std::string>("$argon2id$v=19$example"));
+    CHECK(store.lockout_state().value() == locked);
+    auto log = store.audit_log();
     REQUIRE(log.ok());
     REQUIRE(log.value().size() == 1);
     CHECK(log.value()[0].event == "pin_set");
@@ -304,10 +329,10 @@ TEST_CASE("next_records pages through the records in insertion order") {
     auto first = store->next_records(cursor, 3);
     REQUIRE(first.ok());
     REQUIRE(first.value().size() == 3);
-    CHECK_THAT(first.value()[0], Catch::Contains("\"seq\":1,"));
+    CHECK_THAT(first.value()[0].json, Catch::Contains("\"seq\":1,"));
     auto second = store->next_records(cursor, 3);
     REQUIRE(second.value().size() == 2);
-    CHECK_THAT(second.value()[1], Catch::Contains("\"seq\":5,"));
+    CHECK_THAT(second.value()[1].json, Catch::Contains("\"seq\":5,"));
     CHECK(store->next_records(cursor, 3).value().empty());
 }
 

@@ -48,9 +48,12 @@ TEST_CASE("the XLSX export has a responses sheet with Chinese item headers and a
     fs::create_directories(dir);
     std::size_t next = 0;
     auto result = write_xlsx_export(dir / "export.xlsx", questionnaire, config.value().policy,
-                                    [&](Response& out) {
+                                    [&](ExportRow& out) {
                                         if (next == responses.size()) return false;
-                                        out = responses[next++];
+                                        const bool refused = next == 3;
+                                        out.response = responses[next++];
+                                        out.upload_state = refused ? "refused" : "sent";
+                                        out.refusal = refused ? "conflict: id taken" : "";
                                         return true;
                                     });
     REQUIRE(result.ok());
@@ -70,6 +73,8 @@ TEST_CASE("the XLSX export has a responses sheet with Chinese item headers and a
     CHECK_THAT(sheet, Catch::Contains("1.1 功能性·人员"));
     CHECK_THAT(sheet, Catch::Contains("1.2 功能性·设备设施"));
     CHECK_THAT(sheet, Catch::Contains("7 服务规范"));
+    CHECK_THAT(sheet, Catch::Contains("上传 upload_state") && Catch::Contains("拒收 refusal"));
+    CHECK_THAT(sheet, Catch::Contains(">refused<") && Catch::Contains(">conflict: id taken<"));
     CHECK_THAT(sheet, Catch::Contains(responses[0].id));
     CHECK_THAT(sheet, Catch::Contains(responses[24].id));
     // 25 data rows plus the header row.
@@ -86,6 +91,6 @@ TEST_CASE("the XLSX export has a responses sheet with Chinese item headers and a
 TEST_CASE("an XLSX export into a missing folder fails cleanly") {
     auto config = load_scoring_config(CX_TEST_CONFIG_DIR).value();
     auto result = write_xlsx_export("/nonexistent/dir/export.xlsx", config.questionnaire,
-                                    config.policy, [](Response&) { return false; });
+                                    config.policy, [](ExportRow&) { return false; });
     REQUIRE_FALSE(result.ok());
 }

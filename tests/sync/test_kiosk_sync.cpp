@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "cx/config/config_files.hpp"
-#include "cx/kiosk/store.hpp"
+#include "cx/kiosk/recovery.hpp"
 #include "sync_test_support.hpp"
 
 using namespace cx;

@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "cx/sqlite/connection.hpp"
 #include "cx/sync/gzip.hpp"
 #include "cx/sync/protocol.hpp"
 #include "sync_test_support.hpp"
@@ -132,13 +133,13 @@ TEST_CASE_METHOD(Api, "403 for another device's, org's or site's record, and for
     CHECK(stored_count() == 0);
 }
 
-TEST_CASE_METHOD(Api, "409 for a stored id with different content; the batch is not stored") {
+TEST_CASE_METHOD(Api, "409 for a stored id with different content; the other records are stored") {
     REQUIRE(post(device_token, batch_of({record(1)}))->status == 200);
     auto changed = replace(record(1), "\"duration_ms\":45000", "\"duration_ms\":45001");
     auto detail =
         expect_error(post(device_token, batch_of({record(2), changed})), 409, "conflict").detail;
     CHECK_THAT(detail, Catch::Contains("record 1"));
-    CHECK(stored_count() == 1);
+    CHECK(stored_count() == 2);
 }
 
 TEST_CASE_METHOD(Api, "413 over --max-body, on the wire and after gunzip") {
@@ -245,6 +246,24 @@ TEST_CASE("cxserver refuses bad command lines and files with documented exit cod
                                          (dir / "no-such-dir" / "x.jsonl").string()});
     CHECK(export_bad.exit_code == 1);
     CHECK_THAT(export_bad.err, Catch::Contains("no-such-dir"));
+}
+
+TEST_CASE("cxserver refuses a database written by a newer cxserver with exit 4 and leaves it") {
+    test::TempDir dir;
+    const auto path = dir / "db";
+    {
+        auto db = sqlite::Connection::open(path.string());
+        REQUIRE(db.ok());
+        REQUIRE(db.value().exec("PRAGMA user_version = 3").ok());
+    }
+    auto serve = test::run_command(
+        {CXSERVER_PATH, "serve", "--db", "sqlite:" + path.string(), "--listen", "127.0.0.1:0"});
+    CHECK(serve.exit_code == 4);
+    CHECK_THAT(serve.err, Catch::Contains("schema version 3") && Catch::Contains("(2)") &&
+                              Catch::Contains("newer cxserver"));
+    auto db = sqlite::Connection::open(path.string(), {sqlite::Access::ReadOnly});
+    REQUIRE(db.ok());
+    CHECK(db.value().user_version().value() == 3);
 }
 
 TEST_CASE_METHOD(Api, "mangled batches get a clear refusal and never crash the server") {

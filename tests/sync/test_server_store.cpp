@@ -3,6 +3,10 @@
 #include <catch2/catch.hpp>
 
 #include "cx/server/server_store.hpp"
+#include "cx/server/sqlite_store.hpp"
+#include "cx/sqlite/connection.hpp"
+#include "cx/sqlite/migrate.hpp"
+#include "cx/sqlite/statement.hpp"
 #include "sync_test_support.hpp"
 
 using namespace cx;
@@ -57,41 +61,50 @@ TEST_CASE("server store suite") {
     INFO("backend " << backend.name);
     const std::string now = "2026-11-25T12:00:00Z";
 
+    using enum RecordOutcome;
+    auto outcomes = [&](std::span<const StoredRecord> batch) {
+        auto ingested = store.ingest(batch, now);
+        REQUIRE(ingested.ok());
+        return ingested.value();
+    };
+
     SECTION("new records are stored, a byte-identical re-send counts as duplicates") {
         auto batch = stored_batch("o", "hq", "k1", 1, 10);
-        CHECK(store.ingest(batch, now).ack == BatchAck{10, 0});
-        auto again = store.ingest(batch, now);
-        CHECK(again.status == IngestStatus::Stored);
-        CHECK(again.ack == BatchAck{0, 10});
+        CHECK(outcomes(batch) == std::vector<RecordOutcome>(10, Stored));
+        CHECK(outcomes(batch) == std::vector<RecordOutcome>(10, Duplicate));
         CHECK(export_all(store, {"o", {}, {}, {}}).size() == 10);
     }
 
-    SECTION("the same id with other content refuses the whole batch, nothing of it is stored") {
-        store.ingest(stored_batch("o", "hq", "k1", 1, 3), now);
+    SECTION("the same id with other content is a conflict; the rest of the batch is stored") {
+        REQUIRE(outcomes(stored_batch("o", "hq", "k1", 1, 3)).size() == 3);
         auto batch = stored_batch("o", "hq", "k1", 4, 3);  // new records…
         auto changed = test::make_response("o", "hq", "k1", 2);
         changed.answers[0].level = changed.answers[0].level == 5 ? 4 : 5;
-        batch.push_back(stored(changed));  // …and one clashing with a stored id
-        auto result = store.ingest(batch, now);
-        CHECK(result.status == IngestStatus::Conflict);
-        CHECK(result.conflict_index == 3);
-        CHECK(export_all(store, {"o", {}, {}, {}}).size() == 3);
+        batch.insert(batch.begin() + 1, stored(changed));  // …and one clashing with a stored id
+        batch.push_back(stored(test::make_response("o", "hq", "k1", 3)));  // …and a duplicate
+        CHECK(outcomes(batch) ==
+              std::vector<RecordOutcome>{Stored, Conflict, Stored, Stored, Duplicate});
+        auto all = export_all(store, {"o", {}, {}, {}});
+        REQUIRE(all.size() == 6);
+        CHECK(all[1] ==
+              to_canonical_json(test::make_response("o", "hq", "k1", 2)));  // kept as it was
     }
 
     SECTION("an id twice in one batch: same bytes is a duplicate, other bytes a conflict") {
         auto batch = stored_batch("o", "hq", "k1", 1, 2);
         batch.push_back(batch[0]);
-        CHECK(store.ingest(batch, now).ack == BatchAck{2, 1});
+        CHECK(outcomes(batch) == std::vector<RecordOutcome>{Stored, Stored, Duplicate});
         auto clash = stored_batch("o", "hq", "k1", 5, 1);
         clash.push_back(clash[0]);
         clash.back().canonical += " ";
-        CHECK(store.ingest(clash, now).status == IngestStatus::Conflict);
+        CHECK(outcomes(clash) == std::vector<RecordOutcome>{Stored, Conflict});
+        CHECK(export_all(store, {"o", {}, {}, {}}).size() == 3);
     }
 
     SECTION("export orders by device then seq, pages without gaps, and filters") {
-        store.ingest(stored_batch("o", "north", "k2", 1, 25), now);
-        store.ingest(stored_batch("o", "south", "k1", 1, 25), now);
-        store.ingest(stored_batch("other", "x", "k9", 1, 5), now);
+        outcomes(stored_batch("o", "north", "k2", 1, 25));
+        outcomes(stored_batch("o", "south", "k1", 1, 25));
+        outcomes(stored_batch("other", "x", "k9", 1, 5));
         auto all = export_all(store, {"o", {}, {}, {}}, 7);
         REQUIRE(all.size() == 50);
         CHECK(all.front() == to_canonical_json(test::make_response("o", "south", "k1", 1)));
@@ -125,8 +138,69 @@ TEST_CASE("server store suite") {
 TEST_CASE("stored records survive reopening the database") {
     test::TempDir dir;
     auto url = "sqlite:" + (dir / "server.db").string();
-    open_store(url).value()->ingest(stored_batch("o", "hq", "k1", 1, 4), "2026-11-25T12:00:00Z");
+    REQUIRE(open_store(url)
+                .value()
+                ->ingest(stored_batch("o", "hq", "k1", 1, 4), "2026-11-25T12:00:00Z")
+                .ok());
     CHECK(export_all(*open_store(url).value(), {"o", {}, {}, {}}).size() == 4);
+}
+
+TEST_CASE("sqlite store: server_flags are stored beside the canonical bytes") {
+    test::TempDir dir;
+    const auto path = dir / "server.db";
+    auto record = stored(test::make_response("o", "hq", "k1", 1));
+    record.server_flags = R"(["clock"])";
+    REQUIRE(open_sqlite_store(path.string())
+                .value()
+                ->ingest({&record, 1}, "2026-11-25T12:00:00Z")
+                .ok());
+    auto db = sqlite::Connection::open(path.string(), {sqlite::Access::ReadOnly});
+    REQUIRE(db.ok());
+    sqlite::Statement row(db.value(), "SELECT server_flags, canonical FROM responses");
+    REQUIRE(row.step().value());
+    CHECK(row.text(0) == R"(["clock"])");
+    CHECK(row.text(1) == record.canonical);
+}
+
+TEST_CASE("sqlite store: a version 1 database is migrated to version 2 and keeps its rows") {
+    test::TempDir dir;
+    const auto path = (dir / "server.db").string();
+    {
+        auto db = sqlite::Connection::open(path);
+        REQUIRE(db.ok());
+        REQUIRE(sqlite::migrate(db.value(), sqlite_schema_versions().first(1)).ok());
+        REQUIRE(db.value()
+                    .exec("INSERT INTO responses(id, org, site, device, seq, submitted_at, "
+                          "received_at, canonical) VALUES ('r1', 'o', 'hq', 'k1', 1, "
+                          "'2025-11-25T10:01:00Z', '2025-11-25T10:02:00Z', '{}')")
+                    .ok());
+    }
+    REQUIRE(open_sqlite_store(path).ok());
+    auto db = sqlite::Connection::open(path, {sqlite::Access::ReadOnly});
+    REQUIRE(db.ok());
+    CHECK(db.value().user_version().value() == 2);
+    sqlite::Statement row(db.value(), "SELECT id, server_flags FROM responses");
+    REQUIRE(row.step().value());
+    CHECK(row.text(0) == "r1");
+    CHECK(row.text(1) == "[]");
+}
+
+TEST_CASE("sqlite store: a newer schema is refused as TooNew and never re-stamped") {
+    test::TempDir dir;
+    const auto path = (dir / "server.db").string();
+    {
+        auto db = sqlite::Connection::open(path);
+        REQUIRE(db.ok());
+        REQUIRE(db.value().exec("CREATE TABLE from_the_future(x); PRAGMA user_version = 9;").ok());
+    }
+    auto opened = open_store("sqlite:" + path);
+    REQUIRE_FALSE(opened.ok());
+    CHECK(opened.error().kind == ErrorKind::TooNew);
+    CHECK_THAT(opened.error().message, Catch::Contains("9") && Catch::Contains("(2)"));
+    auto db = sqlite::Connection::open(path, {sqlite::Access::ReadOnly});
+    REQUIRE(db.ok());
+    CHECK(db.value().user_version().value() == 9);
+    CHECK_FALSE(db.value().exec("SELECT * FROM responses").ok());
 }
 
 TEST_CASE("database URLs") {

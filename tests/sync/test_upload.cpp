@@ -26,9 +26,9 @@ std::string as_jsonl(const std::vector<PendingRecord>& records) {
 // Waits (bounded) until the outbox is empty.
 bool drained(test::MemoryOutbox& outbox, std::chrono::seconds limit) {
     auto deadline = std::chrono::steady_clock::now() + limit;
-    while (outbox.pending_count() > 0 && std::chrono::steady_clock::now() < deadline)
+    while (outbox.pending_count().value() > 0 && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(10ms);
-    return outbox.pending_count() == 0;
+    return outbox.pending_count().value() == 0;
 }
 
 }  // namespace
@@ -155,7 +155,7 @@ TEST_CASE_METHOD(test::ServerFixture,
     int port = server->port();
     SyncReport interrupted;
     std::thread upload([&] { interrupted = sync_once(outbox, config); });
-    while (outbox.pending_count() > 11000 && outbox.pending_count() > 0)
+    while (outbox.pending_count().value() > 11000 && outbox.pending_count().value() > 0)
         std::this_thread::sleep_for(1ms);
     server->kill_hard();
     upload.join();
@@ -242,6 +242,6 @@ TEST_CASE("stopping the worker abandons an upload stuck on a silent server at on
     auto stopping = std::chrono::steady_clock::now();
     worker.reset();
     CHECK(std::chrono::steady_clock::now() - stopping < 3s);
-    CHECK(outbox.pending_count() == 5);
+    CHECK(outbox.pending_count().value() == 5);
     close(silent);
 }

@@ -2,8 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cx/scoring/response.hpp"
 #include "cx/kiosk/xlsx_export.hpp"
+#include "cx/scoring/response.hpp"
 
 namespace cx::kiosk {
 
@@ -48,9 +48,9 @@ std::string export_file_name(std::string_view device, ExportFormat format,
 
 namespace {
 
-constexpr std::string_view kCsvFields[] = {"id",         "device",        "org",         "site",
-                                           "seq",        "questionnaire", "lang",        "status",
-                                           "started_at", "submitted_at",  "duration_ms", "flags"};
+constexpr std::string_view kCsvFields[] = {
+    "id",     "device",     "org",          "site",        "seq",   "questionnaire", "lang",
+    "status", "started_at", "submitted_at", "duration_ms", "flags", "upload_state",  "refusal"};
 constexpr std::size_t kPageSize = 512;        // records read per store call
 constexpr std::size_t kFlushBytes = 1 << 16;  // written to the file in blocks of about this size
 
@@ -69,7 +69,8 @@ void append_csv_header(std::string& out, const Questionnaire& questionnaire) {
     out += "\r\n";
 }
 
-void append_csv_row(std::string& out, const Response& r, const Questionnaire& questionnaire) {
+void append_csv_row(std::string& out, const Response& r, const LoggedRecord& logged,
+                    const Questionnaire& questionnaire) {
     std::string flags;
     for (const auto& flag : r.flags) flags += (flags.empty() ? "" : ";") + flag;
     const std::string cells[] = {r.id,
@@ -83,7 +84,9 @@ void append_csv_row(std::string& out, const Response& r, const Questionnaire& qu
                                  r.started_at,
                                  r.submitted_at,
                                  std::to_string(r.duration_ms),
-                                 flags};
+                                 flags,
+                                 std::string(to_string(logged.state)),
+                                 logged.refusal};
     bool first = true;
     for (const auto& cell : cells) {
         if (!first) out += ',';
@@ -106,20 +109,20 @@ class RecordReader {
   public:
     explicit RecordReader(Store& store) : store_(store) {}
 
-    // The next canonical line, or nullopt at the end or on an error (see error()).
-    std::optional<std::string_view> next() {
+    // The next record, or null at the end or on an error (see error()).
+    const LoggedRecord* next() {
         if (index_ == page_.size()) {
             auto page = store_.next_records(cursor_, kPageSize);
             if (!page) {
                 error_ = page.error();
-                return std::nullopt;
+                return nullptr;
             }
             page_ = std::move(page).value();
             index_ = 0;
-            if (page_.empty()) return std::nullopt;
+            if (page_.empty()) return nullptr;
         }
         ++count_;
-        return page_[index_++];
+        return &page_[index_++];
     }
     std::int64_t count() const { return count_; }
     const std::optional<Error>& error() const { return error_; }
@@ -127,7 +130,7 @@ class RecordReader {
   private:
     Store& store_;
     std::int64_t cursor_ = 0;
-    std::vector<std::string> page_;
+    std::vector<LoggedRecord> page_;
     std::size_t index_ = 0;
     std::int64_t count_ = 0;
     std::optional<Error> error_;
@@ -141,11 +144,11 @@ Result<ExportResult> write_text_export(RecordReader& records, const Questionnair
     if (format == ExportFormat::Csv) append_csv_header(block, questionnaire);
     ResponseParser parser(std::span<const Questionnaire>(&questionnaire, 1));
     Response response;
-    while (auto line = records.next()) {
+    while (const auto* record = records.next()) {
         if (format == ExportFormat::Jsonl) {
-            block.append(*line).append("\n");
-        } else if (auto parsed = parser.parse(*line, response); parsed) {
-            append_csv_row(block, response, questionnaire);
+            block.append(record->json).append("\n");  // the canonical records, nothing added
+        } else if (auto parsed = parser.parse(record->json, response); parsed) {
+            append_csv_row(block, response, *record, questionnaire);
         } else {
             return Error{"record " + std::to_string(records.count()) + ": " +
                          parsed.error().message};
@@ -166,10 +169,12 @@ Result<ExportResult> write_xlsx(RecordReader& records, const Questionnaire& ques
                                 const ScoringPolicy& policy, const std::filesystem::path& out) {
     ResponseParser parser(std::span<const Questionnaire>(&questionnaire, 1));
     std::optional<Error> bad_record;
-    auto next = [&](Response& response) {
-        auto line = records.next();
-        if (!line) return false;
-        if (auto parsed = parser.parse(*line, response); !parsed) {
+    auto next = [&](ExportRow& row) {
+        const auto* record = records.next();
+        if (!record) return false;
+        row.upload_state = to_string(record->state);
+        row.refusal = record->refusal;
+        if (auto parsed = parser.parse(record->json, row.response); !parsed) {
             bad_record =
                 Error{"record " + std::to_string(records.count()) + ": " + parsed.error().message};
             return false;

@@ -70,10 +70,13 @@ const char* const kRecordHeaders[] = {"序号 seq",
                                       "开始 started_at (UTC)",
                                       "提交 submitted_at (UTC)",
                                       "用时 duration_ms",
-                                      "标记 flags"};
+                                      "标记 flags",
+                                      "上传 upload_state",
+                                      "拒收 refusal"};
 
-void write_response_row(lxw_worksheet* sheet, lxw_row_t row, const Response& r,
+void write_response_row(lxw_worksheet* sheet, lxw_row_t row, const ExportRow& export_row,
                         const Questionnaire& questionnaire) {
+    const Response& r = export_row.response;
     lxw_col_t col = 0;
     worksheet_write_number(sheet, row, col++, static_cast<double>(r.seq), nullptr);
     worksheet_write_string(sheet, row, col++, r.id.c_str(), nullptr);
@@ -87,6 +90,8 @@ void write_response_row(lxw_worksheet* sheet, lxw_row_t row, const Response& r,
     std::string flags;
     for (const auto& flag : r.flags) flags += (flags.empty() ? "" : " ") + flag;
     worksheet_write_string(sheet, row, col++, flags.c_str(), nullptr);
+    worksheet_write_string(sheet, row, col++, export_row.upload_state.c_str(), nullptr);
+    worksheet_write_string(sheet, row, col++, export_row.refusal.c_str(), nullptr);
     for (const auto& answer : r.answers) {
         auto index = questionnaire.item_index(answer.item);
         if (!index) continue;
@@ -211,7 +216,7 @@ Result<XlsxExport> write_xlsx_export(const std::filesystem::path& out,
         worksheet_freeze_panes(responses, 1, 0);
 
         ScoreAccumulator accumulator(questionnaire, policy);
-        Response response;
+        ExportRow response;
         while (next(response)) {
             if (records + 1 >= static_cast<std::int64_t>(kMaxRows)) {
                 book.close();
@@ -221,7 +226,7 @@ Result<XlsxExport> write_xlsx_export(const std::filesystem::path& out,
             }
             write_response_row(responses, static_cast<lxw_row_t>(++records), response,
                                questionnaire);
-            accumulator.add(response);
+            accumulator.add(response.response);
         }
         write_summary(book, summary_sheet, accumulator.summarize(), questionnaire, policy);
         if (auto error = book.close(); error != LXW_NO_ERROR) {

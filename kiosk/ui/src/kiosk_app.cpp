@@ -62,8 +62,8 @@ Result<ScoreSummary> running_score(Store& store, const Questionnaire& questionna
         auto page = store.next_records(cursor, 1024);
         if (!page) return page.error();
         if (page.value().empty()) break;
-        for (const auto& line : page.value()) {
-            if (parser.parse(line, response)) accumulator.add(response);
+        for (const auto& record : page.value()) {
+            if (parser.parse(record.json, response)) accumulator.add(response);
         }
     }
     return accumulator.summarize();
@@ -319,7 +319,11 @@ void KioskApp::refresh_status(SteadyTime now) {
     } else {
         panel.problem = counts.error().message;
     }
-    panel.last_sync = store_.last_sync();
+    if (auto sync = store_.last_sync()) {
+        panel.last_sync = std::move(sync.value());
+    } else {
+        panel.problem = sync.error().message;
+    }
     // The chosen target stays chosen when a stick comes or goes.
     const auto chosen = panel.target < panel.targets.size() ? panel.targets[panel.target].folder
                                                             : std::filesystem::path();

@@ -117,22 +117,34 @@ Reply ApiService::ingest(std::string_view authorization, std::string_view body) 
         ++index;
     }
 
-    auto result = store_.ingest(batch, now_utc());
-    Reply reply;
-    switch (result.status) {
-        case IngestStatus::Stored:
-            reply = {200, encode_ack(result.ack), 0};
-            break;
-        case IngestStatus::Conflict:
-            reply = error_reply(
-                ApiError::Conflict,
-                describe_record(result.conflict_index, batch[result.conflict_index].id) +
-                    ": this id is already stored with different content");
-            break;
-        case IngestStatus::Failed:
-            reply = error_reply(ApiError::Unavailable, result.detail);
-            break;
+    auto outcomes = store_.ingest(batch, now_utc());
+    if (!outcomes) {
+        Reply reply = error_reply(ApiError::Unavailable, outcomes.error().message);
+        reply.records = batch.size();
+        return reply;
     }
+    // Protocol v1 has no per-record refusal: a conflicting record fails the
+    // reply as a whole (the other records are stored and count as duplicates
+    // when the kiosk sends them again).
+    BatchAck ack;
+    for (std::size_t i = 0; i < outcomes.value().size(); ++i) {
+        switch (outcomes.value()[i]) {
+            case RecordOutcome::Stored:
+                ++ack.stored;
+                break;
+            case RecordOutcome::Duplicate:
+                ++ack.duplicates;
+                break;
+            case RecordOutcome::Conflict: {
+                Reply reply = error_reply(ApiError::Conflict,
+                                          describe_record(i, batch[i].id) +
+                                              ": this id is already stored with different content");
+                reply.records = batch.size();
+                return reply;
+            }
+        }
+    }
+    Reply reply{200, encode_ack(ack), 0};
     reply.records = batch.size();
     return reply;
 }

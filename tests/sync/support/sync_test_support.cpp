@@ -67,35 +67,64 @@ std::vector<PendingRecord> make_records(std::string_view org, std::string_view s
 // ---------------------------------------------------------------------------
 
 MemoryOutbox::MemoryOutbox(std::vector<PendingRecord> records)
-    : records_(std::move(records)), sent_(records_.size(), false), unsent_(records_.size()) {}
+    : records_(std::move(records)),
+      sent_(records_.size(), false),
+      refused_(records_.size(), false),
+      unsent_(records_.size()) {}
 
-std::vector<PendingRecord> MemoryOutbox::pending(std::size_t limit) {
+Result<std::vector<PendingRecord>> MemoryOutbox::pending(std::size_t limit) {
     std::lock_guard lock(mutex_);
     std::vector<PendingRecord> out;
     for (std::size_t i = first_unsent_; i < records_.size() && out.size() < limit; ++i)
-        if (!sent_[i]) out.push_back(records_[i]);
+        if (!sent_[i] && !refused_[i]) out.push_back(records_[i]);
     return out;
 }
 
-void MemoryOutbox::mark_sent(std::span<const std::string> ids) {
+Status MemoryOutbox::mark_sent(std::span<const std::string> ids) {
     std::lock_guard lock(mutex_);
     ++mark_sent_calls_;
     for (const auto& id : ids)
         for (std::size_t i = first_unsent_; i < records_.size(); ++i)
-            if (!sent_[i] && records_[i].id == id) {
+            if (!sent_[i] && !refused_[i] && records_[i].id == id) {
                 sent_[i] = true;
                 --unsent_;
                 break;
             }
     while (first_unsent_ < records_.size() && sent_[first_unsent_]) ++first_unsent_;
+    return Ok{};
 }
 
-void MemoryOutbox::record_sync(const SyncReport& report) {
+Status MemoryOutbox::mark_refused(std::span<const RecordRefusal> refusals) {
+    std::lock_guard lock(mutex_);
+    for (const auto& refusal : refusals)
+        for (std::size_t i = first_unsent_; i < records_.size(); ++i)
+            if (!sent_[i] && !refused_[i] && records_[i].id == refusal.id) {
+                refused_[i] = true;
+                --unsent_;
+                break;
+            }
+    return Ok{};
+}
+
+Result<std::size_t> MemoryOutbox::requeue_refused() {
+    std::lock_guard lock(mutex_);
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < records_.size(); ++i)
+        if (refused_[i]) {
+            refused_[i] = false;
+            ++count;
+        }
+    unsent_ += count;
+    return count;
+}
+
+Status MemoryOutbox::record_sync(const SyncReport& report) {
     std::lock_guard lock(mutex_);
     reports_.push_back(report);
+    return Ok{};
 }
 
-std::size_t MemoryOutbox::pending_count() {
+Result<std::size_t> MemoryOutbox::pending_count() {
     std::lock_guard lock(mutex_);
     return unsent_;
 }
@@ -104,6 +133,7 @@ void MemoryOutbox::add(std::vector<PendingRecord> records) {
     std::lock_guard lock(mutex_);
     unsent_ += records.size();
     sent_.resize(sent_.size() + records.size(), false);
+    refused_.resize(refused_.size() + records.size(), false);
     for (auto& record : records) records_.push_back(std::move(record));
 }
 

@@ -12,8 +12,8 @@
 #include <thread>
 #include <vector>
 
-#include "cx/sync/outbox.hpp"
 #include "cx/scoring/response.hpp"
+#include "cx/sync/outbox.hpp"
 #include "cx/sync/upload_client.hpp"
 
 namespace cx::test {
@@ -29,10 +29,12 @@ std::vector<PendingRecord> make_records(std::string_view org, std::string_view s
 class MemoryOutbox final : public Outbox {
   public:
     explicit MemoryOutbox(std::vector<PendingRecord> records);
-    std::vector<PendingRecord> pending(std::size_t limit) override;
-    void mark_sent(std::span<const std::string> ids) override;
-    void record_sync(const SyncReport& report) override;
-    std::size_t pending_count() override;
+    Result<std::vector<PendingRecord>> pending(std::size_t limit) override;
+    Status mark_sent(std::span<const std::string> ids) override;
+    Status mark_refused(std::span<const RecordRefusal> refusals) override;
+    Result<std::size_t> requeue_refused() override;
+    Status record_sync(const SyncReport& report) override;
+    Result<std::size_t> pending_count() override;
 
     void add(std::vector<PendingRecord> records);  // as the kiosk completes responses
     std::vector<SyncReport> reports();
@@ -42,6 +44,7 @@ class MemoryOutbox final : public Outbox {
     std::mutex mutex_;
     std::vector<PendingRecord> records_;
     std::vector<bool> sent_;
+    std::vector<bool> refused_;
     std::size_t first_unsent_ = 0;
     std::size_t unsent_;
     std::size_t mark_sent_calls_ = 0;

@@ -1,8 +1,11 @@
 #pragma once
-// Exports of the store: JSON Lines (canonical, PRODUCT.md), CSV for people
+// Exports of the store: JSON Lines (the canonical records unchanged, PRODUCT.md:
+// byte-identical to the server's export of the same records), CSV for people
 // (UTF-8 with BOM, RFC 4180, one column per item; N/A is written "N/A", an
 // item not shown to that respondent is left empty) and XLSX (responses sheet
-// with Chinese item headers + score summary sheet). Every file is written
+// with Chinese item headers + score summary sheet). CSV and XLSX rows also
+// say where the upload stands: `upload_state` (waiting/sent/refused) and
+// `refusal` (the server's latest "code: detail", empty if never refused). Every file is written
 // atomically with its SHA-256 (cx::AtomicFileWriter) and recorded in the
 // audit log as an `export` event.
 #include <chrono>

@@ -1,39 +1,35 @@
 #pragma once
-// The kiosk's durable local store: one SQLite file in the data dir (WAL,
-// synchronous=FULL, versioned schema). Responses are appended in one
-// transaction each and never updated or deleted; the uploader reads them
-// through cx::Outbox from its own Store (its own connection).
+// The kiosk's durable local store: one SQLite file in the data dir (cx_sqlite:
+// WAL, synchronous=FULL, schema by migrations). Responses are appended in one
+// transaction each and never updated or deleted; only their upload state
+// (waiting, sent, refused with the server's reason) changes. The uploader
+// reads them through cx::Outbox from its own Store (its own connection).
+//
+// Store is the one object callers hold; behind it each responsibility has its
+// own class on the shared connection (src/): the response log, the upload
+// queue (the Outbox), settings and lockout, and the audit log. Every operation
+// returns a Result or Status whose error has a cx::ErrorKind.
 #include <chrono>
 #include <cstdint>
-#include <filesystem>
-#include <initializer_list>
 #include <memory>
-#include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
+#include "cx/kiosk/audit.hpp"
 #include "cx/kiosk/survey.hpp"
-#include "cx/sync/outbox.hpp"
 #include "cx/scoring/policy.hpp"
 #include "cx/scoring/response.hpp"
 #include "cx/scoring/result.hpp"
-#include "cx/kiosk/staff_access.hpp"
+#include "cx/sync/outbox.hpp"
 
-struct sqlite3;
+namespace cx {
+struct LockoutState;  // cx/kiosk/staff_access.hpp: callers of the lockout functions include it
+}
 
 namespace cx::kiosk {
-
-enum class StoreError {
-    None,
-    Damaged,  // not a database, or quick_check failed: safe to move aside
-    Busy,     // another process holds it
-    TooNew,   // written by a newer cxkiosk: never touch
-    Io,       // cannot create/read the file or run SQL
-};
-std::string_view to_string(StoreError error);
 
 // Who writes the records; fixed for a Store's lifetime.
 struct StoreIdentity {
@@ -46,7 +42,9 @@ struct StoreIdentity {
 struct StoreCounts {
     std::int64_t complete = 0;
     std::int64_t incomplete = 0;
-    std::int64_t unsent = 0;       // waiting to upload
+    std::int64_t unsent = 0;       // waiting to upload (neither sent nor refused)
+    std::int64_t sent = 0;         // acknowledged by the server
+    std::int64_t refused = 0;      // refused by the server, kept until staff retry them
     std::int64_t today = 0;        // submitted since local midnight
     std::int64_t last_7_days = 0;  // today and the 6 local days before
     std::int64_t flagged = 0;      // complete, with a speeder or burst flag
@@ -60,32 +58,34 @@ struct DayBounds {
 };
 DayBounds local_day_bounds(std::chrono::system_clock::time_point now);
 
-struct AuditEntry {
-    std::string at;  // UTC timestamp
-    std::string event;
-    std::string detail;
+enum class UploadState { Waiting, Sent, Refused };
+std::string_view to_string(UploadState state);  // "waiting", "sent", "refused"
+
+// A record as the log holds it: the canonical line and where its upload stands.
+struct LoggedRecord {
+    std::string json;  // canonical JSON line, no newline
+    UploadState state = UploadState::Waiting;
+    // The server's latest refusal as "code: detail" (kept after a retry), empty if never refused.
+    std::string refusal;
 };
 
-// One line of `cxkiosk audit`: {"event":…,"at":…,"detail":…}; a detail that
-// is a JSON object (export, sync) is embedded as an object, any other as a string.
-std::string audit_json_line(const AuditEntry& entry);
-
-class Store;
-struct OpenResult {
-    std::unique_ptr<Store> store;
-    StoreError error = StoreError::None;
-    std::string message;
-    explicit operator bool() const { return store != nullptr; }
+// A record the server refused, with its reason (newest first in latest_refusals).
+struct RefusalEntry {
+    std::string id;
+    std::int64_t seq = 0;
+    std::string code, detail, at;  // the server's error code and detail; UTC when marked
 };
 
 class Store final : public Outbox {
   public:
-    static constexpr int kSchemaVersion = 2;
+    static constexpr int kSchemaVersion = 3;
     static constexpr const char* kFileName = "responses.sqlite3";
 
-    // Opens or creates the store at `path` (":memory:" for tests), migrates the
-    // schema and runs PRAGMA quick_check.
-    static OpenResult open(const std::string& path);
+    // Opens or creates the store at `path` (":memory:" for tests), runs
+    // PRAGMA quick_check and migrates the schema. Errors: Damaged (not a
+    // database, or the check fails: safe to move aside), Busy (another process
+    // holds it), TooNew (written by a newer cxkiosk: never touch), Store.
+    static Result<std::unique_ptr<Store>> open(const std::string& path);
     ~Store() override;
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
@@ -99,15 +99,18 @@ class Store final : public Outbox {
     // "today" and "7 days" relative to `now` in the local time zone.
     Result<StoreCounts> counts(
         std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
-    // Up to `limit` canonical JSON lines after the one at `cursor` (0: from the
-    // start) in insertion order (= seq order for each device); advances `cursor`.
+    // Up to `limit` records after the one at `cursor` (0: from the start) in
+    // insertion order (= seq order for each device); advances `cursor`.
     // Readers page through the records without holding the store's lock.
-    Result<std::vector<std::string>> next_records(std::int64_t& cursor, std::size_t limit);
+    Result<std::vector<LoggedRecord>> next_records(std::int64_t& cursor, std::size_t limit);
+    // The records refused now, newest refusal first.
+    Result<std::vector<RefusalEntry>> latest_refusals(std::size_t limit);
+
     // `detail` is free text, or a JSON object for export and sync (see README).
     Status audit(std::string_view event, std::string_view detail);
     Result<std::vector<AuditEntry>> audit_log();
-    std::optional<SyncReport> last_sync();
-    int schema_version();
+    Result<std::optional<SyncReport>> last_sync();
+    Result<int> schema_version();
 
     // Staff PIN (Argon2id hash string) and the persisted lockout, in the settings table.
     Result<std::optional<std::string>> pin_hash();
@@ -116,27 +119,18 @@ class Store final : public Outbox {
     Status save_lockout_state(const LockoutState& state);
 
     // cx::Outbox
-    std::vector<PendingRecord> pending(std::size_t limit) override;
-    void mark_sent(std::span<const std::string> ids) override;
-    void record_sync(const SyncReport& report) override;
-    std::size_t pending_count() override;  // COUNT, not a read of every record
+    Result<std::vector<PendingRecord>> pending(std::size_t limit) override;
+    Status mark_sent(std::span<const std::string> ids) override;
+    Status mark_refused(std::span<const RecordRefusal> refusals) override;
+    Result<std::size_t> requeue_refused() override;
+    Status record_sync(const SyncReport& report) override;
+    Result<std::size_t> pending_count() override;
 
   private:
-    explicit Store(sqlite3* db);
-    Result<std::optional<std::string>> setting(std::string_view key);
-    Status set_settings(std::initializer_list<std::pair<std::string_view, std::string>> values);
-    sqlite3* db_;
-    std::mutex mutex_;  // one connection, callers on any thread
+    struct Parts;  // the connection and the classes on it (src/store.cpp)
+    explicit Store(std::unique_ptr<Parts> parts);
+    std::unique_ptr<Parts> parts_;
 };
-
-// The store of a data dir, created if missing. A damaged file is renamed
-// `<name>.corrupt-<UTC time>` (never deleted), a fresh store is created, and
-// the event is put in `recovery_notice` and in the audit log (store_recovered).
-struct DataDirStore {
-    std::unique_ptr<Store> store;
-    std::optional<std::string> recovery_notice;
-};
-Result<DataDirStore> open_data_dir_store(const std::filesystem::path& data_dir);
 
 // A random (v4) UUID in canonical lowercase form.
 std::string random_uuid();

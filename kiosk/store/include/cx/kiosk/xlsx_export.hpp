@@ -4,6 +4,7 @@
 // breakdown under the same scoring library and policy as the server.
 #include <filesystem>
 #include <functional>
+#include <string>
 
 #include "cx/config/atomic_file.hpp"
 #include "cx/scoring/policy.hpp"
@@ -12,8 +13,15 @@
 
 namespace cx {
 
-// Fills `out` with the next response (seq order) and returns true, or returns false at the end.
-using ResponseSource = std::function<bool(Response& out)>;
+// One row of the responses sheet: the response and where its upload stands.
+struct ExportRow {
+    Response response;
+    std::string upload_state;  // waiting, sent or refused
+    std::string refusal;       // the server's latest refusal as "code: detail", or empty
+};
+
+// Fills `out` with the next row (seq order) and returns true, or returns false at the end.
+using ResponseSource = std::function<bool(ExportRow& out)>;
 
 struct XlsxExport {
     WrittenFile file;

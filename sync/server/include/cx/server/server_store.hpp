@@ -13,8 +13,8 @@
 #include <string_view>
 #include <vector>
 
-#include "cx/sync/protocol.hpp"
 #include "cx/scoring/result.hpp"
+#include "cx/sync/protocol.hpp"
 
 namespace cx {
 
@@ -44,16 +44,15 @@ struct StoredRecord {
     std::string device;
     std::int64_t seq = 0;
     std::string submitted_at;
-    std::string canonical;  // cx::to_canonical_json of the parsed record
+    std::string canonical;            // cx::to_canonical_json of the parsed record
+    std::string server_flags = "[]";  // JSON array of flags the server set (e.g. ["clock"])
 };
 
-enum class IngestStatus { Stored, Conflict, Failed };
-
-struct IngestResult {
-    IngestStatus status = IngestStatus::Failed;
-    BatchAck ack;                    // when Stored
-    std::size_t conflict_index = 0;  // when Conflict: the batch index of the clashing record
-    std::string detail;              // when Failed: the storage error
+// What ingest did with one record of a batch.
+enum class RecordOutcome {
+    Stored,     // new: stored now
+    Duplicate,  // its id is stored with the same canonical bytes: nothing to do
+    Conflict,   // its id is stored with other bytes: not stored, the rest of the batch is
 };
 
 // Filter of the score and export endpoints; timestamps are canonical UTC
@@ -81,12 +80,12 @@ class ServerStore {
   public:
     virtual ~ServerStore() = default;
 
-    // All or nothing in one transaction: a record whose id is stored (or came
-    // earlier in the batch) with the same canonical bytes is a duplicate; with
-    // other bytes the whole batch is refused as a Conflict. Each stored row
-    // gets `received_at`.
-    virtual IngestResult ingest(std::span<const StoredRecord> batch,
-                                std::string_view received_at) = 0;
+    // One transaction; one outcome per batch record, in order. A record whose
+    // id is already stored (or came earlier in the batch) with the same
+    // canonical bytes is a Duplicate, with other bytes a Conflict (not stored;
+    // the rest is). Each stored row gets `received_at`. An error stores nothing.
+    virtual Result<std::vector<RecordOutcome>> ingest(std::span<const StoredRecord> batch,
+                                                      std::string_view received_at) = 0;
 
     virtual Result<ExportPage> export_page(const ResponseQuery& query,
                                            const std::optional<ExportCursor>& after,

@@ -1,20 +1,27 @@
 #pragma once
-// The SQLite backend of ServerStore (WAL, one writer, pooled readers). Its
-// schema and statements are public so the ingest benchmark's raw-SQLite
-// baseline writes exactly the same rows the same way.
+// The SQLite backend of ServerStore (WAL, one writer, pooled readers) on
+// cx_sqlite. Its schema and statements are public so the ingest benchmark's
+// raw-SQLite baseline writes exactly the same rows the same way.
 #include <memory>
+#include <span>
+#include <string>
 #include <string_view>
 
 #include "cx/server/server_store.hpp"
 
 namespace cx {
 
-// Connection settings every connection gets (WAL, synchronous=FULL, busy timeout).
-std::string_view sqlite_pragmas_sql();
-std::string_view sqlite_schema_sql();
-// Parameters: id, org, site, device, seq, submitted_at, received_at, canonical.
+// The pragmas of the writer connection (WAL, synchronous=FULL, busy timeout).
+std::string sqlite_pragmas_sql();
+// Schema versions in order: element i takes user_version i to i + 1.
+std::span<const std::string_view> sqlite_schema_versions();
+// Every version in one script: the schema a new database ends up with.
+std::string sqlite_schema_sql();
+// Parameters: id, org, site, device, seq, submitted_at, received_at, canonical, server_flags.
 std::string_view sqlite_insert_response_sql();
 
+// Opens (creating and migrating if needed) the database at `path`. A schema
+// newer than this program knows is refused (ErrorKind::TooNew) and left as is.
 Result<std::unique_ptr<ServerStore>> open_sqlite_store(std::string_view path);
 
 }  // namespace cx

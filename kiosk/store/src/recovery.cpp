@@ -1,0 +1,59 @@
+#include "cx/kiosk/recovery.hpp"
+
+#include <system_error>
+
+#include "utc_text.hpp"
+
+namespace cx::kiosk {
+
+namespace {
+
+// Keeps the damaged file (and its WAL) as evidence under a new name; returns that name.
+Result<std::string> move_aside(const std::filesystem::path& path) {
+    std::string stamp = utc_now_text();
+    std::erase(stamp, ':');
+    const auto aside = path.string() + ".corrupt-" + stamp;
+    std::error_code ec;
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+        const std::filesystem::path from = path.string() + suffix;
+        if (!std::filesystem::exists(from, ec)) continue;
+        std::filesystem::rename(from, aside + suffix, ec);
+        if (ec)
+            return make_error(ErrorKind::Io,
+                              "cannot move " + from.string() + " aside: " + ec.message());
+    }
+    return aside;
+}
+
+}  // namespace
+
+Result<DataDirStore> open_data_dir_store(const std::filesystem::path& data_dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(data_dir, ec);
+    if (ec)
+        return make_error(ErrorKind::Store,
+                          data_dir.string() + ": cannot create data dir: " + ec.message());
+    const auto path = data_dir / Store::kFileName;
+    auto opened = Store::open(path.string());
+    if (opened) return DataDirStore{std::move(opened.value()), std::nullopt};
+    // Busy, TooNew and plain failures are refused as they are: only a damaged file moves.
+    if (opened.error().kind != ErrorKind::Damaged) return opened.error();
+
+    const auto& damage = opened.error().message;
+    auto aside = move_aside(path);
+    if (!aside) return make_error(ErrorKind::Damaged, damage + "; " + aside.error().message);
+    auto fresh = Store::open(path.string());
+    if (!fresh) {
+        auto error = fresh.error();
+        error.message = damage + "; moved to " + aside.value() +
+                        ", but a new store failed too: " + error.message;
+        return error;
+    }
+    const auto notice = "store was damaged (" + damage + "); moved to " + aside.value() +
+                        " and a new store was created";
+    if (auto logged = fresh.value()->audit("store_recovered", notice); !logged)
+        return logged.error();
+    return DataDirStore{std::move(fresh.value()), notice};
+}
+
+}  // namespace cx::kiosk
