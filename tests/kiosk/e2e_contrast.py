@@ -60,9 +60,8 @@ def read_ppm(data):
 
 
 class Contrast:
-    def __init__(self, s, texts_path):
+    def __init__(self, s):
         self.s = s
-        self.texts_path = texts_path
         self.measured = 0
         self.failures = []
 
@@ -71,7 +70,7 @@ class Contrast:
         deadline = time.time() + 10
         while time.time() < deadline:
             try:
-                with open(self.texts_path, encoding="utf-8") as f:
+                with open(self.s.texts_path(), encoding="utf-8") as f:
                     dump = json.load(f)
                 if dump["screen"] == screen and dump["staff"] == staff:
                     return dump["texts"]
@@ -160,8 +159,7 @@ def one_language(s, c, lang, workdir):
     data = os.path.join(workdir, "data-" + lang)
     exports = os.path.join(workdir, "exports-" + lang)
     os.makedirs(exports)
-    s.start_kiosk(data, "--items-per-respondent", "2", "--export-dir", exports, "--dump-texts",
-                  c.texts_path)
+    s.start_kiosk(data, "--items-per-respondent", "2", "--export-dir", exports)
     if lang == "en":
         s.tap("welcome", "lang_en")
     s.key("F10")
@@ -174,7 +172,7 @@ def one_language(s, c, lang, workdir):
     s.proc.send_signal(signal.SIGTERM)
     check(s.proc.wait(timeout=10) == 0, "SIGTERM must exit 0")
     set_pin(s, data)
-    s.start_kiosk(data, "--export-dir", exports, "--dump-texts", c.texts_path)
+    s.start_kiosk(data, "--export-dir", exports)
     if lang == "en":
         s.tap("welcome", "lang_en")
     staff_screens(s, c, lang)
@@ -183,7 +181,7 @@ def one_language(s, c, lang, workdir):
 
 
 def contrast_flows(s, args):
-    c = Contrast(s, os.path.join(s.workdir, "texts.json"))
+    c = Contrast(s)
     for lang in ("zh", "en"):
         one_language(s, c, lang, s.workdir)
     check(not c.failures, "texts below WCAG 2.1 AA contrast:\n" + "\n".join(c.failures))

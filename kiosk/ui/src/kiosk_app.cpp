@@ -272,6 +272,8 @@ void KioskApp::staff_frame(SteadyTime now) {
                     sync_now_();
                     panel_->sync_requested = true;
                     log_store_error("audit log", store_.audit("sync_requested", "by staff"));
+                } else if constexpr (std::is_same_v<A, staff_action::RetryRefused>) {
+                    retry_refused(now);
                 } else if constexpr (std::is_same_v<A, staff_action::ChooseTarget>) {
                     if (panel_ && a.index < panel_->targets.size()) panel_->target = a.index;
                 } else if constexpr (std::is_same_v<A, staff_action::ChooseFormat>) {
@@ -312,17 +314,28 @@ void KioskApp::persist_staff_changes() {
 
 void KioskApp::refresh_status(SteadyTime now) {
     auto& panel = *panel_;
-    panel.problem.clear();
+    panel.store_error.clear();
+    // What cannot be read is shown as unknown, never as the last value or zero.
     auto counts = store_.counts();
+    panel.counts.reset();
     if (counts) {
         panel.counts = counts.value();
     } else {
-        panel.problem = counts.error().message;
+        panel.store_error = counts.error().message;
     }
-    if (auto sync = store_.last_sync()) {
+    auto sync = store_.last_sync();
+    panel.last_sync.reset();
+    if (sync) {
         panel.last_sync = std::move(sync.value());
     } else {
-        panel.problem = sync.error().message;
+        panel.store_error = sync.error().message;
+    }
+    auto refusals = store_.latest_refusals(1);
+    panel.latest_refusal.reset();
+    if (refusals && !refusals.value().empty()) {
+        panel.latest_refusal = refusals.value().front();
+    } else if (!refusals) {
+        panel.store_error = refusals.error().message;
     }
     // The chosen target stays chosen when a stick comes or goes.
     const auto chosen = panel.target < panel.targets.size() ? panel.targets[panel.target].folder
@@ -337,6 +350,7 @@ void KioskApp::refresh_status(SteadyTime now) {
 
 void KioskApp::refresh_panel(SteadyTime now) {
     refresh_status(now);
+    panel_->problem.clear();
     auto score = running_score(store_, questionnaire_, policy_);
     if (score) {
         panel_->score = std::move(score).value();
@@ -344,6 +358,31 @@ void KioskApp::refresh_panel(SteadyTime now) {
     } else {
         panel_->problem = score.error().message;
     }
+}
+
+// Staff ask for the refused records to be sent again: the uploader requeues them
+// and sends at once; without one they go back to waiting in the store here.
+void KioskApp::retry_refused(SteadyTime now) {
+    if (!panel_) return;
+    const Lang lang = state_.lang;
+    if (retry_refused_) {
+        retry_refused_();
+        panel_->retry_message = text_.retry_requested.in(lang);
+        log_store_error("audit log", store_.audit("retry_refused_requested", "by staff"));
+    } else if (auto requeued = store_.requeue_refused()) {
+        char message[256];
+        std::snprintf(message, sizeof message, text_.retry_requeued.in(lang).c_str(),
+                      static_cast<int>(requeued.value()));
+        panel_->retry_message = message;
+        std::cerr << "cxkiosk: " << requeued.value() << " refused records requeued by staff"
+                  << std::endl;
+    } else {
+        panel_->store_error = requeued.error().message;
+        std::cerr << "cxkiosk: requeueing refused records: " << requeued.error().message
+                  << std::endl;
+        return;
+    }
+    refresh_status(now);
 }
 
 void KioskApp::export_now() {

@@ -54,9 +54,10 @@ inline Frac pad_key(int index) {
 }
 
 // Staff panel
-inline constexpr Frac kPanelCounts{0.03f, 0.13f, 0.48f, 0.43f};
-inline constexpr Frac kPanelSync{0.03f, 0.46f, 0.48f, 0.70f};
-inline constexpr Frac kPanelSyncNow{0.05f, 0.61f, 0.24f, 0.68f};
+inline constexpr Frac kPanelCounts{0.03f, 0.13f, 0.48f, 0.41f};
+inline constexpr Frac kPanelSync{0.03f, 0.43f, 0.48f, 0.70f};
+inline constexpr Frac kPanelSyncNow{0.05f, 0.615f, 0.21f, 0.68f};
+inline constexpr Frac kPanelRetryRefused{0.22f, 0.615f, 0.38f, 0.68f};
 inline constexpr Frac kPanelScore{0.52f, 0.13f, 0.97f, 0.70f};
 inline constexpr Frac kPanelExport{0.03f, 0.725f, 0.97f, 0.885f};
 // Left of the pills: the card's heading and the row's label ("To", "Format").

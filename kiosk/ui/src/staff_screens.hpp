@@ -32,15 +32,20 @@ struct ExportTarget {
 struct PanelData {
     std::optional<StoreCounts> counts;
     std::optional<SyncReport> last_sync;
+    std::optional<RefusalEntry> latest_refusal;  // the newest record the server refused
     std::optional<ScoreSummary> score;
     int score_decimals = 2;  // the policy's rounding, as in the server's report
-    std::string problem;     // a store error while gathering the above
+    // The store could not be read: the panel says "store error" with this reason
+    // instead of counts or a sync state it does not have.
+    std::string store_error;
+    std::string problem;  // the running score could not be computed
     std::vector<ExportTarget> targets;
     std::size_t target = 0;
     ExportFormat format = ExportFormat::Xlsx;
     std::string message;  // result of the last export
     bool message_is_error = false;
     bool sync_requested = false;
+    std::string retry_message;  // what "retry refused" did
 };
 
 struct StaffView {
@@ -66,6 +71,7 @@ struct Submit {};
 struct Cancel {};
 struct Touch {};  // any input in the panel keeps it open
 struct SyncNow {};
+struct RetryRefused {};
 struct ChooseTarget {
     std::size_t index;
 };
@@ -77,10 +83,11 @@ struct Leave {};
 struct Quit {};
 }  // namespace staff_action
 
-using StaffAction = std::variant<staff_action::Digit, staff_action::Erase, staff_action::Submit,
-                                 staff_action::Cancel, staff_action::Touch, staff_action::SyncNow,
-                                 staff_action::ChooseTarget, staff_action::ChooseFormat,
-                                 staff_action::Export, staff_action::Leave, staff_action::Quit>;
+using StaffAction =
+    std::variant<staff_action::Digit, staff_action::Erase, staff_action::Submit,
+                 staff_action::Cancel, staff_action::Touch, staff_action::SyncNow,
+                 staff_action::RetryRefused, staff_action::ChooseTarget, staff_action::ChooseFormat,
+                 staff_action::Export, staff_action::Leave, staff_action::Quit>;
 
 // Draws the pad or the panel (whichever access.mode() says) over the whole display.
 std::vector<StaffAction> draw_staff_screen(const StaffView& view);

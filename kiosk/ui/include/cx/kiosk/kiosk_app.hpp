@@ -35,6 +35,9 @@ class KioskApp final : public FrameClient {
     // What "sync now" does (UploadWorker::sync_now); must return at once. Without
     // it (no uploader running) the panel says uploading is off.
     void set_sync_now(std::function<void()> sync_now) { sync_now_ = std::move(sync_now); }
+    // What "retry refused" does with an uploader (UploadWorker::retry_refused); must
+    // return at once. Without it the panel requeues through the store itself.
+    void set_retry_refused(std::function<void()> retry) { retry_refused_ = std::move(retry); }
 
     // For tests: start() writes every screen's touch targets there (layout_dump.hpp).
     void set_layout_dump(std::filesystem::path file) { layout_dump_ = std::move(file); }
@@ -66,6 +69,7 @@ class KioskApp final : public FrameClient {
     void refresh_status(SteadyTime now);
     void refresh_panel(SteadyTime now);
     void export_now();
+    void retry_refused(SteadyTime now);
     void leave_staff(SteadyTime now);
 
     const Questionnaire& questionnaire_;
@@ -83,6 +87,7 @@ class KioskApp final : public FrameClient {
     std::unique_ptr<PanelData> panel_;
     SteadyTime panel_status_at_{};
     std::function<void()> sync_now_;
+    std::function<void()> retry_refused_;
     std::function<void()> on_saved_;
     void dump_texts(const paint::TextLog& texts);
     std::filesystem::path layout_dump_;
