@@ -145,6 +145,8 @@ int run_kiosk(const KioskConfig& config, const ScoringConfig& scoring,
     auto opened = open_data_dir_store(config.data_dir);
     if (!opened) return fail(kStore, opened.error().message);
     auto& store = *opened.value().store;
+    if (const auto& notice = opened.value().recovery_notice)
+        std::cerr << "cxkiosk: " << *notice << std::endl;
 
     SurveyTimings timings;
     timings.idle_timeout = std::chrono::seconds(config.idle_timeout_s);

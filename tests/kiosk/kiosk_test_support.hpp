@@ -1,7 +1,12 @@
 #pragma once
-// Shared by the kiosk tests: the shipped config, and a temporary directory.
+// Shared by the kiosk tests: the shipped config, a temporary directory, a
+// store identity, a submission and a whole-file read.
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
 
 #include "cx/config/config_files.hpp"
 #include "cx/kiosk/store.hpp"
@@ -25,5 +30,28 @@ struct TempDir {
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
 };
+
+inline const StoreIdentity kIdentity{"kiosk-01", "demo-org", "hq", "tbsc134-b1"};
+inline const auto kNoon =
+    std::chrono::sys_days{std::chrono::year{2026} / 11 / 25} + std::chrono::hours{12};
+
+// Three answers (one N/A), started a minute before kNoon.
+inline Submission submission(ResponseStatus status = ResponseStatus::Complete,
+                             std::int64_t duration_ms = 60'000) {
+    Submission s;
+    s.status = status;
+    s.lang = Lang::En;
+    s.started_wall = kNoon - std::chrono::minutes{1};
+    s.duration_ms = duration_ms;
+    s.answers = {{"1.1", 5}, {"1.2", kNotApplicable}, {"7", 2}};
+    return s;
+}
+
+inline std::string slurp(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
 
 }  // namespace cx::kiosk::test

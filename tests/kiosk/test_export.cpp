@@ -12,16 +12,7 @@ using namespace cx;
 using namespace cx::kiosk;
 using namespace std::chrono_literals;
 
-namespace {
-
-std::string slurp(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-}  // namespace
+using test::slurp;
 
 TEST_CASE("csv fields are quoted only when needed, quotes doubled") {
     std::string out;

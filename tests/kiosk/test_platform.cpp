@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <string>
@@ -79,7 +80,7 @@ class CountingClient final : public FrameClient {
     bool started = false;
     int width = 0;
     int height = 0;
-    int frames = 0;
+    std::atomic<int> frames = 0;  // read by a stopper thread
 
   private:
     int stop_after_;
@@ -135,8 +136,11 @@ TEST_CASE("request_stop from another thread ends the loop, and a stop asked for 
     const Fonts fonts;
     Platform platform(windowed());
     CountingClient client(0);  // never finishes by itself
-    std::jthread stopper([&platform] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    // Stops once frames are running (window creation takes a while on a loaded machine).
+    std::jthread stopper([&platform, &client] {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (client.frames == 0 && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
         platform.request_stop();
     });
     REQUIRE(platform.run(fonts.sources, client).ok());

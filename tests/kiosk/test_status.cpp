@@ -13,17 +13,12 @@ using namespace std::chrono_literals;
 namespace {
 
 const StoreIdentity kIdentity{"kiosk-07", "demo-org", "north", "tbsc134-b1"};
-const auto kNoon = std::chrono::sys_days{std::chrono::year{2026} / 11 / 25} + 12h;
+using test::kNoon;
 
 std::vector<std::string> fill(Store& store, int n) {
     std::vector<std::string> ids;
     for (int i = 0; i < n; ++i) {
-        Submission s;
-        s.status = i == 0 ? ResponseStatus::Incomplete : ResponseStatus::Complete;
-        s.lang = Lang::En;
-        s.started_wall = kNoon;
-        s.duration_ms = 60'000;
-        s.answers = {{"1.1", 3}};
+        auto s = test::submission(i == 0 ? ResponseStatus::Incomplete : ResponseStatus::Complete);
         auto stored = store.append(s, kIdentity, test::shipped_config().policy, kNoon + i * 1min);
         REQUIRE(stored.ok());
         ids.push_back(stored.value().id);

@@ -19,19 +19,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const StoreIdentity kIdentity{"kiosk-01", "demo-org", "hq", "tbsc134-b1"};
-const auto kNoon = std::chrono::sys_days{std::chrono::year{2026} / 11 / 25} + 12h;
-
-Submission submission(ResponseStatus status = ResponseStatus::Complete,
-                      std::int64_t duration_ms = 60'000) {
-    Submission s;
-    s.status = status;
-    s.lang = Lang::En;
-    s.started_wall = kNoon - 1min;
-    s.duration_ms = duration_ms;
-    s.answers = {{"1.1", 5}, {"1.2", kNotApplicable}, {"7", 2}};
-    return s;
-}
+using test::kIdentity;
+using test::kNoon;
+using test::submission;
 
 std::unique_ptr<Store> memory_store() {
     auto opened = Store::open(":memory:");

@@ -2,7 +2,6 @@
 // server's reason and kept until staff retry; schema 3 migrates an older store;
 // exports show the state in CSV and leave JSON Lines canonical.
 #include <catch2/catch.hpp>
-#include <fstream>
 #include <sstream>
 
 #include "cx/kiosk/export.hpp"
@@ -19,18 +18,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const StoreIdentity kIdentity{"kiosk-01", "demo-org", "hq", "tbsc134-b1"};
-const auto kNoon = std::chrono::sys_days{std::chrono::year{2026} / 11 / 25} + 12h;
-
-Submission submission() {
-    Submission s;
-    s.status = ResponseStatus::Complete;
-    s.lang = Lang::Zh;
-    s.started_wall = kNoon - 1min;
-    s.duration_ms = 60'000;
-    s.answers = {{"1.1", 4}, {"7", 2}};
-    return s;
-}
+using test::kIdentity;
+using test::kNoon;
+using test::submission;
 
 // A store with `n` responses; returns their ids in seq order.
 std::vector<std::string> fill(Store& store, int n) {
@@ -50,13 +40,6 @@ std::vector<std::string> pending_ids(Store& store) {
     std::vector<std::string> ids;
     for (const auto& record : pending.value()) ids.push_back(record.id);
     return ids;
-}
-
-std::string read_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
 }
 
 }  // namespace
@@ -164,7 +147,7 @@ TEST_CASE("exports: CSV shows upload_state and refusal; JSON Lines stays the can
     REQUIRE(export_responses(store, config.questionnaire, config.policy, ExportFormat::Csv,
                              dir.path / "r.csv")
                 .ok());
-    std::istringstream csv(read_file(dir.path / "r.csv"));
+    std::istringstream csv(test::slurp(dir.path / "r.csv"));
     std::string header, sent, refused, waiting;
     std::getline(csv, header);
     std::getline(csv, sent);
@@ -183,7 +166,7 @@ TEST_CASE("exports: CSV shows upload_state and refusal; JSON Lines stays the can
     auto records = store.next_records(cursor, 10);
     REQUIRE(records.ok());
     for (const auto& record : records.value()) expected += record.json + "\n";
-    const auto jsonl = read_file(dir.path / "r.jsonl");
+    const auto jsonl = test::slurp(dir.path / "r.jsonl");
     CHECK(jsonl == expected);
     CHECK_THAT(jsonl, !Catch::Contains("upload_state") && !Catch::Contains("refus"));
 }

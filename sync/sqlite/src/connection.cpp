@@ -8,9 +8,9 @@
 namespace cx::sqlite {
 
 std::string Connection::writer_pragmas_sql(std::chrono::milliseconds busy_timeout) {
-    return "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
-           "PRAGMA busy_timeout=" +
-           std::to_string(busy_timeout.count()) + ";";
+    // The timeout first: switching to WAL takes a lock another process may hold.
+    return "PRAGMA busy_timeout=" + std::to_string(busy_timeout.count()) +
+           "; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
 }
 
 Result<Connection> Connection::open(const std::string& path, const ConnectionOptions& options) {
