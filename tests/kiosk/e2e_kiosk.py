@@ -229,7 +229,7 @@ def survey_abandoned(s):
     s.wait_for("screen idle_prompt", 1, 10)
     time.sleep(0.3)
     s.screenshot("08-idle-prompt-zh")
-    s.wait_for("saved response seq 3 (incomplete)", 1, 15)
+    s.wait_for("saved response seq 3 (incomplete)", 1, 30)  # the prompt's 20 s
     s.wait_for("screen welcome", 1, 5)
 
 

@@ -105,6 +105,7 @@ Status KioskApp::start(const UiFonts& fonts, const DisplayInfo& display) {
 }
 
 void KioskApp::frame(SteadyTime now) {
+    last_frame_at_ = now;
     paint::TextLog texts{{}, {fonts_.heading, fonts_.title}};
     if (!fonts_.headings_bold) texts.bold_fonts.clear();
     ImGui::GetIO().UserData = text_dump_.empty() ? nullptr : &texts;
@@ -172,8 +173,9 @@ std::optional<SteadyTime> KioskApp::wake_at(SteadyTime now) {
     const auto shown_since = state_.screen == Screen::Question
                                  ? std::max(state_.screen_since, state_.advanced_at)
                                  : state_.screen_since;
-    // Animating: frames back to back until a little past the end, so the last one is opaque.
-    if (now - shown_since < kFadeIn + Millis(40)) return now;
+    // Animating: frames back to back until one is drawn past the fade's end, so the
+    // screen left standing has no veil however long a frame takes on a slow machine.
+    if (last_frame_at_ < shown_since + kFadeIn) return now;
     return next_deadline(state_, timings_, now);
 }
 

@@ -86,6 +86,7 @@ class KioskApp final : public FrameClient {
     std::optional<std::string> pin_hash_;  // read when the pad opens (set-pin may run meanwhile)
     std::unique_ptr<PanelData> panel_;
     SteadyTime panel_status_at_{};
+    SteadyTime last_frame_at_{};  // when the last frame was drawn (the fade-in follows it)
     std::function<void()> sync_now_;
     std::function<void()> retry_refused_;
     std::function<void()> on_saved_;
