@@ -35,13 +35,14 @@ enum Exit : int {
     kBadData = 3,  // config, questionnaire, font, or a PIN that is not 4-12 digits
     kStore = 4,    // the store cannot be opened, recovered or written
     kDisplay = 5,  // no display, OpenGL or font file
-    kUnsent = 6,   // sync --once: records are still waiting (offline, refused, error)
+    kUnsent = 6,   // sync --once: records still wait (offline, error) or were refused now
 };
 
 constexpr const char* kExitCodes =
     "Exit codes: 0 ok, 2 usage error (incl. a PIN on the command line), 3 bad config/data "
     "(incl. a string the font cannot show, a PIN not of 4-12 digits or not repeated the same), "
-    "4 store error, 5 display or font unavailable, 6 sync --once left records unsent.";
+    "4 store error, 5 display or font unavailable, 6 sync --once left records unsent or the "
+    "server refused some of them.";
 
 int fail(int code, const std::string& message) {
     std::cerr << "cxkiosk: " << message << '\n';
@@ -144,6 +145,9 @@ int run_kiosk(const KioskConfig& config, const ScoringConfig& scoring,
 
     auto opened = open_data_dir_store(config.data_dir);
     if (!opened) return fail(kStore, opened.error().message);
+    // The README promises the recovery on stderr too, not only in the audit log and on screen.
+    if (const auto& notice = opened.value().recovery_notice)
+        std::cerr << "cxkiosk: " << *notice << '\n';
     auto& store = *opened.value().store;
     if (const auto& notice = opened.value().recovery_notice)
         std::cerr << "cxkiosk: " << *notice << std::endl;
@@ -167,6 +171,7 @@ int run_kiosk(const KioskConfig& config, const ScoringConfig& scoring,
                                                   std::chrono::seconds(config.sync_interval_s));
         app.on_response_saved([&worker = *uploader] { worker.nudge(); });
         app.set_sync_now([&worker = *uploader] { worker.sync_now(); });
+        app.set_retry_refused([&worker = *uploader] { worker.retry_refused(); });
     }
     const FontSources sources{&regular.value(), bold ? &*bold : nullptr,
                               glyph_ranges(codepoints.value())};
@@ -254,18 +259,20 @@ int run_set_pin(const std::filesystem::path& data_dir) {
 }
 
 // One attempt per batch, no backoff waits (cron and systemd timers retry).
-int run_sync(const KioskConfig& config, const std::string& ca_file) {
+int run_sync(const KioskConfig& config, const std::string& ca_file, const SyncOptions& options) {
     if (config.server.empty() || config.token.empty())
         return fail(kUsage, "sync needs --server and --token (or server and token in --config)");
     const auto path = config.data_dir / Store::kFileName;
     if (!std::filesystem::exists(path)) return fail(kStore, path.string() + ": no store here");
     auto opened = Store::open(path.string());
     if (!opened) return fail(kStore, opened.error().message);
-    auto report = sync_once(*opened.value(), upload_config(config, ca_file));
-    std::cerr << "cxkiosk: sync sent " << report.sent << ", " << report.remaining << " waiting"
+    auto report = sync_once(*opened.value(), upload_config(config, ca_file), options);
+    std::cerr << "cxkiosk: sync sent " << report.sent << ", refused " << report.refused << ", "
+              << report.remaining << " waiting"
               << (report.detail.empty() ? "" : ": " + report.detail) << '\n';
     if (report.store_failed) return kStore;
-    return report.ok && report.remaining == 0 ? kOk : kUnsent;
+    // A record refused in this run is news for whoever runs it (cron, staff).
+    return report.ok && report.remaining == 0 && report.refused == 0 ? kOk : kUnsent;
 }
 
 }  // namespace
@@ -352,6 +359,9 @@ int main(int argc, char** argv) {
     sync_cmd->add_option("--token", flags.token, "device upload token");
     sync_cmd->add_option("--ca", ca_file, "CA certificate (PEM) of a private server CA")
         ->check(CLI::ExistingFile);
+    SyncOptions sync_options;
+    sync_cmd->add_flag("--retry-refused", sync_options.retry_refused,
+                       "send the records the server refused again (they wait again first)");
     sync_cmd->footer(kExitCodes);
 
     try {
@@ -385,6 +395,6 @@ int main(int argc, char** argv) {
     }
     if (*set_pin_cmd) return run_set_pin(config.value().data_dir);
     if (*audit_cmd) return run_audit(config.value().data_dir);
-    if (*sync_cmd) return run_sync(config.value(), ca_file);
+    if (*sync_cmd) return run_sync(config.value(), ca_file, sync_options);
     return run_kiosk(config.value(), scoring.value(), platform, ca_file, {layout_dump, text_dump});
 }

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <set>
 
+#include "cx/scoring/response.hpp"
 #include "json_config.hpp"
 
 namespace cx {
@@ -70,7 +71,6 @@ std::array<int, kLevels> parse_alpha(const nlohmann::json& alpha) {
 }
 
 ScoringPolicy parse_policy_doc(const nlohmann::json& doc) {
-    static const std::set<std::string> known_flags{"speeder", "burst", "incomplete"};
     ScoringPolicy policy;
     policy.version = require_string(doc, "version", "policy");
     policy.alpha_milli = parse_alpha(require(doc, "alpha", "policy"));
@@ -80,7 +80,7 @@ ScoringPolicy parse_policy_doc(const nlohmann::json& doc) {
     if (!flags.is_array()) throw ConfigError("policy: \"excluded_flags\" must be an array");
     policy.excluded_flags.clear();
     for (const auto& flag : flags) {
-        if (!flag.is_string() || !known_flags.contains(flag.get<std::string>()))
+        if (!flag.is_string() || !is_known_flag(flag.get<std::string>()))
             throw ConfigError("policy.excluded_flags: unknown flag " + flag.dump() +
                               " (speeder, burst or incomplete)");
         policy.excluded_flags.push_back(flag.get<std::string>());

@@ -14,6 +14,10 @@ std::string_view to_string(ResponseStatus status) {
     return status == ResponseStatus::Complete ? "complete" : "incomplete";
 }
 
+bool is_known_flag(std::string_view flag) {
+    return flag == "speeder" || flag == "burst" || flag == "incomplete";
+}
+
 void canonicalize(Response& response) {
     std::sort(response.answers.begin(), response.answers.end(),
               [](const Answer& a, const Answer& b) { return item_id_less(a.item, b.item); });
@@ -271,7 +275,9 @@ void parse_flags(simdjson::dom::element value, std::vector<std::string>& flags) 
     for (auto element : array) {
         std::string_view flag;
         if (element.get(flag)) throw Invalid{"field \"flags\" must be an array of strings"};
-        if (flag.empty()) throw Invalid{"flags: empty flag"};
+        if (!is_known_flag(flag))
+            throw Invalid{"flags: unknown flag \"" + std::string(flag.substr(0, 64)) +
+                          "\" (speeder, burst or incomplete)"};
         flags.emplace_back(flag);
     }
 }
@@ -368,12 +374,18 @@ void parse_record(simdjson::dom::element doc, Response& out, std::span<const Que
                                std::pair{"site", &out.site}})
         if (!is_valid_identifier(*value))
             throw Invalid{std::string("field \"") + name + "\" must be 1–64 of A–Z a–z 0–9 . _ -"};
-    if (out.seq < 1) throw Invalid{"field \"seq\" must be ≥ 1"};
-    if (out.duration_ms < 0) throw Invalid{"field \"duration_ms\" must be ≥ 0"};
-    if (!parse_utc_timestamp(out.started_at))
-        throw Invalid{"field \"started_at\" must be a UTC time YYYY-MM-DDTHH:MM:SSZ"};
-    if (!parse_utc_timestamp(out.submitted_at))
-        throw Invalid{"field \"submitted_at\" must be a UTC time YYYY-MM-DDTHH:MM:SSZ"};
+    if (out.seq < 1 || out.seq > kMaxSeq)
+        throw Invalid{"field \"seq\" must be 1 … 2^53 (" + std::to_string(out.seq) + ")"};
+    if (out.duration_ms < 0 || out.duration_ms > kMaxDurationMs)
+        throw Invalid{"field \"duration_ms\" must be 0 … 604800000 (7 days) (" +
+                      std::to_string(out.duration_ms) + ")"};
+    auto started = parse_utc_timestamp(out.started_at);
+    if (!started) throw Invalid{"field \"started_at\" must be a UTC time YYYY-MM-DDTHH:MM:SSZ"};
+    auto submitted = parse_utc_timestamp(out.submitted_at);
+    if (!submitted) throw Invalid{"field \"submitted_at\" must be a UTC time YYYY-MM-DDTHH:MM:SSZ"};
+    if (*submitted < *started)
+        throw Invalid{"field \"submitted_at\" (" + out.submitted_at +
+                      ") must not be before \"started_at\" (" + out.started_at + ")"};
 
     for (std::size_t q = 0; q < known.size(); ++q)
         if (known[q].id == out.questionnaire)

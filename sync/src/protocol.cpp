@@ -72,23 +72,65 @@ std::string encode_batch(std::span<const PendingRecord> records) {
 }
 
 std::string encode_ack(const BatchAck& ack) {
-    return "{\"stored\":" + std::to_string(ack.stored) +
-           ",\"duplicates\":" + std::to_string(ack.duplicates) + "}";
+    nlohmann::ordered_json refused = nlohmann::ordered_json::array();
+    for (const auto& refusal : ack.refused)
+        refused.push_back(nlohmann::ordered_json{{"index", refusal.index},
+                                                 {"id", refusal.id},
+                                                 {"error", refusal.code},
+                                                 {"detail", refusal.detail}});
+    nlohmann::ordered_json body = {
+        {"stored", ack.stored}, {"duplicates", ack.duplicates}, {"refused", std::move(refused)}};
+    // An id or detail may quote a client's bytes that are not UTF-8: replace, never throw.
+    return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
+
+namespace {
+
+std::optional<std::size_t> unsigned_field(const nlohmann::json& object, const char* key) {
+    auto found = object.find(key);
+    if (found == object.end() || !found->is_number_unsigned()) return std::nullopt;
+    return found->get<std::size_t>();
+}
+
+std::optional<std::string> string_field(const nlohmann::json& object, const char* key) {
+    auto found = object.find(key);
+    if (found == object.end() || !found->is_string()) return std::nullopt;
+    return found->get<std::string>();
+}
+
+std::optional<RecordRefusal> decode_refusal(const nlohmann::json& entry) {
+    if (!entry.is_object()) return std::nullopt;
+    auto index = unsigned_field(entry, "index");
+    auto id = string_field(entry, "id");
+    auto code = string_field(entry, "error");
+    auto detail = string_field(entry, "detail");
+    if (!index || !id || !code || !detail) return std::nullopt;
+    return RecordRefusal{*index, std::move(*id), std::move(*code), std::move(*detail)};
+}
+
+}  // namespace
 
 Result<BatchAck> decode_ack(std::string_view body) {
     auto json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-    auto count = [&](const char* key) -> std::optional<std::size_t> {
-        if (!json.is_object() || !json.contains(key) || !json[key].is_number_unsigned())
-            return std::nullopt;
-        return json[key].get<std::size_t>();
+    auto not_an_ack = [&] {
+        return make_error(ErrorKind::Invalid,
+                          "server reply is not {\"stored\": n, \"duplicates\": n, \"refused\": "
+                          "[…]}: " +
+                              std::string(body.substr(0, 200)));
     };
-    auto stored = count("stored");
-    auto duplicates = count("duplicates");
-    if (!stored || !duplicates)
-        return Error{"server reply is not {\"stored\": n, \"duplicates\": n}: " +
-                     std::string(body.substr(0, 200))};
-    return BatchAck{*stored, *duplicates};
+    if (!json.is_object()) return not_an_ack();
+    auto stored = unsigned_field(json, "stored");
+    auto duplicates = unsigned_field(json, "duplicates");
+    auto refused = json.find("refused");
+    if (!stored || !duplicates || refused == json.end() || !refused->is_array())
+        return not_an_ack();
+    BatchAck ack{*stored, *duplicates, {}};
+    for (const auto& entry : *refused) {
+        auto refusal = decode_refusal(entry);
+        if (!refusal) return not_an_ack();
+        ack.refused.push_back(std::move(*refusal));
+    }
+    return ack;
 }
 
 }  // namespace cx

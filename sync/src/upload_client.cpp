@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 
+#include <optional>
+
 #include "cx/sync/gzip.hpp"
 
 namespace cx {
@@ -75,6 +77,21 @@ int abort_if_cancelled(void* flag, curl_off_t, curl_off_t, curl_off_t, curl_off_
     return static_cast<const std::atomic<bool>*>(flag)->load() ? 1 : 0;
 }
 
+// Why a 200's ack does not account for exactly this batch, or nullopt when it does:
+// every record counted once, and each refusal naming a record of the batch by its
+// index and id.
+std::optional<std::string> ack_mismatch(const BatchAck& ack,
+                                        std::span<const PendingRecord> records) {
+    if (ack.records() != records.size())
+        return "server accounted for " + std::to_string(ack.records()) + " of " +
+               std::to_string(records.size()) + " records";
+    for (const auto& refusal : ack.refused)
+        if (refusal.index >= records.size() || records[refusal.index].id != refusal.id)
+            return "server refused record " + std::to_string(refusal.index) + " (id " + refusal.id +
+                   "), which is not in the batch";
+    return std::nullopt;
+}
+
 }  // namespace
 
 struct UploadClient::Curl {
@@ -142,17 +159,19 @@ UploadResult UploadClient::post_batch(std::span<const PendingRecord> records) {
     result.http_status = static_cast<int>(status);
     if (status == 200) {
         auto ack = decode_ack(reply);
-        if (ack && ack.value().stored + ack.value().duplicates == records.size()) {
-            result.ack = ack.value();
-            return result;
+        if (ack) {
+            auto mismatch = ack_mismatch(ack.value(), records);
+            if (!mismatch) {
+                result.ack = std::move(ack.value());
+                return result;
+            }
+            result.detail = *mismatch;
+        } else {
+            result.detail = ack.error().message;
         }
         // A 200 that does not account for the batch proves nothing: treat as no reply.
         result.transport = TransportError::Other;
         result.http_status = 0;
-        result.detail = ack ? "server acknowledged " +
-                                  std::to_string(ack.value().stored + ack.value().duplicates) +
-                                  " of " + std::to_string(records.size()) + " records"
-                            : ack.error().message;
         return result;
     }
     if (auto error = decode_error(reply))

@@ -1,7 +1,9 @@
 #include "cx/sync/uploader.hpp"
 
+#include <iostream>
 #include <optional>
 #include <random>
+#include <utility>
 
 namespace cx {
 
@@ -11,9 +13,41 @@ struct BatchAttempt {
     std::vector<PendingRecord> batch;
     UploadResult result;
     std::optional<Error> store_error;  // the outbox failed reading or marking the batch
+
+    bool upload_failed() const {
+        return !batch.empty() && result.outcome() != AttemptOutcome::Accepted;
+    }
 };
 
-// Sends the oldest pending batch and marks it sent when the server's 200 covers it.
+// What a pass has done so far, for its report.
+struct PassTally {
+    std::size_t sent = 0;
+    std::size_t refused = 0;
+    std::string latest_refusal;  // "code: detail" of the last record refused, for staff
+    bool any() const { return sent + refused > 0; }
+    void add(const BatchAck& ack) {
+        sent += ack.stored + ack.duplicates;
+        refused += ack.refused.size();
+        if (!ack.refused.empty())
+            latest_refusal = ack.refused.back().code + ": " + ack.refused.back().detail;
+    }
+};
+
+// Marks what a 200 acknowledged sent, and what it refused record by record refused.
+Status record_ack(Outbox& outbox, std::span<const PendingRecord> batch, const BatchAck& ack) {
+    std::vector<bool> refused(batch.size(), false);
+    for (const auto& refusal : ack.refused) refused[refusal.index] = true;  // checked by the client
+    std::vector<std::string> ids;
+    ids.reserve(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i)
+        if (!refused[i]) ids.push_back(batch[i].id);
+    if (!ids.empty())
+        if (auto marked = outbox.mark_sent(ids); !marked) return marked;
+    if (!ack.refused.empty()) return outbox.mark_refused(ack.refused);
+    return Ok{};
+}
+
+// Sends the oldest waiting batch and records the server's 200 for each of its records.
 BatchAttempt send_next_batch(Outbox& outbox, UploadClient& client) {
     BatchAttempt attempt;
     auto pending = outbox.pending(client.config().batch_size);
@@ -24,35 +58,34 @@ BatchAttempt send_next_batch(Outbox& outbox, UploadClient& client) {
     attempt.batch = std::move(pending.value());
     if (attempt.batch.empty()) return attempt;
     attempt.result = client.post_batch(attempt.batch);
-    if (attempt.result.outcome() == AttemptOutcome::Accepted) {
-        std::vector<std::string> ids;
-        ids.reserve(attempt.batch.size());
-        for (const auto& record : attempt.batch) ids.push_back(record.id);
-        if (auto marked = outbox.mark_sent(ids); !marked) attempt.store_error = marked.error();
-    }
+    if (attempt.result.outcome() == AttemptOutcome::Accepted)
+        if (auto marked = record_ack(outbox, attempt.batch, attempt.result.ack); !marked)
+            attempt.store_error = marked.error();
     return attempt;
 }
 
-SyncReport make_report(Outbox& outbox, std::size_t sent, const UploadResult* failure,
-                       std::optional<Error> store_error = std::nullopt) {
+SyncReport make_report(Outbox& outbox, const PassTally& tally, const BatchAttempt& last) {
     SyncReport report;
     report.at = std::chrono::system_clock::now();
-    report.sent = sent;
+    report.sent = tally.sent;
+    report.refused = tally.refused;
+    if (last.upload_failed()) {
+        report.http_status = last.result.http_status;
+        report.detail = last.result.detail;
+    } else {
+        report.http_status = tally.any() ? 200 : 0;
+        report.detail = tally.latest_refusal;
+    }
+    auto store_error = last.store_error;
     if (auto remaining = outbox.pending_count())
         report.remaining = remaining.value();
     else if (!store_error)
         store_error = remaining.error();
-    report.ok = failure == nullptr && !store_error;
-    if (failure) {
-        report.http_status = failure->http_status;
-        report.detail = failure->detail;
-    } else {
-        report.http_status = sent ? 200 : 0;
-    }
     if (store_error) {
         report.store_failed = true;
         report.detail = "store: " + store_error->message;
     }
+    report.ok = !last.upload_failed() && !store_error;
     return report;
 }
 
@@ -66,19 +99,25 @@ SyncReport recorded(Outbox& outbox, SyncReport report) {
     return report;
 }
 
+BatchAttempt store_failure(Error error) {
+    BatchAttempt attempt;
+    attempt.store_error = std::move(error);
+    return attempt;
+}
+
 }  // namespace
 
-SyncReport sync_once(Outbox& outbox, const ClientConfig& config) {
+SyncReport sync_once(Outbox& outbox, const ClientConfig& config, const SyncOptions& options) {
+    PassTally tally;
+    if (options.retry_refused)
+        if (auto requeued = outbox.requeue_refused(); !requeued)
+            return recorded(outbox, make_report(outbox, tally, store_failure(requeued.error())));
     UploadClient client(config);
-    std::size_t sent = 0;
     for (;;) {
         auto attempt = send_next_batch(outbox, client);
-        const bool failed =
-            !attempt.batch.empty() && attempt.result.outcome() != AttemptOutcome::Accepted;
-        if (attempt.batch.empty() || failed || attempt.store_error)
-            return recorded(outbox, make_report(outbox, sent, failed ? &attempt.result : nullptr,
-                                                attempt.store_error));
-        sent += attempt.batch.size();
+        if (attempt.store_error || attempt.batch.empty() || attempt.upload_failed())
+            return recorded(outbox, make_report(outbox, tally, attempt));
+        tally.add(attempt.result.ack);
     }
 }
 
@@ -105,6 +144,27 @@ void UploadWorker::nudge() {
         nudged_ = true;
     }
     wake_.notify_all();
+}
+
+void UploadWorker::retry_refused() {
+    {
+        std::lock_guard lock(mutex_);
+        requeue_refused_ = true;
+        nudged_ = true;
+        cut_backoff_ = true;
+    }
+    wake_.notify_all();
+}
+
+bool UploadWorker::take_requeue_request() {
+    std::lock_guard lock(mutex_);
+    return std::exchange(requeue_refused_, false);
+}
+
+void UploadWorker::hold_until_next_interval() {
+    std::lock_guard lock(mutex_);
+    accept_nudges_ = false;
+    nudged_ = false;
 }
 
 void UploadWorker::sync_now() {
@@ -140,44 +200,52 @@ void UploadWorker::run() {
 void UploadWorker::upload_pass(UploadClient& client) {
     std::mt19937_64 random(std::random_device{}());
     std::uniform_real_distribution<double> unit(0.0, 1.0);
-    std::size_t sent = 0;
+    PassTally tally;
     int attempt_of_batch = 1;
+    // The worker has no caller to tell; a store that cannot keep the report is
+    // also what the panel's next read of it shows.
+    auto report = [&](const BatchAttempt& last) {
+        auto kept = recorded(outbox_, make_report(outbox_, tally, last));
+        if (kept.store_failed && !last.store_error)
+            std::cerr << "cx upload: " << kept.detail << '\n';
+    };
     for (;;) {
         bool stopping;
         {
             std::lock_guard lock(mutex_);
             stopping = stopping_;
         }
+        if (!stopping && take_requeue_request())
+            if (auto requeued = outbox_.requeue_refused(); !requeued) {
+                report(store_failure(requeued.error()));
+                return hold_until_next_interval();
+            }
         // When stopping, fall through to the report so staff see what this pass sent.
         auto attempt = stopping ? BatchAttempt{} : send_next_batch(outbox_, client);
         if (attempt.store_error) {
-            recorded(outbox_, make_report(outbox_, sent, nullptr, attempt.store_error));
-            return;  // the next interval tries again
+            report(attempt);
+            return hold_until_next_interval();
         }
         if (attempt.batch.empty()) {
-            if (sent) recorded(outbox_, make_report(outbox_, sent, nullptr));
+            if (tally.any()) report(attempt);
             return;
         }
         auto decision =
             decide(config_.retry, attempt_of_batch, attempt.result.outcome(), unit(random));
         switch (decision.action) {
             case RetryAction::Continue:
-                sent += attempt.batch.size();
+                tally.add(attempt.result.ack);
                 attempt_of_batch = 1;
                 continue;
             case RetryAction::RetryAfter:
-                recorded(outbox_, make_report(outbox_, sent, &attempt.result));
+                report(attempt);
                 if (sleep_until_stopped(std::chrono::steady_clock::now() + decision.delay)) return;
                 ++attempt_of_batch;
                 continue;
             case RetryAction::GiveUpUntilNextInterval:
-            case RetryAction::StopAndReport: {
-                recorded(outbox_, make_report(outbox_, sent, &attempt.result));
-                std::lock_guard lock(mutex_);
-                accept_nudges_ = false;
-                nudged_ = false;
-                return;
-            }
+            case RetryAction::StopAndReport:
+                report(attempt);
+                return hold_until_next_interval();
         }
     }
 }

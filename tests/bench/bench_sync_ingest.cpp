@@ -12,9 +12,9 @@
 #include <cstdlib>
 #include <thread>
 
+#include "cx/server/sqlite_store.hpp"
 #include "cx/sync/gzip.hpp"
 #include "cx/sync/protocol.hpp"
-#include "cx/server/sqlite_store.hpp"
 #include "sync_test_support.hpp"
 
 using namespace cx;

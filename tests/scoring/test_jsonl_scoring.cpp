@@ -29,8 +29,6 @@ std::vector<Response> varied_responses() {
         if (n % 11 == 0) r.flags = {"burst"};
         responses.push_back(r);
     }
-    // A record longer than a 1 KiB chunk: a long (unknown, so not excluding) flag.
-    responses[150].flags = {std::string(3000, 'x')};
     return responses;
 }
 
@@ -44,6 +42,8 @@ TEST_CASE("streamed in tiny chunks on two threads, the summary equals adding one
         lines.push_back(to_canonical_json(r));
         direct.add(r);
     }
+    // A record longer than a 1 KiB chunk: the same record with whitespace the JSON allows.
+    lines[150].insert(1, std::string(3000, ' '));
     auto path = write_lines("varied.jsonl", lines);
     for (bool parallel : {true, false}) {
         INFO("parallel " << parallel);

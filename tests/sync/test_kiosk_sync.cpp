@@ -1,12 +1,16 @@
 // Kiosk → server → export: responses committed by the kiosk's own store are
 // uploaded by `cxkiosk sync --once` to the real cxserver, and the server's
-// export is byte-identical to the kiosk's.
+// export is byte-identical to the kiosk's; a record the server refuses is kept
+// on the kiosk as refused and re-sent only with --retry-refused.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
 
 #include "cx/config/config_files.hpp"
 #include "cx/kiosk/recovery.hpp"
+#include "cx/kiosk/store.hpp"
+#include "cx/sync/uploader.hpp"
 #include "sync_test_support.hpp"
 
 using namespace cx;
@@ -17,13 +21,13 @@ namespace {
 struct KioskWithServer : test::ServerFixture {
     test::TempDir data_dir;
 
-    KioskWithServer() {
+    explicit KioskWithServer(int responses = 620) {
         auto config = load_scoring_config(CX_TEST_CONFIG_DIR).value();
         auto opened = kiosk::open_data_dir_store(data_dir.path());
         REQUIRE(opened.ok());
         kiosk::StoreIdentity identity{"kiosk-01", "demo-org", "hq", config.questionnaire.id};
         auto noon = std::chrono::sys_days{std::chrono::year{2026} / 11 / 25} + 12h;
-        for (int i = 0; i < 620; ++i) {  // more than one batch
+        for (int i = 0; i < responses; ++i) {  // 620: more than one batch
             kiosk::Submission submission;
             submission.status = i % 10 == 9 ? ResponseStatus::Incomplete : ResponseStatus::Complete;
             submission.lang = i % 2 ? Lang::En : Lang::Zh;
@@ -35,10 +39,19 @@ struct KioskWithServer : test::ServerFixture {
         }
     }
 
-    test::CommandResult sync(const std::string& token) {
-        return test::run_command({CXKIOSK_PATH, "--config-dir", CX_TEST_CONFIG_DIR, "sync",
-                                  "--once", "--data-dir", data_dir.path().string(), "--server",
-                                  server->url(), "--token", token});
+    test::CommandResult sync(const std::string& token, std::vector<std::string> extra = {}) {
+        std::vector<std::string> argv{
+            CXKIOSK_PATH, "--config-dir",           CX_TEST_CONFIG_DIR, "sync",        "--once",
+            "--data-dir", data_dir.path().string(), "--server",         server->url(), "--token",
+            token};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        return test::run_command(argv);
+    }
+
+    std::unique_ptr<kiosk::Store> open_kiosk_store() {
+        auto opened = kiosk::Store::open((data_dir / kiosk::Store::kFileName).string());
+        REQUIRE(opened.ok());
+        return std::move(opened.value());
     }
 
     std::string kiosk_export() {
@@ -61,14 +74,14 @@ TEST_CASE_METHOD(KioskWithServer, "cxkiosk sync --once: kiosk export equals serv
     auto first = sync(device_token);
     INFO(first.err);
     CHECK(first.exit_code == 0);
-    CHECK_THAT(first.err, Catch::Contains("sync sent 620, 0 waiting"));
+    CHECK_THAT(first.err, Catch::Contains("sync sent 620, refused 0, 0 waiting"));
     auto exported = kiosk_export();
     CHECK(test::split_lines(exported).size() == 620);
     CHECK(export_with_cli() == exported);
 
     auto again = sync(device_token);
     CHECK(again.exit_code == 0);
-    CHECK_THAT(again.err, Catch::Contains("sync sent 0, 0 waiting"));
+    CHECK_THAT(again.err, Catch::Contains("sync sent 0, refused 0, 0 waiting"));
 }
 
 TEST_CASE_METHOD(KioskWithServer,
@@ -86,4 +99,60 @@ TEST_CASE_METHOD(KioskWithServer,
     auto usage =
         test::run_command({CXKIOSK_PATH, "sync", "--once", "--data-dir", data_dir.path().string()});
     CHECK(usage.exit_code == 2);
+}
+
+namespace {
+
+struct FourResponses : KioskWithServer {
+    FourResponses() : KioskWithServer(4) {}
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(FourResponses,
+                 "a record the server holds with other content is refused as a conflict, the "
+                 "others are stored byte-identical, and only it is re-sent on --retry-refused") {
+    auto kiosk_records = open_kiosk_store()->pending(10).value();
+    REQUIRE(kiosk_records.size() == 4);
+    // The server already holds the second record's id with other content.
+    auto clash = kiosk_records[1];
+    auto at = clash.json.find("\"duration_ms\":40000");
+    REQUIRE(at != std::string::npos);
+    clash.json.replace(at, 19, "\"duration_ms\":40001");
+    test::MemoryOutbox other_content({clash});
+    REQUIRE(sync_once(other_content, client_config()).sent == 1);
+
+    auto first = sync(device_token);
+    INFO(first.err);
+    CHECK(first.exit_code == 6);  // a record was refused in this run
+    CHECK_THAT(first.err, Catch::Contains("sync sent 3, refused 1, 0 waiting: conflict: "));
+    auto server_lines = test::split_lines(export_with_cli());
+    REQUIRE(server_lines.size() == 4);
+    for (std::size_t i : {0u, 2u, 3u})
+        CHECK(std::count(server_lines.begin(), server_lines.end(), kiosk_records[i].json) == 1);
+    CHECK(std::count(server_lines.begin(), server_lines.end(), clash.json) == 1);
+
+    auto store = open_kiosk_store();
+    auto counts = store->counts().value();
+    CHECK(counts.sent == 3);
+    CHECK(counts.refused == 1);
+    CHECK(counts.unsent == 0);
+    auto refusals = store->latest_refusals(5).value();
+    REQUIRE(refusals.size() == 1);
+    CHECK(refusals[0].id == kiosk_records[1].id);
+    CHECK(refusals[0].seq == 2);
+    CHECK(refusals[0].code == "conflict");
+
+    auto plain = sync(device_token);  // refused records wait for staff
+    CHECK(plain.exit_code == 0);
+    CHECK_THAT(plain.err, Catch::Contains("sync sent 0, refused 0, 0 waiting"));
+
+    auto retried = sync(device_token, {"--retry-refused"});
+    CHECK(retried.exit_code == 6);
+    CHECK_THAT(retried.err, Catch::Contains("sync sent 0, refused 1, 0 waiting"));
+    CHECK(store->counts().value().refused == 1);
+    server->stop();  // so the request log is complete
+    auto log = test::split_lines(server->log());
+    REQUIRE_FALSE(log.empty());
+    CHECK_THAT(log.back(), Catch::Contains("POST /api/v1/responses 200 records=1 "));
 }

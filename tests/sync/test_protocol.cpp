@@ -1,8 +1,8 @@
 // The protocol's bodies and codes, and the request log line.
 #include <catch2/catch.hpp>
 
-#include "cx/sync/protocol.hpp"
 #include "cx/server/request_log.hpp"
+#include "cx/sync/protocol.hpp"
 
 using namespace cx;
 
@@ -45,11 +45,36 @@ TEST_CASE("a batch embeds the canonical lines verbatim") {
     CHECK(encode_batch({}) == "{\"responses\":[]}");
 }
 
-TEST_CASE("acks round-trip and a reply that is not one is an error") {
-    CHECK(decode_ack(encode_ack({498, 2})).value() == BatchAck{498, 2});
+TEST_CASE("acks round-trip with their refused records, and a reply that is not one is an error") {
+    CHECK(decode_ack(encode_ack({498, 2, {}})).value() == BatchAck{498, 2, {}});
+    BatchAck ack{3,
+                 1,
+                 {{1, "6f1c0000-0000-4000-8000-000000000001", "invalid_record",
+                   "field \"seq\" must be 1 … 2^53 (0)"},
+                  {4, "6f1c0000-0000-4000-8000-000000000004", "conflict",
+                   "this id is already stored with different content"}}};
+    CHECK(ack.records() == 6);
+    auto body = encode_ack(ack);
+    CHECK(
+        body.starts_with("{\"stored\":3,\"duplicates\":1,\"refused\":[{\"index\":1,"
+                         "\"id\":\"6f1c0000-0000-4000-8000-000000000001\",\"error\":"
+                         "\"invalid_record\",\"detail\":"));
+    CHECK(decode_ack(body).value() == ack);
+    CHECK(encode_ack({2, 0, {}}) == "{\"stored\":2,\"duplicates\":0,\"refused\":[]}");
+
     CHECK_FALSE(decode_ack("{\"stored\":1}").ok());
-    CHECK_FALSE(decode_ack("{\"stored\":-1,\"duplicates\":0}").ok());
+    CHECK_FALSE(decode_ack("{\"stored\":1,\"duplicates\":0}").ok());  // a v1 reply
+    CHECK_FALSE(decode_ack("{\"stored\":-1,\"duplicates\":0,\"refused\":[]}").ok());
+    CHECK_FALSE(decode_ack("{\"stored\":0,\"duplicates\":0,\"refused\":[{\"index\":0}]}").ok());
+    CHECK_FALSE(decode_ack("{\"stored\":0,\"duplicates\":0,\"refused\":[{\"index\":-1,\"id\":"
+                           "\"a\",\"error\":\"conflict\",\"detail\":\"\"}]}")
+                    .ok());
+    CHECK_FALSE(decode_ack("{\"stored\":0,\"duplicates\":0,\"refused\":{}}").ok());
     CHECK_FALSE(decode_ack("not json").ok());
+}
+
+TEST_CASE("protocol version 2") {
+    CHECK(kProtocolVersion == 2);
 }
 
 TEST_CASE("a request log line has method, path, status, records and ms, and stays one line") {

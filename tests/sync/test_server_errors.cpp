@@ -1,5 +1,6 @@
 // Every status of sync/PROTOCOL.md from the real cxserver over loopback, each
-// with its JSON error body; and nothing of a refused batch is stored.
+// with its JSON error body; records refused one by one are named in the 200
+// and never hold back the rest; nothing of a batch refused whole is stored.
 #include <httplib.h>
 
 #include <algorithm>
@@ -62,13 +63,27 @@ ErrorBody expect_error(const httplib::Result& reply, int status, std::string_vie
     return *error;
 }
 
+// Checks for a 200 and returns its ack.
+BatchAck expect_ack(const httplib::Result& reply) {
+    REQUIRE(reply);
+    INFO(reply->body);
+    REQUIRE(reply->status == 200);
+    auto ack = decode_ack(reply->body);
+    REQUIRE(ack.ok());
+    return ack.value();
+}
+
+std::string id_of(std::int64_t seq, std::string_view device = "kiosk-01") {
+    return test::make_response("demo-org", "hq", device, seq).id;
+}
+
 }  // namespace
 
 TEST_CASE_METHOD(Api, "health needs no token") {
     auto reply = http.Get(std::string(kHealthPath));
     REQUIRE(reply);
     CHECK(reply->status == 200);
-    CHECK(reply->body == "{\"status\":\"ok\",\"protocol\":1}");
+    CHECK(reply->body == "{\"status\":\"ok\",\"protocol\":2}");
 }
 
 TEST_CASE_METHOD(Api, "200 stores, a re-send counts duplicates, gzip bodies are accepted") {
@@ -76,11 +91,11 @@ TEST_CASE_METHOD(Api, "200 stores, a re-send counts duplicates, gzip bodies are 
     auto first = post(device_token, body);
     REQUIRE(first);
     CHECK(first->status == 200);
-    CHECK(decode_ack(first->body).value() == BatchAck{3, 0});
+    CHECK(decode_ack(first->body).value() == BatchAck{3, 0, {}});
     auto again = post(device_token, gzip_compress(body), {{"Content-Encoding", "gzip"}});
     REQUIRE(again);
     CHECK(again->status == 200);
-    CHECK(decode_ack(again->body).value() == BatchAck{0, 3});
+    CHECK(decode_ack(again->body).value() == BatchAck{0, 3, {}});
     CHECK(stored_count() == 3);
 }
 
@@ -91,7 +106,7 @@ TEST_CASE_METHOD(Api, "a record with whitespace and shuffled fields is stored ca
     REQUIRE(reply);
     CHECK(reply->status == 200);
     CHECK(export_with_cli() == line + "\n");
-    CHECK(decode_ack(post(device_token, batch_of({line}))->body).value() == BatchAck{0, 1});
+    CHECK(decode_ack(post(device_token, batch_of({line}))->body).value() == BatchAck{0, 1, {}});
 }
 
 TEST_CASE_METHOD(Api, "400 for bodies that are not the batch object") {
@@ -121,25 +136,60 @@ TEST_CASE_METHOD(Api, "401 without a token, with an unknown one, and with a revo
     CHECK(stored_count() == 0);
 }
 
-TEST_CASE_METHOD(Api, "403 for another device's, org's or site's record, and for a viewer token") {
-    auto other_device = expect_error(
-        post(device_token, batch_of({record(1), record(2, "kiosk-02")})), 403, "forbidden");
-    CHECK_THAT(other_device.detail, Catch::Contains("record 1") && Catch::Contains("device"));
-    auto other_org = replace(record(3), "\"org\":\"demo-org\"", "\"org\":\"rival\"");
-    expect_error(post(device_token, batch_of({other_org})), 403, "forbidden");
-    auto other_site = replace(record(4), "\"site\":\"hq\"", "\"site\":\"branch\"");
-    expect_error(post(device_token, batch_of({other_site})), 403, "forbidden");
+TEST_CASE_METHOD(Api,
+                 "403 for a viewer token, while another device's, org's or site's record is "
+                 "refused on its own") {
     expect_error(post(viewer_token, batch_of({record(5)})), 403, "forbidden");
-    CHECK(stored_count() == 0);
+    auto other_org = replace(record(3), "\"org\":\"demo-org\"", "\"org\":\"rival\"");
+    auto other_site = replace(record(4), "\"site\":\"hq\"", "\"site\":\"branch\"");
+    auto ack = expect_ack(
+        post(device_token, batch_of({record(1), record(2, "kiosk-02"), other_org, other_site})));
+    CHECK(ack.stored == 1);
+    REQUIRE(ack.refused.size() == 3);
+    for (std::size_t i = 0; i < 3; ++i) {
+        CHECK(ack.refused[i].index == i + 1);
+        CHECK(ack.refused[i].code == "forbidden");
+    }
+    CHECK(ack.refused[0].id == id_of(2, "kiosk-02"));
+    CHECK_THAT(ack.refused[0].detail, Catch::Contains("device") && Catch::Contains("kiosk-02"));
+    CHECK_THAT(ack.refused[1].detail, Catch::Contains("org"));
+    CHECK_THAT(ack.refused[2].detail, Catch::Contains("site"));
+    CHECK(export_with_cli() == record(1) + "\n");
 }
 
-TEST_CASE_METHOD(Api, "409 for a stored id with different content; the other records are stored") {
-    REQUIRE(post(device_token, batch_of({record(1)}))->status == 200);
+TEST_CASE_METHOD(Api,
+                 "a stored id with other content is refused as a conflict, the rest is "
+                 "stored") {
+    REQUIRE(expect_ack(post(device_token, batch_of({record(1)}))).stored == 1);
     auto changed = replace(record(1), "\"duration_ms\":45000", "\"duration_ms\":45001");
-    auto detail =
-        expect_error(post(device_token, batch_of({record(2), changed})), 409, "conflict").detail;
-    CHECK_THAT(detail, Catch::Contains("record 1"));
-    CHECK(stored_count() == 2);
+    auto ack = expect_ack(post(device_token, batch_of({record(2), changed, record(3)})));
+    CHECK(ack.stored == 2);
+    REQUIRE(ack.refused.size() == 1);
+    CHECK(ack.refused[0] == RecordRefusal{1, id_of(1), "conflict",
+                                          "this id is already stored with different content"});
+    CHECK(export_with_cli() == record(1) + "\n" + record(2) + "\n" + record(3) + "\n");
+}
+
+TEST_CASE_METHOD(Api,
+                 "one invalid and one conflicting record among valid ones: the valid ones "
+                 "are stored, the others named") {
+    REQUIRE(expect_ack(post(device_token, batch_of({record(5)}))).stored == 1);
+    auto invalid = replace(record(2), "\"1.1\":", "\"9.9\":");
+    auto conflicting = replace(record(5), "\"duration_ms\":45000", "\"duration_ms\":1");
+    auto ack = expect_ack(post(device_token, batch_of({record(1), invalid, record(3), conflicting,
+                                                       record(4), record(5)})));
+    CHECK(ack.stored == 3);
+    CHECK(ack.duplicates == 1);
+    REQUIRE(ack.refused.size() == 2);
+    CHECK(ack.refused[0].index == 1);
+    CHECK(ack.refused[0].id == id_of(2));
+    CHECK(ack.refused[0].code == "invalid_record");
+    CHECK_THAT(ack.refused[0].detail, Catch::Contains("unknown item"));
+    CHECK(ack.refused[1].index == 3);
+    CHECK(ack.refused[1].id == id_of(5));
+    CHECK(ack.refused[1].code == "conflict");
+    CHECK(export_with_cli() ==
+          record(1) + "\n" + record(3) + "\n" + record(4) + "\n" + record(5) + "\n");
 }
 
 TEST_CASE_METHOD(Api, "413 over --max-body, on the wire and after gunzip") {
@@ -158,12 +208,11 @@ TEST_CASE_METHOD(Api, "413 over --max-body, on the wire and after gunzip") {
     CHECK(post(device_token, batch_of({record(1)}))->status == 200);
 }
 
-TEST_CASE_METHOD(Api, "422 for records that break the schema, naming record and field") {
+TEST_CASE_METHOD(Api, "records that break the schema are refused one by one, naming the field") {
     struct Case {
         std::string line;
         std::string names;
     };
-    auto valid = record(2);
     std::vector<Case> cases = {
         {replace(record(1), "\"1.1\":", "\"9.9\":"), "unknown item"},
         {replace(record(1), "\"questionnaire\":\"tbsc134-b1\"", "\"questionnaire\":\"nope\""),
@@ -172,18 +221,51 @@ TEST_CASE_METHOD(Api, "422 for records that break the schema, naming record and 
         {replace(record(1), "\"submitted_at\":\"2025-11-25T10:01:00Z\"",
                  "\"submitted_at\":\"2025-13-25T10:01:00Z\""),
          "submitted_at"},
-        {replace(record(1), "\"id\":\"", "\"id\":\"X"), "id"},
         {replace(record(1), "\"seq\":1,", ""), "seq"},
+        {replace(record(1), "\"1.1\":", "\"1.1\":6,\"1.0\":"), "level"},
+        // Records within sane bounds (PROTOCOL.md "Records").
+        {replace(record(1), "\"flags\":[]", "\"flags\":[\"vip\"]"), "unknown flag"},
+        {replace(record(1), "\"seq\":1,", "\"seq\":9007199254740993,"), "seq"},
+        {replace(record(1), "\"duration_ms\":45000", "\"duration_ms\":604800001"), "duration_ms"},
+        {replace(record(1), "\"submitted_at\":\"2025-11-25T10:01:00Z\"",
+                 "\"submitted_at\":\"2025-11-25T10:00:00Z\""),
+         "before \"started_at\""},
     };
     for (const auto& [line, names] : cases) {
         INFO(line);
-        auto detail =
-            expect_error(post(device_token, batch_of({valid, line})), 422, "invalid_record").detail;
-        CHECK_THAT(detail, Catch::Contains("record 1") && Catch::Contains(names));
+        auto ack = expect_ack(post(device_token, batch_of({record(2), line})));
+        CHECK(ack.duplicates + ack.stored == 1);
+        REQUIRE(ack.refused.size() == 1);
+        CHECK(ack.refused[0].index == 1);
+        CHECK(ack.refused[0].id == id_of(1));
+        CHECK(ack.refused[0].code == "invalid_record");
+        CHECK_THAT(ack.refused[0].detail, Catch::Contains(names));
     }
-    auto level_six = replace(record(1), "\"1.1\":", "\"1.1\":6,\"1.0\":");
-    expect_error(post(device_token, batch_of({level_six})), 422, "invalid_record");
-    CHECK(stored_count() == 0);
+    // An invalid id is still named as the record gave it, so the kiosk can find it.
+    auto bad_id = replace(record(1), "\"id\":\"", "\"id\":\"X");
+    auto ack = expect_ack(post(device_token, batch_of({bad_id})));
+    REQUIRE(ack.refused.size() == 1);
+    CHECK(ack.refused[0].id == "X" + id_of(1));
+    CHECK_THAT(ack.refused[0].detail, Catch::Contains("id"));
+    CHECK(export_with_cli() == record(2) + "\n");
+}
+
+TEST_CASE_METHOD(Api,
+                 "a record more than a day ahead of the server's clock is stored, flagged "
+                 "\"clock\", bytes unchanged") {
+    auto ahead = [](std::chrono::hours by, std::int64_t seq) {
+        auto response = test::make_response("demo-org", "hq", "kiosk-01", seq);
+        auto submitted =
+            std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) + by;
+        response.submitted_at = format_utc_timestamp(submitted);
+        response.started_at = format_utc_timestamp(submitted - std::chrono::seconds{45});
+        return to_canonical_json(response);
+    };
+    auto far = ahead(std::chrono::hours{49}, 1);
+    auto near = ahead(std::chrono::hours{23}, 2);
+    CHECK(expect_ack(post(device_token, batch_of({far, near}))).stored == 2);
+    CHECK(export_with_cli() == far + "\n" + near + "\n");
+    CHECK(test::stored_server_flags(db) == std::vector<std::string>{"[\"clock\"]", "[]"});
 }
 
 TEST_CASE_METHOD(Api, "export: 200 for the org's viewer, 401 without a token, 403 otherwise") {
@@ -282,8 +364,8 @@ TEST_CASE_METHOD(Api, "mangled batches get a clear refusal and never crash the s
         if (reply->status == 200) {
             CHECK(decode_ack(reply->body).ok());
         } else {
-            CHECK((reply->status == 400 || reply->status == 403 || reply->status == 409 ||
-                   reply->status == 422));
+            // Whole-batch refusals are for the body only; records are refused in the 200.
+            CHECK(reply->status == 400);
             CHECK(decode_error(reply->body));
         }
     }

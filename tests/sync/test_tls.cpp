@@ -73,7 +73,7 @@ TEST_CASE_METHOD(TlsFixture, "HTTPS upload with the test CA succeeds and other C
         auto result = client.post_batch(records);
         CHECK(result.transport == TransportError::Tls);
         CHECK_FALSE(sync_once(outbox, config).ok);
-        CHECK(outbox.pending_count().value() == 20);
+        CHECK(outbox.waiting() == 20);
         CHECK(fixture->export_with_cli().empty());
     }
     SECTION("verification is on by default: the system store does not know the test CA") {

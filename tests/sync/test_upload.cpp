@@ -26,9 +26,9 @@ std::string as_jsonl(const std::vector<PendingRecord>& records) {
 // Waits (bounded) until the outbox is empty.
 bool drained(test::MemoryOutbox& outbox, std::chrono::seconds limit) {
     auto deadline = std::chrono::steady_clock::now() + limit;
-    while (outbox.pending_count().value() > 0 && std::chrono::steady_clock::now() < deadline)
+    while (outbox.waiting() > 0 && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(10ms);
-    return outbox.pending_count().value() == 0;
+    return outbox.waiting() == 0;
 }
 
 }  // namespace
@@ -50,37 +50,132 @@ TEST_CASE_METHOD(test::ServerFixture, "round trip: outbox → server → export 
     CHECK(idle.sent == 0);
 }
 
-TEST_CASE_METHOD(test::ServerFixture,
-                 "a refused batch is not marked sent and its detail reaches staff") {
+// Waits (bounded) until the outbox holds `count` reports.
+bool reported(test::MemoryOutbox& outbox, std::size_t count, std::chrono::seconds limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (outbox.reports().size() < count && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(10ms);
+    return outbox.reports().size() >= count;
+}
+
+TEST_CASE_METHOD(
+    test::ServerFixture,
+    "a record refused on its own is marked refused with the reason, the rest is sent") {
     auto records = test::make_records("demo-org", "hq", "kiosk-01", 1, 3);
-    records.push_back(
-        test::make_records("demo-org", "hq", "kiosk-02", 4, 1)[0]);  // not this token's
+    auto foreign = test::make_records("demo-org", "hq", "kiosk-02", 4, 1)[0];  // not this token's
+    records.insert(records.begin() + 1, foreign);
     test::MemoryOutbox outbox(records);
     auto report = sync_once(outbox, client_config());
-    CHECK_FALSE(report.ok);
-    CHECK(report.http_status == 403);
-    CHECK_THAT(report.detail, Catch::Contains("forbidden") && Catch::Contains("kiosk-02"));
-    CHECK(report.remaining == 4);
-    CHECK(outbox.mark_sent_calls() == 0);
-    CHECK(export_with_cli().empty());
+    CHECK(report.ok);
+    CHECK(report.http_status == 200);
+    CHECK(report.sent == 3);
+    CHECK(report.refused == 1);
+    CHECK(report.remaining == 0);
+    CHECK_FALSE(report.store_failed);
+    auto refused = outbox.refused();
+    REQUIRE(refused.size() == 1);
+    CHECK(refused[0].index == 1);
+    CHECK(refused[0].id == foreign.id);
+    CHECK(refused[0].code == "forbidden");
+    CHECK_THAT(refused[0].detail, Catch::Contains("kiosk-02"));
+    records.erase(records.begin() + 1);
+    CHECK(export_with_cli() == as_jsonl(records));
 
-    // The worker stops on it too and reports instead of re-sending in a loop.
+    // Refused records wait for staff: a later pass does not send them again …
+    auto idle = sync_once(outbox, client_config());
+    CHECK(idle.sent + idle.refused == 0);
+    // … until staff ask, and then only them.
+    auto retried = sync_once(outbox, client_config(), SyncOptions{.retry_refused = true});
+    CHECK(retried.ok);
+    CHECK(retried.sent == 0);
+    CHECK(retried.refused == 1);
+    CHECK(outbox.refused().size() == 1);
+}
+
+TEST_CASE_METHOD(test::ServerFixture,
+                 "a backlog with a refused record in the middle is uploaded except that record") {
+    auto records = test::make_records("demo-org", "hq", "kiosk-01", 1, 1300);
+    auto& bad = records[700];  // in the second batch
+    bad.json.replace(bad.json.find("\"flags\":[]"), 10, "\"flags\":[\"vip\"]");
+    test::MemoryOutbox outbox(records);
     {
         UploadWorker worker(outbox, client_config(), 1h);
-        auto deadline = std::chrono::steady_clock::now() + 10s;
-        while (outbox.reports().size() < 2 && std::chrono::steady_clock::now() < deadline)
-            std::this_thread::sleep_for(10ms);
+        REQUIRE(drained(outbox, 60s));
+        REQUIRE(reported(outbox, 1, 10s));
+    }
+    auto refused = outbox.refused();
+    REQUIRE(refused.size() == 1);
+    CHECK(refused[0].id == bad.id);
+    CHECK(refused[0].code == "invalid_record");
+    CHECK_THAT(refused[0].detail, Catch::Contains("unknown flag"));
+    auto reports = outbox.reports();
+    CHECK(reports.back().ok);
+    CHECK(reports.back().sent == 1299);
+    CHECK(reports.back().refused == 1);
+    records.erase(records.begin() + 700);
+    CHECK(export_with_cli() == as_jsonl(records));
+}
+
+TEST_CASE_METHOD(test::ServerFixture,
+                 "the worker's retry_refused re-sends the refused records at once") {
+    auto records = test::make_records("demo-org", "hq", "kiosk-01", 1, 2);
+    auto& bad = records[1];
+    bad.json.replace(bad.json.find("\"flags\":[]"), 10, "\"flags\":[\"vip\"]");
+    test::MemoryOutbox outbox(records);
+    UploadWorker worker(outbox, client_config(), 1h);
+    REQUIRE(reported(outbox, 1, 10s));
+    INFO(outbox.reports()[0].detail);
+    CHECK(outbox.reports()[0].refused == 1);
+    auto started = std::chrono::steady_clock::now();
+    worker.retry_refused();
+    CHECK(std::chrono::steady_clock::now() - started < 50ms);  // never blocks
+    REQUIRE(reported(outbox, 2, 10s));
+    auto again = outbox.reports()[1];
+    CHECK(again.ok);
+    CHECK(again.sent == 0);
+    CHECK(again.refused == 1);  // the same record, refused again; nothing else was sent
+}
+
+TEST_CASE_METHOD(test::ServerFixture,
+                 "an outbox that fails ends the pass as a store failure, never as success") {
+    test::MemoryOutbox outbox(test::make_records("demo-org", "hq", "kiosk-01", 1, 3));
+    outbox.fail_with("disk I/O error");
+    auto report = sync_once(outbox, client_config());
+    CHECK_FALSE(report.ok);
+    CHECK(report.store_failed);
+    CHECK_THAT(report.detail, Catch::Contains("disk I/O error"));
+    CHECK(export_with_cli().empty());
+
+    auto requeue = sync_once(outbox, client_config(), SyncOptions{.retry_refused = true});
+    CHECK(requeue.store_failed);
+
+    UploadWorker worker(outbox, client_config(), 1h);
+    REQUIRE(reported(outbox, 3, 10s));
+    CHECK(outbox.reports()[2].store_failed);
+    CHECK_FALSE(outbox.reports()[2].ok);
+}
+
+TEST_CASE_METHOD(test::ServerFixture,
+                 "a token refusal holds everything back, the worker reports instead of looping") {
+    test::MemoryOutbox outbox(test::make_records("demo-org", "hq", "kiosk-01", 1, 4));
+    auto config = client_config();
+    config.token = std::string(64, '0');
+    {
+        UploadWorker worker(outbox, config, 1h);
+        REQUIRE(reported(outbox, 1, 10s));
         worker.nudge();  // ignored until the next interval
         std::this_thread::sleep_for(200ms);
-        REQUIRE(outbox.reports().size() == 2);
+        REQUIRE(outbox.reports().size() == 1);
         worker.sync_now();  // staff asked: one more pass now
-        deadline = std::chrono::steady_clock::now() + 10s;
-        while (outbox.reports().size() < 3 && std::chrono::steady_clock::now() < deadline)
-            std::this_thread::sleep_for(10ms);
+        REQUIRE(reported(outbox, 2, 10s));
     }
     auto reports = outbox.reports();
-    REQUIRE(reports.size() == 3);
-    CHECK(reports.back().http_status == 403);
+    REQUIRE(reports.size() == 2);
+    CHECK(reports.back().http_status == 401);
+    CHECK_THAT(reports.back().detail, Catch::Contains("unauthorized"));
+    CHECK(reports.back().remaining == 4);
+    CHECK(outbox.mark_sent_calls() == 0);
+    CHECK(outbox.refused().empty());
 }
 
 TEST_CASE_METHOD(test::ServerFixture,
@@ -155,8 +250,7 @@ TEST_CASE_METHOD(test::ServerFixture,
     int port = server->port();
     SyncReport interrupted;
     std::thread upload([&] { interrupted = sync_once(outbox, config); });
-    while (outbox.pending_count().value() > 11000 && outbox.pending_count().value() > 0)
-        std::this_thread::sleep_for(1ms);
+    while (outbox.waiting() > 11000 && outbox.waiting() > 0) std::this_thread::sleep_for(1ms);
     server->kill_hard();
     upload.join();
     INFO("the upload finished before the kill; the test needs a larger backlog");
@@ -242,6 +336,6 @@ TEST_CASE("stopping the worker abandons an upload stuck on a silent server at on
     auto stopping = std::chrono::steady_clock::now();
     worker.reset();
     CHECK(std::chrono::steady_clock::now() - stopping < 3s);
-    CHECK(outbox.pending_count().value() == 5);
+    CHECK(outbox.waiting() == 5);
     close(silent);
 }

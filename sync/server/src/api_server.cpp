@@ -115,7 +115,9 @@ void ApiServer::Impl::receive_batch(const httplib::Request& req, httplib::Respon
         res.set_header("Connection", "close");
         return;
     }
-    send(res, service.ingest(req.get_header_value("Authorization"), body));
+    auto caller = service.authorize_upload(req.get_header_value("Authorization"));
+    if (auto* refusal = std::get_if<Reply>(&caller)) return send(res, *refusal);
+    send(res, service.ingest(std::get<TokenGrant>(caller), body));
 }
 
 void ApiServer::Impl::export_responses(const httplib::Request& req, httplib::Response& res) {

@@ -2,11 +2,12 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <chrono>
 
-#include "cx/sync/protocol.hpp"
 #include "cx/scoring/report.hpp"
 #include "cx/scoring/response.hpp"
+#include "cx/sync/protocol.hpp"
 
 namespace cx {
 
@@ -44,19 +45,24 @@ std::variant<TokenGrant, Reply> ApiService::authenticate(std::string_view author
     return *grant.value();
 }
 
-namespace {
-
-std::string describe_record(std::size_t index, std::string_view id) {
-    std::string text = "record " + std::to_string(index);
-    if (!id.empty()) text += " (id " + std::string(id) + ")";
-    return text;
+std::variant<TokenGrant, Reply> ApiService::authorize_upload(std::string_view authorization) {
+    auto caller = authenticate(authorization);
+    if (auto* refusal = std::get_if<Reply>(&caller)) return std::move(*refusal);
+    const auto& grant = std::get<TokenGrant>(caller);
+    if (grant.role != Role::Device)
+        return error_reply(ApiError::Forbidden, "only device tokens may upload (this is a " +
+                                                    std::string(to_string(grant.role)) + " token)");
+    return grant;
 }
 
-// Names a record the way a person can find it in their batch, even when it is invalid.
-std::string describe_element(std::size_t index, simdjson::dom::element element) {
+namespace {
+
+// The id a refusal names: the record's own, even when the record is invalid
+// (bounded, so a hostile id is not echoed at length).
+std::string element_id(simdjson::dom::element element) {
     std::string_view id;
-    if (element["id"].get(id) != simdjson::SUCCESS) id = {};
-    return describe_record(index, id.size() <= 64 ? id : id.substr(0, 64));
+    if (element["id"].get(id) != simdjson::SUCCESS) return {};
+    return std::string(id.substr(0, 64));
 }
 
 std::optional<std::string> ownership_mismatch(const Response& record, const TokenGrant& grant) {
@@ -69,21 +75,19 @@ std::optional<std::string> ownership_mismatch(const Response& record, const Toke
     return std::nullopt;
 }
 
-std::string now_utc() {
-    return format_utc_timestamp(
-        std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+RecordRefusal refusal(std::size_t index, std::string id, ApiError error, std::string detail) {
+    return {index, std::move(id), std::string(to_string(error)), std::move(detail)};
+}
+
+// The flags the server sets on a record it stores, as a JSON array.
+std::string server_flags(const Response& record, std::chrono::sys_seconds now) {
+    auto submitted = parse_utc_timestamp(record.submitted_at);  // checked by the parser
+    return submitted && *submitted > now + kClockTolerance ? "[\"clock\"]" : "[]";
 }
 
 }  // namespace
 
-Reply ApiService::ingest(std::string_view authorization, std::string_view body) {
-    auto caller = authenticate(authorization);
-    if (auto* refusal = std::get_if<Reply>(&caller)) return std::move(*refusal);
-    const auto& grant = std::get<TokenGrant>(caller);
-    if (grant.role != Role::Device)
-        return error_reply(ApiError::Forbidden, "only device tokens may upload (this is a " +
-                                                    std::string(to_string(grant.role)) + " token)");
-
+Reply ApiService::ingest(const TokenGrant& grant, std::string_view body) {
     simdjson::dom::parser json;
     simdjson::padded_string padded(body);
     simdjson::dom::element document;
@@ -95,39 +99,36 @@ Reply ApiService::ingest(std::string_view authorization, std::string_view body) 
         return error_reply(ApiError::MalformedJson,
                            "body must be an object {\"responses\": [records]}");
 
-    std::span<const Questionnaire> known{&config_.questionnaire, 1};
-    ResponseParser parser(known);
+    const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    ResponseParser parser({&config_.questionnaire, 1});
     Response record;
-    std::vector<StoredRecord> batch;
-    batch.reserve(responses.size());
+    BatchAck ack;
+    std::vector<StoredRecord> valid;
+    std::vector<std::size_t> valid_index;  // batch index of each valid record
+    valid.reserve(responses.size());
     std::size_t index = 0;
     for (auto element : responses) {
+        // Not even an object: the body is malformed, which is no one record's fault.
         if (!element.is_object())
             return error_reply(ApiError::MalformedJson,
-                               describe_record(index, {}) + ": must be a JSON object");
-        auto status = parser.parse(simdjson::minify(element), record);
-        if (!status)
-            return error_reply(ApiError::InvalidRecord,
-                               describe_element(index, element) + ": " + status.error().message);
-        if (auto mismatch = ownership_mismatch(record, grant))
-            return error_reply(ApiError::Forbidden,
-                               describe_record(index, record.id) + ": " + *mismatch);
-        batch.push_back({record.id, record.org, record.site, record.device, record.seq,
-                         record.submitted_at, to_canonical_json(record)});
+                               "record " + std::to_string(index) + ": must be a JSON object");
+        if (auto parsed = parser.parse(simdjson::minify(element), record); !parsed) {
+            ack.refused.push_back(refusal(index, element_id(element), ApiError::InvalidRecord,
+                                          parsed.error().message));
+        } else if (auto mismatch = ownership_mismatch(record, grant)) {
+            ack.refused.push_back(refusal(index, record.id, ApiError::Forbidden, *mismatch));
+        } else {
+            valid.push_back({record.id, record.org, record.site, record.device, record.seq,
+                             record.submitted_at, to_canonical_json(record),
+                             server_flags(record, now)});
+            valid_index.push_back(index);
+        }
         ++index;
     }
 
-    auto outcomes = store_.ingest(batch, now_utc());
-    if (!outcomes) {
-        Reply reply = error_reply(ApiError::Unavailable, outcomes.error().message);
-        reply.records = batch.size();
-        return reply;
-    }
-    // Protocol v1 has no per-record refusal: a conflicting record fails the
-    // reply as a whole (the other records are stored and count as duplicates
-    // when the kiosk sends them again).
-    BatchAck ack;
-    for (std::size_t i = 0; i < outcomes.value().size(); ++i) {
+    auto outcomes = store_.ingest(valid, format_utc_timestamp(now));
+    if (!outcomes) return error_reply(ApiError::Unavailable, outcomes.error().message);
+    for (std::size_t i = 0; i < valid.size(); ++i) {
         switch (outcomes.value()[i]) {
             case RecordOutcome::Stored:
                 ++ack.stored;
@@ -135,18 +136,15 @@ Reply ApiService::ingest(std::string_view authorization, std::string_view body) 
             case RecordOutcome::Duplicate:
                 ++ack.duplicates;
                 break;
-            case RecordOutcome::Conflict: {
-                Reply reply = error_reply(ApiError::Conflict,
-                                          describe_record(i, batch[i].id) +
-                                              ": this id is already stored with different content");
-                reply.records = batch.size();
-                return reply;
-            }
+            case RecordOutcome::Conflict:
+                ack.refused.push_back(refusal(valid_index[i], valid[i].id, ApiError::Conflict,
+                                              "this id is already stored with different content"));
+                break;
         }
     }
-    Reply reply{200, encode_ack(ack), 0};
-    reply.records = batch.size();
-    return reply;
+    std::sort(ack.refused.begin(), ack.refused.end(),
+              [](const RecordRefusal& a, const RecordRefusal& b) { return a.index < b.index; });
+    return {200, encode_ack(ack), index};
 }
 
 Reply ApiService::score(const ResponseQuery& query) {

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 
@@ -68,73 +70,89 @@ std::vector<PendingRecord> make_records(std::string_view org, std::string_view s
 
 MemoryOutbox::MemoryOutbox(std::vector<PendingRecord> records)
     : records_(std::move(records)),
-      sent_(records_.size(), false),
-      refused_(records_.size(), false),
-      unsent_(records_.size()) {}
+      states_(records_.size(), State::Waiting),
+      refusals_(records_.size()),
+      waiting_(records_.size()) {
+    for (std::size_t i = 0; i < records_.size(); ++i) position_[records_[i].id] = i;
+}
+
+bool MemoryOutbox::leave_waiting(const std::string& id, State to, std::size_t& position) {
+    auto found = position_.find(id);
+    if (found == position_.end() || states_[found->second] != State::Waiting) return false;
+    position = found->second;
+    states_[position] = to;
+    --waiting_;
+    return true;
+}
+
+std::optional<Error> MemoryOutbox::failure() const {
+    if (failing_.empty()) return std::nullopt;
+    return make_error(ErrorKind::Store, failing_);
+}
 
 Result<std::vector<PendingRecord>> MemoryOutbox::pending(std::size_t limit) {
     std::lock_guard lock(mutex_);
+    if (auto error = failure()) return *error;
     std::vector<PendingRecord> out;
-    for (std::size_t i = first_unsent_; i < records_.size() && out.size() < limit; ++i)
-        if (!sent_[i] && !refused_[i]) out.push_back(records_[i]);
+    for (std::size_t i = 0; i < records_.size() && out.size() < limit; ++i)
+        if (states_[i] == State::Waiting) out.push_back(records_[i]);
     return out;
 }
 
 Status MemoryOutbox::mark_sent(std::span<const std::string> ids) {
     std::lock_guard lock(mutex_);
+    if (auto error = failure()) return *error;
     ++mark_sent_calls_;
-    for (const auto& id : ids)
-        for (std::size_t i = first_unsent_; i < records_.size(); ++i)
-            if (!sent_[i] && !refused_[i] && records_[i].id == id) {
-                sent_[i] = true;
-                --unsent_;
-                break;
-            }
-    while (first_unsent_ < records_.size() && sent_[first_unsent_]) ++first_unsent_;
+    std::size_t position;
+    for (const auto& id : ids) leave_waiting(id, State::Sent, position);
     return Ok{};
 }
 
 Status MemoryOutbox::mark_refused(std::span<const RecordRefusal> refusals) {
     std::lock_guard lock(mutex_);
+    if (auto error = failure()) return *error;
+    std::size_t position;
     for (const auto& refusal : refusals)
-        for (std::size_t i = first_unsent_; i < records_.size(); ++i)
-            if (!sent_[i] && !refused_[i] && records_[i].id == refusal.id) {
-                refused_[i] = true;
-                --unsent_;
-                break;
-            }
+        if (leave_waiting(refusal.id, State::Refused, position)) refusals_[position] = refusal;
     return Ok{};
 }
 
 Result<std::size_t> MemoryOutbox::requeue_refused() {
     std::lock_guard lock(mutex_);
-    std::size_t count = 0;
-    for (std::size_t i = 0; i < records_.size(); ++i)
-        if (refused_[i]) {
-            refused_[i] = false;
-            ++count;
+    if (auto error = failure()) return *error;
+    std::size_t requeued = 0;
+    for (auto& state : states_)
+        if (state == State::Refused) {
+            state = State::Waiting;
+            ++requeued;
         }
-    unsent_ += count;
-    return count;
+    waiting_ += requeued;
+    return requeued;
 }
 
 Status MemoryOutbox::record_sync(const SyncReport& report) {
     std::lock_guard lock(mutex_);
+    // The report is kept even when failing, so tests can see what the uploader said.
     reports_.push_back(report);
+    if (auto error = failure()) return *error;
     return Ok{};
 }
 
 Result<std::size_t> MemoryOutbox::pending_count() {
     std::lock_guard lock(mutex_);
-    return unsent_;
+    if (auto error = failure()) return *error;
+    return waiting_;
 }
 
 void MemoryOutbox::add(std::vector<PendingRecord> records) {
     std::lock_guard lock(mutex_);
-    unsent_ += records.size();
-    sent_.resize(sent_.size() + records.size(), false);
-    refused_.resize(refused_.size() + records.size(), false);
-    for (auto& record : records) records_.push_back(std::move(record));
+    waiting_ += records.size();
+    states_.resize(states_.size() + records.size(), State::Waiting);
+    refusals_.resize(states_.size());
+    for (auto& record : records) {
+        position_[record.id] = records_.size();
+        records_.push_back(std::move(record));
+    }
 }
 
 std::vector<SyncReport> MemoryOutbox::reports() {
@@ -145,6 +163,24 @@ std::vector<SyncReport> MemoryOutbox::reports() {
 std::size_t MemoryOutbox::mark_sent_calls() {
     std::lock_guard lock(mutex_);
     return mark_sent_calls_;
+}
+
+std::size_t MemoryOutbox::waiting() {
+    std::lock_guard lock(mutex_);
+    return waiting_;
+}
+
+std::vector<RecordRefusal> MemoryOutbox::refused() {
+    std::lock_guard lock(mutex_);
+    std::vector<RecordRefusal> out;
+    for (std::size_t i = 0; i < records_.size(); ++i)
+        if (states_[i] == State::Refused) out.push_back(refusals_[i]);
+    return out;
+}
+
+void MemoryOutbox::fail_with(std::string message) {
+    std::lock_guard lock(mutex_);
+    failing_ = std::move(message);
 }
 
 // ---------------------------------------------------------------------------
@@ -389,6 +425,22 @@ std::string ServerFixture::export_with_cli() {
                                "demo-org", "--out", out.string()});
     if (result.exit_code != 0) throw std::runtime_error("cxserver export failed: " + result.err);
     return read_file(out);
+}
+
+std::vector<std::string> stored_server_flags(const std::filesystem::path& db) {
+    sqlite3* raw = nullptr;
+    int opened = sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+    std::unique_ptr<sqlite3, decltype(&sqlite3_close)> connection(raw, &sqlite3_close);
+    if (opened != SQLITE_OK) throw std::runtime_error("cannot open " + db.string());
+    sqlite3_stmt* select = nullptr;
+    if (sqlite3_prepare_v2(raw, "SELECT server_flags FROM responses ORDER BY seq", -1, &select,
+                           nullptr) != SQLITE_OK)
+        throw std::runtime_error(std::string("reading server_flags: ") + sqlite3_errmsg(raw));
+    std::vector<std::string> flags;
+    while (sqlite3_step(select) == SQLITE_ROW)
+        flags.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(select, 0)));
+    sqlite3_finalize(select);
+    return flags;
 }
 
 std::vector<std::string> split_lines(std::string_view jsonl) {

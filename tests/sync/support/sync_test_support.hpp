@@ -8,8 +8,10 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "cx/scoring/response.hpp"
@@ -25,7 +27,8 @@ std::vector<PendingRecord> make_records(std::string_view org, std::string_view s
                                         std::string_view device, std::int64_t first_seq,
                                         std::size_t count);
 
-// Holds records in memory in the order given, like the kiosk's outbox.
+// Holds records in memory in the order given, like the kiosk's outbox: each
+// record waits, is sent or is refused (with the server's reason).
 class MemoryOutbox final : public Outbox {
   public:
     explicit MemoryOutbox(std::vector<PendingRecord> records);
@@ -39,16 +42,25 @@ class MemoryOutbox final : public Outbox {
     void add(std::vector<PendingRecord> records);  // as the kiosk completes responses
     std::vector<SyncReport> reports();
     std::size_t mark_sent_calls();
+    std::size_t waiting();                 // pending_count() for tests: never fails
+    std::vector<RecordRefusal> refused();  // the refusals of the records refused now
+    // From now on every operation fails with `message`, as a store that cannot be read.
+    void fail_with(std::string message);
 
   private:
+    enum class State { Waiting, Sent, Refused };
+    std::optional<Error> failure() const;  // with mutex_ held
+    // Moves the waiting record with this id to `to`; false when there is none.
+    bool leave_waiting(const std::string& id, State to, std::size_t& position);
     std::mutex mutex_;
     std::vector<PendingRecord> records_;
-    std::vector<bool> sent_;
-    std::vector<bool> refused_;
-    std::size_t first_unsent_ = 0;
-    std::size_t unsent_;
+    std::vector<State> states_;
+    std::unordered_map<std::string, std::size_t> position_;  // id → index in records_
+    std::vector<RecordRefusal> refusals_;  // by record position, valid while Refused
+    std::size_t waiting_;
     std::size_t mark_sent_calls_ = 0;
     std::vector<SyncReport> reports_;
+    std::string failing_;
 };
 
 class TempDir {
@@ -139,6 +151,10 @@ struct ServerFixture {
     // `cxserver export --org demo-org` (a second process on the live database).
     std::string export_with_cli();
 };
+
+// The server_flags column of every row of a server's SQLite database, in seq order
+// (read-only, beside a running server).
+std::vector<std::string> stored_server_flags(const std::filesystem::path& db);
 
 // Every line of `jsonl` (without newlines).
 std::vector<std::string> split_lines(std::string_view jsonl);

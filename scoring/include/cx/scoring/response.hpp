@@ -67,6 +67,14 @@ private:
     Impl* impl_;
 };
 
+// The documented bounds of a record (PRODUCT.md "Data", sync/PROTOCOL.md):
+// seq 1 … 2^53 (exact in every JSON reader), duration_ms 0 … 7 days, flags
+// only from the documented set, and submitted_at not before started_at.
+inline constexpr std::int64_t kMaxSeq = std::int64_t{1} << 53;
+inline constexpr std::int64_t kMaxDurationMs = std::int64_t{7} * 24 * 60 * 60 * 1000;
+// "speeder", "burst", "incomplete": the integrity flags a kiosk may set.
+bool is_known_flag(std::string_view flag);
+
 // Validators and formats shared with the kiosk and the server.
 bool is_canonical_uuid(std::string_view id);  // lowercase 8-4-4-4-12 hex
 bool is_valid_identifier(std::string_view id);  // device/org/site: [A-Za-z0-9._-]{1,64}

@@ -34,12 +34,12 @@ struct RecordRefusal {
 struct SyncReport {
     std::chrono::system_clock::time_point at;
     bool ok = false;
-    int http_status = 0;         // 0 when no HTTP reply (offline, timeout, TLS failure)
-    std::size_t sent = 0;        // acknowledged (stored or duplicate) in this attempt
-    std::size_t refused = 0;     // refused record by record in this attempt
-    std::size_t remaining = 0;   // still waiting after it (refused ones are not waiting)
-    bool store_failed = false;   // the outbox itself failed (detail says why): cxkiosk sync exits 4
-    std::string detail;          // server's error detail, the transport or the store error
+    int http_status = 0;        // 0 when no HTTP reply (offline, timeout, TLS failure)
+    std::size_t sent = 0;       // acknowledged (stored or duplicate) in this attempt
+    std::size_t refused = 0;    // refused record by record in this attempt
+    std::size_t remaining = 0;  // still waiting after it (refused ones are not waiting)
+    bool store_failed = false;  // the outbox itself failed (detail says why): cxkiosk sync exits 4
+    std::string detail;  // server error, latest refusal ("code: detail"), transport or store error
 };
 
 // Implementations must be callable from the upload worker's thread while the

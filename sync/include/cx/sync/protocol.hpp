@@ -6,13 +6,14 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
-#include "cx/sync/outbox.hpp"
 #include "cx/scoring/result.hpp"
+#include "cx/sync/outbox.hpp"
 
 namespace cx {
 
-inline constexpr int kProtocolVersion = 1;
+inline constexpr int kProtocolVersion = 2;
 inline constexpr std::size_t kMaxBatchRecords = 500;
 inline constexpr std::size_t kDefaultMaxBody = 8u << 20;  // 8 MiB
 inline constexpr std::string_view kResponsesPath = "/api/v1/responses";
@@ -46,11 +47,16 @@ std::optional<ErrorBody> decode_error(std::string_view body);
 // {"responses":[<line>,<line>,...]} built from canonical lines, no re-serialization.
 std::string encode_batch(std::span<const PendingRecord> records);
 
+// The 200 reply: every record of the batch is counted once, as stored, duplicate
+// or refused (each refusal names its record by index and id).
 struct BatchAck {
     std::size_t stored = 0;
     std::size_t duplicates = 0;
+    std::vector<RecordRefusal> refused;
+    std::size_t records() const { return stored + duplicates + refused.size(); }
     bool operator==(const BatchAck&) const = default;
 };
+// {"stored":n,"duplicates":n,"refused":[{"index":i,"id":"…","error":"…","detail":"…"}]}
 std::string encode_ack(const BatchAck& ack);
 Result<BatchAck> decode_ack(std::string_view body);
 

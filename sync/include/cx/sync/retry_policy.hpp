@@ -16,7 +16,7 @@ struct RetryPolicy {
 
 // What one upload attempt came to, as far as retrying is concerned.
 enum class AttemptOutcome {
-    Accepted,   // 200: the batch is stored
+    Accepted,   // 200: each record stored, a duplicate, or refused on its own (protocol v2)
     Transient,  // no reply, timeout, TLS/connect failure, 5xx: the server may do better later
     Throttled,  // 408 or 429: the server asked us to come back
     Refused,    // any other 4xx: sending the same batch again cannot help

@@ -51,8 +51,9 @@ class UploadClient {
     UploadClient(const UploadClient&) = delete;
     UploadClient& operator=(const UploadClient&) = delete;
 
-    // Sends {"responses":[...]} gzip'ed; a 200 whose ack does not add up to the
-    // batch is reported as a transient failure (the batch is not marked sent).
+    // Sends {"responses":[...]} gzip'ed; a 200 whose ack does not account for
+    // the batch (stored + duplicates + refused ≠ its size, or a refusal naming a
+    // record not in it) is reported as a transient failure: nothing is marked.
     UploadResult post_batch(std::span<const PendingRecord> records);
 
     const ClientConfig& config() const { return config_; }

@@ -12,17 +12,24 @@
 
 namespace cx {
 
+struct SyncOptions {
+    bool retry_refused = false;  // requeue the refused records first (staff asked)
+};
+
 // One attempt per batch until the outbox is empty or an attempt fails; no
 // waiting out a backoff (cron and systemd timers retry on their own schedule).
-// Records the report in the outbox and returns it; success is
-// `report.ok && report.remaining == 0`.
-SyncReport sync_once(Outbox& outbox, const ClientConfig& config);
+// Records the server refuses one by one are marked refused and the next batch
+// goes at once. Records the report in the outbox and returns it; everything
+// was acknowledged when `report.ok && report.remaining == 0 && report.refused
+// == 0`; `report.store_failed` says the outbox itself failed.
+SyncReport sync_once(Outbox& outbox, const ClientConfig& config, const SyncOptions& options = {});
 
 // Uploads on its own thread every `interval`, and soon after nudge() (called
 // when a response is completed). Never blocks the caller: nudge() and the
 // destructor only signal and join. Failed attempts back off per
-// ClientConfig::retry; after a refused batch or spent retries it waits for the
-// next interval and ignores nudges until then.
+// ClientConfig::retry; after a refused batch (401, 403: the token), spent
+// retries or an outbox error it waits for the next interval and ignores nudges
+// until then. Records refused one by one never hold the others back.
 class UploadWorker {
   public:
     UploadWorker(Outbox& outbox, ClientConfig config, std::chrono::milliseconds interval);
@@ -34,10 +41,15 @@ class UploadWorker {
     // Staff pressed "sync now": a pass at once, even while nudges are ignored
     // after a refusal, and a retry delay in progress is cut short. Never blocks.
     void sync_now();
+    // Staff pressed "retry refused": the refused records become waiting again and
+    // a pass starts at once. Never blocks (the requeue runs on the worker thread).
+    void retry_refused();
 
   private:
     void run();
     void upload_pass(UploadClient& client);
+    bool take_requeue_request();
+    void hold_until_next_interval();
     // Sleeps until `deadline` or stop; true when stopping.
     bool sleep_until_stopped(std::chrono::steady_clock::time_point deadline);
 
@@ -51,7 +63,8 @@ class UploadWorker {
     bool nudged_ = false;
     bool accept_nudges_ = true;
     bool cut_backoff_ = false;  // sync_now() during a retry delay: retry at once
-    std::thread thread_;        // last: starts after every member above exists
+    bool requeue_refused_ = false;
+    std::thread thread_;  // last: starts after every member above exists
 };
 
 }  // namespace cx

@@ -2,6 +2,7 @@
 // What each endpoint of sync/PROTOCOL.md does, without HTTP: inputs are the
 // Authorization header, the (inflated) body and query parameters, the output
 // a status and a body. ApiServer carries these over cpp-httplib.
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <optional>
@@ -34,7 +35,13 @@ class ApiService {
     ApiService(ServerStore& store, const ScoringConfig& config);
 
     Reply health() const;
-    Reply ingest(std::string_view authorization, std::string_view body);
+    // The device grant that may upload, or the 401/403/503 reply that refuses it,
+    // from the Authorization header alone (before any body byte is read).
+    std::variant<TokenGrant, Reply> authorize_upload(std::string_view authorization);
+    // A batch from `grant`'s device: each record is checked on its own; the
+    // valid ones are stored in one transaction and the others named in the 200
+    // (protocol v2). Whole-batch errors only for what is no record's fault.
+    Reply ingest(const TokenGrant& grant, std::string_view body);
 
     // The filter for {org}'s score or export, or the 400/401/403 reply that refuses it.
     std::variant<ResponseQuery, Reply> authorize_org_query(std::string_view authorization,
@@ -56,6 +63,10 @@ class ApiService {
     const ScoringConfig& config_;
     TokenService tokens_;
 };
+
+// A record whose submitted_at is further ahead of the server's clock than this is
+// stored with the server flag "clock".
+inline constexpr std::chrono::hours kClockTolerance{24};
 
 // "YYYY-MM-DD" → that day 00:00:00Z; a full UTC timestamp as is; nullopt otherwise.
 std::optional<std::string> normalize_time_bound(std::string_view text);
