@@ -37,15 +37,15 @@ bool write_all(int fd, std::string_view data) {
 
 Status sync_and_rename(int fd, const std::filesystem::path& temp,
                        const std::filesystem::path& final) {
-    if (::fsync(fd) != 0) return Error{os_error("cannot fsync", temp)};
+    if (::fsync(fd) != 0) return make_error(ErrorKind::Io, os_error("cannot fsync", temp));
     if (::rename(temp.c_str(), final.c_str()) != 0)
-        return Error{os_error("cannot rename to", final)};
+        return make_error(ErrorKind::Io, os_error("cannot rename to", final));
     auto dir = final.parent_path().empty() ? std::filesystem::path(".") : final.parent_path();
     int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir_fd < 0) return Error{os_error("cannot open folder", dir)};
+    if (dir_fd < 0) return make_error(ErrorKind::Io, os_error("cannot open folder", dir));
     bool synced = ::fsync(dir_fd) == 0;
     ::close(dir_fd);
-    if (!synced) return Error{os_error("cannot fsync folder", dir)};
+    if (!synced) return make_error(ErrorKind::Io, os_error("cannot fsync folder", dir));
     return Ok{};
 }
 
@@ -62,10 +62,11 @@ std::filesystem::path temporary_path_for(const std::filesystem::path& final_path
 }
 
 Result<AtomicFileWriter> AtomicFileWriter::create(const std::filesystem::path& final_path) {
-    if (sodium_init() < 0) return Error{"libsodium could not be initialised"};
+    if (sodium_init() < 0)
+        return make_error(ErrorKind::Internal, "libsodium could not be initialised");
     auto temp = temporary_path_for(final_path);
     int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) return Error{os_error("cannot create", temp)};
+    if (fd < 0) return make_error(ErrorKind::Io, os_error("cannot create", temp));
     return AtomicFileWriter(final_path, temp, fd);
 }
 
@@ -94,8 +95,9 @@ AtomicFileWriter::~AtomicFileWriter() {
 }
 
 Status AtomicFileWriter::write(std::string_view data) {
-    if (fd_ < 0) return Error{"export file already closed"};
-    if (!write_all(fd_, data)) return Error{os_error("cannot write", temp_path_)};
+    if (fd_ < 0) return make_error(ErrorKind::Internal, "export file already closed");
+    if (!write_all(fd_, data))
+        return make_error(ErrorKind::Io, os_error("cannot write", temp_path_));
     crypto_hash_sha256_update(&hash_->state, reinterpret_cast<const unsigned char*>(data.data()),
                               data.size());
     bytes_ += data.size();
@@ -103,7 +105,7 @@ Status AtomicFileWriter::write(std::string_view data) {
 }
 
 Result<WrittenFile> AtomicFileWriter::commit() {
-    if (fd_ < 0) return Error{"export file already closed"};
+    if (fd_ < 0) return make_error(ErrorKind::Internal, "export file already closed");
     auto synced = sync_and_rename(fd_, temp_path_, final_path_);
     ::close(fd_);
     fd_ = -1;
@@ -116,9 +118,10 @@ Result<WrittenFile> AtomicFileWriter::commit() {
 
 Result<WrittenFile> publish_file(const std::filesystem::path& temp_path,
                                  const std::filesystem::path& final_path) {
-    if (sodium_init() < 0) return Error{"libsodium could not be initialised"};
+    if (sodium_init() < 0)
+        return make_error(ErrorKind::Internal, "libsodium could not be initialised");
     int fd = ::open(temp_path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return Error{os_error("cannot open", temp_path)};
+    if (fd < 0) return make_error(ErrorKind::Io, os_error("cannot open", temp_path));
     crypto_hash_sha256_state state;
     crypto_hash_sha256_init(&state);
     std::uint64_t bytes = 0;
@@ -128,7 +131,7 @@ Result<WrittenFile> publish_file(const std::filesystem::path& temp_path,
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
             ::close(fd);
-            return Error{os_error("cannot read", temp_path)};
+            return make_error(ErrorKind::Io, os_error("cannot read", temp_path));
         }
         if (n == 0) break;
         crypto_hash_sha256_update(&state, buffer, static_cast<std::size_t>(n));

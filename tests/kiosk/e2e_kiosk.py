@@ -108,6 +108,14 @@ class Session:
             time.sleep(0.1)
         raise Failure(f"timed out: {message}")
 
+    def write_token(self, token, data=None):
+        """The upload token where enrolment puts it: DATA_DIR/token, mode 600 (never in argv)."""
+        os.makedirs(data or self.data, exist_ok=True)
+        path = os.path.join(data or self.data, "token")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(token + "\n")
+
     def target(self, screen, name):
         """Centre of a touch target, in window pixels, from the kiosk's layout dump."""
         where = self.layout["screens"][screen][name]

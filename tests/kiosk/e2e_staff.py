@@ -384,8 +384,8 @@ def sync_now_reaches_the_server(s, server, config_dir):
                            capture_output=True, text=True, timeout=30)
     check(added.returncode == 0, f"add-token: {added.stderr}")
     token = added.stdout.strip().splitlines()[-1]
-    s.start_kiosk(None, "--server", f"http://127.0.0.1:{port}", "--token", token,
-                  "--sync-interval", "3600")
+    s.write_token(token)
+    s.start_kiosk(None, "--server", f"http://127.0.0.1:{port}", "--sync-interval", "3600")
     # A failed attempt after the one planted by show_a_failed_sync (same result: no audit event).
     deadline = time.time() + 20
     while time.time() < deadline:

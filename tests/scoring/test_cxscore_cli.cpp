@@ -239,7 +239,7 @@ TEST_CASE("cxscore: unreadable files exit 3, usage errors exit 2, --help documen
     auto help = cxscore("--help");
     CHECK(help.exit_code == 0);
     CHECK_THAT(help.out, Catch::Contains("Exit codes"));
-    CHECK_THAT(help.out, Catch::Contains("3  invalid data"));
+    CHECK_THAT(help.out, Catch::Contains("3  bad data"));
     CHECK_THAT(cxscore("score --help").out, Catch::Contains("--responses"));
 }
 

@@ -47,7 +47,8 @@ def main():
         url = line.split("listening on ")[1].strip()
 
         s.start_xvfb()
-        s.start_kiosk(None, "--server", url, "--token", token, "--sync-interval", "3600")
+        s.write_token(token)
+        s.start_kiosk(None, "--server", url, "--sync-interval", "3600")
         s.key("Return")
         s.wait_for("screen question", 1, 10)
         for index in range(len(item_ids)):

@@ -39,11 +39,15 @@ struct KioskWithServer : test::ServerFixture {
         }
     }
 
+    // The token goes where enrolment puts it: DATA_DIR/token, mode 600.
     test::CommandResult sync(const std::string& token, std::vector<std::string> extra = {}) {
-        std::vector<std::string> argv{
-            CXKIOSK_PATH, "--config-dir",           CX_TEST_CONFIG_DIR, "sync",        "--once",
-            "--data-dir", data_dir.path().string(), "--server",         server->url(), "--token",
-            token};
+        const auto token_file = data_dir / "token";
+        std::ofstream(token_file, std::ios::trunc) << token << "\n";
+        std::filesystem::permissions(
+            token_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+        std::vector<std::string> argv{CXKIOSK_PATH, "--config-dir", CX_TEST_CONFIG_DIR, "sync",
+                                      "--once",     "--data-dir",   data_dir.path().string(),
+                                      "--server",   server->url()};
         argv.insert(argv.end(), extra.begin(), extra.end());
         return test::run_command(argv);
     }

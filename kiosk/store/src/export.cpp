@@ -136,6 +136,11 @@ class RecordReader {
     std::optional<Error> error_;
 };
 
+// The export stops when the store cannot be read: the file would be short.
+Error source_failed(const Error& error) {
+    return make_error(ErrorKind::Io, "the store could not be read: " + error.message);
+}
+
 Result<ExportResult> write_text_export(RecordReader& records, const Questionnaire& questionnaire,
                                        ExportFormat format, const std::filesystem::path& out) {
     auto writer = AtomicFileWriter::create(out);
@@ -150,15 +155,15 @@ Result<ExportResult> write_text_export(RecordReader& records, const Questionnair
         } else if (auto parsed = parser.parse(record->json, response); parsed) {
             append_csv_row(block, response, *record, questionnaire);
         } else {
-            return Error{"record " + std::to_string(records.count()) + ": " +
-                         parsed.error().message};
+            return make_error(ErrorKind::Io, "record " + std::to_string(records.count()) + ": " +
+                                                 parsed.error().message);
         }
         if (block.size() >= kFlushBytes) {
             if (auto written = writer.value().write(block); !written) return written.error();
             block.clear();
         }
     }
-    if (records.error()) return *records.error();
+    if (records.error()) return source_failed(*records.error());
     if (auto written = writer.value().write(block); !written) return written.error();
     auto committed = writer.value().commit();
     if (!committed) return committed.error();
@@ -168,27 +173,21 @@ Result<ExportResult> write_text_export(RecordReader& records, const Questionnair
 Result<ExportResult> write_xlsx(RecordReader& records, const Questionnaire& questionnaire,
                                 const ScoringPolicy& policy, const std::filesystem::path& out) {
     ResponseParser parser(std::span<const Questionnaire>(&questionnaire, 1));
-    std::optional<Error> bad_record;
-    auto next = [&](ExportRow& row) {
+    auto next = [&](ExportRow& row) -> Result<bool> {
         const auto* record = records.next();
-        if (!record) return false;
-        row.upload_state = to_string(record->state);
-        row.refusal = record->refusal;
-        if (auto parsed = parser.parse(record->json, row.response); !parsed) {
-            bad_record =
-                Error{"record " + std::to_string(records.count()) + ": " + parsed.error().message};
+        if (!record) {
+            if (records.error()) return source_failed(*records.error());
             return false;
         }
+        row.upload_state = to_string(record->state);
+        row.refusal = record->refusal;
+        if (auto parsed = parser.parse(record->json, row.response); !parsed)
+            return make_error(ErrorKind::Io, "record " + std::to_string(records.count()) + ": " +
+                                                 parsed.error().message);
         return true;
     };
     auto written = write_xlsx_export(out, questionnaire, policy, next);
     if (!written) return written.error();
-    // The source ended early: the published file is short, so it must not stay.
-    if (auto failed = bad_record ? bad_record : records.error()) {
-        std::error_code ignored;
-        std::filesystem::remove(out, ignored);
-        return *failed;
-    }
     return ExportResult{written.value().records, std::move(written).value().file};
 }
 
@@ -213,8 +212,9 @@ Result<ExportResult> export_responses(Store& store, const Questionnaire& questio
     if (!exported) return exported;
     if (auto logged = store.audit("export", export_audit_detail(exported.value(), format));
         !logged) {
-        return Error{out.string() + " was written, but the audit log refused the export: " +
-                     logged.error().message};
+        return make_error(ErrorKind::Store,
+                          out.string() + " was written, but the audit log refused the export: " +
+                              logged.error().message);
     }
     return exported;
 }

@@ -2,7 +2,9 @@
 
 #include <xlsxwriter.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include "cx/scoring/scoring.hpp"
 
@@ -49,6 +51,16 @@ class Workbook {
 
   private:
     lxw_workbook* book_ = nullptr;
+};
+
+// The workbook's temporary file: removed when the export ends without publishing
+// it (after a successful rename there is nothing left to remove).
+struct TemporaryFile {
+    std::filesystem::path path;
+    explicit TemporaryFile(std::filesystem::path p) : path(std::move(p)) {}
+    ~TemporaryFile() { std::remove(path.c_str()); }
+    TemporaryFile(const TemporaryFile&) = delete;
+    TemporaryFile& operator=(const TemporaryFile&) = delete;
 };
 
 std::string item_header(const Questionnaire& questionnaire, const Item& item) {
@@ -198,11 +210,11 @@ void write_summary(Workbook& book, lxw_worksheet* sheet, const ScoreSummary& sum
 Result<XlsxExport> write_xlsx_export(const std::filesystem::path& out,
                                      const Questionnaire& questionnaire,
                                      const ScoringPolicy& policy, const ResponseSource& next) {
-    auto temp = temporary_path_for(out);
+    const TemporaryFile temp(temporary_path_for(out));
     std::int64_t records = 0;
     {
-        Workbook book(temp);
-        if (!book.ok()) return Error{"cannot create " + temp.string()};
+        Workbook book(temp.path);
+        if (!book.ok()) return make_error(ErrorKind::Io, "cannot create " + temp.path.string());
         // Sheets are written in the order they were added; with constant_memory the
         // summary must therefore come second, after every row has been counted.
         lxw_worksheet* responses = book.add_sheet("答卷 Responses");
@@ -217,28 +229,29 @@ Result<XlsxExport> write_xlsx_export(const std::filesystem::path& out,
 
         ScoreAccumulator accumulator(questionnaire, policy);
         ExportRow response;
-        while (next(response)) {
-            if (records + 1 >= static_cast<std::int64_t>(kMaxRows)) {
-                book.close();
-                std::remove(temp.c_str());
-                return Error{
-                    "more responses than an Excel sheet holds; export CSV or JSON Lines instead"};
-            }
+        for (;;) {
+            auto got = next(response);
+            if (!got) return make_error(ErrorKind::Io, got.error().message);
+            if (!got.value()) break;
+            if (records + 1 >= static_cast<std::int64_t>(kMaxRows))
+                return make_error(
+                    ErrorKind::Io,
+                    "more responses than an Excel sheet holds; export CSV or JSON Lines instead");
             write_response_row(responses, static_cast<lxw_row_t>(++records), response,
                                questionnaire);
             accumulator.add(response.response);
         }
         write_summary(book, summary_sheet, accumulator.summarize(), questionnaire, policy);
+        errno = 0;  // libxlsxwriter's errors do not name the system's reason (disk full…)
         if (auto error = book.close(); error != LXW_NO_ERROR) {
-            std::remove(temp.c_str());
-            return Error{"cannot write " + out.string() + ": " + lxw_strerror(error)};
+            const std::string reason =
+                errno != 0 ? std::string(" (") + std::strerror(errno) + ")" : "";
+            return make_error(ErrorKind::Io,
+                              "cannot write " + out.string() + ": " + lxw_strerror(error) + reason);
         }
     }
-    auto published = publish_file(temp, out);
-    if (!published) {
-        std::remove(temp.c_str());
-        return published.error();
-    }
+    auto published = publish_file(temp.path, out);
+    if (!published) return published.error();
     return XlsxExport{std::move(published).value(), records};
 }
 

@@ -3,10 +3,12 @@
 #include <CLI/CLI.hpp>
 
 #include <optional>
-#include <sstream>
+#include <ostream>
 #include <string>
 
+#include "cx/config/command_line.hpp"
 #include "cx/config/config_files.hpp"
+#include "cx/config/exit_codes.hpp"
 #include "cx/scoring/jsonl_scoring.hpp"
 #include "cx/scoring/report.hpp"
 
@@ -14,12 +16,12 @@ namespace cx {
 
 namespace {
 
-constexpr const char* kExitCodes =
-    "Exit codes:\n"
-    "  0  the report was printed\n"
-    "  2  usage error (unknown option, missing --responses, bad --format)\n"
-    "  3  invalid data: a responses, assessment or config file that cannot be read or\n"
-    "     breaks a rule; each error is printed as FILE:LINE: message and no score is printed";
+const std::string& exit_codes_footer() {
+    static const std::string footer =
+        describe_exit_codes({ExitCode::Ok, ExitCode::Usage, ExitCode::BadData}) +
+        "\n  (exit 3 prints each error as FILE:LINE: message, and no score)";
+    return footer;
+}
 
 struct ScoreOptions {
     std::string responses;
@@ -28,20 +30,20 @@ struct ScoreOptions {
     std::string format = "json";
 };
 
-void print_error(std::FILE* err, const std::string& file, long line, const std::string& message) {
-    if (line > 0)
-        std::fprintf(err, "%s:%ld: %s\n", file.c_str(), line, message.c_str());
-    else
-        std::fprintf(err, "%s: %s\n", file.c_str(), message.c_str());
+void print_error(std::ostream& err, const std::string& file, long line,
+                 const std::string& message) {
+    err << file;
+    if (line > 0) err << ':' << line;
+    err << ": " << message << '\n';
 }
 
-int score(const ScoreOptions& options, std::FILE* out, std::FILE* err) {
-    auto invalid = static_cast<int>(CxscoreExit::InvalidData);
+int score(const ScoreOptions& options, std::ostream& out, std::ostream& err) {
+    const auto invalid = to_int(ExitCode::BadData);
     auto config_dir = options.config_dir.empty() ? default_config_dir()
                                                  : std::filesystem::path(options.config_dir);
     auto config = load_scoring_config(config_dir);
     if (!config) {
-        std::fprintf(err, "cxscore: config: %s\n", config.error().message.c_str());
+        err << "cxscore: config: " << config.error().message << std::endl;
         return invalid;
     }
     const auto& [dir, questionnaire, policy, management] = config.value();
@@ -50,7 +52,7 @@ int score(const ScoreOptions& options, std::FILE* out, std::FILE* err) {
     if (!options.assessment.empty()) {
         auto text = read_text_file(options.assessment);
         if (!text) {
-            std::fprintf(err, "%s\n", text.error().message.c_str());
+            err << text.error().message << std::endl;
             return invalid;
         }
         auto parsed = parse_assessment(text.value(), management);
@@ -73,26 +75,23 @@ int score(const ScoreOptions& options, std::FILE* out, std::FILE* err) {
             print_error(err, options.responses, static_cast<long>(error.line), error.message);
         auto unlisted =
             scan.value().error_count - static_cast<std::int64_t>(scan.value().errors.size());
-        if (unlisted > 0)
-            std::fprintf(err, "%s: … %lld more errors\n", options.responses.c_str(),
-                         static_cast<long long>(unlisted));
-        std::fprintf(err, "cxscore: %lld invalid lines in %s; no score computed\n",
-                     static_cast<long long>(scan.value().error_count), options.responses.c_str());
+        if (unlisted > 0) err << options.responses << ": … " << unlisted << " more errors\n";
+        err << "cxscore: " << scan.value().error_count << " invalid lines in " << options.responses
+            << "; no score computed" << std::endl;
         return invalid;
     }
 
     auto report = make_report(accumulator, questionnaire, policy, management, assessment);
     auto text = options.format == "text" ? render_report_text(report) : render_report_json(report);
-    std::fwrite(text.data(), 1, text.size(), out);
-    std::fflush(out);
-    return static_cast<int>(CxscoreExit::Ok);
+    out << text << std::flush;
+    return to_int(ExitCode::Ok);
 }
 
 }  // namespace
 
-int run_cxscore(int argc, const char* const* argv, std::FILE* out, std::FILE* err) {
+int run_cxscore(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
     CLI::App app{"cxscore — service-certification scores and grades from exported responses"};
-    app.footer(kExitCodes);
+    app.footer(exit_codes_footer());
     app.require_subcommand(1);
 
     ScoreOptions options;
@@ -110,22 +109,12 @@ int run_cxscore(int argc, const char* const* argv, std::FILE* out, std::FILE* er
                               "the source tree's config/)");
     score_command->add_option("--format", options.format, "json (default) or text (bilingual)")
         ->check(CLI::IsMember({"json", "text"}));
-    score_command->footer(kExitCodes);
+    score_command->footer(exit_codes_footer());
 
     try {
         app.parse(argc, argv);
-    } catch (const CLI::CallForHelp& e) {
-        std::ostringstream text;
-        std::ostringstream ignored;
-        app.exit(e, text, ignored);
-        std::fputs(text.str().c_str(), out);
-        return static_cast<int>(CxscoreExit::Ok);
     } catch (const CLI::ParseError& e) {
-        std::ostringstream ignored;
-        std::ostringstream text;
-        app.exit(e, ignored, text);
-        std::fprintf(err, "%s", text.str().c_str());  // CLI11 adds "Run with --help …"
-        return static_cast<int>(CxscoreExit::Usage);
+        return finish_parse(app, e, out, err);
     }
     return score(options, out, err);
 }

@@ -205,12 +205,13 @@ std::string read_file(const std::filesystem::path& path) {
     return text.str();
 }
 
-pid_t spawn(const std::vector<std::string>& argv, int stdout_fd, int stderr_fd) {
+pid_t spawn(const std::vector<std::string>& argv, int stdout_fd, int stderr_fd, int stdin_fd = -1) {
     std::vector<char*> args;
     for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
     args.push_back(nullptr);
     pid_t pid = fork();
     if (pid == 0) {
+        if (stdin_fd >= 0) dup2(stdin_fd, STDIN_FILENO);
         dup2(stdout_fd, STDOUT_FILENO);
         dup2(stderr_fd, STDERR_FILENO);
         execv(args[0], args.data());
@@ -228,13 +229,17 @@ int wait_exit_code(pid_t pid) {
 
 }  // namespace
 
-CommandResult run_command(const std::vector<std::string>& argv) {
+CommandResult run_command(const std::vector<std::string>& argv, const std::string& input) {
     TempDir dir;
+    auto in_path = dir / "stdin";
     auto out_path = dir / "stdout";
     auto err_path = dir / "stderr";
+    std::ofstream(in_path, std::ios::binary) << input;
+    int in = open(in_path.c_str(), O_RDONLY | O_CLOEXEC);
     int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    pid_t pid = spawn(argv, out, err);
+    pid_t pid = spawn(argv, out, err, in);
+    close(in);
     close(out);
     close(err);
     if (pid < 0) throw std::runtime_error("fork failed");

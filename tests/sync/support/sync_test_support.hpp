@@ -79,8 +79,8 @@ struct CommandResult {
     std::string out;  // stdout
     std::string err;  // stderr
 };
-// Runs a program (no shell) and waits for it.
-CommandResult run_command(const std::vector<std::string>& argv);
+// Runs a program (no shell) with `input` on its stdin and waits for it.
+CommandResult run_command(const std::vector<std::string>& argv, const std::string& input = "");
 
 // `cxserver add-token …`: the token from the last line of stdout.
 std::string add_token(const std::filesystem::path& db, const std::vector<std::string>& grant);

@@ -34,8 +34,10 @@ struct ExportResult {
     WrittenFile file;  // path, bytes, sha256
 };
 
-// `out` is either left as it was or replaced by the complete new file. The
-// audit event's detail is {"file","format","records","bytes","sha256"}.
+// `out` is either left as it was or replaced by the complete new file, and no
+// temporary file stays behind. A failed export (the store cannot be read, the
+// medium is full or gone) is an Io error with the reason. The audit event's
+// detail is {"file","format","records","bytes","sha256"}.
 Result<ExportResult> export_responses(Store& store, const Questionnaire& questionnaire,
                                       const ScoringPolicy& policy, ExportFormat format,
                                       const std::filesystem::path& out);

@@ -20,8 +20,9 @@ struct ExportRow {
     std::string refusal;       // the server's latest refusal as "code: detail", or empty
 };
 
-// Fills `out` with the next row (seq order) and returns true, or returns false at the end.
-using ResponseSource = std::function<bool(ExportRow& out)>;
+// Fills `out` with the next row (seq order) and returns true, returns false at
+// the end, or the error that ended the source early.
+using ResponseSource = std::function<Result<bool>(ExportRow& out)>;
 
 struct XlsxExport {
     WrittenFile file;
@@ -29,6 +30,8 @@ struct XlsxExport {
 };
 
 // Written under a temporary name, fsync'ed and renamed (see atomic_file.hpp).
+// On any failure (the source's error, a full or vanished medium) nothing at
+// `out` changes and the temporary file is gone; the error's kind is Io.
 Result<XlsxExport> write_xlsx_export(const std::filesystem::path& out,
                                      const Questionnaire& questionnaire,
                                      const ScoringPolicy& policy, const ResponseSource& next);

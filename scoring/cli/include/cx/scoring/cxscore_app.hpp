@@ -1,17 +1,11 @@
 #pragma once
 // The `cxscore` command line: parses arguments, loads config, streams the
-// responses, prints the report. main() only forwards to run_cxscore.
-#include <cstdio>
+// responses, prints the report. main() only forwards to run_cxscore; exit codes
+// are cx::ExitCode (cx/config/exit_codes.hpp), listed in --help.
+#include <iosfwd>
 
 namespace cx {
 
-// Exit codes, documented in `cxscore --help` and README.md.
-enum class CxscoreExit : int {
-    Ok = 0,
-    Usage = 2,        // bad arguments
-    InvalidData = 3,  // unreadable or invalid responses, assessment or config; no score printed
-};
-
-int run_cxscore(int argc, const char* const* argv, std::FILE* out, std::FILE* err);
+int run_cxscore(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
 
 }  // namespace cx

@@ -1,0 +1,212 @@
+#include "cx/server/cxserver_app.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <ostream>
+
+#include "cx/config/command_line.hpp"
+#include "cx/config/exit_codes.hpp"
+#include "cx/config/secret_input.hpp"
+#include "cx/config/signal_watch.hpp"
+#include "cx/server/api_server.hpp"
+#include "cx/server/export_file.hpp"
+#include "cx/server/tokens.hpp"
+
+namespace cx {
+
+namespace {
+
+const std::string& exit_codes_footer() {
+    static const std::string footer =
+        describe_exit_codes({ExitCode::Ok, ExitCode::Failure, ExitCode::Usage, ExitCode::BadData,
+                             ExitCode::Store, ExitCode::Output, ExitCode::NotFound});
+    return footer;
+}
+
+// The streams a command writes to; fail() prints "cxserver: message" and returns the code.
+struct Console {
+    std::ostream& out;
+    std::ostream& err;
+    int fail(ExitCode code, const std::string& message) const {
+        err << "cxserver: " << message << std::endl;
+        return to_int(code);
+    }
+};
+
+struct ServeArguments {
+    std::string listen = "127.0.0.1:8443";
+    ServerOptions options;
+    int io_timeout_seconds = static_cast<int>(ServerOptions{}.io_timeout.count());
+    std::string config_dir;
+};
+
+int serve(const Console& console, ServerStore& store, ServeArguments arguments) {
+    auto& options = arguments.options;
+    auto address = parse_listen_address(arguments.listen);
+    if (!address) return console.fail(ExitCode::Usage, address.error().message);
+    std::tie(options.host, options.port) = address.value();
+    options.io_timeout = std::chrono::seconds{arguments.io_timeout_seconds};
+    auto config = load_scoring_config(arguments.config_dir.empty()
+                                          ? default_config_dir()
+                                          : std::filesystem::path(arguments.config_dir));
+    if (!config) return console.fail(ExitCode::BadData, config.error().message);
+    ApiService service(store, config.value());
+    RequestLog log(stderr);
+    ApiServer server(service, options, log);
+    auto port = server.bind();
+    if (!port) return console.fail(ExitCode::Failure, port.error().message);
+    // Started before the server's worker threads, which inherit the blocked signals.
+    auto signals = SignalWatch::start([&server](int) { server.stop(); });
+    if (!signals) return console.fail(ExitCode::Failure, signals.error().message);
+    // Tests and supervisors read this line to learn the port.
+    console.out << "cxserver: listening on " << (options.tls_cert.empty() ? "http" : "https")
+                << "://" << options.host << ":" << port.value() << std::endl;
+    return server.run() ? to_int(ExitCode::Ok)
+                        : console.fail(ExitCode::Failure, "the listener stopped with an error");
+}
+
+// The token to revoke comes from stdin, one line (never from the command line).
+int revoke_token(const Console& console, ServerStore& store, std::optional<std::int64_t> id) {
+    TokenService tokens(store);
+    Result<bool> revoked = false;
+    if (id) {
+        revoked = tokens.revoke(*id);
+    } else {
+        auto token = read_secret_line(console.err, "Token to revoke: ");
+        if (!token || token->empty())
+            return console.fail(ExitCode::Usage,
+                                "revoke-token needs --id N, or the token as one line on stdin");
+        revoked = tokens.revoke(*token);
+    }
+    if (!revoked) return console.fail(ExitCode::Store, revoked.error().message);
+    if (!revoked.value()) return console.fail(ExitCode::NotFound, "no active token matches");
+    console.out << "revoked" << std::endl;
+    return to_int(ExitCode::Ok);
+}
+
+}  // namespace
+
+int run_cxserver(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+    const Console console{out, err};
+    CLI::App app{"cxserver — receives kiosk uploads, serves scores and exports (sync/PROTOCOL.md)"};
+    app.footer(exit_codes_footer());
+    app.require_subcommand(1);
+
+    std::string db;
+    auto add_db = [&](CLI::App* command) {
+        command->add_option("--db", db, "database: sqlite:PATH")->required();
+        command->footer(exit_codes_footer());
+    };
+
+    auto* serve_command = app.add_subcommand("serve", "run the HTTP(S) server");
+    add_db(serve_command);
+    ServeArguments serving;
+    serve_command
+        ->add_option("--listen", serving.listen, "HOST:PORT to listen on (PORT 0 = any free port)")
+        ->capture_default_str();
+    serve_command
+        ->add_option("--tls-cert", serving.options.tls_cert,
+                     "PEM certificate chain (enables HTTPS)")
+        ->check(CLI::ExistingFile);
+    serve_command->add_option("--tls-key", serving.options.tls_key, "PEM private key")
+        ->check(CLI::ExistingFile);
+    serve_command
+        ->add_option("--max-body", serving.options.max_body,
+                     "largest request body in bytes, before and after gunzip")
+        ->capture_default_str();
+    serve_command->add_option("--threads", serving.options.threads, "worker threads")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1024));
+    serve_command
+        ->add_option("--timeout", serving.io_timeout_seconds,
+                     "seconds a connection may stall on a read or write before it is dropped")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 3600));
+    serve_command->add_option("--config", serving.config_dir,
+                              "config directory (questionnaire, policy)");
+
+    auto* add_token = app.add_subcommand(
+        "add-token", "issue a token; prints it as the last line of stdout (shown only once)");
+    add_db(add_token);
+    std::string role_text, org, site, device;
+    add_token->add_option("--role", role_text, "device | viewer | admin")
+        ->required()
+        ->check(CLI::IsMember({"device", "viewer", "admin"}));
+    add_token->add_option("--org", org, "organisation")->required();
+    add_token->add_option("--site", site, "site (device tokens)");
+    add_token->add_option("--device", device, "device (device tokens)");
+
+    auto* revoke = app.add_subcommand(
+        "revoke-token", "revoke a token by its id, or by its value read from stdin (one line)");
+    add_db(revoke);
+    std::optional<std::int64_t> revoke_id;
+    revoke->add_option("--id", revoke_id, "token id printed by add-token");
+    // Taken only to be refused with a clear message.
+    std::string token_argument;
+    auto* token_option = revoke->add_option("--token", token_argument)->group("");
+
+    auto* export_command = app.add_subcommand("export", "write an org's records as JSONL");
+    add_db(export_command);
+    std::string out_file, from, to, export_site;
+    export_command->add_option("--org", org, "organisation")->required();
+    export_command->add_option("--out", out_file, "output file")->required();
+    export_command->add_option("--site", export_site, "only this site");
+    export_command->add_option("--from", from, "submitted_at ≥ (YYYY-MM-DD or UTC timestamp)");
+    export_command->add_option("--to", to, "submitted_at < (YYYY-MM-DD or UTC timestamp)");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        return finish_parse(app, error, out, err);
+    }
+    if (token_option->count() > 0)
+        return console.fail(ExitCode::Usage,
+                            "a token is never given on the command line (every user sees it in "
+                            "the process list, and it stays in the shell history): pass it on "
+                            "stdin, e.g. cxserver revoke-token --db … < token-file, or use --id N");
+
+    auto store = open_store(db);
+    if (!store) return console.fail(ExitCode::Store, store.error().message);
+
+    if (*serve_command) return serve(console, *store.value(), std::move(serving));
+
+    if (*add_token) {
+        TokenService tokens(*store.value());
+        auto issued = tokens.issue({0, *parse_role(role_text), org, site, device});
+        if (!issued) {
+            // A grant that breaks a rule is the command line's fault; anything else the database's.
+            const bool bad_grant = issued.error().kind == ErrorKind::Invalid;
+            return console.fail(bad_grant ? ExitCode::Usage : ExitCode::Store,
+                                issued.error().message);
+        }
+        const auto& grant = issued.value().grant;
+        out << "id: " << grant.id << "\nrole: " << to_string(grant.role) << "\norg: " << grant.org
+            << "\n";
+        if (grant.role == Role::Device)
+            out << "site: " << grant.site << "\ndevice: " << grant.device << "\n";
+        out << issued.value().token << std::endl;
+        return to_int(ExitCode::Ok);
+    }
+
+    if (*revoke) return revoke_token(console, *store.value(), revoke_id);
+
+    ResponseQuery query{org, {}, {}, {}};
+    if (!export_site.empty()) query.site = export_site;
+    for (auto [name, given, bound] :
+         {std::tuple{"--from", &from, &query.from}, std::tuple{"--to", &to, &query.to}}) {
+        if (given->empty()) continue;
+        *bound = normalize_time_bound(*given);
+        if (!*bound)
+            return console.fail(ExitCode::Usage,
+                                std::string(name) + " must be YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
+    }
+    auto written = export_to_file(*store.value(), query, out_file);
+    if (!written)
+        return console.fail(
+            written.error().kind == ErrorKind::Io ? ExitCode::Output : ExitCode::Store,
+            written.error().message);
+    err << "cxserver: wrote " << written.value() << " records to " << out_file << std::endl;
+    return to_int(ExitCode::Ok);
+}
+
+}  // namespace cx
