@@ -82,7 +82,7 @@ class Session:
         self.proc = subprocess.Popen(
             [self.kiosk, "--data-dir", data or self.data, "--device", "e2e-kiosk", "--org", "e2e-org",
              "--site", "lab", "--idle-timeout", "3", "--report-startup", "--dump-layout", layout_path,
-             *extra],
+             "--dump-texts", self.texts_path(), *extra],
             env=self.env, stdout=self.log, stderr=self.log)
         self.wait_for("first frame", 1, 30)
         with open(layout_path, encoding="utf-8") as f:  # written before the first frame
@@ -90,6 +90,23 @@ class Session:
         check((self.layout["width"], self.layout["height"]) == (W, H),
               f"window {self.layout['width']}x{self.layout['height']}, expected fullscreen {W}x{H}")
         time.sleep(0.3)
+
+    def texts_path(self):
+        return os.path.join(self.workdir, f"texts-{self.runs}.json")
+
+    def wait_texts(self, condition, message, timeout=15):
+        """Waits until the texts the kiosk shows (its --dump-texts) satisfy `condition`."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                with open(self.texts_path(), encoding="utf-8") as f:
+                    texts = [t["text"] for t in json.load(f)["texts"]]
+                if condition(texts):
+                    return texts
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.1)
+        raise Failure(f"timed out: {message}")
 
     def write_token(self, token, data=None):
         """The upload token where enrolment puts it: DATA_DIR/token, mode 600 (never in argv)."""
@@ -220,7 +237,7 @@ def survey_abandoned(s):
     s.wait_for("screen idle_prompt", 1, 10)
     time.sleep(0.3)
     s.screenshot("08-idle-prompt-zh")
-    s.wait_for("saved response seq 3 (incomplete)", 1, 15)
+    s.wait_for("saved response seq 3 (incomplete)", 1, 30)  # the prompt's 20 s
     s.wait_for("screen welcome", 1, 5)
 
 

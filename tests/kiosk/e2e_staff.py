@@ -140,7 +140,34 @@ def click_pin(s, pin):
     s.tap("staff_pad", "ok")
 
 
+def plant_a_refusal(s):
+    """What the uploader leaves when the server refuses a record (Outbox::mark_refused)."""
+    with sqlite3.connect(os.path.join(s.data, "responses.sqlite3"), timeout=10) as db:
+        db.execute("UPDATE responses SET upload_state = 'refused', refusal_code = 'conflict', "
+                   "refusal_detail = 'id already stored with other content', "
+                   "refused_at = '2026-11-29T08:00:00Z' WHERE seq = 1")
+
+
+def upload_state_of_first(s):
+    with sqlite3.connect(os.path.join(s.data, "responses.sqlite3"), timeout=10) as db:
+        return db.execute("SELECT upload_state FROM responses WHERE seq = 1").fetchone()[0]
+
+
+def retry_refused_without_uploader(s):
+    """The panel counts the refused record with the server's reason; "retry refused"
+    (no uploader here) puts it back to waiting through the store."""
+    s.wait_texts(lambda texts: any("被服务器拒收：1 条 — conflict: id already stored" in t for t in texts),
+                 "the panel must show the refused record with its reason")
+    s.screenshot("staff-03b-panel-refused")
+    s.tap("staff_panel", "retry_refused")
+    s.wait_for("1 refused records requeued by staff", 1, 10)
+    check(upload_state_of_first(s) == "waiting", "retry refused must make the record waiting")
+    s.wait_texts(lambda texts: not any("被服务器拒收" in t for t in texts),
+                 "the refused line must go once nothing is refused")
+
+
 def staff_login_and_exports(s, exports):
+    plant_a_refusal(s)
     s.key("F10")
     s.wait_for("staff pin pad", 1, 10)
     s.screenshot("staff-01-pin-pad")
@@ -157,6 +184,7 @@ def staff_login_and_exports(s, exports):
     s.wait_for("staff panel", 1, 15)
     time.sleep(0.3)
     s.screenshot("staff-03-panel")
+    retry_refused_without_uploader(s)
     for index, fmt in enumerate(FORMATS):
         s.tap("staff_panel", "format_" + fmt)
         s.tap("staff_panel", "export")
@@ -262,6 +290,70 @@ def check_audit(s, files, responses):
               "export file path")
 
 
+def export_to_a_full_medium(s):
+    """A panel export to a medium with no room left fails in every format: the panel says
+    so, and nothing is left on the medium (no temporary file, no partial export)."""
+    medium = os.path.join(s.workdir, "full-medium")
+    os.makedirs(medium)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", medium],
+                             capture_output=True, text=True, timeout=30)
+    check(mounted.returncode == 0,
+          f"cannot mount a small tmpfs as the full medium (the test must run as root): "
+          f"{mounted.stderr.strip()}")
+    try:
+        fd = os.open(os.path.join(medium, "filler"), os.O_WRONLY | os.O_CREAT)
+        try:
+            while True:
+                os.write(fd, b"\0" * 4096)
+        except OSError as error:
+            check(error.errno == 28, f"filling the medium: {error}")  # ENOSPC: full
+        finally:
+            os.close(fd)
+        s.start_kiosk(None, "--export-dir", medium)
+        s.key("F10")
+        s.wait_for("staff pin pad", 1, 10)
+        type_pin(s, PIN)
+        s.wait_for("staff panel", 1, 15)
+        for index, fmt in enumerate(FORMATS):
+            s.tap("staff_panel", "format_" + fmt)
+            s.tap("staff_panel", "export")
+            s.wait_for("staff export failed", index + 1, 20)
+        time.sleep(0.3)  # the message drawn
+        s.screenshot("staff-09-panel-export-full-medium")
+        check(os.listdir(medium) == ["filler"], f"a failed export left {os.listdir(medium)}")
+        check("staff export /" not in s.log_text(), "no export may succeed on a full medium")
+        s.tap("staff_panel", "quit")
+        check(s.proc.wait(timeout=10) == 0, "staff quit must exit 0")
+    finally:
+        subprocess.run(["umount", medium], timeout=30)
+
+
+def store_error_on_the_panel(s):
+    """A store that can no longer be read (its file overwritten under the running kiosk)
+    reads "store error" with the reason on the panel, never counts or "not synced"."""
+    data = os.path.join(s.workdir, "broken-store")
+    done = run(s, "set-pin", "--data-dir", data, stdin=PIN + "\n")
+    check(done.returncode == 0, f"set-pin failed: {done.stderr}")
+    s.start_kiosk(data)
+    s.key("F10")
+    s.wait_for("staff pin pad", 1, 10)
+    type_pin(s, PIN)
+    s.wait_for("staff panel", 1, 15)
+    s.wait_texts(lambda texts: any("尚未同步" in t for t in texts), "the panel before the damage")
+    for suffix in ("", "-wal", "-shm"):  # all three, or the connection reads its cached pages
+        path = os.path.join(data, "responses.sqlite3" + suffix)
+        if os.path.exists(path):
+            with open(path, "r+b") as f:
+                f.write(b"\0" * os.path.getsize(path))
+    texts = s.wait_texts(lambda texts: sum("存储错误" in t for t in texts) >= 2,
+                         "the panel must say store error in its counts and sync cards", 30)
+    check(not any("尚未同步" in t for t in texts), "no 'not synced yet' when the store is unknown")
+    time.sleep(0.3)  # drawn
+    s.screenshot("staff-10-panel-store-error")
+    s.tap("staff_panel", "quit")
+    check(s.proc.wait(timeout=10) == 0, "staff quit must exit 0")
+
+
 def audit_events(s):
     done = run(s, "audit", "--data-dir", s.data)
     check(done.returncode == 0, f"audit failed: {done.stderr}")
@@ -346,8 +438,10 @@ def staff_flows(s, args):
     lockout(s)
     lockout_survives_restart_then_quit(s)
     check_audit(s, files, 3)
+    export_to_a_full_medium(s)
     if args.server:
         sync_now_reaches_the_server(s, args.server, args.config_dir)
+    store_error_on_the_panel(s)
     print(f"e2e staff: passed, screenshots in {args.artifacts}")
 
 

@@ -136,7 +136,8 @@ TEST_CASE("idle: prompt after the timeout, a touch resumes, silence saves incomp
     CHECK_FALSE(d.state.levels[2].has_value());
     d.wait(45s);
     REQUIRE(d.state.screen == Screen::IdlePrompt);
-    d.wait(9s);
+    CHECK(d.timings.idle_grace >= 20s);  // WCAG 2.2.1: time to respond
+    d.wait(19s);
     CHECK(d.state.screen == Screen::IdlePrompt);
     CHECK(d.saved.empty());
     d.wait(1s);
@@ -150,7 +151,7 @@ TEST_CASE("idle with nothing answered returns to welcome without a record") {
     Driver d;
     d.start();
     d.wait(45s);
-    d.wait(10s);
+    d.wait(20s);
     CHECK(d.state.screen == Screen::Welcome);
     CHECK(d.saved.empty());
 }

@@ -110,6 +110,8 @@ int run_cxkiosk(int argc, const char* const* argv, std::ostream& out, std::ostre
     cli.add_flag("--report-startup", platform.report_startup)->group("");
     std::string layout_dump;  // for tests: every screen's touch targets as JSON (layout_dump.hpp)
     cli.add_option("--dump-layout", layout_dump)->group("");
+    std::string text_dump;  // for tests: the texts each frame shows, with their boxes
+    cli.add_option("--dump-texts", text_dump)->group("");
 
     auto add_data_dir = [&](CLI::App* command) {
         command->add_option("--data-dir", flags.data_dir, "data dir of the kiosk");
@@ -194,7 +196,8 @@ int run_cxkiosk(int argc, const char* const* argv, std::ostream& out, std::ostre
     if (*audit_cmd) return run_audit(console, config.value().data_dir);
     if (*status_cmd) return run_status(console, config.value(), scoring.value(), status_format);
     if (*sync_cmd) return run_sync(console, config.value(), ca_file, sync_options);
-    return run_kiosk(console, config.value(), scoring.value(), platform, ca_file, layout_dump);
+    return run_kiosk(console, config.value(), scoring.value(), platform, ca_file, layout_dump,
+                     text_dump);
 }
 
 }  // namespace cx

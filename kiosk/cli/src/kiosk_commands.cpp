@@ -60,7 +60,7 @@ int Console::fail(ExitCode code, const std::string& message) const {
 
 int run_kiosk(const Console& console, const KioskConfig& config, const ScoringConfig& scoring,
               const PlatformOptions& platform_options, const std::string& ca_file,
-              const std::string& layout_dump) {
+              const std::string& layout_dump, const std::string& text_dump) {
     Platform platform(platform_options);
     // Before any other thread starts (they inherit the blocked signals); a
     // SIGTERM during startup also ends cleanly, as the stop sticks.
@@ -100,6 +100,7 @@ int run_kiosk(const Console& console, const KioskConfig& config, const ScoringCo
     KioskApp app(scoring.questionnaire, scoring.policy, config, timings, store,
                  opened.value().recovery_notice.has_value());
     if (!layout_dump.empty()) app.set_layout_dump(layout_dump);
+    if (!text_dump.empty()) app.set_text_dump(text_dump);
     // Uploads on its own thread through its own Store (own SQLite connection),
     // so the UI thread never waits on it; the UI only nudges it after a save
     // and when staff press "sync now".
@@ -113,6 +114,7 @@ int run_kiosk(const Console& console, const KioskConfig& config, const ScoringCo
                                                   std::chrono::seconds(config.sync_interval_s));
         app.on_response_saved([&worker = *uploader] { worker.nudge(); });
         app.set_sync_now([&worker = *uploader] { worker.sync_now(); });
+        app.set_retry_refused([&worker = *uploader] { worker.retry_refused(); });
     }
     const FontSources sources{&regular.value(), bold ? &*bold : nullptr,
                               glyph_ranges(codepoints.value())};

@@ -20,10 +20,11 @@ struct Console {
     int fail(ExitCode code, const std::string& message) const;
 };
 
-// `layout_dump`: for tests, a file every screen's touch targets are written to as JSON.
+// `layout_dump`, `text_dump`: for tests, files every screen's touch targets and the
+// texts each frame shows are written to as JSON (empty: none).
 int run_kiosk(const Console& console, const KioskConfig& config, const ScoringConfig& scoring,
               const PlatformOptions& platform_options, const std::string& ca_file,
-              const std::string& layout_dump);
+              const std::string& layout_dump, const std::string& text_dump);
 int run_export(const Console& console, const std::filesystem::path& data_dir,
                const std::string& format_name, const std::filesystem::path& out,
                const ScoringConfig& scoring);

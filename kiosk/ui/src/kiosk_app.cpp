@@ -1,11 +1,16 @@
 #include "cx/kiosk/kiosk_app.hpp"
 
+#include <imgui.h>
+
+#include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "cx/kiosk/layout_dump.hpp"
 #include "cx/kiosk/pin.hpp"
 #include "cx/kiosk/removable_media.hpp"
 #include "layout.hpp"
+#include "paint.hpp"
 #include "screens.hpp"
 #include "staff_screens.hpp"
 
@@ -100,14 +105,60 @@ Status KioskApp::start(const UiFonts& fonts, const DisplayInfo& display) {
 }
 
 void KioskApp::frame(SteadyTime now) {
+    last_frame_at_ = now;
+    paint::TextLog texts{{}, {fonts_.heading, fonts_.title}};
+    if (!fonts_.headings_bold) texts.bold_fonts.clear();
+    ImGui::GetIO().UserData = text_dump_.empty() ? nullptr : &texts;
+    drawn_staff_mode_ = staff_.mode();  // what this frame draws; its actions may change it
+    customer_or_staff_frame(now);
+    ImGui::GetIO().UserData = nullptr;
+    if (!text_dump_.empty()) dump_texts(texts);
+}
+
+void KioskApp::customer_or_staff_frame(SteadyTime now) {
     if (staff_.mode() != StaffMode::Closed) {
         staff_frame(now);
         if (staff_.mode() != StaffMode::Closed) return;
     }
     handle(event::Tick{}, now);
+    drawn_screen_ = state_.screen;  // the events below may lead to the next one
     const ScreenView view{state_, questionnaire_, config_,          text_,
                           fonts_, timings_,       store_recovered_, now};
     for (auto& event : draw_screen(view)) handle(std::move(event), now);
+}
+
+void KioskApp::dump_texts(const paint::TextLog& texts) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& t : texts.texts) {
+        list.push_back({{"text", t.text},
+                        {"x0", t.rect.min.x},
+                        {"y0", t.rect.min.y},
+                        {"x1", t.rect.max.x},
+                        {"y1", t.rect.max.y},
+                        {"size", t.size},
+                        {"bold", t.bold}});
+    }
+    auto json = nlohmann::json{
+        {"screen", std::string(to_string(drawn_screen_))},
+        {"staff", static_cast<int>(drawn_staff_mode_)},
+        {"texts",
+         list}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (json == last_text_dump_) return;
+    // Renamed into place so a reader never sees half a file; no fsync: the frame
+    // must not wait on the disk, and a test file need not survive a crash.
+    auto temporary = text_dump_;
+    temporary += ".tmp";
+    std::ofstream out(temporary, std::ios::trunc);
+    out << json << '\n';
+    out.close();
+    std::error_code renamed;
+    if (out) std::filesystem::rename(temporary, text_dump_, renamed);
+    if (!out || renamed) {
+        std::cerr << "cxkiosk: --dump-texts " << text_dump_.string() << ": cannot write"
+                  << std::endl;
+        return;
+    }
+    last_text_dump_ = std::move(json);
 }
 
 std::optional<SteadyTime> KioskApp::wake_at(SteadyTime now) {
@@ -122,8 +173,9 @@ std::optional<SteadyTime> KioskApp::wake_at(SteadyTime now) {
     const auto shown_since = state_.screen == Screen::Question
                                  ? std::max(state_.screen_since, state_.advanced_at)
                                  : state_.screen_since;
-    // Animating: frames back to back until a little past the end, so the last one is opaque.
-    if (now - shown_since < kFadeIn + Millis(40)) return now;
+    // Animating: frames back to back until one is drawn past the fade's end, so the
+    // screen left standing has no veil however long a frame takes on a slow machine.
+    if (last_frame_at_ < shown_since + kFadeIn) return now;
     return next_deadline(state_, timings_, now);
 }
 
@@ -222,6 +274,8 @@ void KioskApp::staff_frame(SteadyTime now) {
                     sync_now_();
                     panel_->sync_requested = true;
                     log_store_error("audit log", store_.audit("sync_requested", "by staff"));
+                } else if constexpr (std::is_same_v<A, staff_action::RetryRefused>) {
+                    retry_refused(now);
                 } else if constexpr (std::is_same_v<A, staff_action::ChooseTarget>) {
                     if (panel_ && a.index < panel_->targets.size()) panel_->target = a.index;
                 } else if constexpr (std::is_same_v<A, staff_action::ChooseFormat>) {
@@ -262,17 +316,28 @@ void KioskApp::persist_staff_changes() {
 
 void KioskApp::refresh_status(SteadyTime now) {
     auto& panel = *panel_;
-    panel.problem.clear();
+    panel.store_error.clear();
+    // What cannot be read is shown as unknown, never as the last value or zero.
     auto counts = store_.counts();
+    panel.counts.reset();
     if (counts) {
         panel.counts = counts.value();
     } else {
-        panel.problem = counts.error().message;
+        panel.store_error = counts.error().message;
     }
-    if (auto sync = store_.last_sync()) {
+    auto sync = store_.last_sync();
+    panel.last_sync.reset();
+    if (sync) {
         panel.last_sync = std::move(sync.value());
     } else {
-        panel.problem = sync.error().message;
+        panel.store_error = sync.error().message;
+    }
+    auto refusals = store_.latest_refusals(1);
+    panel.latest_refusal.reset();
+    if (refusals && !refusals.value().empty()) {
+        panel.latest_refusal = refusals.value().front();
+    } else if (!refusals) {
+        panel.store_error = refusals.error().message;
     }
     // The chosen target stays chosen when a stick comes or goes.
     const auto chosen = panel.target < panel.targets.size() ? panel.targets[panel.target].folder
@@ -287,6 +352,7 @@ void KioskApp::refresh_status(SteadyTime now) {
 
 void KioskApp::refresh_panel(SteadyTime now) {
     refresh_status(now);
+    panel_->problem.clear();
     auto score = running_score(store_, questionnaire_, policy_);
     if (score) {
         panel_->score = std::move(score).value();
@@ -294,6 +360,31 @@ void KioskApp::refresh_panel(SteadyTime now) {
     } else {
         panel_->problem = score.error().message;
     }
+}
+
+// Staff ask for the refused records to be sent again: the uploader requeues them
+// and sends at once; without one they go back to waiting in the store here.
+void KioskApp::retry_refused(SteadyTime now) {
+    if (!panel_) return;
+    const Lang lang = state_.lang;
+    if (retry_refused_) {
+        retry_refused_();
+        panel_->retry_message = text_.retry_requested.in(lang);
+        log_store_error("audit log", store_.audit("retry_refused_requested", "by staff"));
+    } else if (auto requeued = store_.requeue_refused()) {
+        char message[256];
+        std::snprintf(message, sizeof message, text_.retry_requeued.in(lang).c_str(),
+                      static_cast<int>(requeued.value()));
+        panel_->retry_message = message;
+        std::cerr << "cxkiosk: " << requeued.value() << " refused records requeued by staff"
+                  << std::endl;
+    } else {
+        panel_->store_error = requeued.error().message;
+        std::cerr << "cxkiosk: requeueing refused records: " << requeued.error().message
+                  << std::endl;
+        return;
+    }
+    refresh_status(now);
 }
 
 void KioskApp::export_now() {

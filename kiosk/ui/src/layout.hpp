@@ -54,20 +54,22 @@ inline Frac pad_key(int index) {
 }
 
 // Staff panel
-inline constexpr Frac kPanelCounts{0.03f, 0.13f, 0.48f, 0.43f};
-inline constexpr Frac kPanelSync{0.03f, 0.46f, 0.48f, 0.70f};
-inline constexpr Frac kPanelSyncNow{0.05f, 0.61f, 0.24f, 0.68f};
+inline constexpr Frac kPanelCounts{0.03f, 0.13f, 0.48f, 0.41f};
+inline constexpr Frac kPanelSync{0.03f, 0.43f, 0.48f, 0.70f};
+inline constexpr Frac kPanelSyncNow{0.05f, 0.615f, 0.21f, 0.68f};
+inline constexpr Frac kPanelRetryRefused{0.22f, 0.615f, 0.38f, 0.68f};
 inline constexpr Frac kPanelScore{0.52f, 0.13f, 0.97f, 0.70f};
 inline constexpr Frac kPanelExport{0.03f, 0.725f, 0.97f, 0.885f};
-inline constexpr float kTargetsLeft = 0.12f;  // target pills, one after another
-inline constexpr float kTargetWidth = 0.20f;
+// Left of the pills: the card's heading and the row's label ("To", "Format").
+inline constexpr float kTargetsLeft = 0.20f;  // target pills, one after another
+inline constexpr float kTargetWidth = 0.17f;
 inline constexpr float kTargetGap = 0.01f;
-inline constexpr Frac kTargetRow{0.12f, 0.74f, 0.0f, 0.795f};  // x1 unused
+inline constexpr Frac kTargetRow{0.20f, 0.74f, 0.0f, 0.795f};  // x1 unused
 inline constexpr int kMaxTargets = 4;                          // export target pills shown
-inline constexpr float kFormatsLeft = 0.12f;
+inline constexpr float kFormatsLeft = 0.20f;
 inline constexpr float kFormatWidth = 0.09f;
-inline constexpr Frac kFormatRow{0.12f, 0.81f, 0.0f, 0.865f};  // x1 unused
-inline constexpr Frac kPanelExportButton{0.43f, 0.81f, 0.58f, 0.865f};
+inline constexpr Frac kFormatRow{0.20f, 0.81f, 0.0f, 0.865f};  // x1 unused
+inline constexpr Frac kPanelExportButton{0.52f, 0.81f, 0.67f, 0.865f};
 inline constexpr Frac kPanelLeave{0.58f, 0.905f, 0.77f, 0.975f};
 inline constexpr Frac kPanelQuit{0.79f, 0.905f, 0.97f, 0.975f};
 inline Frac pill(const Frac& row, float left, float width, float gap, int index) {

@@ -21,6 +21,7 @@ std::vector<HitTarget> hit_targets() {
         {"idle_prompt", "continue", kPromptContinue},
         {"staff_pad", "cancel", kPadCancel},
         {"staff_panel", "sync_now", kPanelSyncNow},
+        {"staff_panel", "retry_refused", kPanelRetryRefused},
         {"staff_panel", "export", kPanelExportButton},
         {"staff_panel", "leave", kPanelLeave},
         {"staff_panel", "quit", kPanelQuit},

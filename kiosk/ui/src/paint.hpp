@@ -3,7 +3,9 @@
 // fractional placement, and a Painter that draws and hit-tests touch targets.
 #include <imgui.h>
 
+#include <algorithm>
 #include <array>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -27,10 +29,13 @@ inline const ImU32 kPrimary = rgb(23, 105, 170);
 inline const ImU32 kPrimaryPressed = rgb(14, 78, 130);
 inline const ImU32 kSurface = rgb(255, 255, 255);
 inline const ImU32 kOutline = rgb(196, 208, 222);
-inline const ImU32 kSuccess = rgb(46, 158, 91);
-inline const ImU32 kWarning = rgb(214, 120, 30);
+// Text colours meet WCAG 2.1 AA (4.5 : 1) on the surface and the background;
+// tests/kiosk/e2e_contrast.py measures every text in screenshots.
+inline const ImU32 kSuccess = rgb(25, 120, 60);
+inline const ImU32 kWarning = rgb(168, 80, 0);
 
-// Level 1 … 5: red to green, each with text colour readable on it.
+// Level 1 … 5: red to green, each with a text colour at >= 4.5 : 1 on it. Colour
+// is never the only cue: each card has a face, its digit and its words.
 struct LevelStyle {
     ImU32 fill;
     ImU32 pressed;
@@ -38,11 +43,11 @@ struct LevelStyle {
     float smile;  // mouth curve, -1 frown … +1 smile
 };
 inline const std::array<LevelStyle, kLevels> kLevelStyles{{
-    {rgb(214, 69, 69), rgb(170, 45, 45), rgb(255, 255, 255), -1.0f},
-    {rgb(238, 138, 58), rgb(200, 105, 30), rgb(255, 255, 255), -0.5f},
+    {rgb(190, 45, 45), rgb(150, 30, 30), rgb(255, 255, 255), -1.0f},
+    {rgb(247, 166, 92), rgb(225, 140, 65), rgb(40, 25, 10), -0.5f},
     {rgb(236, 196, 64), rgb(205, 165, 35), rgb(40, 35, 20), 0.0f},
     {rgb(124, 191, 90), rgb(92, 160, 60), rgb(20, 45, 15), 0.5f},
-    {rgb(46, 158, 91), rgb(30, 120, 66), rgb(255, 255, 255), 1.0f},
+    {rgb(25, 120, 60), rgb(15, 95, 45), rgb(255, 255, 255), 1.0f},
 }};
 
 struct Rect {
@@ -51,6 +56,35 @@ struct Rect {
     ImVec2 size() const { return {max.x - min.x, max.y - min.y}; }
     ImVec2 center() const { return {(min.x + max.x) / 2, (min.y + max.y) / 2}; }
 };
+
+// For tests (`cxkiosk --dump-texts FILE`): every text a frame shows, where,
+// and how large, so a test can measure its contrast in a screenshot. The app
+// puts its log in ImGui::GetIO().UserData while recording.
+struct DrawnText {
+    std::string text;
+    Rect rect;
+    float size;  // px
+    bool bold;
+};
+struct TextLog {
+    std::vector<DrawnText> texts;
+    std::vector<const ImFont*> bold_fonts;
+};
+
+// Every text the screens show goes through here. `shown` is false for what is
+// drawn under an overlay (the question under the idle prompt): not recorded.
+inline void draw_text(ImDrawList* draw, ImFont* font, float size, ImVec2 at, ImU32 colour,
+                      std::string_view text, float wrap_width = 0.0f, bool shown = true) {
+    const char* begin = text.data();
+    const char* end = begin + text.size();
+    draw->AddText(font, size, at, colour, begin, end, wrap_width);
+    auto* log = static_cast<TextLog*>(ImGui::GetIO().UserData);
+    if (!log || !shown || text.empty()) return;
+    const ImVec2 extent = font->CalcTextSizeA(size, FLT_MAX, wrap_width, begin, end);
+    const bool bold =
+        std::find(log->bold_fonts.begin(), log->bold_fonts.end(), font) != log->bold_fonts.end();
+    log->texts.push_back({std::string(text), {at, {at.x + extent.x, at.y + extent.y}}, size, bold});
+}
 
 inline Rect place(const Frac& f) {
     const ImVec2 d = ImGui::GetIO().DisplaySize;
@@ -98,7 +132,9 @@ class Painter {
                   (line_height - size) / 2;
         for (const auto& [from, to] : lines) {
             const ImVec2 extent = font->CalcTextSizeA(size, FLT_MAX, 0.0f, from, to);
-            draw_->AddText(font, size, {center.x - extent.x / 2, y}, colour, from, to);
+            draw_text(draw_, font, size, {center.x - extent.x / 2, y}, colour,
+                      std::string_view(from, static_cast<std::size_t>(to - from)), 0.0f,
+                      interactive_);
             y += line_height;
         }
     }

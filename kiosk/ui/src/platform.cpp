@@ -64,6 +64,7 @@ UiFonts build_fonts(ImFontAtlas& atlas, const FontSources& sources, float window
     };
     const MappedFont* bold = sources.bold ? sources.bold : sources.regular;
     UiFonts fonts;
+    fonts.headings_bold = sources.bold != nullptr;
     fonts.body = add(sources.regular, window_height * 0.036f);
     fonts.heading = add(bold, window_height * 0.052f);
     fonts.title = add(bold, window_height * 0.080f);

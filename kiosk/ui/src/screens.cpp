@@ -102,8 +102,9 @@ void question(const ScreenView& v, const Painter& p, std::vector<Event>& events)
     char progress[128];
     std::snprintf(progress, sizeof progress, v.text.progress.in(lang).c_str(),
                   static_cast<int>(s.current + 1), static_cast<int>(s.items.size()));
-    draw->AddText(v.fonts.body, v.fonts.body->FontSize,
-                  {d.x * 0.04f, bar.center().y - v.fonts.body->FontSize / 2}, kMutedInk, progress);
+    draw_text(draw, v.fonts.body, v.fonts.body->FontSize,
+              {d.x * 0.04f, bar.center().y - v.fonts.body->FontSize / 2}, kMutedInk, progress, 0.0f,
+              p.interactive());
     const float done = static_cast<float>(s.current) / static_cast<float>(s.items.size());
     draw->AddRectFilled({0, bar.max.y}, {d.x, bar.max.y + d.y * 0.008f}, rgb(214, 224, 236));
     draw->AddRectFilled({0, bar.max.y}, {d.x * done, bar.max.y + d.y * 0.008f}, kPrimary);
@@ -138,8 +139,8 @@ void question(const ScreenView& v, const Painter& p, std::vector<Event>& events)
         const float radius = std::min(card_width, card.size().y) * 0.27f;
         p.face({card.center().x, card.min.y + card.size().y * 0.34f}, radius, style);
         const auto digit = std::to_string(level);
-        draw->AddText(v.fonts.body, v.fonts.body->FontSize, {card.min.x + 14, card.min.y + 10},
-                      style.ink, digit.c_str());
+        draw_text(draw, v.fonts.body, v.fonts.body->FontSize, {card.min.x + 14, card.min.y + 10},
+                  style.ink, digit, 0.0f, p.interactive());
         p.text_centered(v.fonts.body,
                         v.questionnaire.level_labels[static_cast<std::size_t>(level - 1)].in(lang),
                         {card.center().x, card.min.y + card.size().y * 0.78f}, card_width * 0.9f,

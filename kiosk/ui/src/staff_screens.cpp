@@ -17,8 +17,8 @@ using namespace paint;
 using Actions = std::vector<StaffAction>;
 
 const ImU32 kDanger = rgb(190, 40, 40);
-const ImU32 kDisabled = rgb(214, 220, 228);
-const ImU32 kDisabledInk = rgb(178, 188, 202);
+const ImU32 kDisabled = rgb(226, 231, 237);
+const ImU32 kDisabledInk = rgb(110, 118, 130);  // still legible: it says what is off
 constexpr std::size_t kMaxDetailBytes = 180;  // the server's error detail, as much as fits the card
 
 // At most `limit` bytes, cut at a UTF-8 character boundary, "..." when cut.
@@ -40,8 +40,7 @@ std::string format(const std::string& pattern, Args... args) {
 
 void text_at(ImDrawList* draw, ImFont* font, float scale, ImVec2 at, ImU32 colour,
              std::string_view text, float wrap_width = 0.0f) {
-    draw->AddText(font, font->FontSize * scale, at, colour, text.data(), text.data() + text.size(),
-                  wrap_width);
+    draw_text(draw, font, font->FontSize * scale, at, colour, text, wrap_width);
 }
 
 float text_width(ImFont* font, float scale, std::string_view text) {
@@ -153,7 +152,8 @@ void pin_pad(const StaffView& v, const Painter& p, Actions& actions) {
                      !usable ? kDisabled
                      : held  ? kPrimaryPressed
                              : kPrimary,
-                     v.fonts.heading, v.text.pad_ok.in(lang), kSurface, rounding());
+                     v.fonts.heading, v.text.pad_ok.in(lang), usable ? kSurface : kDisabledInk,
+                     rounding());
         } else {
             if (tapped) actions.push_back(staff_action::Digit{key});
             p.outlined(r, v.fonts.title, std::string(1, key), held && usable, rounding(),
@@ -173,7 +173,13 @@ void counts_card(const StaffView& v, ImDrawList* draw) {
     const auto [r, pad, top] =
         titled_card(v, draw, layout::kPanelCounts, v.text.responses_heading, 0.04f);
     const Lang lang = v.lang;
-    if (!v.panel.counts) return;
+    if (!v.panel.counts) {
+        text_at(draw, v.fonts.body, 0.78f, {r.min.x + pad, top}, kDanger,
+                format(v.text.store_error.in(lang),
+                       shortened(v.panel.store_error, kMaxDetailBytes).c_str()),
+                r.size().x - 2 * pad);
+        return;
+    }
     const auto& c = *v.panel.counts;
     const std::pair<const LocalizedText*, std::int64_t> cells[] = {
         {&v.text.count_today, c.today},     {&v.text.count_week, c.last_7_days},
@@ -197,7 +203,13 @@ void sync_card(const StaffView& v, const Painter& p, Actions& actions) {
     const auto [r, pad, y] = titled_card(v, draw, layout::kPanelSync, v.text.sync_heading, 0.04f);
     const Lang lang = v.lang;
     const auto& sync = v.panel.last_sync;
-    if (!sync) {
+    const float line = v.fonts.body->FontSize;
+    if (!v.panel.store_error.empty()) {  // never "not synced" or "0 waiting" when unknown
+        text_at(draw, v.fonts.body, 0.78f, {r.min.x + pad, y}, kDanger,
+                format(v.text.store_error.in(lang),
+                       shortened(v.panel.store_error, kMaxDetailBytes).c_str()),
+                r.size().x - 2 * pad);
+    } else if (!sync) {
         text_at(draw, v.fonts.body, 0.78f, {r.min.x + pad, y}, kMutedInk,
                 v.text.sync_never.in(lang));
     } else {
@@ -211,20 +223,40 @@ void sync_card(const StaffView& v, const Painter& p, Actions& actions) {
                     kMutedInk, shortened(sync->detail, kMaxDetailBytes), r.size().x - 2 * pad);
         }
     }
-    const Rect button = place(layout::kPanelSyncNow);
-    if (!v.sync_available) {
-        text_at(draw, v.fonts.body, 0.72f, {button.min.x, button.center().y - 10}, kMutedInk,
-                v.text.sync_unavailable.in(lang));
-        return;
+    const std::int64_t refused = v.panel.counts ? v.panel.counts->refused : 0;
+    if (refused > 0) {
+        const auto& latest = v.panel.latest_refusal;
+        const std::string reason = latest ? latest->code + ": " + latest->detail : std::string();
+        text_at(draw, v.fonts.body, 0.66f, {r.min.x + pad, y + line * 1.75f}, kDanger,
+                shortened(
+                    format(v.text.sync_refused.in(lang), static_cast<int>(refused), reason.c_str()),
+                    kMaxDetailBytes),
+                r.size().x - 2 * pad);
     }
-    bool held = false;
-    if (p.target("##sync-now", button, &held)) actions.push_back(staff_action::SyncNow{});
-    p.button(button, held ? kPrimaryPressed : kPrimary, v.fonts.body, v.text.sync_now.in(lang),
-             kSurface, rounding());
-    if (v.panel.sync_requested) {
-        text_at(draw, v.fonts.body, 0.72f,
-                {button.max.x + pad, button.center().y - v.fonts.body->FontSize * 0.36f}, kSuccess,
-                v.text.sync_requested.in(lang));
+    const Rect button = place(layout::kPanelSyncNow);
+    const Rect retry = place(layout::kPanelRetryRefused);
+    if (v.sync_available) {
+        bool held = false;
+        if (p.target("##sync-now", button, &held)) actions.push_back(staff_action::SyncNow{});
+        p.button(button, held ? kPrimaryPressed : kPrimary, v.fonts.body, v.text.sync_now.in(lang),
+                 kSurface, rounding());
+    } else {
+        text_at(draw, v.fonts.body, 0.66f, {button.min.x, button.min.y}, kMutedInk,
+                v.text.sync_unavailable.in(lang), button.size().x);
+    }
+    if (refused > 0) {
+        bool held = false;
+        if (p.target("##retry-refused", retry, &held))
+            actions.push_back(staff_action::RetryRefused{});
+        p.outlined(retry, v.fonts.body, v.text.retry_refused.in(lang), held, rounding(), kDanger);
+    }
+    // What the last request did, beside the buttons.
+    std::string note = v.panel.retry_message;
+    if (note.empty() && v.panel.sync_requested) note = v.text.sync_requested.in(lang);
+    if (!note.empty()) {
+        const float x = retry.max.x + pad * 0.5f;
+        text_at(draw, v.fonts.body, 0.62f, {x, retry.center().y - line * 0.31f}, kSuccess, note,
+                r.max.x - pad * 0.5f - x);
     }
 }
 
@@ -350,11 +382,22 @@ void export_card(const StaffView& v, const Painter& p, Actions& actions) {
              !usable ? kDisabled
              : held  ? kPrimaryPressed
                      : kPrimary,
-             v.fonts.body, v.text.export_button.in(lang), kSurface, rounding());
+             v.fonts.body, v.text.export_button.in(lang), usable ? kSurface : kDisabledInk,
+             rounding());
     if (!v.panel.message.empty()) {
-        text_at(draw, v.fonts.body, 0.7f,
-                {button.max.x + pad * 2, button.center().y - v.fonts.body->FontSize * 0.35f},
-                v.panel.message_is_error ? kDanger : kSuccess, v.panel.message);
+        // Wrapped beside the button, kept inside the card (a failure names a long path).
+        const std::string message = shortened(v.panel.message, kMaxDetailBytes);
+        const float x = button.max.x + pad * 2;
+        const float wrap = r.max.x - pad - x;
+        const float scale = 0.7f;
+        const float height = v.fonts.body
+                                 ->CalcTextSizeA(v.fonts.body->FontSize * scale, FLT_MAX, wrap,
+                                                 message.data(), message.data() + message.size())
+                                 .y;
+        const float y = std::clamp(button.center().y - height / 2, r.min.y + pad,
+                                   std::max(r.min.y + pad, r.max.y - pad - height));
+        text_at(draw, v.fonts.body, scale, {x, y}, v.panel.message_is_error ? kDanger : kSuccess,
+                message, wrap);
     }
 }
 

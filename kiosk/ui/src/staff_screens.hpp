@@ -14,11 +14,11 @@
 #include "cx/kiosk/export.hpp"
 #include "cx/kiosk/kiosk_config.hpp"
 #include "cx/kiosk/platform.hpp"
+#include "cx/kiosk/staff_access.hpp"
 #include "cx/kiosk/store.hpp"
 #include "cx/kiosk/ui_text.hpp"
-#include "cx/sync/outbox.hpp"
 #include "cx/scoring/scoring.hpp"
-#include "cx/kiosk/staff_access.hpp"
+#include "cx/sync/outbox.hpp"
 
 namespace cx::kiosk {
 
@@ -27,19 +27,25 @@ struct ExportTarget {
     std::string label;  // what the pill shows
 };
 
-// What the panel shows; computed when it opens and after each action, not per frame.
+// What the panel shows; computed when it opens, after each action and (counts,
+// sync state, targets) every 2 s while it is open, never per frame.
 struct PanelData {
     std::optional<StoreCounts> counts;
     std::optional<SyncReport> last_sync;
+    std::optional<RefusalEntry> latest_refusal;  // the newest record the server refused
     std::optional<ScoreSummary> score;
     int score_decimals = 2;  // the policy's rounding, as in the server's report
-    std::string problem;  // a store error while gathering the above
+    // The store could not be read: the panel says "store error" with this reason
+    // instead of counts or a sync state it does not have.
+    std::string store_error;
+    std::string problem;  // the running score could not be computed
     std::vector<ExportTarget> targets;
     std::size_t target = 0;
     ExportFormat format = ExportFormat::Xlsx;
-    std::string message;  // result of the last export / sync request
+    std::string message;  // result of the last export
     bool message_is_error = false;
     bool sync_requested = false;
+    std::string retry_message;  // what "retry refused" did
 };
 
 struct StaffView {
@@ -65,6 +71,7 @@ struct Submit {};
 struct Cancel {};
 struct Touch {};  // any input in the panel keeps it open
 struct SyncNow {};
+struct RetryRefused {};
 struct ChooseTarget {
     std::size_t index;
 };
@@ -76,10 +83,11 @@ struct Leave {};
 struct Quit {};
 }  // namespace staff_action
 
-using StaffAction = std::variant<staff_action::Digit, staff_action::Erase, staff_action::Submit,
-                                 staff_action::Cancel, staff_action::Touch, staff_action::SyncNow,
-                                 staff_action::ChooseTarget, staff_action::ChooseFormat,
-                                 staff_action::Export, staff_action::Leave, staff_action::Quit>;
+using StaffAction =
+    std::variant<staff_action::Digit, staff_action::Erase, staff_action::Submit,
+                 staff_action::Cancel, staff_action::Touch, staff_action::SyncNow,
+                 staff_action::RetryRefused, staff_action::ChooseTarget, staff_action::ChooseFormat,
+                 staff_action::Export, staff_action::Leave, staff_action::Quit>;
 
 // Draws the pad or the panel (whichever access.mode() says) over the whole display.
 std::vector<StaffAction> draw_staff_screen(const StaffView& view);

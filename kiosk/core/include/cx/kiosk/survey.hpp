@@ -31,7 +31,9 @@ std::string_view to_string(Screen screen);
 
 struct SurveyTimings {
     Millis idle_timeout{45'000};  // no touch on a question -> "Still there?"
-    Millis idle_grace{10'000};    // no touch on the prompt -> saved as incomplete
+    // No touch on the "Still there?" prompt -> saved as incomplete. At least 20 s
+    // (WCAG 2.1 SC 2.2.1: time to respond); any touch on it resumes the survey.
+    Millis idle_grace{20'000};
     Millis thank_you{5'000};      // thank-you screen, then welcome
     Millis save_failed{15'000};   // error screen, then welcome
     Millis debounce{300};         // an answer or back this soon after moving is a double tap

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cx/kiosk/kiosk_config.hpp"
 #include "cx/kiosk/platform.hpp"
@@ -19,6 +20,9 @@
 
 namespace cx::kiosk {
 
+namespace paint {
+struct TextLog;
+}
 struct PanelData;
 
 class KioskApp final : public FrameClient {
@@ -31,9 +35,14 @@ class KioskApp final : public FrameClient {
     // What "sync now" does (UploadWorker::sync_now); must return at once. Without
     // it (no uploader running) the panel says uploading is off.
     void set_sync_now(std::function<void()> sync_now) { sync_now_ = std::move(sync_now); }
+    // What "retry refused" does with an uploader (UploadWorker::retry_refused); must
+    // return at once. Without it the panel requeues through the store itself.
+    void set_retry_refused(std::function<void()> retry) { retry_refused_ = std::move(retry); }
 
     // For tests: start() writes every screen's touch targets there (layout_dump.hpp).
     void set_layout_dump(std::filesystem::path file) { layout_dump_ = std::move(file); }
+    // For tests: every frame's texts (position, size) go there when they change.
+    void set_text_dump(std::filesystem::path file) { text_dump_ = std::move(file); }
 
     // Also logs how large the answer targets are (they must be >= 15 mm).
     Status start(const UiFonts& fonts, const DisplayInfo& display) override;
@@ -49,6 +58,7 @@ class KioskApp final : public FrameClient {
     void on_response_saved(std::function<void()> callback) { on_saved_ = std::move(callback); }
 
   private:
+    void customer_or_staff_frame(SteadyTime now);
     void handle(Event event, SteadyTime now);
     void save(const Submission& submission, SteadyTime now);
     void staff_frame(SteadyTime now);
@@ -59,6 +69,7 @@ class KioskApp final : public FrameClient {
     void refresh_status(SteadyTime now);
     void refresh_panel(SteadyTime now);
     void export_now();
+    void retry_refused(SteadyTime now);
     void leave_staff(SteadyTime now);
 
     const Questionnaire& questionnaire_;
@@ -75,9 +86,16 @@ class KioskApp final : public FrameClient {
     std::optional<std::string> pin_hash_;  // read when the pad opens (set-pin may run meanwhile)
     std::unique_ptr<PanelData> panel_;
     SteadyTime panel_status_at_{};
+    SteadyTime last_frame_at_{};  // when the last frame was drawn (the fade-in follows it)
     std::function<void()> sync_now_;
+    std::function<void()> retry_refused_;
     std::function<void()> on_saved_;
+    void dump_texts(const paint::TextLog& texts);
     std::filesystem::path layout_dump_;
+    std::filesystem::path text_dump_;
+    std::string last_text_dump_;
+    Screen drawn_screen_ = Screen::Welcome;  // by the last customer frame
+    StaffMode drawn_staff_mode_ = StaffMode::Closed;
     bool quit_ = false;
 };
 

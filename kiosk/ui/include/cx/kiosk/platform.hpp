@@ -42,6 +42,7 @@ struct UiFonts {
     ImFont* body = nullptr;
     ImFont* heading = nullptr;
     ImFont* title = nullptr;
+    bool headings_bold = false;  // heading and title use the bold face (there is one)
 };
 
 struct DisplayInfo {

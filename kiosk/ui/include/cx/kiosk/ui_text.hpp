@@ -54,6 +54,12 @@ struct UiText {
     LocalizedText sync_failed{"上次同步失败：%s（HTTP %d）", "Last sync failed: %s (HTTP %d)"};
     LocalizedText sync_now{"立即同步", "Sync now"};
     LocalizedText sync_requested{"已请求同步", "Sync requested"};
+    // %d: how many; %s: the server's latest "code: detail"
+    LocalizedText sync_refused{"被服务器拒收：%d 条 — %s", "Refused by the server: %d — %s"};
+    LocalizedText retry_refused{"重新提交拒收", "Retry refused"};
+    LocalizedText retry_requested{"已请求重新提交", "Retry requested"};
+    LocalizedText retry_requeued{"已重新排队 %d 条", "%d requeued"};
+    LocalizedText store_error{"存储错误：%s", "Store error: %s"};
     LocalizedText sync_unavailable{"上传未启用（未配置服务器）",
                                    "Uploading is off (no server configured)"};
     LocalizedText score_heading{"服务得分", "Service score"};
