@@ -2,6 +2,9 @@
 // backend list when it exists).
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <thread>
+
 #include "cx/server/server_store.hpp"
 #include "cx/server/sqlite_store.hpp"
 #include "cx/sqlite/connection.hpp"
@@ -99,6 +102,49 @@ TEST_CASE("server store suite") {
         clash.back().canonical += " ";
         CHECK(outcomes(clash) == std::vector<RecordOutcome>{Stored, Conflict});
         CHECK(export_all(store, {"o", {}, {}, {}}).size() == 3);
+    }
+
+    SECTION("concurrent batches (one group commit or many) each get their own outcomes") {
+        // 8 uploaders at once: each sends its own 5 records twice, and all of them race
+        // for one shared id with different content. Exactly one copy of it is stored.
+        constexpr int kUploaders = 8;
+        std::vector<std::vector<RecordOutcome>> first(kUploaders), again(kUploaders);
+        std::vector<int> shared_outcome(kUploaders, -1);
+        std::vector<StoredRecord> shared(kUploaders);
+        for (int u = 0; u < kUploaders; ++u) {
+            shared[u] = stored(test::make_response("o", "hq", "k" + std::to_string(u), 100));
+            shared[u].id = "0e0e0e0e-0000-4000-8000-000000000001";
+        }
+        std::atomic<bool> failed = false;
+        {
+            std::vector<std::jthread> uploaders;
+            for (int u = 0; u < kUploaders; ++u)
+                uploaders.emplace_back([&, u] {
+                    auto own = stored_batch("o", "hq", "k" + std::to_string(u), 1, 5);
+                    auto a = store.ingest(own, now);
+                    auto s = store.ingest(std::span(&shared[u], 1), now);
+                    auto b = store.ingest(own, now);
+                    if (!a || !s || !b) {
+                        failed = true;
+                        return;
+                    }
+                    first[u] = a.value();
+                    shared_outcome[u] = static_cast<int>(s.value().at(0));
+                    again[u] = b.value();
+                });
+        }
+        REQUIRE_FALSE(failed);
+        int stored_shared = 0;
+        for (int u = 0; u < kUploaders; ++u) {
+            CHECK(first[u] == std::vector<RecordOutcome>(5, Stored));
+            CHECK(again[u] == std::vector<RecordOutcome>(5, Duplicate));
+            if (shared_outcome[u] == static_cast<int>(Stored))
+                ++stored_shared;
+            else
+                CHECK(shared_outcome[u] == static_cast<int>(Conflict));
+        }
+        CHECK(stored_shared == 1);
+        CHECK(export_all(store, {"o", {}, {}, {}}).size() == kUploaders * 5 + 1);
     }
 
     SECTION("export orders by device then seq, pages without gaps, and filters") {

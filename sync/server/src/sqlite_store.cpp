@@ -1,8 +1,10 @@
 #include "cx/server/sqlite_store.hpp"
 
 #include <array>
+#include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <optional>
 
 #include "cx/sqlite/connection.hpp"
 #include "cx/sqlite/migrate.hpp"
@@ -137,21 +139,31 @@ class SqliteStore final : public ServerStore {
         return sqlite::all_prepared({&insert_, &stored_canonical_, &insert_token_, &revoke_token_});
     }
 
+    // Group commit: batches that arrive while a transaction is being written
+    // wait, and the next one to go writes them all in one transaction (one
+    // fsync for several uploads, which is what the single SQLite writer spends
+    // most of its time on). Each caller returns only after the commit that holds
+    // its batch; a failed commit fails every batch of its group, none half.
     Result<std::vector<RecordOutcome>> ingest(std::span<const StoredRecord> batch,
                                               std::string_view received_at) override {
-        std::lock_guard lock(write_mutex_);
-        auto transaction = sqlite::Transaction::begin(writer_);
-        if (!transaction) return transaction.error();
-        std::vector<RecordOutcome> outcomes;
-        outcomes.reserve(batch.size());
-        for (const auto& record : batch) {
-            auto outcome = insert(record, received_at);
-            if (!outcome) return outcome.error();
-            outcomes.push_back(outcome.value());
+        QueuedBatch mine{batch, received_at, std::nullopt};
+        std::unique_lock lock(queue_mutex_);
+        queue_.push_back(&mine);
+        while (!mine.result) {
+            if (group_writing_) {
+                group_written_.wait(lock);
+                continue;
+            }
+            group_writing_ = true;
+            auto group = std::exchange(queue_, {});
+            lock.unlock();
+            auto results = write_group(group);
+            lock.lock();
+            for (std::size_t i = 0; i < group.size(); ++i) group[i]->result = std::move(results[i]);
+            group_writing_ = false;
+            group_written_.notify_all();
         }
-        stored_canonical_.reset();  // ends its read before the commit
-        if (auto committed = transaction.value().commit(); !committed) return committed.error();
-        return outcomes;
+        return std::move(*mine.result);
     }
 
     Result<ExportPage> export_page(const ResponseQuery& query,
@@ -232,6 +244,39 @@ class SqliteStore final : public ServerStore {
     }
 
   private:
+    struct QueuedBatch {
+        std::span<const StoredRecord> batch;
+        std::string_view received_at;
+        std::optional<Result<std::vector<RecordOutcome>>> result;  // set under queue_mutex_
+    };
+
+    // The group's batches in one transaction, in arrival order; one result each.
+    std::vector<Result<std::vector<RecordOutcome>>> write_group(
+        const std::vector<QueuedBatch*>& group) {
+        auto fail_all = [&](const Error& error) {
+            return std::vector<Result<std::vector<RecordOutcome>>>(group.size(), error);
+        };
+        std::lock_guard lock(write_mutex_);
+        auto transaction = sqlite::Transaction::begin(writer_);
+        if (!transaction) return fail_all(transaction.error());
+        std::vector<Result<std::vector<RecordOutcome>>> results;
+        results.reserve(group.size());
+        for (const auto* queued : group) {
+            std::vector<RecordOutcome> outcomes;
+            outcomes.reserve(queued->batch.size());
+            for (const auto& record : queued->batch) {
+                auto outcome = insert(record, queued->received_at);
+                if (!outcome) return fail_all(outcome.error());
+                outcomes.push_back(outcome.value());
+            }
+            results.emplace_back(std::move(outcomes));
+        }
+        stored_canonical_.reset();  // ends its read before the commit
+        if (auto committed = transaction.value().commit(); !committed)
+            return fail_all(committed.error());
+        return results;
+    }
+
     // One record inside ingest's transaction. The id is stored at most once:
     // when it is already there (from an earlier batch or earlier in this one),
     // the stored bytes decide between Duplicate and Conflict.
@@ -258,6 +303,10 @@ class SqliteStore final : public ServerStore {
                                                              : RecordOutcome::Conflict;
     }
 
+    std::mutex queue_mutex_;  // guards queue_, group_writing_ and QueuedBatch::result
+    std::condition_variable group_written_;
+    std::vector<QueuedBatch*> queue_;  // batches waiting for the next group commit
+    bool group_writing_ = false;
     std::mutex write_mutex_;  // SQLite has one writer at a time; queue here, not in busy loops
     Connection writer_;
     Statement insert_;
