@@ -1,3 +1,6 @@
+// Over the ~400-line guide on purpose: the canonical serializer and the validating
+// parser are the two halves of one format (PRODUCT.md "Data"), and keeping them
+// side by side is how they stay in step.
 #include "cx/scoring/response.hpp"
 
 #include <algorithm>

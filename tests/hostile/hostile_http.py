@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# Over the ~400-line guide on purpose: every attack of issue 14 against one
+# server run, one function each.
 """Hostile clients against the real cxserver on 127.0.0.1 (issue 14).
 
 Every attack of the issue's table, each asserting the figures README "cxserver"

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# Over the ~400-line guide on purpose: its steps build on each other (PIN set,
+# lockout, exports, sync, refusals) in one kiosk session.
 """End-to-end test of staff mode in the real cxkiosk under Xvfb, driven by xdotool.
 
 set-pin from stdin (and its refusals), F10 -> PIN pad, a wrong PIN by keys

@@ -1,3 +1,6 @@
+// Over the ~400-line guide on purpose: this is the one place that applies the
+// screens' actions (customer and staff) to the survey state machine, the store
+// and the uploader, in order; split, that ordering would be spread over files.
 #include "cx/kiosk/kiosk_app.hpp"
 
 #include <imgui.h>

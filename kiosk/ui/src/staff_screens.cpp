@@ -1,3 +1,5 @@
+// Over the ~400-line guide on purpose: the PIN pad and the panel share their card,
+// text and pill helpers, and each screen is one function a frame.
 #include "staff_screens.hpp"
 
 #include <imgui.h>

@@ -1,3 +1,6 @@
+// Over the ~400-line guide on purpose: every helper the sync tests share (records,
+// the in-memory outbox, the real cxserver as a child process, a reply-dropping
+// proxy, commands), kept together so every test starts servers the same way.
 #include "sync_test_support.hpp"
 
 #include <arpa/inet.h>
