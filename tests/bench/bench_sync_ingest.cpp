@@ -121,6 +121,9 @@ int main(int argc, char** argv) {
             threads.emplace_back([&, c] {
                 httplib::Client http("127.0.0.1", server.port());
                 http.set_read_timeout(60, 0);
+                // As the kiosk's libcurl does by default: headers and body leave at once
+                // instead of the body waiting for the server's delayed ACK.
+                http.set_tcp_nodelay(true);
                 httplib::Headers headers = {{"Authorization", "Bearer " + tokens[c]},
                                             {"Content-Encoding", "gzip"}};
                 for (const auto& body : bodies[c]) {
