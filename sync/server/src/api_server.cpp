@@ -56,6 +56,9 @@ constexpr std::size_t kExportPageRecords = 2000;
 // one pool of this size and answers 431 when a header block outgrows it; what
 // fits is then held to kMaxHeaderBytes exactly.
 constexpr std::size_t kConnectionMemory = 32 * 1024;
+// How long shutting down waits for jobs and held-back replies to resume their
+// connections; a job stuck past it (a hung database) must not hang the stop.
+constexpr std::chrono::seconds kDrainTimeout{30};
 
 // Absolute deadlines libmicrohttpd does not keep (its timeout restarts with
 // every byte): a connection past its deadline has its socket shut down, which
@@ -172,6 +175,7 @@ struct Exchange {
     std::shared_ptr<ExportStream> export_stream;
     std::unique_ptr<RequestBody> body;
     bool holds_body_slot = false;
+    bool job_failed = false;    // a job threw: the reply is 500 internal
     std::size_t discarded = 0;  // body bytes let pass after the body was refused
     int status = 0;             // 0 until a reply is queued: the log shows dropped requests as 0
     std::size_t records = 0;
@@ -289,8 +293,9 @@ struct ApiServer::Impl {
     std::mutex state_mutex;
     std::condition_variable state_changed;
     bool stop_requested = false;
-    bool draining = false;  // no new suspensions once set
-    int suspended = 0;      // connections waiting for a job or a held-back reply
+    bool draining = false;   // no new suspensions once set
+    bool abandoned = false;  // shutting down timed out with connections suspended
+    int suspended = 0;       // connections waiting for a job or a held-back reply
     int bodies_in_memory = 0;
 
     std::unique_ptr<WorkerPool> pool;
@@ -310,8 +315,18 @@ struct ApiServer::Impl {
     void shut_down();
 
     // Suspends the connection and runs `job` on a worker; the job's end resumes it
-    // (after `hold` when the reply must be held back). False when shutting down.
-    bool run_suspended(MHD_Connection* connection, std::function<std::chrono::milliseconds()> job);
+    // (after `hold` when the reply must be held back). A job that throws is
+    // logged, `failed` marks its request, and the connection is resumed all the
+    // same. False when shutting down.
+    bool run_suspended(MHD_Connection* connection, std::function<std::chrono::milliseconds()> job,
+                       std::function<void()> failed);
+    bool run_suspended(MHD_Connection* connection, Exchange& exchange,
+                       std::function<std::chrono::milliseconds()> job) {
+        return run_suspended(connection, std::move(job),
+                             [&exchange] { exchange.job_failed = true; });
+    }
+    // Inside a catch block: logs what was thrown and where; never throws itself.
+    void report_failure(std::string_view where) noexcept;
     void resume(MHD_Connection* connection);
 
     // The first call, when the headers are in.
@@ -356,21 +371,51 @@ struct ApiServer::Impl {
 };
 
 bool ApiServer::Impl::run_suspended(MHD_Connection* connection,
-                                    std::function<std::chrono::milliseconds()> job) {
+                                    std::function<std::chrono::milliseconds()> job,
+                                    std::function<void()> failed) {
     {
         std::lock_guard lock(state_mutex);
         if (draining) return false;
         ++suspended;
     }
     MHD_suspend_connection(connection);
-    pool->submit([this, connection, job = std::move(job)] {
-        auto hold = job();
-        if (hold.count() > 0)
-            ticker->at(Clock::now() + hold, [this, connection] { resume(connection); });
-        else
+    try {
+        pool->submit([this, connection, job = std::move(job), failed = std::move(failed)] {
+            std::chrono::milliseconds hold{};
+            try {
+                hold = job();
+            } catch (...) {
+                report_failure("a worker job");
+                failed();
+            }
+            if (hold.count() > 0) {
+                try {
+                    ticker->at(Clock::now() + hold, [this, connection] { resume(connection); });
+                    return;
+                } catch (...) {
+                    report_failure("holding back a reply");
+                }
+            }
             resume(connection);
-    });
+        });
+    } catch (...) {
+        resume(connection);  // not queued: the caller's catch answers
+        throw;
+    }
     return true;
+}
+
+void ApiServer::Impl::report_failure(std::string_view where) noexcept {
+    try {
+        try {
+            throw;
+        } catch (const std::exception& failure) {
+            log.note(std::string(where) + " failed: " + failure.what());
+        } catch (...) {
+            log.note(std::string(where) + " failed: unknown exception");
+        }
+    } catch (...) {  // out of memory even for the log line
+    }
 }
 
 void ApiServer::Impl::resume(MHD_Connection* connection) {
@@ -415,13 +460,22 @@ MHD_Result ApiServer::Impl::reply(MHD_Connection* connection, Exchange& exchange
     auto* response = MHD_create_response_from_buffer(
         reply.body.size(), const_cast<char*>(reply.body.data()), MHD_RESPMEM_MUST_COPY);
     if (!response) return MHD_NO;
-    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    bool headed = MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                          "application/json") == MHD_YES;
     // A refusal before the body is read leaves the connection's byte stream
     // unusable for another request.
-    if (close) MHD_add_response_header(response, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (close)
+        headed = headed &&
+                 MHD_add_response_header(response, MHD_HTTP_HEADER_CONNECTION, "close") == MHD_YES;
     if (retry_after)
-        MHD_add_response_header(response, MHD_HTTP_HEADER_RETRY_AFTER,
-                                std::to_string(retry_after->count()).c_str());
+        headed = headed &&
+                 MHD_add_response_header(response, MHD_HTTP_HEADER_RETRY_AFTER,
+                                         std::to_string(retry_after->count()).c_str()) == MHD_YES;
+    if (!headed) {  // a reply without its headers would mislead: drop the connection
+        MHD_destroy_response(response);
+        log.note("could not add a reply header; connection dropped");
+        return MHD_NO;
+    }
     exchange.status = reply.status;
     exchange.records = reply.records;
     exchange.stage = Exchange::Stage::Replied;
@@ -432,6 +486,9 @@ MHD_Result ApiServer::Impl::reply(MHD_Connection* connection, Exchange& exchange
 
 MHD_Result ApiServer::Impl::handle(MHD_Connection* connection, const char* upload,
                                    std::size_t* upload_size, Exchange& exchange) {
+    if (exchange.job_failed && exchange.stage != Exchange::Stage::Replied)
+        return refuse(connection, exchange, ApiError::Internal,
+                      "the server failed while handling this request; retry later");
     switch (exchange.stage) {
         case Exchange::Stage::Headers:
             break;                          // begin() handles it
@@ -555,7 +612,7 @@ MHD_Result ApiServer::Impl::begin(MHD_Connection* connection, const char* url, c
             return std::chrono::milliseconds{};
         };
     }
-    if (!run_suspended(connection, std::move(job)))
+    if (!run_suspended(connection, exchange, std::move(job)))
         return refuse(connection, exchange, ApiError::Unavailable, "the server is stopping",
                       std::chrono::seconds{5});
     return MHD_YES;
@@ -607,7 +664,7 @@ MHD_Result ApiServer::Impl::receive(MHD_Connection* connection, const char* uplo
     if (!at_end) return MHD_YES;
     deadlines.clear(connection);
     exchange.stage = Exchange::Stage::Working;
-    bool queued = run_suspended(connection, [this, &exchange] {
+    bool queued = run_suspended(connection, exchange, [this, &exchange] {
         exchange.reply = service.ingest(*exchange.grant, exchange.body->text());
         exchange.body.reset();
         give_back_body_slot(exchange);
@@ -627,7 +684,12 @@ MHD_Result ApiServer::Impl::stream_export(MHD_Connection* connection, Exchange& 
         delete holder;
         return MHD_NO;
     }
-    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/x-ndjson");
+    if (MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/x-ndjson") !=
+        MHD_YES) {
+        MHD_destroy_response(response);
+        log.note("could not add the export's Content-Type; connection dropped");
+        return MHD_NO;
+    }
     exchange.status = 200;
     exchange.stage = Exchange::Stage::Replied;
     auto queued = MHD_queue_response(connection, MHD_HTTP_OK, response);
@@ -637,12 +699,12 @@ MHD_Result ApiServer::Impl::stream_export(MHD_Connection* connection, Exchange& 
 
 void ApiServer::Impl::completed(MHD_Connection* connection, Exchange* exchange) {
     if (!exchange) return;
+    std::unique_ptr<Exchange> owned(exchange);  // freed even if logging throws
     give_back_body_slot(*exchange);
     std::chrono::duration<double, std::milli> elapsed = Clock::now() - exchange->start;
     std::size_t records =
         exchange->export_stream ? exchange->export_stream->records.load() : exchange->records;
     log.write({exchange->method, exchange->path, exchange->status, records, elapsed.count()});
-    delete exchange;
     // Idle keep-alive: the next request's headers must be complete by then.
     deadlines.set(connection, Clock::now() + kKeepAliveIdle);
 }
@@ -651,40 +713,60 @@ MHD_Result ApiServer::Impl::on_request(void* cls, MHD_Connection* connection, co
                                        const char* method, const char* version, const char* upload,
                                        std::size_t* upload_size, void** request_context) {
     auto* exchange = static_cast<Exchange*>(*request_context);
-    if (!exchange) return MHD_NO;  // not created by on_request_line: cannot happen
+    if (!exchange) return MHD_NO;  // on_request_line failed (out of memory)
     auto& server = *static_cast<Impl*>(cls);
-    if (exchange->stage == Exchange::Stage::Headers)
-        return server.begin(connection, url, method, version, *exchange);
-    return server.handle(connection, upload, upload_size, *exchange);
+    // An exception must not cross into libmicrohttpd (std::terminate): the
+    // connection is closed instead.
+    try {
+        if (exchange->stage == Exchange::Stage::Headers)
+            return server.begin(connection, url, method, version, *exchange);
+        return server.handle(connection, upload, upload_size, *exchange);
+    } catch (...) {
+        server.report_failure("a request");
+        return MHD_NO;
+    }
 }
 
-void* ApiServer::Impl::on_request_line(void*, const char* uri, MHD_Connection*) {
-    auto* exchange = new Exchange;
-    std::string_view path(uri);
-    exchange->path = path.substr(0, std::min(path.find('?'), std::size_t{512}));
-    exchange->target_size = path.size();
-    return exchange;
+void* ApiServer::Impl::on_request_line(void* cls, const char* uri, MHD_Connection*) {
+    try {
+        auto exchange = std::make_unique<Exchange>();
+        std::string_view path(uri);
+        exchange->path = path.substr(0, std::min(path.find('?'), std::size_t{512}));
+        exchange->target_size = path.size();
+        return exchange.release();
+    } catch (...) {
+        static_cast<Impl*>(cls)->report_failure("reading a request line");
+        return nullptr;  // on_request then drops the connection
+    }
 }
 
 void ApiServer::Impl::on_completed(void* cls, MHD_Connection* connection, void** request_context,
                                    MHD_RequestTerminationCode) {
-    static_cast<Impl*>(cls)->completed(connection, static_cast<Exchange*>(*request_context));
+    auto* exchange = static_cast<Exchange*>(*request_context);
     *request_context = nullptr;
+    try {
+        static_cast<Impl*>(cls)->completed(connection, exchange);
+    } catch (...) {
+        static_cast<Impl*>(cls)->report_failure("finishing a request");
+    }
 }
 
 void ApiServer::Impl::on_connection(void* cls, MHD_Connection* connection, void**,
                                     MHD_ConnectionNotificationCode code) {
     auto& server = *static_cast<Impl*>(cls);
-    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+    try {
+        if (code != MHD_CONNECTION_NOTIFY_STARTED) return server.deadlines.closed(connection);
         const auto* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+        // Without its descriptor the connection keeps only libmicrohttpd's stall timeout.
+        if (!info) return server.log.note("a connection without a descriptor: no deadline kept");
         server.deadlines.opened(connection, info->connect_fd,
                                 Clock::now() + server.options.io_timeout);
-    } else {
-        server.deadlines.closed(connection);
+    } catch (...) {
+        server.report_failure("tracking a connection");
     }
 }
 
-ssize_t ApiServer::Impl::read_export(void* cls, std::uint64_t, char* buffer, std::size_t max) {
+ssize_t ApiServer::Impl::read_export(void* cls, std::uint64_t, char* buffer, std::size_t max) try {
     auto& reader = *static_cast<ExportReader*>(cls);
     auto& stream = *reader.stream;
     {
@@ -700,11 +782,19 @@ ssize_t ApiServer::Impl::read_export(void* cls, std::uint64_t, char* buffer, std
         if (stream.finished) return MHD_CONTENT_READER_END_OF_STREAM;
     }
     bool started = reader.server->run_suspended(
-        stream.connection, [server = reader.server, shared = reader.stream] {
+        stream.connection,
+        [server = reader.server, shared = reader.stream] {
             (void)fetch_page(*shared, server->service.store());
             return std::chrono::milliseconds{};
+        },
+        [shared = reader.stream] {
+            std::lock_guard lock(shared->mutex);
+            shared->failed = true;
         });
     return started ? 0 : MHD_CONTENT_READER_END_WITH_ERROR;
+} catch (...) {
+    static_cast<ExportReader*>(cls)->server->report_failure("an export page");
+    return MHD_CONTENT_READER_END_WITH_ERROR;  // a cut export never looks whole
 }
 
 void ApiServer::Impl::free_export(void* cls) {
@@ -741,8 +831,19 @@ void ApiServer::Impl::shut_down() {
         // libmicrohttpd must not be stopped with suspended connections: let
         // every job and held-back reply finish first.
         std::unique_lock lock(state_mutex);
+        if (abandoned) return;  // a second call (the destructor) waits no more
         draining = true;
-        state_changed.wait(lock, [this] { return suspended == 0; });
+        if (!state_changed.wait_for(lock, kDrainTimeout, [this] { return suspended == 0; })) {
+            // libmicrohttpd aborts when stopped with suspended connections and
+            // the pool cannot join a hung job: both are left to the process's end.
+            log.note(std::to_string(suspended) + " connection(s) still suspended after " +
+                     std::to_string(kDrainTimeout.count()) +
+                     " s of shutting down; stopping without them");
+            abandoned = true;
+            daemon = nullptr;
+            (void)pool.release();
+            return;
+        }
     }
     if (daemon)
         MHD_stop_daemon(daemon);  // closes the listening socket too
@@ -789,7 +890,9 @@ Result<int> ApiServer::bind() {
     // keeping them in the heap, so memory goes back to the system after load.
     mallopt(M_MMAP_THRESHOLD, 256 * 1024);
     SignalsBlocked signals_blocked;
-    impl.pool = std::make_unique<WorkerPool>(options.threads);
+    impl.pool = std::make_unique<WorkerPool>(options.threads, [&impl](std::string_view what) {
+        impl.log.note("a worker job failed: " + std::string(what));
+    });
     impl.ticker =
         std::make_unique<Ticker>([&impl](Clock::time_point now) { impl.deadlines.reap(now); });
     std::vector<MHD_OptionItem> items = {
