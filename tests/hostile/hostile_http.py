@@ -15,6 +15,7 @@ import gzip
 import json
 import os
 import re
+import select
 import socket
 import subprocess
 import sys
@@ -41,6 +42,9 @@ class Server:
         self.device = self.add_token("--role", "device", "--org", "demo-org", "--site", "hq",
                                      "--device", "kiosk-01")
         self.viewer = self.add_token("--role", "viewer", "--org", "demo-org")
+        # Other kiosks of the site: a device token uploads one batch at a time.
+        self.fleet = [self.add_token("--role", "device", "--org", "demo-org", "--site", "hq",
+                                     "--device", f"kiosk-{i:02d}") for i in range(2, 34)]
         self.log = open(os.path.join(workdir, "server.log"), "w+")
         self.process = subprocess.Popen(
             [binary, "serve", "--db", "sqlite:" + self.db, "--listen", "127.0.0.1:0",
@@ -166,9 +170,9 @@ def get(path, token=None):
     return head + b"\r\n"
 
 
-def record(seq):
+def record(seq, device="kiosk-01"):
     return json.dumps({
-        "id": str(uuid.uuid4()), "device": "kiosk-01", "org": "demo-org", "site": "hq",
+        "id": str(uuid.uuid4()), "device": device, "org": "demo-org", "site": "hq",
         "seq": seq, "questionnaire": "tbsc134-b1", "lang": "en", "status": "complete",
         "started_at": "2025-11-25T09:00:00Z", "submitted_at": "2025-11-25T09:01:00Z",
         "duration_ms": 60000,
@@ -179,7 +183,11 @@ def record(seq):
 
 
 def batch(*seqs):
-    return ('{"responses":[' + ",".join(record(s) for s in seqs) + "]}").encode()
+    return batch_of("kiosk-01", *seqs)
+
+
+def batch_of(device, *seqs):
+    return ('{"responses":[' + ",".join(record(s, device) for s in seqs) + "]}").encode()
 
 
 def stored_count(server):
@@ -335,7 +343,7 @@ def slow_clients(server, base, count, addresses):
     # A valid token trickling its body: dropped at its deadline too (10 s + size at 16 KiB/s).
     body_sock = connect(server, f"{base}{addresses + 1}")
     body_sock.setblocking(False)
-    body_sock.sendall(post(server.device, b"", length=2000))
+    body_sock.sendall(post(server.fleet[0], b"", length=2000))
     socks.append([body_sock, time.monotonic(), b"", None])
 
     answered, slowest = 0, 0.0
@@ -390,6 +398,37 @@ def slow_clients(server, base, count, addresses):
           f"(latest after {max(times) if times else -1:.1f} s, though still sending)")
     for e in socks:
         e[0].close()
+
+
+def slow_uploads_one_token(server, base):
+    """16 uploads on one valid device token, each announcing a body it never sends."""
+    socks = []
+    for i in range(16):
+        sock = connect(server, f"{base}1")
+        sock.sendall(post(server.device, b"", length=2000))
+        socks.append((sock, time.monotonic()))
+    # Answered within 1 s of the last request: readable by then.
+    deadline = time.monotonic() + 1
+    answered = set()
+    while len(answered) < len(socks) and time.monotonic() < deadline:
+        readable, _, _ = select.select([s for s, _ in socks if s not in answered], [], [],
+                                       max(0, deadline - time.monotonic()))
+        answered.update(readable)
+    busy = 0
+    for sock in answered:
+        reply = read_reply(sock, time.monotonic(), wait_close=False)
+        if reply and reply.status == 429 and reply.headers.get("retry-after", "").isdigit():
+            busy += 1
+    check(busy == 15 and len(answered) == 15,
+          f"16 slow uploads on one device token: {busy} answered 429 with Retry-After within 1 s "
+          f"from their headers, {16 - len(answered)} left reading (one upload at a time per token)")
+    other = exchange(server, post(server.fleet[1], batch_of("kiosk-03", 1)), f"{base}2",
+                     wait_close=False)
+    check(other is not None and other.status == 200 and other.seconds < 1,
+          f"... while another kiosk's upload is answered 200 in "
+          f"{other.seconds * 1000 if other else -1:.0f} ms")
+    for sock, _ in socks:
+        sock.close()
 
 
 def per_address_limit(server, base):
@@ -476,12 +515,12 @@ def big_uploads(server, rounds, bound_mb):
     sampler.start()
     statuses = []
 
-    def upload():
+    def upload(token):
         # As libcurl does for large bodies: the body follows only after 100 Continue.
         sock = connect(server, timeout=30)
         started = time.monotonic()
         try:
-            sock.sendall(post(server.device, b"", b"Expect: 100-continue\r\n", length=len(body)))
+            sock.sendall(post(token, b"", b"Expect: 100-continue\r\n", length=len(body)))
             reply = read_reply(sock, started, wait_close=False)
             if reply and reply.status == 100:
                 sock.sendall(body)
@@ -495,7 +534,7 @@ def big_uploads(server, rounds, bound_mb):
             sock.close()
 
     for _ in range(rounds):
-        threads = [threading.Thread(target=upload) for _ in range(32)]
+        threads = [threading.Thread(target=upload, args=(token,)) for token in server.fleet]
         for t in threads:
             t.start()
         for t in threads:
@@ -542,6 +581,7 @@ def main():
                 slow_clients(server, "127.0.3.", 1000, 20)
             else:
                 slow_clients(server, "127.0.3.", 200, 4)
+            slow_uploads_one_token(server, "127.0.6.")
             per_address_limit(server, "127.0.4.")
             keep_alive_idle(server)
             bad_token_limit(server, "127.0.5.", 100_000 if args.long else 320)

@@ -22,6 +22,7 @@
 #include <sstream>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "cx/scoring/response.hpp"
@@ -297,6 +298,7 @@ struct ApiServer::Impl {
     bool abandoned = false;  // shutting down timed out with connections suspended
     int suspended = 0;       // connections waiting for a job or a held-back reply
     int bodies_in_memory = 0;
+    std::unordered_set<std::int64_t> uploading_grants;  // grant ids with a body in a slot
 
     std::unique_ptr<WorkerPool> pool;
     std::unique_ptr<Ticker> ticker;
@@ -354,7 +356,11 @@ struct ApiServer::Impl {
                            "request body over the limit of " + std::to_string(options.max_body) +
                                " bytes (after gunzip); send smaller batches");
     }
-    bool take_body_slot();
+    // One of the 2 × threads body slots, and the grant's one upload at a time:
+    // a device uploads one batch at a time, so slow uploads on one token
+    // cannot hold every slot.
+    enum class BodySlot { Taken, GrantBusy, Full };
+    BodySlot take_body_slot(Exchange& exchange);
     void give_back_body_slot(Exchange& exchange);
     void completed(MHD_Connection* connection, Exchange* exchange);
 
@@ -440,11 +446,14 @@ QueryParams ApiServer::Impl::query_params(MHD_Connection* connection) const {
     return params;
 }
 
-bool ApiServer::Impl::take_body_slot() {
+ApiServer::Impl::BodySlot ApiServer::Impl::take_body_slot(Exchange& exchange) {
     std::lock_guard lock(state_mutex);
-    if (bodies_in_memory >= 2 * options.threads) return false;
+    if (uploading_grants.contains(exchange.grant->id)) return BodySlot::GrantBusy;
+    if (bodies_in_memory >= 2 * options.threads) return BodySlot::Full;
+    uploading_grants.insert(exchange.grant->id);
     ++bodies_in_memory;
-    return true;
+    exchange.holds_body_slot = true;
+    return BodySlot::Taken;
 }
 
 void ApiServer::Impl::give_back_body_slot(Exchange& exchange) {
@@ -452,6 +461,7 @@ void ApiServer::Impl::give_back_body_slot(Exchange& exchange) {
     exchange.holds_body_slot = false;
     std::lock_guard lock(state_mutex);
     --bodies_in_memory;
+    uploading_grants.erase(exchange.grant->id);
 }
 
 MHD_Result ApiServer::Impl::reply(MHD_Connection* connection, Exchange& exchange,
@@ -627,11 +637,18 @@ MHD_Result ApiServer::Impl::start_body(MHD_Connection* connection, Exchange& exc
     auto length = header_value(connection, MHD_HTTP_HEADER_CONTENT_LENGTH);
     std::from_chars(length.data(), length.data() + length.size(), announced);
     if (announced > options.max_body) return reply(connection, exchange, too_large(), true);
-    if (!take_body_slot())
-        return refuse(connection, exchange, ApiError::Unavailable,
-                      "the server holds as many uploads as it may; retry shortly",
-                      std::chrono::seconds{1});
-    exchange.holds_body_slot = true;
+    switch (take_body_slot(exchange)) {
+        case BodySlot::Taken:
+            break;
+        case BodySlot::GrantBusy:
+            return refuse(connection, exchange, ApiError::TooManyRequests,
+                          "this token is already uploading a batch; send one batch at a time",
+                          std::chrono::seconds{1});
+        case BodySlot::Full:
+            return refuse(connection, exchange, ApiError::Unavailable,
+                          "the server holds as many uploads as it may; retry shortly",
+                          std::chrono::seconds{1});
+    }
     exchange.body = std::make_unique<RequestBody>(*encoding, options.max_body, announced);
     exchange.stage = Exchange::Stage::Receiving;
     // A body has until the header deadline plus its size at the slowest accepted rate.
