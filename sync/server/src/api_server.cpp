@@ -176,6 +176,7 @@ struct Exchange {
     std::shared_ptr<ExportStream> export_stream;
     std::unique_ptr<RequestBody> body;
     bool holds_body_slot = false;
+    bool holds_export_slot = false;
     bool job_failed = false;    // a job threw: the reply is 500 internal
     std::size_t discarded = 0;  // body bytes let pass after the body was refused
     int status = 0;             // 0 until a reply is queued: the log shows dropped requests as 0
@@ -298,6 +299,7 @@ struct ApiServer::Impl {
     bool abandoned = false;  // shutting down timed out with connections suspended
     int suspended = 0;       // connections waiting for a job or a held-back reply
     int bodies_in_memory = 0;
+    int exports_streaming = 0;  // at most --threads: each holds a page in memory
     std::unordered_set<std::int64_t> uploading_grants;  // grant ids with a body in a slot
 
     std::unique_ptr<WorkerPool> pool;
@@ -362,6 +364,8 @@ struct ApiServer::Impl {
     enum class BodySlot { Taken, GrantBusy, Full };
     BodySlot take_body_slot(Exchange& exchange);
     void give_back_body_slot(Exchange& exchange);
+    bool take_export_slot(Exchange& exchange);
+    void give_back_export_slot(Exchange& exchange);
     void completed(MHD_Connection* connection, Exchange* exchange);
 
     static MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url,
@@ -456,6 +460,21 @@ ApiServer::Impl::BodySlot ApiServer::Impl::take_body_slot(Exchange& exchange) {
     return BodySlot::Taken;
 }
 
+bool ApiServer::Impl::take_export_slot(Exchange& exchange) {
+    std::lock_guard lock(state_mutex);
+    if (exports_streaming >= options.threads) return false;
+    ++exports_streaming;
+    exchange.holds_export_slot = true;
+    return true;
+}
+
+void ApiServer::Impl::give_back_export_slot(Exchange& exchange) {
+    if (!exchange.holds_export_slot) return;
+    exchange.holds_export_slot = false;
+    std::lock_guard lock(state_mutex);
+    --exports_streaming;
+}
+
 void ApiServer::Impl::give_back_body_slot(Exchange& exchange) {
     if (!exchange.holds_body_slot) return;
     exchange.holds_body_slot = false;
@@ -506,6 +525,10 @@ MHD_Result ApiServer::Impl::handle(MHD_Connection* connection, const char* uploa
             if (exchange.reply && exchange.reply->status != 200)
                 return reply(connection, exchange, *exchange.reply, true, exchange.retry_after);
             if (exchange.route == Route::Upload) return start_body(connection, exchange);
+            if (exchange.export_stream && !take_export_slot(exchange))
+                return refuse(connection, exchange, ApiError::Unavailable,
+                              "the server streams as many exports as it may; retry shortly",
+                              std::chrono::seconds{1});
             exchange.stage = Exchange::Stage::Ready;
             return MHD_YES;
         case Exchange::Stage::Ready:
@@ -718,6 +741,7 @@ void ApiServer::Impl::completed(MHD_Connection* connection, Exchange* exchange) 
     if (!exchange) return;
     std::unique_ptr<Exchange> owned(exchange);  // freed even if logging throws
     give_back_body_slot(*exchange);
+    give_back_export_slot(*exchange);
     std::chrono::duration<double, std::milli> elapsed = Clock::now() - exchange->start;
     std::size_t records =
         exchange->export_stream ? exchange->export_stream->records.load() : exchange->records;
@@ -789,6 +813,15 @@ ssize_t ApiServer::Impl::read_export(void* cls, std::uint64_t, char* buffer, std
     {
         std::lock_guard lock(stream.mutex);
         if (stream.offset < stream.page.size()) {
+            // libmicrohttpd drops a reader silent for --timeout, but one that
+            // reads a byte now and then would hold its export for ever: each
+            // page must be taken within --timeout plus its size at the
+            // slowest accepted rate.
+            if (stream.offset == 0)
+                reader.server->deadlines.set(
+                    stream.connection,
+                    Clock::now() + reader.server->options.io_timeout +
+                        std::chrono::seconds(stream.page.size() / kMinBodyBytesPerSecond));
             std::size_t size = std::min(max, stream.page.size() - stream.offset);
             std::memcpy(buffer, stream.page.data() + stream.offset, size);
             stream.offset += size;
@@ -798,6 +831,7 @@ ssize_t ApiServer::Impl::read_export(void* cls, std::uint64_t, char* buffer, std
         if (stream.failed) return MHD_CONTENT_READER_END_WITH_ERROR;
         if (stream.finished) return MHD_CONTENT_READER_END_OF_STREAM;
     }
+    reader.server->deadlines.clear(stream.connection);  // the database's time is not the reader's
     bool started = reader.server->run_suspended(
         stream.connection,
         [server = reader.server, shared = reader.stream] {
