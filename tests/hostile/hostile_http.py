@@ -17,6 +17,7 @@ import gzip
 import json
 import os
 import re
+import select
 import socket
 import subprocess
 import sys
@@ -43,6 +44,9 @@ class Server:
         self.device = self.add_token("--role", "device", "--org", "demo-org", "--site", "hq",
                                      "--device", "kiosk-01")
         self.viewer = self.add_token("--role", "viewer", "--org", "demo-org")
+        # Other kiosks of the site: a device token uploads one batch at a time.
+        self.fleet = [self.add_token("--role", "device", "--org", "demo-org", "--site", "hq",
+                                     "--device", f"kiosk-{i:02d}") for i in range(2, 34)]
         self.log = open(os.path.join(workdir, "server.log"), "w+")
         self.process = subprocess.Popen(
             [binary, "serve", "--db", "sqlite:" + self.db, "--listen", "127.0.0.1:0",
@@ -168,9 +172,9 @@ def get(path, token=None):
     return head + b"\r\n"
 
 
-def record(seq):
+def record(seq, device="kiosk-01"):
     return json.dumps({
-        "id": str(uuid.uuid4()), "device": "kiosk-01", "org": "demo-org", "site": "hq",
+        "id": str(uuid.uuid4()), "device": device, "org": "demo-org", "site": "hq",
         "seq": seq, "questionnaire": "tbsc134-b1", "lang": "en", "status": "complete",
         "started_at": "2025-11-25T09:00:00Z", "submitted_at": "2025-11-25T09:01:00Z",
         "duration_ms": 60000,
@@ -181,7 +185,11 @@ def record(seq):
 
 
 def batch(*seqs):
-    return ('{"responses":[' + ",".join(record(s) for s in seqs) + "]}").encode()
+    return batch_of("kiosk-01", *seqs)
+
+
+def batch_of(device, *seqs):
+    return ('{"responses":[' + ",".join(record(s, device) for s in seqs) + "]}").encode()
 
 
 def stored_count(server):
@@ -197,6 +205,29 @@ def wait_until(condition, seconds):
             return True
         time.sleep(0.1)
     return condition()
+
+
+class RssPeak:
+    """Samples the server's RSS every 50 ms while an attack runs: `with RssPeak(server) as rss:`."""
+
+    def __init__(self, server):
+        self.server = server
+        self.base = self.peak = server.rss_mb()
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self.sample)
+
+    def sample(self):
+        while not self.done.is_set():
+            self.peak = max(self.peak, self.server.rss_mb())
+            time.sleep(0.05)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_):
+        self.done.set()
+        self.thread.join()
 
 
 # --- the attacks --------------------------------------------------------------------------
@@ -243,7 +274,7 @@ def strict_http(server):
     check(stored_count(server) == 0, "nothing stored by the strict-HTTP cases")
 
 
-def auth_before_body(server, base):
+def auth_before_body(server, base, bound_mb):
     reply = exchange(server, post(BAD_TOKEN, b"", length=50_000_000), source=base + "1")
     check(reply is not None and reply.status == 401 and reply.closed and reply.seconds < 1,
           "50 MB announced with a bad token, no body sent → 401 within 1 s, connection closed")
@@ -255,8 +286,7 @@ def auth_before_body(server, base):
           "viewer token on the upload → 403 from the headers")
     reply = exchange(server, get("/api/v1/orgs/demo-org/responses.jsonl", server.device))
     check(reply is not None and reply.status == 403, "device token on an export → 403")
-    # 32 × 8 MiB bodies pushed behind bad tokens: none of it may be read.
-    before = server.rss_mb()
+    # 2 rounds of 32 × 8 MiB bodies pushed behind bad tokens: none of it may be read.
     results = []
 
     def push(i):
@@ -273,20 +303,24 @@ def auth_before_body(server, base):
             results.append("reset")
         sock.close()
 
-    threads = [threading.Thread(target=push, args=(i,)) for i in range(32)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    check(all(r in (401, "reset", None) for r in results) and results.count(401) >= 16,
-          f"32 × 8 MiB behind bad tokens: refused 401 ({results.count(401)} replies read)")
-    check(server.rss_mb() - before < 30,
-          f"... and the server read none of it (RSS +{server.rss_mb() - before:.1f} MB)")
+    with RssPeak(server) as rss:
+        for round in range(2):
+            threads = [threading.Thread(target=push, args=(32 * round + i,)) for i in range(32)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+    # 401 or 429 (the address limiter counts per address, and each push has its own).
+    check(all(r in (401, 429, "reset", None) for r in results) and results.count(401) >= 32,
+          f"2 rounds of 32 × 8 MiB behind bad tokens: refused ({results.count(401)} × 401 read)")
+    check(rss.peak - rss.base < 30 and rss.peak < bound_mb,
+          f"... and the server read none of it (RSS peak +{rss.peak - rss.base:.1f} MB, "
+          f"{rss.peak:.0f} MB within the {bound_mb} MB bound)")
 
 
 def header_flood(server, base, long):
     """Header lines without a newline, reconnecting whenever cut off, until `total` is sent."""
-    def flood(source, total, results):
+    def flood(source, prefix, total, results):
         sent, connections, longest = 0, 0, 0
         chunk = b"a" * MIB
         while sent < total:
@@ -294,7 +328,7 @@ def header_flood(server, base, long):
             connections += 1
             on_this = 0
             try:
-                sock.sendall(b"GET /api/v1/health HTTP/1.1\r\nX-Flood: ")
+                sock.sendall(prefix)
                 while sent < total:
                     sock.sendall(chunk)
                     sent += len(chunk)
@@ -306,10 +340,14 @@ def header_flood(server, base, long):
         results.append((connections, longest))
 
     before = server.rss_mb()
-    plan = [(1, 256 * MIB), (4, 512 * MIB)] if not long else [(16, 10 * 1024 * MIB // 16)]
-    for count, total in plan:
+    header_line = ("header", b"GET /api/v1/health HTTP/1.1\r\nX-Flood: ")
+    request_line = ("request", b"GET /")
+    plan = [(header_line, 1, 256 * MIB), (header_line, 4, 512 * MIB), (request_line, 1, 256 * MIB)]
+    if long:
+        plan = [(header_line, 16, 10 * 1024 * MIB // 16), (request_line, 16, 10 * 1024 * MIB // 16)]
+    for (kind, prefix), count, total in plan:
         results = []
-        threads = [threading.Thread(target=flood, args=(base + str(i + 1), total, results))
+        threads = [threading.Thread(target=flood, args=(base + str(i + 1), prefix, total, results))
                    for i in range(count)]
         started = time.monotonic()
         peak = before
@@ -320,13 +358,13 @@ def header_flood(server, base, long):
             time.sleep(0.1)
         longest = max(r[1] for r in results)
         check(longest < 32 * MIB,
-              f"header lines with no newline, {count} × {total // MIB} MiB: every connection cut "
+              f"{kind} lines with no newline, {count} × {total // MIB} MiB: every connection cut "
               f"off after {longest // MIB} MiB at most (kernel buffers), "
               f"{sum(r[0] for r in results)} connections, {time.monotonic() - started:.1f} s")
         check(peak - before < 30, f"... RSS stays bounded (peak +{peak - before:.1f} MB)")
 
 
-def slow_clients(server, base, count, addresses):
+def slow_clients(server, base, count, addresses, bound_mb):
     """`count` connections trickling one byte a second, from `addresses` addresses."""
     per_address = (count + addresses - 1) // addresses
     socks = []
@@ -337,7 +375,7 @@ def slow_clients(server, base, count, addresses):
     # A valid token trickling its body: dropped at its deadline too (10 s + size at 16 KiB/s).
     body_sock = connect(server, f"{base}{addresses + 1}")
     body_sock.setblocking(False)
-    body_sock.sendall(post(server.device, b"", length=2000))
+    body_sock.sendall(post(server.fleet[0], b"", length=2000))
     socks.append([body_sock, time.monotonic(), b"", None])
 
     answered, slowest = 0, 0.0
@@ -369,6 +407,7 @@ def slow_clients(server, base, count, addresses):
             stop.wait(1.0)
 
     trickler = threading.Thread(target=trickle)
+    rss = RssPeak(server).__enter__()
     trickler.start()
     time.sleep(1.5)
     seq = 1000
@@ -386,12 +425,46 @@ def slow_clients(server, base, count, addresses):
     everyone_dropped = wait_until(lambda: all(e[3] is not None for e in socks), 14)
     stop.set()
     trickler.join()
+    rss.__exit__()
+    check(rss.peak < bound_mb,
+          f"... RSS peak {rss.peak:.0f} MB during the slow clients, within the {bound_mb} MB bound")
     times = [e[3] for e in socks if e[3] is not None]
     check(everyone_dropped and max(times) < 12.5,
           f"... all {len(socks)} trickling connections dropped at their absolute deadline "
           f"(latest after {max(times) if times else -1:.1f} s, though still sending)")
     for e in socks:
         e[0].close()
+
+
+def slow_uploads_one_token(server, base):
+    """16 uploads on one valid device token, each announcing a body it never sends."""
+    socks = []
+    for i in range(16):
+        sock = connect(server, f"{base}1")
+        sock.sendall(post(server.device, b"", length=2000))
+        socks.append((sock, time.monotonic()))
+    # Answered within 1 s of the last request: readable by then.
+    deadline = time.monotonic() + 1
+    answered = set()
+    while len(answered) < len(socks) and time.monotonic() < deadline:
+        readable, _, _ = select.select([s for s, _ in socks if s not in answered], [], [],
+                                       max(0, deadline - time.monotonic()))
+        answered.update(readable)
+    busy = 0
+    for sock in answered:
+        reply = read_reply(sock, time.monotonic(), wait_close=False)
+        if reply and reply.status == 429 and reply.headers.get("retry-after", "").isdigit():
+            busy += 1
+    check(busy == 15 and len(answered) == 15,
+          f"16 slow uploads on one device token: {busy} answered 429 with Retry-After within 1 s "
+          f"from their headers, {16 - len(answered)} left reading (one upload at a time per token)")
+    other = exchange(server, post(server.fleet[1], batch_of("kiosk-03", 1)), f"{base}2",
+                     wait_close=False)
+    check(other is not None and other.status == 200 and other.seconds < 1,
+          f"... while another kiosk's upload is answered 200 in "
+          f"{other.seconds * 1000 if other else -1:.0f} ms")
+    for sock, _ in socks:
+        sock.close()
 
 
 def per_address_limit(server, base):
@@ -426,7 +499,7 @@ def keep_alive_idle(server):
     sock.close()
 
 
-def bad_token_limit(server, base, attempts):
+def bad_token_limit(server, base, attempts, bound_mb):
     results = []
     lock = threading.Lock()
 
@@ -438,7 +511,9 @@ def bad_token_limit(server, base, attempts):
 
     workers = 16
     started = time.monotonic()
-    threads = [threading.Thread(target=attack, args=(attempts // workers,)) for _ in range(workers)]
+    threads = [threading.Thread(target=attack, args=(attempts // workers + (i < attempts % workers),))
+               for i in range(workers)]
+    rss = RssPeak(server).__enter__()
     for t in threads:
         t.start()
     time.sleep(0.5)
@@ -447,6 +522,7 @@ def bad_token_limit(server, base, attempts):
     typo = exchange(server, post(BAD_TOKEN, b"{}"), source=base + "3")
     for t in threads:
         t.join()
+    rss.__exit__()
     elapsed = time.monotonic() - started
     statuses = [r.status if r else None for r in results]
     limited = [r for r in results if r and r.status == 429]
@@ -461,29 +537,20 @@ def bad_token_limit(server, base, attempts):
     check(kiosk is not None and kiosk.status == 200 and kiosk.seconds < 1,
           "a kiosk at another address uploads meanwhile within 1 s")
     check(typo is not None and typo.status == 401, "a bad token at a third address is a plain 401")
+    check(rss.peak < bound_mb,
+          f"... RSS peak {rss.peak:.0f} MB during the bad tokens, within the {bound_mb} MB bound")
 
 
 def big_uploads(server, rounds, bound_mb):
     body = b'{"responses":[' + b" " * (8 * MIB - 64) + b"]}"
-    base = server.rss_mb()
-    peak = [base]
-    sampling = threading.Event()
-
-    def sample():
-        while not sampling.is_set():
-            peak[0] = max(peak[0], server.rss_mb())
-            time.sleep(0.05)
-
-    sampler = threading.Thread(target=sample)
-    sampler.start()
     statuses = []
 
-    def upload():
+    def upload(token):
         # As libcurl does for large bodies: the body follows only after 100 Continue.
         sock = connect(server, timeout=30)
         started = time.monotonic()
         try:
-            sock.sendall(post(server.device, b"", b"Expect: 100-continue\r\n", length=len(body)))
+            sock.sendall(post(token, b"", b"Expect: 100-continue\r\n", length=len(body)))
             reply = read_reply(sock, started, wait_close=False)
             if reply and reply.status == 100:
                 sock.sendall(body)
@@ -496,18 +563,18 @@ def big_uploads(server, rounds, bound_mb):
         finally:
             sock.close()
 
-    for _ in range(rounds):
-        threads = [threading.Thread(target=upload) for _ in range(32)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    sampling.set()
-    sampler.join()
+    with RssPeak(server) as rss:
+        for _ in range(rounds):
+            threads = [threading.Thread(target=upload, args=(token,)) for token in server.fleet]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+    base = rss.base
     check(all(s in (200, 503) for s in statuses) and statuses.count(200) >= rounds * 16,
           f"{rounds} rounds of 32 × 8 MiB uploads: {statuses.count(200)} × 200, "
           f"{statuses.count(503)} × 503 (busy, Retry-After)")
-    check(peak[0] < bound_mb, f"... peak RSS {peak[0]:.0f} MB within the {bound_mb} MB bound")
+    check(rss.peak < bound_mb, f"... peak RSS {rss.peak:.0f} MB within the {bound_mb} MB bound")
     settled = wait_until(lambda: server.rss_mb() < base + 60, 10)
     check(settled, f"... RSS back down after load ({server.rss_mb():.0f} MB, was {base:.0f} MB)")
 
@@ -538,15 +605,17 @@ def main():
         try:
             started = time.monotonic()
             strict_http(server)
-            auth_before_body(server, "127.0.1.")
+            bound = args.rss_bound_mb
+            auth_before_body(server, "127.0.1.", bound)
             header_flood(server, "127.0.2.", args.long)
             if args.long:
-                slow_clients(server, "127.0.3.", 1000, 20)
+                slow_clients(server, "127.0.3.", 1000, 20, bound)
             else:
-                slow_clients(server, "127.0.3.", 200, 4)
+                slow_clients(server, "127.0.3.", 200, 4, bound)
+            slow_uploads_one_token(server, "127.0.6.")
             per_address_limit(server, "127.0.4.")
             keep_alive_idle(server)
-            bad_token_limit(server, "127.0.5.", 100_000 if args.long else 320)
+            bad_token_limit(server, "127.0.5.", 100_000 if args.long else 5_000, bound)
             half_close(server)
             big_uploads(server, 4, args.rss_bound_mb)
             log = open(os.path.join(workdir, "server.log")).read()

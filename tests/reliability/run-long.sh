@@ -2,8 +2,9 @@
 # Long reliability runs (not part of ctest; minutes, not seconds): the hostile
 # HTTP suite at full size against the real cxserver on 127.0.0.1 — 1,000 slow
 # connections from 20 addresses, 10 GiB of header bytes without a newline over
-# 16 parallel floods, 100,000 bad tokens from one address — with the same
-# figures asserted as tests/hostile (README "cxserver").
+# 16 parallel floods (and as much again of request-line bytes), 100,000 bad
+# tokens from one address — with the same figures asserted as tests/hostile
+# (README "cxserver").
 # Usage: tests/reliability/run-long.sh [BUILD_DIR]   (default build/release)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

@@ -1,10 +1,17 @@
 // The transport's rules without a socket: strict headers, bodies held to the
-// limit as they arrive (gzip inflated step by step), the per-address limiter.
+// limit as they arrive (gzip inflated step by step), the per-address limiter,
+// the worker pool surviving jobs that throw.
 #include <catch2/catch.hpp>
+
+#include <condition_variable>
+#include <mutex>
+#include <new>
+#include <stdexcept>
 
 #include "cx/server/failure_limiter.hpp"
 #include "cx/server/request_body.hpp"
 #include "cx/server/strict_headers.hpp"
+#include "cx/server/worker_pool.hpp"
 #include "cx/sync/gzip.hpp"
 
 using namespace cx;
@@ -99,4 +106,30 @@ TEST_CASE("the failure limiter slows, then refuses, one address at a time") {
     limiter.record_failure("b", now);
     limiter.record_failure("c", now);
     CHECK(limiter.tracked_addresses() == 2);
+}
+
+TEST_CASE("a worker job that throws is reported and its worker takes the next job") {
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::vector<std::string> failures;
+    int finished = 0;
+    {
+        WorkerPool pool(1, [&](std::string_view what) {
+            std::lock_guard lock(mutex);
+            failures.emplace_back(what);
+        });
+        pool.submit([] { throw std::bad_alloc(); });
+        pool.submit([] { throw std::runtime_error("database gone"); });
+        pool.submit([] { throw 42; });
+        pool.submit([&] {
+            std::lock_guard lock(mutex);
+            ++finished;
+            changed.notify_all();
+        });
+        std::unique_lock lock(mutex);
+        REQUIRE(changed.wait_for(lock, 5s, [&] { return finished == 1; }));
+    }
+    REQUIRE(failures.size() == 3);
+    CHECK(failures[1] == "database gone");
+    CHECK(failures[2] == "unknown exception");
 }

@@ -23,7 +23,18 @@ std::string format_request_log_line(std::string_view utc_time, const RequestLogE
 
 void RequestLog::write(const RequestLogEntry& entry) {
     auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-    auto line = format_request_log_line(format_utc_timestamp(now), entry);
+    emit(format_request_log_line(format_utc_timestamp(now), entry));
+}
+
+void RequestLog::note(std::string_view event) {
+    auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    std::string line = format_utc_timestamp(now) + " server: ";
+    for (char c : event) line.push_back(static_cast<unsigned char>(c) < 0x20 ? '?' : c);
+    line.push_back('\n');
+    emit(line);
+}
+
+void RequestLog::emit(const std::string& line) {
     std::lock_guard lock(mutex_);
     std::fwrite(line.data(), 1, line.size(), sink_);
     std::fflush(sink_);

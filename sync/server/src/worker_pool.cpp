@@ -2,7 +2,8 @@
 
 namespace cx {
 
-WorkerPool::WorkerPool(int threads) {
+WorkerPool::WorkerPool(int threads, std::function<void(std::string_view)> on_failure)
+    : on_failure_(std::move(on_failure)) {
     for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
 }
 
@@ -33,7 +34,27 @@ void WorkerPool::work() {
             job = std::move(jobs_.front());
             jobs_.pop_front();
         }
+        run(job);
+    }
+}
+
+void WorkerPool::run(const std::function<void()>& job) noexcept {
+    // A job that throws (std::bad_alloc included) must not end the process:
+    // the exception is reported and the worker takes the next job.
+    try {
         job();
+    } catch (const std::exception& failure) {
+        report(failure.what());
+    } catch (...) {
+        report("unknown exception");
+    }
+}
+
+void WorkerPool::report(std::string_view what) noexcept {
+    if (!on_failure_) return;
+    try {
+        on_failure_(what);
+    } catch (...) {  // reporting failed too (out of memory): nothing more to do
     }
 }
 

@@ -22,8 +22,12 @@ class RequestLog {
   public:
     explicit RequestLog(std::FILE* sink) : sink_(sink) {}
     void write(const RequestLogEntry& entry);
+    // A server event that is not a request (a failed job, a shutdown timeout).
+    void note(std::string_view event);
 
   private:
+    void emit(const std::string& line);
+
     std::FILE* sink_;
     std::mutex mutex_;
 };

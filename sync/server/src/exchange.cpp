@@ -1,0 +1,43 @@
+// Routing a request line and fetching export pages (see exchange.hpp).
+#include "exchange.hpp"
+
+#include "cx/scoring/response.hpp"
+
+namespace cx {
+
+// Fetches the page after stream.after; the stream is not yet shared or its
+// connection is suspended, so only this job touches it.
+Status fetch_page(ExportStream& stream, ServerStore& store) {
+    auto page = store.export_page(stream.query, stream.after, kExportPageRecords);
+    std::lock_guard lock(stream.mutex);
+    if (!page) {
+        stream.failed = true;
+        return page.error();
+    }
+    stream.page.clear();
+    stream.offset = 0;
+    for (const auto& line : page.value().lines) stream.page.append(line).push_back('\n');
+    stream.records += page.value().lines.size();
+    stream.after = page.value().next;
+    stream.finished = !stream.after;
+    return Ok{};
+}
+
+// "/api/v1/orgs/{org}/score" and ".../responses.jsonl"; anything else is Unknown.
+std::pair<Route, std::string> route_of(std::string_view method, std::string_view path) {
+    if (path == kHealthPath) return {method == "GET" ? Route::Health : Route::Unknown, {}};
+    if (path == kResponsesPath) return {method == "POST" ? Route::Upload : Route::Unknown, {}};
+    constexpr std::string_view kOrgs = "/api/v1/orgs/";
+    if (method != "GET" || !path.starts_with(kOrgs)) return {Route::Unknown, {}};
+    auto rest = path.substr(kOrgs.size());
+    auto slash = rest.find('/');
+    if (slash == std::string_view::npos) return {Route::Unknown, {}};
+    std::string org(rest.substr(0, slash));
+    if (!is_valid_identifier(org)) return {Route::Unknown, {}};
+    auto leaf = rest.substr(slash);
+    if (leaf == "/score") return {Route::Score, org};
+    if (leaf == "/responses.jsonl") return {Route::Export, org};
+    return {Route::Unknown, {}};
+}
+
+}  // namespace cx

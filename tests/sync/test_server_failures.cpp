@@ -1,0 +1,95 @@
+// cxserver in-process over the real SQLite store, with its token look-up made
+// to throw std::bad_alloc: the failing worker job answers 500 internal with the
+// JSON error, the failure is logged, and the server still stops.
+#include <catch2/catch.hpp>
+
+#include <httplib.h>
+
+#include <cstdio>
+#include <new>
+#include <string>
+#include <thread>
+
+#include "cx/config/config_files.hpp"
+#include "cx/server/api_server.hpp"
+#include "cx/server/sqlite_store.hpp"
+#include "cx/server/tokens.hpp"
+#include "sync_test_support.hpp"
+
+using namespace cx;
+
+namespace {
+
+// The real store, except that finding a token runs out of memory.
+class OutOfMemoryOnTokens final : public ServerStore {
+  public:
+    explicit OutOfMemoryOnTokens(ServerStore& real) : real_(real) {}
+    Result<std::vector<RecordOutcome>> ingest(std::span<const StoredRecord> batch,
+                                              std::string_view received_at) override {
+        return real_.ingest(batch, received_at);
+    }
+    Result<ExportPage> export_page(const ResponseQuery& query,
+                                   const std::optional<ExportCursor>& after,
+                                   std::size_t limit) override {
+        return real_.export_page(query, after, limit);
+    }
+    Result<std::int64_t> add_token(std::string_view selector, const TokenHash& hash,
+                                   const TokenGrant& grant, std::string_view created_at) override {
+        return real_.add_token(selector, hash, grant, created_at);
+    }
+    Result<std::optional<TokenRow>> find_token(std::string_view) override {
+        throw std::bad_alloc();
+    }
+    Result<bool> revoke_token(std::int64_t id, std::string_view revoked_at) override {
+        return real_.revoke_token(id, revoked_at);
+    }
+
+  private:
+    ServerStore& real_;
+};
+
+std::string read_all(std::FILE* file) {
+    std::rewind(file);
+    std::string text;
+    char buffer[4096];
+    while (auto n = std::fread(buffer, 1, sizeof buffer, file)) text.append(buffer, n);
+    return text;
+}
+
+}  // namespace
+
+TEST_CASE("a worker job that throws answers 500 internal, is logged, and the server still stops") {
+    test::TempDir dir;
+    auto real = open_sqlite_store((dir / "db").string());
+    REQUIRE(real);
+    OutOfMemoryOnTokens store(*real.value());
+    auto config = load_scoring_config(CX_TEST_CONFIG_DIR);
+    REQUIRE(config);
+    ApiService service(store, config.value());
+    std::FILE* sink = std::tmpfile();
+    REQUIRE(sink);
+    RequestLog log(sink);
+    ServerOptions options;
+    options.port = 0;
+    options.threads = 2;
+    ApiServer server(service, options, log);
+    auto port = server.bind();
+    REQUIRE(port);
+    std::thread running([&] { server.run(); });
+
+    httplib::Client http("127.0.0.1", port.value());
+    auto reply = http.Post("/api/v1/responses",
+                           {{"Authorization", "Bearer " + std::string(kTokenHexChars, 'a')}},
+                           R"({"responses":[]})", "application/json");
+    REQUIRE(reply);
+    CHECK(reply->status == 500);
+    CHECK_THAT(reply->body, Catch::Contains(R"("error":"internal")"));
+    auto health = http.Get("/api/v1/health");  // the worker and event thread live on
+    REQUIRE(health);
+    CHECK(health->status == 200);
+
+    server.stop();
+    running.join();
+    CHECK_THAT(read_all(sink), Catch::Contains("a worker job failed: std::bad_alloc"));
+    std::fclose(sink);
+}
