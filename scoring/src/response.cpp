@@ -3,11 +3,11 @@
 // side by side is how they stay in step.
 #include "cx/scoring/response.hpp"
 
+#include <simdjson.h>
 #include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstdio>
-#include <simdjson.h>
 
 #include "cx/scoring/item_lookup.hpp"
 
@@ -35,11 +35,21 @@ void append_json_string(std::string& out, std::string_view text) {
     out.push_back('"');
     for (char c : text) {
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
             default:
                 if (static_cast<unsigned char>(c) < 0x20) {
                     char escaped[8];
@@ -148,8 +158,8 @@ std::optional<std::chrono::sys_seconds> parse_utc_timestamp(std::string_view ts)
         return true;
     };
     int year, month, day, hour, minute, second;
-    if (!number(0, 4, year) || !number(5, 2, month) || !number(8, 2, day) ||
-        !number(11, 2, hour) || !number(14, 2, minute) || !number(17, 2, second))
+    if (!number(0, 4, year) || !number(5, 2, month) || !number(8, 2, day) || !number(11, 2, hour) ||
+        !number(14, 2, minute) || !number(17, 2, second))
         return std::nullopt;
     std::chrono::year_month_day date{std::chrono::year{year}, std::chrono::month(month),
                                      std::chrono::day(day)};
@@ -163,9 +173,10 @@ std::string format_utc_timestamp(std::chrono::sys_seconds time) {
     std::chrono::year_month_day date{days};
     std::chrono::hh_mm_ss clock{time - days};
     char text[32];
-    std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(date.year()),
-                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                  static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
+    std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02dZ",
+                  static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                  static_cast<unsigned>(date.day()), static_cast<int>(clock.hours().count()),
+                  static_cast<int>(clock.minutes().count()),
                   static_cast<int>(clock.seconds().count()));
     return text;
 }
@@ -185,7 +196,9 @@ struct ResponseParser::Impl {
 };
 
 ResponseParser::ResponseParser(std::span<const Questionnaire> known) : impl_(new Impl(known)) {}
-ResponseParser::~ResponseParser() { delete impl_; }
+ResponseParser::~ResponseParser() {
+    delete impl_;
+}
 
 namespace {
 
@@ -231,9 +244,12 @@ struct Invalid {
 
 std::string describe(simdjson::error_code code) {
     switch (code) {
-        case simdjson::UTF8_ERROR: return "invalid UTF-8";
-        case simdjson::EMPTY: return "empty line (expected a JSON object)";
-        default: return std::string("malformed JSON (") + simdjson::error_message(code) + ")";
+        case simdjson::UTF8_ERROR:
+            return "invalid UTF-8";
+        case simdjson::EMPTY:
+            return "empty line (expected a JSON object)";
+        default:
+            return std::string("malformed JSON (") + simdjson::error_message(code) + ")";
     }
 }
 
@@ -339,12 +355,24 @@ void parse_record(simdjson::dom::element doc, Response& out, std::span<const Que
         if (seen & name->bit) throw Invalid{"field \"" + std::string(key) + "\" given twice"};
         seen |= name->bit;
         switch (name->bit) {
-            case kId: out.id.assign(get_string(value, key)); break;
-            case kDevice: out.device.assign(get_string(value, key)); break;
-            case kOrg: out.org.assign(get_string(value, key)); break;
-            case kSite: out.site.assign(get_string(value, key)); break;
-            case kSeq: out.seq = get_integer(value, key); break;
-            case kQuestionnaire: out.questionnaire.assign(get_string(value, key)); break;
+            case kId:
+                out.id.assign(get_string(value, key));
+                break;
+            case kDevice:
+                out.device.assign(get_string(value, key));
+                break;
+            case kOrg:
+                out.org.assign(get_string(value, key));
+                break;
+            case kSite:
+                out.site.assign(get_string(value, key));
+                break;
+            case kSeq:
+                out.seq = get_integer(value, key);
+                break;
+            case kQuestionnaire:
+                out.questionnaire.assign(get_string(value, key));
+                break;
             case kLang: {
                 auto lang = parse_lang(get_string(value, key));
                 if (!lang) throw Invalid{"field \"lang\" must be \"zh\" or \"en\""};
@@ -361,11 +389,21 @@ void parse_record(simdjson::dom::element doc, Response& out, std::span<const Que
                     throw Invalid{"field \"status\" must be \"complete\" or \"incomplete\""};
                 break;
             }
-            case kStartedAt: out.started_at.assign(get_string(value, key)); break;
-            case kSubmittedAt: out.submitted_at.assign(get_string(value, key)); break;
-            case kDurationMs: out.duration_ms = get_integer(value, key); break;
-            case kAnswers: parse_answers(value, out.answers); break;
-            case kFlags: parse_flags(value, out.flags); break;
+            case kStartedAt:
+                out.started_at.assign(get_string(value, key));
+                break;
+            case kSubmittedAt:
+                out.submitted_at.assign(get_string(value, key));
+                break;
+            case kDurationMs:
+                out.duration_ms = get_integer(value, key);
+                break;
+            case kAnswers:
+                parse_answers(value, out.answers);
+                break;
+            case kFlags:
+                parse_flags(value, out.flags);
+                break;
         }
     }
     for (const auto& field : kFields)
@@ -405,11 +443,15 @@ Status ResponseParser::parse(std::string_view line, Response& out, std::size_t p
         impl_->padded.resize(line.size() + simdjson::SIMDJSON_PADDING, '\0');
         data = impl_->padded.data();
     }
+    simdjson::dom::element doc;
+    if (auto error = impl_->parser.parse(data, line.size(), /*realloc_if_needed=*/false).get(doc))
+        return Error{describe(error)};
+    return parse(doc, out);
+}
+
+Status ResponseParser::parse(const simdjson::dom::element& record, Response& out) {
     try {
-        simdjson::dom::element doc;
-        if (auto error = impl_->parser.parse(data, line.size(), /*realloc_if_needed=*/false).get(doc))
-            return Error{describe(error)};
-        parse_record(doc, out, impl_->known, impl_->lookups, impl_->item_seen);
+        parse_record(record, out, impl_->known, impl_->lookups, impl_->item_seen);
         return Ok{};
     } catch (const Invalid& invalid) {
         return Error{invalid.message};

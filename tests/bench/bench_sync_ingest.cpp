@@ -23,7 +23,8 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr double kTargetPerSecond = 20000;
-constexpr double kTargetRatio = 0.4;
+constexpr double kTargetRatio = 0.8;  // issue 14: the transport costs at most a fifth
+constexpr double kTargetP99Ms = 150;  // issue 14, with 8 clients
 
 double seconds_since(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
@@ -172,8 +173,10 @@ int main(int argc, char** argv) {
         raw_rate);
     std::printf("  ratio server/raw   %10.2f               (target >= %.1f: %s)\n", ratio,
                 kTargetRatio, ratio >= kTargetRatio ? "met" : "MISSED");
-    std::printf("  batch latency ms   p50 %.1f  p90 %.1f  p99 %.1f  max %.1f\n", percentile(0.50),
-                percentile(0.90), percentile(0.99),
-                latencies_ms.empty() ? 0.0 : latencies_ms.back());
+    const double p99 = percentile(0.99);
+    std::printf(
+        "  batch latency ms   p50 %.1f  p90 %.1f  p99 %.1f  max %.1f  (p99 target <= %.0f: %s)\n",
+        percentile(0.50), percentile(0.90), p99, latencies_ms.empty() ? 0.0 : latencies_ms.back(),
+        kTargetP99Ms, p99 <= kTargetP99Ms ? "met" : "MISSED");
     return all_ok ? 0 : 1;
 }

@@ -112,7 +112,7 @@ Reply ApiService::ingest(const TokenGrant& grant, std::string_view body) {
         if (!element.is_object())
             return error_reply(ApiError::MalformedJson,
                                "record " + std::to_string(index) + ": must be a JSON object");
-        if (auto parsed = parser.parse(simdjson::minify(element), record); !parsed) {
+        if (auto parsed = parser.parse(element, record); !parsed) {
             ack.refused.push_back(refusal(index, element_id(element), ApiError::InvalidRecord,
                                           parsed.error().message));
         } else if (auto mismatch = ownership_mismatch(record, grant)) {

@@ -12,6 +12,10 @@
 #include "cx/scoring/questionnaire.hpp"
 #include "cx/scoring/result.hpp"
 
+namespace simdjson::dom {
+class element;
+}  // namespace simdjson::dom
+
 namespace cx {
 
 enum class ResponseStatus { Complete, Incomplete };
@@ -20,7 +24,7 @@ std::string_view to_string(ResponseStatus status);
 inline constexpr int kNotApplicable = 0;  // Answer::level for 不适用 (JSON null)
 
 struct Answer {
-    std::string item;  // questionnaire item id
+    std::string item;            // questionnaire item id
     int level = kNotApplicable;  // 1…5, or kNotApplicable
     bool operator==(const Answer&) const = default;
 };
@@ -52,7 +56,7 @@ std::string to_canonical_json(const Response& response);
 // Parses and validates one canonical record. Reuses `out`'s storage, so a
 // streaming reader allocates nothing per line once warmed up.
 class ResponseParser {
-public:
+  public:
     explicit ResponseParser(std::span<const Questionnaire> known);
     ~ResponseParser();
     ResponseParser(const ResponseParser&) = delete;
@@ -61,8 +65,11 @@ public:
     // `line` must stay readable for `padding_available` bytes past its end
     // (simdjson reads ahead); pass 0 and the parser copies the line.
     Status parse(std::string_view line, Response& out, std::size_t padding_available = 0);
+    // The same checks on a record already parsed as part of a larger document
+    // (the server's upload body), without serializing and parsing it again.
+    Status parse(const simdjson::dom::element& record, Response& out);
 
-private:
+  private:
     struct Impl;
     Impl* impl_;
 };
@@ -76,7 +83,7 @@ inline constexpr std::int64_t kMaxDurationMs = std::int64_t{7} * 24 * 60 * 60 * 
 bool is_known_flag(std::string_view flag);
 
 // Validators and formats shared with the kiosk and the server.
-bool is_canonical_uuid(std::string_view id);  // lowercase 8-4-4-4-12 hex
+bool is_canonical_uuid(std::string_view id);    // lowercase 8-4-4-4-12 hex
 bool is_valid_identifier(std::string_view id);  // device/org/site: [A-Za-z0-9._-]{1,64}
 // "YYYY-MM-DDTHH:MM:SSZ" (UTC, whole seconds); nullopt for anything else.
 std::optional<std::chrono::sys_seconds> parse_utc_timestamp(std::string_view ts);
