@@ -15,7 +15,7 @@ packages=(
   fonts-noto-cjk
   # tests: Catch2, a headless X server with input driving and screenshots
   libgmp-dev catch2 xvfb xdotool x11-apps imagemagick x11-utils mesa-utils
-  libgl1-mesa-dri sqlite3 openssl python3 time unzip procps curl
+  libgl1-mesa-dri sqlite3 openssl python3 python3-cryptography time unzip procps curl
 )
 
 missing=()
