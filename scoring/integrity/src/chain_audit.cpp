@@ -12,10 +12,6 @@ bool parse_digest(std::string_view hex, Digest& out) {
     return true;
 }
 
-bool DeviceChains::intact() const {
-    return std::all_of(keys.begin(), keys.end(), [](const KeyChain& k) { return k.intact(); });
-}
-
 void ChainAudit::add(const Response& record) {
     if (!record.is_signed()) return;
     Digest prev{};

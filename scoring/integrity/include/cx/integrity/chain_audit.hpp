@@ -13,31 +13,13 @@
 #include <vector>
 
 #include "cx/integrity/seal.hpp"
+#include "cx/scoring/integrity_summary.hpp"
 
 namespace cx::integrity {
 
-struct SeqRange {
-    std::int64_t first = 0;
-    std::int64_t last = 0;
-    bool operator==(const SeqRange&) const = default;
-};
-
-struct KeyChain {
-    std::string key;  // hex
-    std::int64_t first_seq = 0;
-    std::int64_t highest_seq = 0;
-    std::int64_t records = 0;  // distinct records (forks count each)
-    std::vector<SeqRange> gaps;               // seqs missing below highest_seq
-    std::vector<std::int64_t> forks;          // seqs with two or more different records
-    std::vector<std::int64_t> broken_links;   // seqs whose prev_hash is not the hash of seq-1
-    bool intact() const { return gaps.empty() && forks.empty() && broken_links.empty(); }
-};
-
-struct DeviceChains {
-    std::string device;
-    std::vector<KeyChain> keys;  // in order of first seq, then key
-    bool intact() const;
-};
+using cx::DeviceChains;
+using cx::KeyChain;
+using cx::SeqRange;
 
 class ChainAudit {
   public:
