@@ -77,6 +77,17 @@ Status append_at(Store& store, int minute, ResponseStatus status = ResponseStatu
     return Ok{};
 }
 
+// Appends one record per status (a minute apart) through the data dir's store, then closes it.
+void append_in_data_dir(const std::filesystem::path& dir,
+                        std::initializer_list<ResponseStatus> statuses) {
+    auto opened = open_data_dir_store(dir);
+    REQUIRE(opened.ok());
+    int minute = 0;
+    for (auto status : statuses) REQUIRE(append_at(*opened.value().store, minute++, status).ok());
+}
+
+constexpr auto kComplete = ResponseStatus::Complete;
+
 // Runs sqlite3 on the store file, as someone with the file and no program would.
 int sqlite3_shell(const std::filesystem::path& db, const std::string& sql) {
     return std::system(("sqlite3 '" + db.string() + "' \"" + sql + "\" >/dev/null 2>&1").c_str());
@@ -130,13 +141,7 @@ TEST_CASE(
     "every record is sealed at commit, abandoned ones too, and the chain holds across "
     "reopening") {
     test::TempDir dir;
-    {
-        auto opened = open_data_dir_store(dir.path);
-        REQUIRE(opened.ok());
-        REQUIRE(append_at(*opened.value().store, 0).ok());
-        REQUIRE(append_at(*opened.value().store, 1, ResponseStatus::Incomplete).ok());
-        REQUIRE(append_at(*opened.value().store, 2).ok());
-    }
+    append_in_data_dir(dir.path, {kComplete, ResponseStatus::Incomplete, kComplete});
     struct stat info {};
     REQUIRE(::stat((dir.path / kDeviceKeyFileName).c_str(), &info) == 0);
     CHECK((info.st_mode & 0777) == 0600);
@@ -300,12 +305,7 @@ TEST_CASE(
     "tampering behind the program's back: a deleted record is a gap, an edited answer "
     "no longer verifies") {
     test::TempDir dir;
-    {
-        auto opened = open_data_dir_store(dir.path);
-        REQUIRE(opened.ok());
-        for (int minute = 0; minute < 5; ++minute)
-            REQUIRE(append_at(*opened.value().store, minute).ok());
-    }
+    append_in_data_dir(dir.path, {kComplete, kComplete, kComplete, kComplete, kComplete});
     const auto db = dir.path / Store::kFileName;
     // The submission answers 1.1 with 5: record 2 now says 1.
     REQUIRE(
