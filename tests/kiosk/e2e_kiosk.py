@@ -314,7 +314,7 @@ def check_csv(data, item_ids):
 
 def check_startup_refusals(s):
     """Bad config stops startup with exit 3 and the line; a string the font cannot
-    show, naming it; a bad flag exits 2."""
+    show, naming it; a bad flag exits 2; a device key others may read, exit 4 before any store."""
     config = os.path.join(s.workdir, "tibetan.json")
     with open(config, "w", encoding="utf-8") as f:
         json.dump({"org_name": {"zh": "服务\u0fcf中心", "en": "Centre"}}, f, ensure_ascii=False)
@@ -332,6 +332,17 @@ def check_startup_refusals(s):
     done = subprocess.run([s.kiosk, "--idle-timeout", "soon"], env=s.env, capture_output=True,
                           text=True, timeout=30)
     check(done.returncode == 2, f"usage error: exit {done.returncode}")
+    exposed = os.path.join(s.workdir, "exposed-key")
+    done = subprocess.run([s.kiosk, "pubkey", "--data-dir", exposed], capture_output=True,
+                          text=True, timeout=30)
+    check(done.returncode == 0, f"pubkey: exit {done.returncode}, {done.stderr}")
+    os.chmod(os.path.join(exposed, "device.key"), 0o644)
+    done = subprocess.run([s.kiosk, "--data-dir", exposed], env=s.env, capture_output=True,
+                          text=True, timeout=30)
+    check(done.returncode == 4 and "readable by others" in done.stderr,
+          f"exposed key: exit {done.returncode}, {done.stderr}")
+    check(not os.path.exists(os.path.join(exposed, "responses.sqlite3")),
+          "no store may be created without a usable key")
 
 
 def damaged_store_and_failed_save(s):
