@@ -234,3 +234,72 @@ TEST_CASE("shutdown keeps an open survey as incomplete, and does nothing otherwi
     CHECK(d.saved[0].status == ResponseStatus::Incomplete);
     CHECK(d.state.screen == Screen::Welcome);
 }
+
+TEST_CASE("large text: toggled on welcome and question, kept through the survey") {
+    Driver d;
+    CHECK(d.state.text_size == TextSize::Normal);
+    d.send(event::ToggleTextSize{});
+    CHECK(d.state.text_size == TextSize::Large);
+    d.start();
+    REQUIRE(d.state.screen == Screen::Question);
+    CHECK(d.state.text_size == TextSize::Large);  // the customer who chose it keeps it
+    d.answer(4);
+    d.now += 400ms;
+    d.send(event::ToggleTextSize{});
+    CHECK(d.state.text_size == TextSize::Normal);
+    d.send(event::ToggleTextSize{});
+    CHECK(d.state.text_size == TextSize::Large);
+    CHECK(d.state.current == 1);  // toggling answers nothing and keeps the place
+    CHECK_FALSE(d.state.levels[1].has_value());
+}
+
+TEST_CASE("large text: a touch that wakes the idle prompt does not toggle it") {
+    Driver d;
+    d.start();
+    d.send(event::ToggleTextSize{});
+    d.wait(45s);
+    REQUIRE(d.state.screen == Screen::IdlePrompt);
+    d.send(event::ToggleTextSize{});
+    CHECK(d.state.screen == Screen::Question);
+    CHECK(d.state.text_size == TextSize::Large);
+}
+
+TEST_CASE("large text: the next customer starts at the normal size") {
+    SECTION("after the thank-you screen") {
+        Driver d;
+        d.send(event::ToggleTextSize{});
+        d.start(2);
+        d.answer(5);
+        d.answer(5);
+        REQUIRE(d.state.screen == Screen::ThankYou);
+        CHECK(d.state.text_size == TextSize::Large);  // the thank-you is still theirs
+        d.wait(d.timings.thank_you);
+        CHECK(d.state.screen == Screen::Welcome);
+        CHECK(d.state.text_size == TextSize::Normal);
+    }
+    SECTION("after the idle reset") {
+        Driver d;
+        d.send(event::ToggleTextSize{});
+        d.start();
+        d.answer(3);
+        d.wait(d.timings.idle_timeout);
+        REQUIRE(d.state.screen == Screen::IdlePrompt);
+        CHECK(d.state.text_size == TextSize::Large);
+        d.wait(d.timings.idle_grace);
+        CHECK(d.state.screen == Screen::Welcome);
+        CHECK(d.state.text_size == TextSize::Normal);
+    }
+    SECTION("after the error screen") {
+        Driver d;
+        d.send(event::ToggleTextSize{});
+        d.start(1);
+        d.now += 400ms;
+        for (auto& action : step(d.state, event::Answer{2}, d.now, questionnaire(), d.timings))
+            CHECK(std::holds_alternative<action::Save>(action));
+        step(d.state, event::SaveError{}, d.now, questionnaire(), d.timings);
+        REQUIRE(d.state.screen == Screen::SaveFailed);
+        d.wait(d.timings.save_failed);
+        CHECK(d.state.screen == Screen::Welcome);
+        CHECK(d.state.text_size == TextSize::Normal);
+    }
+}

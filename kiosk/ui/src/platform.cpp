@@ -46,9 +46,10 @@ std::optional<double> ms_since_process_start() {
            static_cast<double>(start_ticks) * 1000.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-// Rasterizes only the used glyphs, in three sizes. Needs no GL and no ImGui
-// context, so it runs on a thread while the window and GL context are created.
-UiFonts build_fonts(ImFontAtlas& atlas, const FontSources& sources, float window_height) {
+// Rasterizes only the used glyphs, in three sizes, each normal and large. Needs
+// no GL and no ImGui context, so it runs on a thread while the window and GL
+// context are created.
+UiFontSizes build_fonts(ImFontAtlas& atlas, const FontSources& sources, float window_height) {
     auto add = [&](const MappedFont* font, float size) {
         ImFontConfig config;
         // "Owned" only so that ImGui does not copy the 20 MB file for every size;
@@ -63,11 +64,15 @@ UiFonts build_fonts(ImFontAtlas& atlas, const FontSources& sources, float window
                                           sources.glyph_ranges.data());
     };
     const MappedFont* bold = sources.bold ? sources.bold : sources.regular;
-    UiFonts fonts;
-    fonts.headings_bold = sources.bold != nullptr;
-    fonts.body = add(sources.regular, window_height * 0.036f);
-    fonts.heading = add(bold, window_height * 0.052f);
-    fonts.title = add(bold, window_height * 0.080f);
+    auto sized = [&](float scale) {
+        UiFonts fonts;
+        fonts.headings_bold = sources.bold != nullptr;
+        fonts.body = add(sources.regular, window_height * 0.036f * scale);
+        fonts.heading = add(bold, window_height * 0.052f * scale);
+        fonts.title = add(bold, window_height * 0.080f * scale);
+        return fonts;
+    };
+    const UiFontSizes fonts{sized(1.0f), sized(kLargeTextScale)};
     unsigned char* pixels = nullptr;
     int width = 0;
     int height = 0;
@@ -283,7 +288,7 @@ Status Platform::run(const FontSources& fonts, FrameClient& client) {
     float height = 0;
     if (auto opened = open(&height); !opened) return opened;
     atlas_ = std::make_unique<ImFontAtlas>();
-    UiFonts ui_fonts;
+    UiFontSizes ui_fonts;
     Status window_opened = Ok{};
     {
         std::jthread rasterizer([&] { ui_fonts = build_fonts(*atlas_, fonts, height); });
@@ -293,8 +298,9 @@ Status Platform::run(const FontSources& fonts, FrameClient& client) {
     if (options_.report_startup) {
         int glyphs = 0;
         for (const ImFont* font : atlas_->Fonts) glyphs += font->Glyphs.Size;
-        std::fprintf(stderr, "cxkiosk: font atlas %dx%d, %d glyphs in %d sizes\n", atlas_->TexWidth,
-                     atlas_->TexHeight, glyphs, atlas_->Fonts.Size);
+        std::fprintf(stderr, "cxkiosk: font atlas %dx%d (%d KiB), %d glyphs in %d sizes\n",
+                     atlas_->TexWidth, atlas_->TexHeight,
+                     atlas_->TexWidth * atlas_->TexHeight * 4 / 1024, glyphs, atlas_->Fonts.Size);
     }
     if (auto ready = init_imgui(); !ready) return ready;
     if (auto started = client.start(ui_fonts, display_info()); !started) return started;

@@ -45,6 +45,17 @@ struct UiFonts {
     bool headings_bold = false;  // heading and title use the bold face (there is one)
 };
 
+// How much larger the large-text mode's fonts are than the normal ones.
+inline constexpr float kLargeTextScale = 1.5f;
+
+// The fonts in both text sizes, all baked into one atlas at start-up, so that
+// switching the customer's text size never rebuilds it.
+struct UiFontSizes {
+    UiFonts normal;
+    UiFonts large;  // kLargeTextScale x normal
+    const UiFonts& at(TextSize size) const { return size == TextSize::Large ? large : normal; }
+};
+
 struct DisplayInfo {
     int width = 0;  // window size in pixels
     int height = 0;
@@ -55,7 +66,7 @@ class FrameClient {
   public:
     virtual ~FrameClient() = default;
     // Called once the window exists, before the first frame; an error ends the run with it.
-    virtual Status start(const UiFonts& fonts, const DisplayInfo& display) = 0;
+    virtual Status start(const UiFontSizes& fonts, const DisplayInfo& display) = 0;
     // Builds the UI of one frame (between ImGui::NewFrame and Render).
     virtual void frame(SteadyTime now) = 0;
     // When the next frame must run without input; now (or earlier) while animating.

@@ -14,6 +14,9 @@ struct UiText {
     LocalizedText tap_anywhere{"轻触屏幕开始", "Tap anywhere to begin"};
     LocalizedText language_zh{"中文", "中文"};
     LocalizedText language_en{"English", "English"};
+    // The large-text button: what it switches to (大字模式 off, then on).
+    LocalizedText text_larger{"大字 A+", "A+ Large text"};
+    LocalizedText text_standard{"标准字 A−", "A− Standard"};
     LocalizedText progress{"第 %d 题，共 %d 题", "Question %d of %d"};  // %d: current, total
     LocalizedText back{"上一题", "Back"};
     LocalizedText exit_survey{"返回首页", "Start over"};
