@@ -1,6 +1,7 @@
 // The survey state machine without a window: flow, debounce, back, N/A,
 // idle prompt and abandonment, rotation balance, integrity flags.
 #include <catch2/catch.hpp>
+#include <functional>
 #include <map>
 
 #include "cx/config/config_files.hpp"
@@ -265,40 +266,40 @@ TEST_CASE("large text: a touch that wakes the idle prompt does not toggle it") {
 }
 
 TEST_CASE("large text: the next customer starts at the normal size") {
-    SECTION("after the thank-you screen") {
+    // Each way a survey ends, up to the last screen its customer sees; returns how long
+    // that screen stays before the welcome screen.
+    const std::vector<std::pair<const char*, std::function<Millis(Driver&)>>> endings{
+        {"thank-you",
+         [](Driver& d) {
+             d.start(2);
+             d.answer(5);
+             d.answer(5);
+             return d.timings.thank_you;
+         }},
+        {"idle reset",
+         [](Driver& d) {
+             d.start();
+             d.answer(3);
+             d.wait(d.timings.idle_timeout);
+             return d.timings.idle_grace;
+         }},
+        {"error screen",
+         [](Driver& d) {
+             d.start(1);
+             d.now += 400ms;
+             step(d.state, event::Answer{2}, d.now, questionnaire(), d.timings);
+             step(d.state, event::SaveError{}, d.now, questionnaire(), d.timings);
+             return d.timings.save_failed;
+         }},
+    };
+    for (const auto& [name, end_survey] : endings) {
+        INFO(name);
         Driver d;
         d.send(event::ToggleTextSize{});
-        d.start(2);
-        d.answer(5);
-        d.answer(5);
-        REQUIRE(d.state.screen == Screen::ThankYou);
-        CHECK(d.state.text_size == TextSize::Large);  // the thank-you is still theirs
-        d.wait(d.timings.thank_you);
-        CHECK(d.state.screen == Screen::Welcome);
-        CHECK(d.state.text_size == TextSize::Normal);
-    }
-    SECTION("after the idle reset") {
-        Driver d;
-        d.send(event::ToggleTextSize{});
-        d.start();
-        d.answer(3);
-        d.wait(d.timings.idle_timeout);
-        REQUIRE(d.state.screen == Screen::IdlePrompt);
-        CHECK(d.state.text_size == TextSize::Large);
-        d.wait(d.timings.idle_grace);
-        CHECK(d.state.screen == Screen::Welcome);
-        CHECK(d.state.text_size == TextSize::Normal);
-    }
-    SECTION("after the error screen") {
-        Driver d;
-        d.send(event::ToggleTextSize{});
-        d.start(1);
-        d.now += 400ms;
-        for (auto& action : step(d.state, event::Answer{2}, d.now, questionnaire(), d.timings))
-            CHECK(std::holds_alternative<action::Save>(action));
-        step(d.state, event::SaveError{}, d.now, questionnaire(), d.timings);
-        REQUIRE(d.state.screen == Screen::SaveFailed);
-        d.wait(d.timings.save_failed);
+        const Millis shown_for = end_survey(d);
+        CHECK(d.state.screen != Screen::Welcome);
+        CHECK(d.state.text_size == TextSize::Large);  // the last screen is still theirs
+        d.wait(shown_for);
         CHECK(d.state.screen == Screen::Welcome);
         CHECK(d.state.text_size == TextSize::Normal);
     }
