@@ -101,7 +101,7 @@ struct Fonts {
         REQUIRE(opened.ok());
         font.emplace(std::move(opened).value());
         const char32_t ascii[] = {U'0', U'1', U'A', U'a'};
-        sources = FontSources{&*font, nullptr, glyph_ranges(ascii)};
+        sources = FontSources{&*font, nullptr, glyph_ranges(ascii), {}};
     }
     std::optional<MappedFont> font;
     FontSources sources;

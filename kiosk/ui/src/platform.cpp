@@ -50,7 +50,7 @@ std::optional<double> ms_since_process_start() {
 // no GL and no ImGui context, so it runs on a thread while the window and GL
 // context are created.
 UiFontSizes build_fonts(ImFontAtlas& atlas, const FontSources& sources, float window_height) {
-    auto add = [&](const MappedFont* font, float size) {
+    auto add = [&](const MappedFont* font, float size, const std::vector<std::uint16_t>& ranges) {
         ImFontConfig config;
         // "Owned" only so that ImGui does not copy the 20 MB file for every size;
         // ownership is taken back after the build (see below).
@@ -61,18 +61,23 @@ UiFontSizes build_fonts(ImFontAtlas& atlas, const FontSources& sources, float wi
         auto bytes = font->bytes();
         return atlas.AddFontFromMemoryTTF(const_cast<unsigned char*>(bytes.data()),
                                           static_cast<int>(bytes.size()), size, &config,
-                                          sources.glyph_ranges.data());
+                                          ranges.data());
     };
     const MappedFont* bold = sources.bold ? sources.bold : sources.regular;
+    const auto& title_ranges =
+        sources.title_glyph_ranges.empty() ? sources.glyph_ranges : sources.title_glyph_ranges;
     auto sized = [&](float scale) {
         UiFonts fonts;
         fonts.headings_bold = sources.bold != nullptr;
-        fonts.body = add(sources.regular, window_height * 0.036f * scale);
-        fonts.heading = add(bold, window_height * 0.052f * scale);
-        fonts.title = add(bold, window_height * 0.080f * scale);
+        fonts.body = add(sources.regular, window_height * 0.036f * scale, sources.glyph_ranges);
+        fonts.heading = add(bold, window_height * 0.052f * scale, sources.glyph_ranges);
+        fonts.title = add(bold, window_height * 0.080f * scale, title_ranges);
         return fonts;
     };
     const UiFontSizes fonts{sized(1.0f), sized(kLargeTextScale)};
+    // Both sizes fill a little more than half of a 2048x2048 texture: keep only the
+    // rows the glyphs use (GL 3 takes any height) rather than 16 MiB.
+    atlas.Flags |= ImFontAtlasFlags_NoPowerOfTwoHeight;
     unsigned char* pixels = nullptr;
     int width = 0;
     int height = 0;

@@ -35,6 +35,9 @@ struct FontSources {
     const MappedFont* regular = nullptr;
     const MappedFont* bold = nullptr;  // optional; regular is used when missing
     std::vector<std::uint16_t> glyph_ranges;
+    // The title font's, from title_texts() (empty: glyph_ranges). Titles at both text
+    // sizes would otherwise take most of the atlas for glyphs they never show.
+    std::vector<std::uint16_t> title_glyph_ranges;
 };
 
 // Fonts in three sizes, scaled to the window height.

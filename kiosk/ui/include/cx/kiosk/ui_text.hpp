@@ -88,4 +88,8 @@ struct UiText {
 std::vector<NamedText> displayed_texts(const Questionnaire& questionnaire,
                                        const KioskConfig& config, const UiText& ui);
 
+// The few of them drawn in the title font (besides ASCII: the PIN pad's digits, the
+// score). The title font's glyphs are the atlas's largest, in two sizes: it bakes only these.
+std::vector<NamedText> title_texts(const KioskConfig& config, const UiText& ui);
+
 }  // namespace cx::kiosk
