@@ -149,8 +149,9 @@ def customer_screens(s, c, lang, size):
     s.key("4")
     c.check_screen(f"{tag}-03-question-answered", "question")
     c.check_screen(f"{tag}-04-idle-prompt", "idle_prompt")  # after the 3 s idle timeout
+    resumed = s.log_text().count("screen question") + 1
     s.key("space")
-    s.wait_for("screen question", 2, 10)  # resumed: the next key is not inside the debounce
+    s.wait_for("screen question", resumed, 10)  # resumed: the next key is not inside the debounce
     time.sleep(0.6)
     s.key("5")  # the second and last item of the short form
     c.check_screen(f"{tag}-05-thank-you", "thank_you")
