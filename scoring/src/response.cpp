@@ -29,8 +29,6 @@ void canonicalize(Response& response) {
                          response.flags.end());
 }
 
-namespace {
-
 void append_json_string(std::string& out, std::string_view text) {
     out.push_back('"');
     for (char c : text) {
@@ -62,6 +60,8 @@ void append_json_string(std::string& out, std::string_view text) {
     }
     out.push_back('"');
 }
+
+namespace {
 
 void append_field(std::string& out, std::string_view key, std::string_view value) {
     out.push_back('"');
@@ -109,7 +109,15 @@ void append_canonical_json(std::string& out, const Response& r) {
         if (i) out.push_back(',');
         append_json_string(out, r.flags[i]);
     }
-    out += "]}";
+    out.push_back(']');
+    if (r.is_signed()) {
+        out.push_back(',');
+        append_field(out, "key", r.key);
+        append_field(out, "prev_hash", r.prev_hash);
+        out += "\"sig\":";
+        append_json_string(out, r.sig);
+    }
+    out.push_back('}');
 }
 
 std::string to_canonical_json(const Response& response) {
@@ -133,6 +141,12 @@ bool is_canonical_uuid(std::string_view id) {
         hex &= (i == 8 || i == 13 || i == 18 || i == 23) ||
                kLowerHex[static_cast<unsigned char>(id[i])];
     return hex;
+}
+
+bool is_lowercase_hex(std::string_view text, std::size_t length) {
+    return text.size() == length && std::all_of(text.begin(), text.end(), [](char c) {
+               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+           });
 }
 
 bool is_valid_identifier(std::string_view id) {
@@ -216,7 +230,11 @@ enum Field : unsigned {
     kDurationMs = 1u << 10,
     kAnswers = 1u << 11,
     kFlags = 1u << 12,
+    kKey = 1u << 13,
+    kPrevHash = 1u << 14,
+    kSig = 1u << 15,
 };
+constexpr unsigned kSealFields = kKey | kPrevHash | kSig;
 
 struct FieldName {
     std::string_view name;
@@ -236,6 +254,9 @@ constexpr FieldName kFields[] = {
     {"duration_ms", kDurationMs},
     {"answers", kAnswers},
     {"flags", kFlags},
+    {"key", kKey},
+    {"prev_hash", kPrevHash},
+    {"sig", kSig},
 };
 
 struct Invalid {
@@ -340,6 +361,9 @@ void parse_record(simdjson::dom::element doc, Response& out, std::span<const Que
     simdjson::dom::object object;
     if (doc.get(object)) throw Invalid{"a record must be a JSON object"};
     out.flags.clear();  // answers are resized by parse_answers, reusing their strings
+    out.key.clear();
+    out.prev_hash.clear();
+    out.sig.clear();
     unsigned seen = 0;
     std::size_t expected = 0;  // canonical records list the fields in kFields order
     for (auto [key, value] : object) {
@@ -404,10 +428,30 @@ void parse_record(simdjson::dom::element doc, Response& out, std::span<const Que
             case kFlags:
                 parse_flags(value, out.flags);
                 break;
+            case kKey:
+                out.key.assign(get_string(value, key));
+                break;
+            case kPrevHash:
+                out.prev_hash.assign(get_string(value, key));
+                break;
+            case kSig:
+                out.sig.assign(get_string(value, key));
+                break;
         }
     }
     for (const auto& field : kFields)
-        if (!(seen & field.bit)) throw Invalid{"missing field \"" + std::string(field.name) + "\""};
+        if (!(seen & field.bit) && !(field.bit & kSealFields))
+            throw Invalid{"missing field \"" + std::string(field.name) + "\""};
+    if ((seen & kSealFields) != 0 && (seen & kSealFields) != kSealFields)
+        throw Invalid{"fields \"key\", \"prev_hash\" and \"sig\" go together (a signed record has all three)"};
+    if (seen & kSealFields) {
+        if (!is_lowercase_hex(out.key, 64))
+            throw Invalid{"field \"key\" must be 64 lowercase hex digits (an Ed25519 public key)"};
+        if (!is_lowercase_hex(out.prev_hash, 64))
+            throw Invalid{"field \"prev_hash\" must be 64 lowercase hex digits (a SHA-256)"};
+        if (!is_lowercase_hex(out.sig, 128))
+            throw Invalid{"field \"sig\" must be 128 lowercase hex digits (an Ed25519 signature)"};
+    }
 
     if (!is_canonical_uuid(out.id))
         throw Invalid{"field \"id\" must be a lowercase UUID (got \"" + out.id + "\")"};
