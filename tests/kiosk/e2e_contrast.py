@@ -3,8 +3,9 @@
 
 The real cxkiosk under Xvfb writes the texts each frame shows with their boxes
 (--dump-texts). For each screen (welcome, question, idle prompt, thank-you,
-save failed, staff PIN pad with and without a PIN, wrong PIN, panel) in both
-languages, a screenshot is taken and each text's box is read back: its
+save failed — each in normal and in large text —, staff PIN pad with and without
+a PIN, wrong PIN, panel) in both languages, the customer screens' texts are
+checked to fit (e2e_kiosk.Session.check_fit), a screenshot is taken and each text's box is read back: its
 background is the most common colour in the box, its ink the colour in it
 farthest from that, and their contrast ratio must be at least 4.5 : 1, or 3 : 1
 for large text. Large is bold from 18.7 px only: the issue counts the regular
@@ -65,23 +66,19 @@ class Contrast:
         self.measured = 0
         self.failures = []
 
-    def texts_of(self, screen, staff=0):
-        """The kiosk's text dump once it shows `screen` (staff: 0 closed, 1 pad, 2 panel)."""
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            try:
-                with open(self.s.texts_path(), encoding="utf-8") as f:
-                    dump = json.load(f)
-                if dump["screen"] == screen and dump["staff"] == staff:
-                    return dump["texts"]
-            except (OSError, ValueError):
-                pass
-            time.sleep(0.05)
-        raise Failure(f"the text dump never showed screen {screen} (staff {staff})")
+    def shown(self, screen, staff=0):
+        """The kiosk's text dump once it shows `screen` (staff: 0 closed, 1 pad, 2 panel) in
+        the text size the session expects."""
+        size = "large" if self.s.large else "normal"
+        return self.s.wait_dump(
+            lambda d: d["screen"] == screen and d["staff"] == staff and d["text_size"] == size,
+            f"the text dump never showed screen {screen} (staff {staff}, {size} text)", timeout=10)
 
     def check_screen(self, name, screen, staff=0):
-        texts = self.texts_of(screen, staff)
-        check(texts, f"{name}: no text recorded")
+        dump = self.shown(screen, staff)
+        if staff == 0:
+            self.s.check_fit(dump, name)
+        texts = dump["texts"]
         time.sleep(0.4)  # past the fade-in
         # A loaded machine may not have drawn the screen yet (the fade's veil hides every
         # text): look again, a few times, before measuring.
@@ -132,32 +129,48 @@ def type_pin(s, pin):
     s.key("Return")
 
 
-def customer_screens(s, c, lang):
-    c.check_screen(f"{lang}-01-welcome", "welcome")
+def new_customer(s, c, lang, size):
+    """On the welcome screen: the language, and + for large text (each customer starts
+    in Chinese at the normal size)."""
+    c.shown("welcome")
+    if lang == "en":
+        s.tap("welcome", "lang_en")
+    if size == "large":
+        s.key("plus")
+        s.large = True
+
+
+def customer_screens(s, c, lang, size):
+    tag = f"{lang}-{size}"
+    new_customer(s, c, lang, size)
+    c.check_screen(f"{tag}-01-welcome", "welcome")
     s.key("Return")
-    c.check_screen(f"{lang}-02-question", "question")
+    c.check_screen(f"{tag}-02-question", "question")
     s.key("4")
-    c.check_screen(f"{lang}-03-question-answered", "question")
-    c.check_screen(f"{lang}-04-idle-prompt", "idle_prompt")  # after the 3 s idle timeout
+    c.check_screen(f"{tag}-03-question-answered", "question")
+    c.check_screen(f"{tag}-04-idle-prompt", "idle_prompt")  # after the 3 s idle timeout
+    resumed = s.log_text().count("screen question") + 1
     s.key("space")
-    s.wait_for("screen question", 2, 10)  # resumed: the next key is not inside the debounce
+    s.wait_for("screen question", resumed, 10)  # resumed: the next key is not inside the debounce
     time.sleep(0.6)
     s.key("5")  # the second and last item of the short form
-    c.check_screen(f"{lang}-05-thank-you", "thank_you")
+    c.check_screen(f"{tag}-05-thank-you", "thank_you")
+    s.large = False
 
 
-def save_failed_screen(s, c, lang, data):
+def save_failed_screen(s, c, lang, data, size):
     lock = sqlite3.connect(os.path.join(data, "responses.sqlite3"), isolation_level=None, timeout=5)
     lock.execute("BEGIN EXCLUSIVE")
     try:
-        c.texts_of("welcome")  # after the thank-you
+        new_customer(s, c, lang, size)
         s.key("Return")
         s.key("3")
         s.key("3")
-        c.check_screen(f"{lang}-06-save-failed", "save_failed")
+        c.check_screen(f"{lang}-{size}-06-save-failed", "save_failed")
     finally:
         lock.rollback()
         lock.close()
+        s.large = False
 
 
 def staff_screens(s, c, lang):
@@ -180,12 +193,14 @@ def one_language(s, c, lang, workdir):
     s.key("F10")
     c.check_screen(f"{lang}-00-staff-pad-no-pin", "welcome", 1)
     s.key("Escape")
-    if lang == "en":  # staff mode starts over in the default language
-        s.tap("welcome", "lang_en")
-    customer_screens(s, c, lang)
-    save_failed_screen(s, c, lang, data)
-    s.proc.send_signal(signal.SIGTERM)
-    check(s.proc.wait(timeout=10) == 0, "SIGTERM must exit 0")
+    for size in ("normal", "large"):
+        customer_screens(s, c, lang, size)
+    for size in ("normal", "large"):
+        save_failed_screen(s, c, lang, data, size)
+        s.proc.send_signal(signal.SIGTERM)  # rather than wait for the error screen's 15 s
+        check(s.proc.wait(timeout=10) == 0, "SIGTERM must exit 0")
+        if size == "normal":
+            s.start_kiosk(data, "--items-per-respondent", "2")
     set_pin(s, data)
     s.start_kiosk(data, "--export-dir", exports)
     if lang == "en":

@@ -7,7 +7,9 @@ screen, restarts it, lets a third survey time out as incomplete (checking the
 double-tap debounce on the way), stops it with SIGTERM in the middle of a fourth survey, exports JSONL and CSV
 and checks every record, and that the records are sealed (sync/PROTOCOL.md "Signed records"): each
 signed by the key `cxkiosk pubkey` prints and linked to the one before, across the SIGKILL — checked
-with the independent Python seal of tests/scoring/seal_vectors.py. Screenshots of every screen go to --artifacts.
+with the independent Python seal of tests/scoring/seal_vectors.py. Then answers a survey in large
+text (大字模式), checking that every question's texts fit their targets and the window.
+Screenshots of every screen go to --artifacts.
 Click positions come from the kiosk itself (`--dump-layout FILE`, written by the
 layout code its screens draw with); the items from --questionnaire.
 """
@@ -47,6 +49,19 @@ def check(condition, message):
         raise Failure(message)
 
 
+def inside(point, area):
+    return area[0] <= point[0] <= area[2] and area[1] <= point[1] <= area[3]
+
+
+def contains(area, box, slack=0.5):
+    return (area[0] - slack <= box[0] and area[1] - slack <= box[1] and box[2] <= area[2] + slack
+            and box[3] <= area[3] + slack)
+
+
+def overlaps(a, b):
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
 class Session:
     def __init__(self, kiosk, artifacts, workdir):
         self.kiosk = kiosk
@@ -59,6 +74,7 @@ class Session:
         self.env = None
         self.runs = 0
         self.layout = None  # the running kiosk's --dump-layout
+        self.large = False  # click where the large-text layout puts the targets
         self.item_ids = []
 
     # ---- X server
@@ -101,19 +117,51 @@ class Session:
     def texts_path(self):
         return os.path.join(self.workdir, f"texts-{self.runs}.json")
 
-    def wait_texts(self, condition, message, timeout=15):
-        """Waits until the texts the kiosk shows (its --dump-texts) satisfy `condition`."""
+    def wait_dump(self, condition, message, timeout=15):
+        """Waits until what the kiosk shows (its --dump-texts: screen, staff mode, text size
+        and texts) satisfies `condition`; returns it."""
         deadline = time.time() + timeout
         while time.time() < deadline:
             try:
                 with open(self.texts_path(), encoding="utf-8") as f:
-                    texts = [t["text"] for t in json.load(f)["texts"]]
-                if condition(texts):
-                    return texts
+                    dump = json.load(f)
+                if condition(dump):
+                    return dump
             except (OSError, ValueError):
                 pass
-            time.sleep(0.1)
+            time.sleep(0.05)
         raise Failure(f"timed out: {message}")
+
+    def wait_texts(self, condition, message, timeout=15):
+        """Waits until the texts the kiosk shows satisfy `condition`."""
+        dump = self.wait_dump(lambda d: condition([t["text"] for t in d["texts"]]), message, timeout)
+        return [t["text"] for t in dump["texts"]]
+
+    def check_fit(self, dump, name):
+        """Every text of a customer screen lies inside the window and clear of every other
+        text; a text whose centre is on a touch target lies inside it (its label, wrapped),
+        any other text clear of every target. Targets are those of the dump's text size."""
+        screens = self.layout["large_screens" if dump["text_size"] == "large" else "screens"]
+        targets = screens.get(dump["screen"], {}) if dump["staff"] == 0 else {}
+        texts = dump["texts"]
+        check(texts, f"{name}: no text shown")
+        problems = []
+        for i, t in enumerate(texts):
+            box = (t["x0"], t["y0"], t["x1"], t["y1"])
+            if box[0] < 0 or box[1] < 0 or box[2] > W or box[3] > H:
+                problems.append(f"{t['text']!r} {box} outside the window")
+            centre = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+            for target, r in targets.items():
+                area = (r["x0"], r["y0"], r["x1"], r["y1"])
+                if inside(centre, area):
+                    if not contains(area, box):
+                        problems.append(f"{t['text']!r} {box} sticks out of {target} {area}")
+                elif overlaps(box, area):
+                    problems.append(f"{t['text']!r} {box} overlaps {target} {area}")
+            for other in texts[i + 1:]:
+                if overlaps(box, (other["x0"], other["y0"], other["x1"], other["y1"])):
+                    problems.append(f"{t['text']!r} overlaps {other['text']!r}")
+        check(not problems, f"{name} ({dump['text_size']} text): " + "; ".join(problems))
 
     def write_token(self, token, data=None):
         """The upload token where enrolment puts it: DATA_DIR/token, mode 600 (never in argv)."""
@@ -124,8 +172,9 @@ class Session:
             f.write(token + "\n")
 
     def target(self, screen, name):
-        """Centre of a touch target, in window pixels, from the kiosk's layout dump."""
-        where = self.layout["screens"][screen][name]
+        """Centre of a touch target, in window pixels, from the kiosk's layout dump (in the
+        large-text layout while self.large)."""
+        where = self.layout["large_screens" if self.large else "screens"][screen][name]
         return (where["x"], where["y"])
 
     def tap(self, screen, name):
@@ -248,9 +297,10 @@ def survey_abandoned(s):
     s.wait_for("screen welcome", 1, 5)
 
 
-def export(s, fmt):
+def export(s, fmt, data=None):
     out = os.path.join(s.workdir, "export." + fmt)
-    done = subprocess.run([s.kiosk, "export", "--data-dir", s.data, "--format", fmt, "--out", out],
+    done = subprocess.run([s.kiosk, "export", "--data-dir", data or s.data, "--format", fmt, "--out",
+                           out],
                           capture_output=True, text=True, timeout=30)
     check(done.returncode == 0, f"export {fmt} failed: {done.stderr}")
     with open(out, "rb") as f:
@@ -374,6 +424,66 @@ def damaged_store_and_failed_save(s):
     check(s.proc.wait(timeout=10) == 0, "SIGTERM must exit 0")
 
 
+def text_sizes(dump):
+    return {t["text"]: t["size"] for t in dump["texts"]}
+
+
+def survey_large_text(s):
+    """大字模式, Chinese, by clicks on the large-text layout: the welcome screen's button,
+    every question checked to fit, + and keypad + switching back and forth mid-survey;
+    the record is checked and the next customer gets normal text again."""
+    data = os.path.join(s.workdir, "large")
+    s.start_kiosk(data)
+    normal = s.wait_dump(lambda d: d["screen"] == "welcome", "the welcome screen")
+    check(normal["text_size"] == "normal", "the kiosk starts with normal text")
+    s.tap("welcome", "text_size")
+    s.large = True
+    large = s.wait_dump(lambda d: d["text_size"] == "large", "large text after the 大字 button")
+    for text, size in text_sizes(normal).items():
+        if text in text_sizes(large):
+            check(text_sizes(large)[text] >= 1.5 * size - 0.01, f"{text!r} is not 1.5x larger")
+    check("标准字 A−" in text_sizes(large), "the button reads as active in large text")
+    s.check_fit(large, "welcome")
+    s.screenshot("11-welcome-large-zh")
+    s.tap("welcome", "start")
+    expected = {}
+    count = len(s.item_ids)
+    for index in range(count):
+        progress = f"第 {index + 1} 题，共 {count} 题"
+        shown = s.wait_dump(lambda d: d["screen"] == "question" and progress in text_sizes(d),
+                            progress)
+        check(shown["text_size"] == "large", f"question {index + 1} is not in large text")
+        s.check_fit(shown, f"question {index + 1}")
+        if index == 0:
+            s.screenshot("12-question-large-zh")
+        if index == 3:
+            s.key("plus")
+            s.large = False
+            s.check_fit(s.wait_dump(lambda d: d["text_size"] == "normal", "+ to normal text"),
+                        "question 4 after +")
+            s.key("KP_Add")
+            s.large = True
+            s.wait_dump(lambda d: d["text_size"] == "large", "keypad + to large text")
+        level = index * 2 % 5 + 1
+        s.tap("question", f"level_{level}")
+        expected[s.item_ids[index]] = level
+    thanks = s.wait_dump(lambda d: d["screen"] == "thank_you", "the thank-you screen")
+    check(thanks["text_size"] == "large", "the thank-you screen keeps the customer's large text")
+    s.check_fit(thanks, "thank-you")
+    time.sleep(0.3)
+    s.screenshot("13-thank-you-large-zh")
+    s.large = False
+    after = s.wait_dump(lambda d: d["screen"] == "welcome", "welcome after the thank-you")
+    check(after["text_size"] == "normal", "the next customer must start with normal text")
+    s.proc.send_signal(signal.SIGTERM)
+    check(s.proc.wait(timeout=10) == 0, "SIGTERM must exit 0")
+    records = [json.loads(line) for line in export(s, "jsonl", data).decode("utf-8").splitlines()]
+    check(len(records) == 1 and records[0]["status"] == "complete" and records[0]["lang"] == "zh",
+          f"large-text survey records: {records}")
+    check(records[0]["answers"] == expected,
+          f"large-text answers {records[0]['answers']} != {expected}")
+
+
 def run_e2e(name, tools, body, options=()):
     """Parses --kiosk/--artifacts (and `options`, names of further optional flags),
     starts Xvfb, runs body(session, args) and always cleans up; returns the exit status."""
@@ -423,7 +533,8 @@ def customer_flows(s, args):
     check_chain(s, lines)
     check_csv(export(s, "csv"), s.item_ids)
     damaged_store_and_failed_save(s)
-    print(f"e2e: 4 records checked, screenshots in {args.artifacts}")
+    survey_large_text(s)
+    print(f"e2e: 4 records and a large-text survey checked, screenshots in {args.artifacts}")
     print("1 passed, 0 failed")
 
 

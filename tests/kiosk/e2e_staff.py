@@ -320,6 +320,9 @@ def export_to_a_full_medium(s):
             s.tap("staff_panel", "format_" + fmt)
             s.tap("staff_panel", "export")
             s.wait_for("staff export failed", index + 1, 20)
+        # The reason comes first, before the long path the panel may shorten.
+        s.wait_texts(lambda texts: any(t.startswith("导出失败：") and "No space left on device" in t[:120]
+                                       for t in texts), "the export failure's reason on the panel")
         time.sleep(0.3)  # the message drawn
         s.screenshot("staff-09-panel-export-full-medium")
         check(os.listdir(medium) == ["filler"], f"a failed export left {os.listdir(medium)}")

@@ -2,6 +2,7 @@
 // its frame loop runs more than once per process, and request_stop() from
 // another thread (the signal watcher's) ends it.
 #include <fcntl.h>
+#include <imgui.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -66,8 +67,13 @@ class VirtualDisplay {
 class CountingClient final : public FrameClient {
   public:
     explicit CountingClient(int frames) : stop_after_(frames) {}
-    Status start(const UiFonts& fonts, const DisplayInfo& display) override {
-        started = fonts.body != nullptr && fonts.heading != nullptr && fonts.title != nullptr;
+    Status start(const UiFontSizes& fonts, const DisplayInfo& display) override {
+        auto complete = [](const UiFonts& set) {
+            return set.body != nullptr && set.heading != nullptr && set.title != nullptr;
+        };
+        started = complete(fonts.normal) && complete(fonts.large);
+        // Both text sizes are baked at start-up, large at 1.5x (the kiosk's large-text mode).
+        large_body_ratio = started ? fonts.large.body->FontSize / fonts.normal.body->FontSize : 0;
         width = display.width;
         height = display.height;
         return Ok{};
@@ -78,6 +84,7 @@ class CountingClient final : public FrameClient {
     bool finished() const override { return stop_after_ > 0 && frames >= stop_after_; }
 
     bool started = false;
+    float large_body_ratio = 0;
     int width = 0;
     int height = 0;
     std::atomic<int> frames = 0;  // read by a stopper thread
@@ -94,7 +101,7 @@ struct Fonts {
         REQUIRE(opened.ok());
         font.emplace(std::move(opened).value());
         const char32_t ascii[] = {U'0', U'1', U'A', U'a'};
-        sources = FontSources{&*font, nullptr, glyph_ranges(ascii)};
+        sources = FontSources{&*font, nullptr, glyph_ranges(ascii), {}};
     }
     std::optional<MappedFont> font;
     FontSources sources;
@@ -120,6 +127,7 @@ TEST_CASE("the frame loop runs more than once per process") {
         INFO("run " << run << ": " << (ran ? std::string() : ran.error().message));
         REQUIRE(ran.ok());
         CHECK(client.started);
+        CHECK(client.large_body_ratio == Approx(kLargeTextScale));
         CHECK(client.width == 320);
         CHECK(client.height == 240);
         CHECK(client.frames == 5);

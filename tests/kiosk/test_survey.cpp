@@ -1,6 +1,7 @@
 // The survey state machine without a window: flow, debounce, back, N/A,
 // idle prompt and abandonment, rotation balance, integrity flags.
 #include <catch2/catch.hpp>
+#include <functional>
 #include <map>
 
 #include "cx/config/config_files.hpp"
@@ -233,4 +234,73 @@ TEST_CASE("shutdown keeps an open survey as incomplete, and does nothing otherwi
     REQUIRE(d.saved.size() == 1);
     CHECK(d.saved[0].status == ResponseStatus::Incomplete);
     CHECK(d.state.screen == Screen::Welcome);
+}
+
+TEST_CASE("large text: toggled on welcome and question, kept through the survey") {
+    Driver d;
+    CHECK(d.state.text_size == TextSize::Normal);
+    d.send(event::ToggleTextSize{});
+    CHECK(d.state.text_size == TextSize::Large);
+    d.start();
+    REQUIRE(d.state.screen == Screen::Question);
+    CHECK(d.state.text_size == TextSize::Large);  // the customer who chose it keeps it
+    d.answer(4);
+    d.now += 400ms;
+    d.send(event::ToggleTextSize{});
+    CHECK(d.state.text_size == TextSize::Normal);
+    d.send(event::ToggleTextSize{});
+    CHECK(d.state.text_size == TextSize::Large);
+    CHECK(d.state.current == 1);  // toggling answers nothing and keeps the place
+    CHECK_FALSE(d.state.levels[1].has_value());
+}
+
+TEST_CASE("large text: a touch that wakes the idle prompt does not toggle it") {
+    Driver d;
+    d.start();
+    d.send(event::ToggleTextSize{});
+    d.wait(45s);
+    REQUIRE(d.state.screen == Screen::IdlePrompt);
+    d.send(event::ToggleTextSize{});
+    CHECK(d.state.screen == Screen::Question);
+    CHECK(d.state.text_size == TextSize::Large);
+}
+
+TEST_CASE("large text: the next customer starts at the normal size") {
+    // Each way a survey ends, up to the last screen its customer sees; returns how long
+    // that screen stays before the welcome screen.
+    const std::vector<std::pair<const char*, std::function<Millis(Driver&)>>> endings{
+        {"thank-you",
+         [](Driver& d) {
+             d.start(2);
+             d.answer(5);
+             d.answer(5);
+             return d.timings.thank_you;
+         }},
+        {"idle reset",
+         [](Driver& d) {
+             d.start();
+             d.answer(3);
+             d.wait(d.timings.idle_timeout);
+             return d.timings.idle_grace;
+         }},
+        {"error screen",
+         [](Driver& d) {
+             d.start(1);
+             d.now += 400ms;
+             step(d.state, event::Answer{2}, d.now, questionnaire(), d.timings);
+             step(d.state, event::SaveError{}, d.now, questionnaire(), d.timings);
+             return d.timings.save_failed;
+         }},
+    };
+    for (const auto& [name, end_survey] : endings) {
+        INFO(name);
+        Driver d;
+        d.send(event::ToggleTextSize{});
+        const Millis shown_for = end_survey(d);
+        CHECK(d.state.screen != Screen::Welcome);
+        CHECK(d.state.text_size == TextSize::Large);  // the last screen is still theirs
+        d.wait(shown_for);
+        CHECK(d.state.screen == Screen::Welcome);
+        CHECK(d.state.text_size == TextSize::Normal);
+    }
 }

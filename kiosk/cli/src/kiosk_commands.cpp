@@ -100,6 +100,8 @@ int run_kiosk(const Console& console, const KioskConfig& config, const ScoringCo
     const auto texts = displayed_texts(scoring.questionnaire, config, text);
     auto codepoints = used_codepoints(texts, fonts);
     if (!codepoints) return console.fail(ExitCode::BadData, codepoints.error().message);
+    auto title_codepoints = used_codepoints(title_texts(config, text), fonts);
+    if (!title_codepoints) return console.fail(ExitCode::BadData, title_codepoints.error().message);
 
     auto opened = open_data_dir_store(config.data_dir);
     if (!opened) return console.fail(ExitCode::Store, opened.error().message);
@@ -130,7 +132,8 @@ int run_kiosk(const Console& console, const KioskConfig& config, const ScoringCo
         app.set_retry_refused([&worker = *uploader] { worker.retry_refused(); });
     }
     const FontSources sources{&regular.value(), bold ? &*bold : nullptr,
-                              glyph_ranges(codepoints.value())};
+                              glyph_ranges(codepoints.value()),
+                              glyph_ranges(title_codepoints.value())};
     const auto ran = platform.run(sources, app);
     app.shutdown(std::chrono::steady_clock::now());
     if (!ran) return console.fail(ExitCode::Display, ran.error().message);

@@ -23,6 +23,10 @@ std::string_view to_string(Screen screen) {
     return "unknown";
 }
 
+std::string_view to_string(TextSize size) {
+    return size == TextSize::Large ? "large" : "normal";
+}
+
 std::vector<std::size_t> rotation_items(std::size_t item_count, std::size_t per_respondent,
                                         std::uint64_t respondent) {
     if (per_respondent == 0 || per_respondent >= item_count) {
@@ -76,6 +80,10 @@ std::vector<Action> abandon(SurveyState& state, SteadyTime now,
     return actions;
 }
 
+void toggle_text_size(SurveyState& state) {
+    state.text_size = state.text_size == TextSize::Large ? TextSize::Normal : TextSize::Large;
+}
+
 bool is_input(const Event& event) {
     return !std::holds_alternative<event::Tick>(event) &&
            !std::holds_alternative<event::SaveDone>(event) &&
@@ -104,6 +112,7 @@ std::vector<Action> on_question(SurveyState& state, const Event& ev, SteadyTime 
         return {};
     }
     if (const auto* choice = std::get_if<event::ChooseLanguage>(&ev)) state.lang = choice->lang;
+    if (std::holds_alternative<event::ToggleTextSize>(ev)) toggle_text_size(state);
     if (std::holds_alternative<event::Tick>(ev) && now - state.last_input >= timings.idle_timeout) {
         go(state, Screen::IdlePrompt, now);
     }
@@ -123,6 +132,7 @@ std::vector<Action> step(SurveyState& state, const Event& ev, SteadyTime now,
         case Screen::Welcome:
             if (const auto* choice = std::get_if<event::ChooseLanguage>(&ev))
                 state.lang = choice->lang;
+            if (std::holds_alternative<event::ToggleTextSize>(ev)) toggle_text_size(state);
             if (const auto* start = std::get_if<event::Start>(&ev);
                 start && !start->items.empty()) {
                 state.items = start->items;

@@ -72,6 +72,15 @@ Result<ScoreSummary> running_score(Store& store, const Questionnaire& questionna
     return accumulator.summarize();
 }
 
+// "writing /media/usb/kiosk-01-….xlsx: No space left on device" becomes "No space
+// left on device (writing /media/usb/kiosk-01-….xlsx)": staff read the reason
+// first, and the panel may shorten the path, never the reason.
+std::string reason_first(const std::string& message) {
+    const auto colon = message.rfind(": ");
+    if (colon == std::string::npos) return message;
+    return message.substr(colon + 2) + " (" + message.substr(0, colon) + ")";
+}
+
 }  // namespace
 
 KioskApp::KioskApp(const Questionnaire& questionnaire, const ScoringPolicy& policy,
@@ -88,7 +97,7 @@ KioskApp::KioskApp(const Questionnaire& questionnaire, const ScoringPolicy& poli
 
 KioskApp::~KioskApp() = default;
 
-Status KioskApp::start(const UiFonts& fonts, const DisplayInfo& display) {
+Status KioskApp::start(const UiFontSizes& fonts, const DisplayInfo& display) {
     fonts_ = fonts;
     if (!layout_dump_.empty()) {
         auto written = write_layout_dump(layout_dump_, display.width, display.height);
@@ -109,8 +118,9 @@ Status KioskApp::start(const UiFonts& fonts, const DisplayInfo& display) {
 
 void KioskApp::frame(SteadyTime now) {
     last_frame_at_ = now;
-    paint::TextLog texts{{}, {fonts_.heading, fonts_.title}};
-    if (!fonts_.headings_bold) texts.bold_fonts.clear();
+    paint::TextLog texts{
+        {}, {fonts_.normal.heading, fonts_.normal.title, fonts_.large.heading, fonts_.large.title}};
+    if (!fonts_.normal.headings_bold) texts.bold_fonts.clear();
     ImGui::GetIO().UserData = text_dump_.empty() ? nullptr : &texts;
     drawn_staff_mode_ = staff_.mode();  // what this frame draws; its actions may change it
     customer_or_staff_frame(now);
@@ -120,11 +130,13 @@ void KioskApp::frame(SteadyTime now) {
 
 void KioskApp::customer_or_staff_frame(SteadyTime now) {
     if (staff_.mode() != StaffMode::Closed) {
+        drawn_text_size_ = TextSize::Normal;  // staff screens are always at the normal size
         staff_frame(now);
         if (staff_.mode() != StaffMode::Closed) return;
     }
     handle(event::Tick{}, now);
     drawn_screen_ = state_.screen;  // the events below may lead to the next one
+    drawn_text_size_ = state_.text_size;
     const ScreenView view{state_, questionnaire_, config_,          text_,
                           fonts_, timings_,       store_recovered_, now};
     for (auto& event : draw_screen(view)) handle(std::move(event), now);
@@ -144,6 +156,7 @@ void KioskApp::dump_texts(const paint::TextLog& texts) {
     auto json = nlohmann::json{
         {"screen", std::string(to_string(drawn_screen_))},
         {"staff", static_cast<int>(drawn_staff_mode_)},
+        {"text_size", std::string(to_string(drawn_text_size_))},
         {"texts",
          list}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     if (json == last_text_dump_) return;
@@ -249,7 +262,7 @@ void KioskApp::staff_frame(SteadyTime now) {
                          questionnaire_,
                          config_,
                          text_,
-                         fonts_,
+                         fonts_.normal,
                          state_.lang,
                          CX_VERSION,
                          wall_now};
@@ -406,7 +419,7 @@ void KioskApp::export_now() {
                   << exported.value().file.sha256 << std::endl;
     } else {
         std::snprintf(message, sizeof message, text_.export_failed.in(lang).c_str(),
-                      exported.error().message.c_str());
+                      reason_first(exported.error().message).c_str());
         std::cerr << "cxkiosk: staff export failed: " << exported.error().message << std::endl;
     }
     panel.message = message;

@@ -3,8 +3,11 @@
 // height). The screens place their targets with these; hit_targets() lists
 // every one of them by screen and name for `cxkiosk --dump-layout`, whose file
 // the e2e tests click from.
+#include <algorithm>
 #include <string>
 #include <vector>
+
+#include "cx/kiosk/survey.hpp"
 
 namespace cx::kiosk::layout {
 
@@ -12,28 +15,52 @@ struct Frac {
     float x0, y0, x1, y1;
 };
 
-// Welcome
+// Welcome (the same in both text sizes: its texts are stacked by their measured height)
 inline constexpr Frac kStart{0.30f, 0.42f, 0.70f, 0.64f};
-inline constexpr Frac kWelcomeZh{0.335f, 0.79f, 0.495f, 0.91f};
-inline constexpr Frac kWelcomeEn{0.505f, 0.79f, 0.665f, 0.91f};
+inline constexpr Frac kWelcomeZh{0.20f, 0.79f, 0.37f, 0.92f};
+inline constexpr Frac kWelcomeEn{0.38f, 0.79f, 0.55f, 0.92f};
+inline constexpr Frac kWelcomeTextSize{0.60f, 0.79f, 0.84f, 0.92f};
 
-// Question
-inline constexpr Frac kTopBar{0.0f, 0.0f, 1.0f, 0.12f};
-inline constexpr Frac kLanguageToggle{0.80f, 0.02f, 0.97f, 0.10f};
-inline constexpr Frac kQuestionText{0.06f, 0.16f, 0.94f, 0.38f};
-inline constexpr float kLevelsLeft = 0.04f;
-inline constexpr float kLevelsRight = 0.96f;
-inline constexpr float kLevelsGap = 0.015f;  // between cards, of width
-inline constexpr float kLevelsTop = 0.40f;
-inline constexpr float kLevelsBottom = 0.79f;
-// Level card 1 … 5, worst to best, left to right.
-inline Frac level_card(int level) {
-    const float width = ((kLevelsRight - kLevelsLeft) - 4 * kLevelsGap) / 5;
-    const float x = kLevelsLeft + static_cast<float>(level - 1) * (width + kLevelsGap);
-    return {x, kLevelsTop, x + width, kLevelsBottom};
+// Question: the top bar is the same in both text sizes.
+inline constexpr Frac kTopBar{0.0f, 0.0f, 1.0f, 0.16f};
+inline constexpr Frac kTextSizeToggle{0.54f, 0.02f, 0.78f, 0.15f};
+inline constexpr Frac kLanguageToggle{0.80f, 0.02f, 0.97f, 0.15f};
+
+// The rest of the question screen per text size. Normal: five level cards in a
+// row. Large: the words of a label at 1.5x ("expectations") are wider than a fifth
+// of the screen, so the cards go three and two in two rows, and the question and
+// the bottom buttons get the width their larger words need.
+inline Frac question_text(TextSize size) {
+    return size == TextSize::Large ? Frac{0.03f, 0.17f, 0.97f, 0.37f}
+                                   : Frac{0.06f, 0.18f, 0.94f, 0.39f};
 }
-inline constexpr Frac kBack{0.04f, 0.83f, 0.27f, 0.96f};
-inline constexpr Frac kNotApplicable{0.69f, 0.83f, 0.96f, 0.96f};
+inline Frac back_button(TextSize size) {
+    return size == TextSize::Large ? Frac{0.02f, 0.845f, 0.44f, 0.975f}
+                                   : Frac{0.04f, 0.83f, 0.27f, 0.96f};
+}
+inline Frac not_applicable_button(TextSize size) {
+    return size == TextSize::Large ? Frac{0.56f, 0.845f, 0.98f, 0.975f}
+                                   : Frac{0.69f, 0.83f, 0.96f, 0.96f};
+}
+// Level card 1 … 5, worst to best, left to right (and in large text top to bottom).
+inline Frac level_card(int level, TextSize size) {
+    struct Grid {
+        int columns;
+        float left, right, gap, top, row_height, row_gap;
+    };
+    const Grid grid = size == TextSize::Large ? Grid{3, 0.03f, 0.97f, 0.015f, 0.38f, 0.215f, 0.015f}
+                                              : Grid{5, 0.04f, 0.96f, 0.015f, 0.41f, 0.38f, 0.0f};
+    const int index = level - 1;
+    const int row = index / grid.columns;
+    const int in_row = std::min(grid.columns, kLevels - row * grid.columns);
+    const float width = (grid.right - grid.left - static_cast<float>(grid.columns - 1) * grid.gap) /
+                        static_cast<float>(grid.columns);
+    // A shorter last row is centred.
+    const float x = grid.left + static_cast<float>(grid.columns - in_row) * (width + grid.gap) / 2 +
+                    static_cast<float>(index % grid.columns) * (width + grid.gap);
+    const float y = grid.top + static_cast<float>(row) * (grid.row_height + grid.row_gap);
+    return {x, y, x + width, y + grid.row_height};
+}
 
 // Idle prompt
 inline constexpr Frac kPromptCard{0.22f, 0.22f, 0.78f, 0.78f};
@@ -80,12 +107,22 @@ inline Frac pill(const Frac& row, float left, float width, float gap, int index)
 // The corner whose long press (~3 s) opens staff entry: top left, clear of every customer target.
 inline constexpr Frac kStaffCorner{0.0f, 0.0f, 0.08f, 0.10f};
 
-// The smallest side of any answer target (level cards, N/A, back), in pixels.
+// The smallest side of any target a customer answers with or sets the survey up
+// with (level cards, N/A, back, language and text size), in both text sizes, in pixels.
 inline float smallest_answer_target(float width, float height) {
     float smallest = width + height;
-    for (const Frac& f : {level_card(1), kBack, kNotApplicable})
+    auto measure = [&](const Frac& f) {
         for (float side : {(f.x1 - f.x0) * width, (f.y1 - f.y0) * height})
-            smallest = side < smallest ? side : smallest;
+            smallest = std::min(side, smallest);
+    };
+    for (const TextSize size : {TextSize::Normal, TextSize::Large}) {
+        for (int level = 1; level <= kLevels; ++level) measure(level_card(level, size));
+        measure(back_button(size));
+        measure(not_applicable_button(size));
+    }
+    for (const Frac& f :
+         {kWelcomeZh, kWelcomeEn, kWelcomeTextSize, kTextSizeToggle, kLanguageToggle})
+        measure(f);
     return smallest;
 }
 
@@ -102,7 +139,8 @@ struct HitTarget {
     Frac where;
 };
 
-// Every touch target of every screen; defined with the screens' own placement above.
-std::vector<HitTarget> hit_targets();
+// Every touch target of every screen in one text size; defined with the screens'
+// own placement above (staff screens are always at the normal size).
+std::vector<HitTarget> hit_targets(TextSize size);
 
 }  // namespace cx::kiosk::layout

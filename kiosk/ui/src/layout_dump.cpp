@@ -10,14 +10,16 @@ namespace cx::kiosk {
 
 namespace layout {
 
-std::vector<HitTarget> hit_targets() {
+std::vector<HitTarget> hit_targets(TextSize size) {
     std::vector<HitTarget> targets{
         {"welcome", "start", kStart},
         {"welcome", "lang_zh", kWelcomeZh},
         {"welcome", "lang_en", kWelcomeEn},
+        {"welcome", "text_size", kWelcomeTextSize},
+        {"question", "text_size", kTextSizeToggle},
         {"question", "language", kLanguageToggle},
-        {"question", "back", kBack},
-        {"question", "not_applicable", kNotApplicable},
+        {"question", "back", back_button(size)},
+        {"question", "not_applicable", not_applicable_button(size)},
         {"idle_prompt", "continue", kPromptContinue},
         {"staff_pad", "cancel", kPadCancel},
         {"staff_panel", "sync_now", kPanelSyncNow},
@@ -28,7 +30,7 @@ std::vector<HitTarget> hit_targets() {
         {"any", "staff_corner", kStaffCorner},
     };
     for (int level = 1; level <= 5; ++level)
-        targets.push_back({"question", "level_" + std::to_string(level), level_card(level)});
+        targets.push_back({"question", "level_" + std::to_string(level), level_card(level, size)});
     for (int i = 0; i < 12; ++i) {
         const char key = kPadKeyOrder[i];
         const std::string name = key == 'E'   ? "erase"
@@ -47,11 +49,11 @@ std::vector<HitTarget> hit_targets() {
 
 }  // namespace layout
 
-std::string layout_json(int width, int height) {
-    const auto w = static_cast<float>(width);
-    const auto h = static_cast<float>(height);
+namespace {
+
+nlohmann::json screens_json(TextSize size, float w, float h) {
     nlohmann::json screens = nlohmann::json::object();
-    for (const auto& target : layout::hit_targets()) {
+    for (const auto& target : layout::hit_targets(size)) {
         const auto& f = target.where;
         screens[target.screen][target.name] = {{"x0", f.x0 * w},
                                                {"y0", f.y0 * h},
@@ -60,7 +62,19 @@ std::string layout_json(int width, int height) {
                                                {"x", (f.x0 + f.x1) / 2 * w},
                                                {"y", (f.y0 + f.y1) / 2 * h}};
     }
-    return nlohmann::json{{"width", width}, {"height", height}, {"screens", screens}}.dump(1) +
+    return screens;
+}
+
+}  // namespace
+
+std::string layout_json(int width, int height) {
+    const auto w = static_cast<float>(width);
+    const auto h = static_cast<float>(height);
+    return nlohmann::json{{"width", width},
+                          {"height", height},
+                          {"screens", screens_json(TextSize::Normal, w, h)},
+                          {"large_screens", screens_json(TextSize::Large, w, h)}}
+               .dump(1) +
            "\n";
 }
 

@@ -86,6 +86,33 @@ inline void draw_text(ImDrawList* draw, ImFont* font, float size, ImVec2 at, ImU
     log->texts.push_back({std::string(text), {at, {at.x + extent.x, at.y + extent.y}}, size, bold});
 }
 
+// Line height of wrapped text, in font sizes.
+inline constexpr float kLineSpacing = 1.25f;
+
+// The lines `text` breaks into at `wrap_width` (at spaces, between CJK characters, and at '\n').
+inline std::vector<std::string_view> wrapped_lines(ImFont* font, std::string_view text,
+                                                   float wrap_width) {
+    std::vector<std::string_view> lines;
+    const char* begin = text.data();
+    const char* end = text.data() + text.size();
+    while (begin < end) {
+        const char* line_end = font->CalcWordWrapPositionA(1.0f, begin, end, wrap_width);
+        if (line_end == begin) line_end = begin + 1;  // always progress
+        const char* newline = std::find(begin, line_end, '\n');
+        if (newline != line_end) line_end = newline;
+        lines.emplace_back(begin, static_cast<std::size_t>(line_end - begin));
+        begin = line_end;
+        while (begin < end && (*begin == ' ' || *begin == '\n')) ++begin;
+    }
+    return lines;
+}
+
+// Height of the block text_centered() draws.
+inline float wrapped_height(ImFont* font, std::string_view text, float wrap_width) {
+    return static_cast<float>(wrapped_lines(font, text, wrap_width).size()) * font->FontSize *
+           kLineSpacing;
+}
+
 inline Rect place(const Frac& f) {
     const ImVec2 d = ImGui::GetIO().DisplaySize;
     return {{f.x0 * d.x, f.y0 * d.y}, {f.x1 * d.x, f.y1 * d.y}};
@@ -115,25 +142,14 @@ class Painter {
     void text_centered(ImFont* font, std::string_view text, ImVec2 center, float wrap_width,
                        ImU32 colour) const {
         const float size = font->FontSize;
-        std::vector<std::pair<const char*, const char*>> lines;
-        const char* begin = text.data();
-        const char* end = text.data() + text.size();
-        while (begin < end) {
-            const char* line_end = font->CalcWordWrapPositionA(1.0f, begin, end, wrap_width);
-            if (line_end == begin) line_end = begin + 1;  // always progress
-            const char* newline = std::find(begin, line_end, '\n');
-            if (newline != line_end) line_end = newline;
-            lines.emplace_back(begin, line_end);
-            begin = line_end;
-            while (begin < end && (*begin == ' ' || *begin == '\n')) ++begin;
-        }
-        const float line_height = size * 1.25f;
+        const auto lines = wrapped_lines(font, text, wrap_width);
+        const float line_height = size * kLineSpacing;
         float y = center.y - line_height * static_cast<float>(lines.size()) / 2 +
                   (line_height - size) / 2;
-        for (const auto& [from, to] : lines) {
-            const ImVec2 extent = font->CalcTextSizeA(size, FLT_MAX, 0.0f, from, to);
-            draw_text(draw_, font, size, {center.x - extent.x / 2, y}, colour,
-                      std::string_view(from, static_cast<std::size_t>(to - from)), 0.0f,
+        for (const auto line : lines) {
+            const ImVec2 extent =
+                font->CalcTextSizeA(size, FLT_MAX, 0.0f, line.data(), line.data() + line.size());
+            draw_text(draw_, font, size, {center.x - extent.x / 2, y}, colour, line, 0.0f,
                       interactive_);
             y += line_height;
         }

@@ -16,7 +16,7 @@ struct ScreenView {
     const Questionnaire& questionnaire;
     const KioskConfig& config;
     const UiText& text;
-    const UiFonts& fonts;
+    const UiFontSizes& fonts;  // the screens use the state's text size (staff notices: normal)
     const SurveyTimings& timings;
     bool store_recovered;  // tell staff on the welcome screen
     SteadyTime now;

@@ -2,12 +2,33 @@
 
 namespace cx::kiosk {
 
+namespace {
+
+void add_both(std::vector<NamedText>& texts, std::string name, const LocalizedText& text) {
+    texts.push_back({name + ".zh", text.zh});
+    texts.push_back({std::move(name) + ".en", text.en});
+}
+
+}  // namespace
+
+std::vector<NamedText> title_texts(const KioskConfig& config, const UiText& ui) {
+    std::vector<NamedText> texts;
+    add_both(texts, "kiosk config org_name", config.org_name);
+    for (const auto& [name, text] :
+         {std::pair<const char*, const LocalizedText&>{"start", ui.start},
+          {"still_there", ui.still_there},
+          {"thank_you", ui.thank_you},
+          {"save_failed", ui.save_failed}}) {
+        add_both(texts, std::string("ui text ") + name, text);
+    }
+    return texts;
+}
+
 std::vector<NamedText> displayed_texts(const Questionnaire& questionnaire,
                                        const KioskConfig& config, const UiText& ui) {
     std::vector<NamedText> texts;
     auto add = [&](std::string name, const LocalizedText& text) {
-        texts.push_back({name + ".zh", text.zh});
-        texts.push_back({std::move(name) + ".en", text.en});
+        add_both(texts, std::move(name), text);
     };
     add("kiosk config org_name", config.org_name);
     add("kiosk config invitation", config.invitation);
@@ -25,6 +46,8 @@ std::vector<NamedText> displayed_texts(const Questionnaire& questionnaire,
           {"tap_anywhere", ui.tap_anywhere},
           {"language_zh", ui.language_zh},
           {"language_en", ui.language_en},
+          {"text_larger", ui.text_larger},
+          {"text_standard", ui.text_standard},
           {"progress", ui.progress},
           {"back", ui.back},
           {"exit_survey", ui.exit_survey},

@@ -29,14 +29,19 @@ enum class Screen {
 };
 std::string_view to_string(Screen screen);
 
+// Large text (大字模式) for customers who read small print badly: every customer
+// text 1.5x, chosen on the welcome or question screen, back to normal for the next customer.
+enum class TextSize { Normal, Large };
+std::string_view to_string(TextSize size);
+
 struct SurveyTimings {
     Millis idle_timeout{45'000};  // no touch on a question -> "Still there?"
     // No touch on the "Still there?" prompt -> saved as incomplete. At least 20 s
     // (WCAG 2.1 SC 2.2.1: time to respond); any touch on it resumes the survey.
     Millis idle_grace{20'000};
-    Millis thank_you{5'000};      // thank-you screen, then welcome
-    Millis save_failed{15'000};   // error screen, then welcome
-    Millis debounce{300};         // an answer or back this soon after moving is a double tap
+    Millis thank_you{5'000};     // thank-you screen, then welcome
+    Millis save_failed{15'000};  // error screen, then welcome
+    Millis debounce{300};        // an answer or back this soon after moving is a double tap
 };
 
 // Which items this respondent sees. Respondent n of a rotation gets the k items
@@ -48,7 +53,8 @@ std::vector<std::size_t> rotation_items(std::size_t item_count, std::size_t per_
 struct SurveyState {
     Screen screen = Screen::Welcome;
     Lang lang = Lang::Zh;
-    std::vector<std::size_t> items;  // questionnaire indices shown to this respondent
+    TextSize text_size = TextSize::Normal;  // a fresh state (next customer) is normal again
+    std::vector<std::size_t> items;         // questionnaire indices shown to this respondent
     // Per shown item: nullopt until answered, then 1..5 or kNotApplicable.
     std::vector<std::optional<int>> levels;
     std::size_t current = 0;
@@ -73,16 +79,17 @@ struct Answer {
     int level;  // 1..5 or kNotApplicable
 };
 struct Back {};
-struct Touch {};  // any input that is not one of the above (keeps the survey alive)
-struct Tick {};   // time passed; checks deadlines
+struct ToggleTextSize {};  // the "大字 / A+" button or the + key; welcome and question screens
+struct Touch {};           // any input that is not one of the above (keeps the survey alive)
+struct Tick {};            // time passed; checks deadlines
 struct SaveDone {};
 struct SaveError {};
 struct Shutdown {};  // the kiosk is stopping: an open survey is kept as incomplete
 }  // namespace event
 
-using Event =
-    std::variant<event::Start, event::ChooseLanguage, event::Answer, event::Back, event::Touch,
-                 event::Tick, event::SaveDone, event::SaveError, event::Shutdown>;
+using Event = std::variant<event::Start, event::ChooseLanguage, event::Answer, event::Back,
+                           event::ToggleTextSize, event::Touch, event::Tick, event::SaveDone,
+                           event::SaveError, event::Shutdown>;
 
 // A response to commit. The store gives it id, seq and flags inside its transaction.
 struct Submission {

@@ -39,13 +39,15 @@ class KioskApp final : public FrameClient {
     // return at once. Without it the panel requeues through the store itself.
     void set_retry_refused(std::function<void()> retry) { retry_refused_ = std::move(retry); }
 
-    // For tests: start() writes every screen's touch targets there (layout_dump.hpp).
+    // For tests: start() writes every screen's touch targets there, in both text
+    // sizes (layout_dump.hpp).
     void set_layout_dump(std::filesystem::path file) { layout_dump_ = std::move(file); }
-    // For tests: every frame's texts (position, size) go there when they change.
+    // For tests: every frame's texts (position, size), its screen and text size go
+    // there when they change.
     void set_text_dump(std::filesystem::path file) { text_dump_ = std::move(file); }
 
     // Also logs how large the answer targets are (they must be >= 15 mm).
-    Status start(const UiFonts& fonts, const DisplayInfo& display) override;
+    Status start(const UiFontSizes& fonts, const DisplayInfo& display) override;
     void frame(SteadyTime now) override;
     std::optional<SteadyTime> wake_at(SteadyTime now) override;
     void request_staff_entry(SteadyTime now) override;
@@ -80,7 +82,7 @@ class KioskApp final : public FrameClient {
     StoreIdentity identity_;
     bool store_recovered_;
     UiText text_;
-    UiFonts fonts_;
+    UiFontSizes fonts_;
     SurveyState state_;
     StaffAccess staff_;
     std::optional<std::string> pin_hash_;  // read when the pad opens (set-pin may run meanwhile)
@@ -95,6 +97,7 @@ class KioskApp final : public FrameClient {
     std::filesystem::path text_dump_;
     std::string last_text_dump_;
     Screen drawn_screen_ = Screen::Welcome;  // by the last customer frame
+    TextSize drawn_text_size_ = TextSize::Normal;
     StaffMode drawn_staff_mode_ = StaffMode::Closed;
     bool quit_ = false;
 };

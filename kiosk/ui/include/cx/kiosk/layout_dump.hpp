@@ -11,7 +11,7 @@
 namespace cx::kiosk {
 
 // {"width":W,"height":H,"screens":{"welcome":{"start":{"x0":…,"y0":…,"x1":…,"y1":…,
-// "x":centre,"y":centre},…},…}}
+// "x":centre,"y":centre},…},…},"large_screens":{…the same in large text…}}
 std::string layout_json(int width, int height);
 
 // Writes layout_json atomically (the file appears complete or not at all).

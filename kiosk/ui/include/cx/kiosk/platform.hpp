@@ -35,6 +35,9 @@ struct FontSources {
     const MappedFont* regular = nullptr;
     const MappedFont* bold = nullptr;  // optional; regular is used when missing
     std::vector<std::uint16_t> glyph_ranges;
+    // The title font's, from title_texts() (empty: glyph_ranges). Titles at both text
+    // sizes would otherwise take most of the atlas for glyphs they never show.
+    std::vector<std::uint16_t> title_glyph_ranges;
 };
 
 // Fonts in three sizes, scaled to the window height.
@@ -43,6 +46,17 @@ struct UiFonts {
     ImFont* heading = nullptr;
     ImFont* title = nullptr;
     bool headings_bold = false;  // heading and title use the bold face (there is one)
+};
+
+// How much larger the large-text mode's fonts are than the normal ones.
+inline constexpr float kLargeTextScale = 1.5f;
+
+// The fonts in both text sizes, all baked into one atlas at start-up, so that
+// switching the customer's text size never rebuilds it.
+struct UiFontSizes {
+    UiFonts normal;
+    UiFonts large;  // kLargeTextScale x normal
+    const UiFonts& at(TextSize size) const { return size == TextSize::Large ? large : normal; }
 };
 
 struct DisplayInfo {
@@ -55,7 +69,7 @@ class FrameClient {
   public:
     virtual ~FrameClient() = default;
     // Called once the window exists, before the first frame; an error ends the run with it.
-    virtual Status start(const UiFonts& fonts, const DisplayInfo& display) = 0;
+    virtual Status start(const UiFontSizes& fonts, const DisplayInfo& display) = 0;
     // Builds the UI of one frame (between ImGui::NewFrame and Render).
     virtual void frame(SteadyTime now) = 0;
     // When the next frame must run without input; now (or earlier) while animating.

@@ -14,6 +14,9 @@ struct UiText {
     LocalizedText tap_anywhere{"轻触屏幕开始", "Tap anywhere to begin"};
     LocalizedText language_zh{"中文", "中文"};
     LocalizedText language_en{"English", "English"};
+    // The large-text button: what it switches to (大字模式 off, then on).
+    LocalizedText text_larger{"大字 A+", "A+ Large text"};
+    LocalizedText text_standard{"标准字 A−", "A− Standard"};
     LocalizedText progress{"第 %d 题，共 %d 题", "Question %d of %d"};  // %d: current, total
     LocalizedText back{"上一题", "Back"};
     LocalizedText exit_survey{"返回首页", "Start over"};
@@ -84,5 +87,9 @@ struct UiText {
 // names, the UI text; each named for the font check's error message.
 std::vector<NamedText> displayed_texts(const Questionnaire& questionnaire,
                                        const KioskConfig& config, const UiText& ui);
+
+// The few of them drawn in the title font (besides ASCII: the PIN pad's digits, the
+// score). The title font's glyphs are the atlas's largest, in two sizes: it bakes only these.
+std::vector<NamedText> title_texts(const KioskConfig& config, const UiText& ui);
 
 }  // namespace cx::kiosk
