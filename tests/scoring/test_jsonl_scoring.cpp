@@ -48,8 +48,9 @@ TEST_CASE("streamed in tiny chunks on two threads, the summary equals adding one
     for (bool parallel : {true, false}) {
         INFO("parallel " << parallel);
         ScoreAccumulator streamed(shipped().questionnaire, shipped().policy);
+        integrity::RecordIntegrity unchecked;
         auto scan = score_jsonl_file(path, shipped().questionnaire, shipped().policy, streamed,
-                                     {50, 1024, parallel});
+                                     unchecked, {50, 1024, parallel});
         REQUIRE(scan.ok());
         CHECK(scan.value().lines == 300);
         CHECK(scan.value().error_count == 0);
@@ -70,8 +71,9 @@ TEST_CASE("errors keep their file line numbers across chunks and threads") {
     for (int bad : {0, 7, 151, 298}) lines[static_cast<std::size_t>(bad)] = "{oops";
     auto path = write_lines("errors.jsonl", lines);
     ScoreAccumulator accumulator(shipped().questionnaire, shipped().policy);
+    integrity::RecordIntegrity unchecked;
     auto scan = score_jsonl_file(path, shipped().questionnaire, shipped().policy, accumulator,
-                                 {3, 1024, true});
+                                 unchecked, {3, 1024, true});
     REQUIRE(scan.ok());
     CHECK(scan.value().error_count == 4);
     REQUIRE(scan.value().errors.size() == 3);  // listing capped at 3
@@ -83,8 +85,9 @@ TEST_CASE("errors keep their file line numbers across chunks and threads") {
 
 TEST_CASE("a file that cannot be opened is an error for the whole file") {
     ScoreAccumulator accumulator(shipped().questionnaire, shipped().policy);
+    integrity::RecordIntegrity unchecked;
     auto scan = score_jsonl_file("/nonexistent/responses.jsonl", shipped().questionnaire,
-                                 shipped().policy, accumulator);
+                                 shipped().policy, accumulator, unchecked);
     REQUIRE_FALSE(scan.ok());
     CHECK_THAT(scan.error().message, Catch::Contains("cannot open"));
 }

@@ -22,12 +22,25 @@ void ChainAudit::add(const Response& record) {
 void ChainAudit::add(std::string_view device, std::string_view key, std::int64_t seq,
                      const Digest& hash, const Digest& prev_hash) {
     auto device_it = chains_.find(device);
-    if (device_it == chains_.end())
-        device_it = chains_.try_emplace(std::string(device)).first;
+    if (device_it == chains_.end()) device_it = chains_.try_emplace(std::string(device)).first;
     auto& keys = device_it->second;
     auto key_it = keys.find(key);
     if (key_it == keys.end()) key_it = keys.try_emplace(std::string(key)).first;
     key_it->second.push_back(Link{seq, hash, prev_hash});
+}
+
+void ChainAudit::merge(ChainAudit&& other) {
+    for (auto& [device, keys] : other.chains_) {
+        auto& mine = chains_[device];
+        for (auto& [key, links] : keys) {
+            auto& into = mine[key];
+            if (into.empty())
+                into = std::move(links);
+            else
+                into.insert(into.end(), links.begin(), links.end());
+        }
+    }
+    other.chains_.clear();
 }
 
 namespace {

@@ -20,10 +20,10 @@ struct KeyChain {
     std::string key;  // hex
     std::int64_t first_seq = 0;
     std::int64_t highest_seq = 0;
-    std::int64_t records = 0;                 // distinct records (each side of a fork counts)
-    std::vector<SeqRange> gaps;               // seqs missing from 1 to highest_seq
-    std::vector<std::int64_t> forks;          // seqs with two or more different records
-    std::vector<std::int64_t> broken_links;   // seqs whose prev_hash is not the hash of seq - 1
+    std::int64_t records = 0;                // distinct records (each side of a fork counts)
+    std::vector<SeqRange> gaps;              // seqs missing from 1 to highest_seq
+    std::vector<std::int64_t> forks;         // seqs with two or more different records
+    std::vector<std::int64_t> broken_links;  // seqs whose prev_hash is not the hash of seq - 1
     bool intact() const { return gaps.empty() && forks.empty() && broken_links.empty(); }
 };
 
@@ -31,6 +31,19 @@ struct DeviceChains {
     std::string device;
     std::vector<KeyChain> keys;  // in order of first seq, then key
     bool intact() const;
+};
+
+// A bad or missing seq, or run of consecutive seqs, of one device and key: what
+// `cxscore verify` names.
+struct IntegrityProblem {
+    std::string device;
+    std::string key;  // hex; empty for an unsigned record
+    SeqRange seqs;
+    // A record's seal: unsigned, wrong_key, unknown_device, bad_signature.
+    // The chain: missing, fork, broken_link.
+    std::string reason;
+    std::int64_t line = 0;  // the file line of the run's first record; 0 for the chain's problems
+    bool operator==(const IntegrityProblem&) const = default;
 };
 
 // The `integrity` section of a score report.

@@ -28,8 +28,11 @@ class ChainAudit {
     void add(const Response& record);
     // Adds a record from what a store keeps of it: device, key, seq, its own hash and
     // its prev_hash (both hex).
-    void add(std::string_view device, std::string_view key, std::int64_t seq,
-             const Digest& hash, const Digest& prev_hash);
+    void add(std::string_view device, std::string_view key, std::int64_t seq, const Digest& hash,
+             const Digest& prev_hash);
+
+    // Takes over `other`'s records (one audit per thread, merged at the end).
+    void merge(ChainAudit&& other);
 
     // Devices in name order.
     std::vector<DeviceChains> report() const;
