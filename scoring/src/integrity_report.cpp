@@ -20,6 +20,11 @@ std::string short_key(const std::string& key) {
     return key.empty() ? std::string("—") : key.substr(0, 8) + "…";
 }
 
+// "1 record", "3 records".
+std::string counted(std::int64_t count, const std::string& noun) {
+    return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
+}
+
 std::string joined(const std::vector<std::string>& parts, const char* separator) {
     std::string out;
     for (const auto& part : parts) out += (out.empty() ? "" : separator) + part;
@@ -107,7 +112,7 @@ std::string integrity_text(const IntegritySummary& summary) {
         for (const auto& chain : device.keys) {
             out += "  " + device.device + "  key " + short_key(chain.key) + "  seq " +
                    seq_text({chain.first_seq, chain.highest_seq}) + ", " +
-                   std::to_string(chain.records) + " records";
+                   counted(chain.records, "record");
             std::vector<std::string> problems;
             for (const auto& gap : chain.gaps) problems.push_back("缺号 missing " + seq_text(gap));
             for (auto seq : chain.forks) problems.push_back("分叉 fork " + std::to_string(seq));
@@ -140,10 +145,11 @@ std::string render_verify_json(const VerifyReport& report) {
 }
 
 std::string render_verify_text(const VerifyReport& report) {
-    std::string out = "cxscore verify: " + std::to_string(report.records) + " records, ";
+    std::string out = "cxscore verify: " + counted(report.records, "record") + ", ";
     out += report.intact()
                ? "完整 intact: every seal holds, no seq is missing\n"
-               : "不完整 NOT intact: " + std::to_string(report.problems.size()) + " problems\n";
+               : "不完整 NOT intact: " +
+                     counted(static_cast<std::int64_t>(report.problems.size()), "problem") + "\n";
     for (const auto& problem : report.problems) {
         out += "  " + problem.device + "  key " + short_key(problem.key) + "  seq " +
                seq_text(problem.seqs) + "  " + problem.reason;
