@@ -49,9 +49,15 @@ void print_error(std::ostream& err, const std::string& file, long line,
     err << ": " << message << '\n';
 }
 
-Result<ScoringConfig> load_config(const std::string& config_dir) {
-    return load_scoring_config(config_dir.empty() ? default_config_dir()
-                                                  : std::filesystem::path(config_dir));
+// The config of --config DIR (or the default one); errors are printed.
+std::optional<ScoringConfig> load_config(const std::string& config_dir, std::ostream& err) {
+    auto config = load_scoring_config(config_dir.empty() ? default_config_dir()
+                                                         : std::filesystem::path(config_dir));
+    if (!config) {
+        err << "cxscore: config: " << config.error().message << std::endl;
+        return std::nullopt;
+    }
+    return std::move(config).value();
 }
 
 // The keys of --pubkeys FILE; errors are printed as FILE:LINE: message.
@@ -88,12 +94,9 @@ bool print_scan_failure(const Result<JsonlScan>& scan, const std::string& file, 
 
 int score(const ScoreOptions& options, std::ostream& out, std::ostream& err) {
     const auto invalid = to_int(ExitCode::BadData);
-    auto config = load_config(options.config_dir);
-    if (!config) {
-        err << "cxscore: config: " << config.error().message << std::endl;
-        return invalid;
-    }
-    const auto& [dir, questionnaire, policy, management] = config.value();
+    auto config = load_config(options.config_dir, err);
+    if (!config) return invalid;
+    const auto& [dir, questionnaire, policy, management] = *config;
 
     std::optional<Assessment> assessment;
     if (!options.assessment.empty()) {
@@ -130,16 +133,13 @@ int score(const ScoreOptions& options, std::ostream& out, std::ostream& err) {
 
 int verify(const VerifyOptions& options, std::ostream& out, std::ostream& err) {
     const auto invalid = to_int(ExitCode::BadData);
-    auto config = load_config(options.config_dir);
-    if (!config) {
-        err << "cxscore: config: " << config.error().message << std::endl;
-        return invalid;
-    }
+    auto config = load_config(options.config_dir, err);
+    if (!config) return invalid;
     auto keys = load_pubkeys(options.pubkeys, err);
     if (!keys) return invalid;
 
     integrity::RecordIntegrity integrity(&*keys);
-    auto scan = audit_jsonl_file(options.responses, config.value().questionnaire, integrity);
+    auto scan = audit_jsonl_file(options.responses, config->questionnaire, integrity);
     if (print_scan_failure(scan, options.responses, err)) return invalid;
 
     VerifyReport report{scan.value().lines, integrity.summary(), {}};
