@@ -36,7 +36,8 @@ Response parse(const std::string& line) {
 }
 
 // A chain of `count` records of one device under `key`, sealed in order.
-std::vector<Response> sealed_chain(const SigningKey& key, int count, const char* device = "kiosk-01") {
+std::vector<Response> sealed_chain(const SigningKey& key, int count,
+                                   const char* device = "kiosk-01") {
     std::vector<Response> chain;
     std::string prev(kGenesisPrevHash);
     for (int seq = 1; seq <= count; ++seq) {
@@ -82,8 +83,9 @@ TEST_CASE("signing bytes: sorted keys, answers in byte order, no sig, no whitesp
     CHECK(signing_bytes(r) ==
           R"({"answers":{"1.10":5,"1.2":4,"7":null},"device":"kiosk-01","duration_ms":50000,)"
           R"("flags":["burst","speeder"],"id":"00000000-0000-4000-8000-000000000001",)"
-          R"("key":")" + std::string(64, 'a') +
-              R"(","lang":"zh","org":"demo-org","prev_hash":")" + std::string(kGenesisPrevHash) +
+          R"("key":")" +
+              std::string(64, 'a') + R"(","lang":"zh","org":"demo-org","prev_hash":")" +
+              std::string(kGenesisPrevHash) +
               R"(","questionnaire":"tbsc134-b1","seq":1,"site":"hq",)"
               R"("started_at":"2026-11-25T09:59:10Z","status":"complete",)"
               R"("submitted_at":"2026-11-25T10:00:00Z"})");
@@ -238,4 +240,44 @@ TEST_CASE("chain audit: a re-installed kiosk's new key is a second chain of the 
     CHECK(report[0].keys[0].highest_seq + report[0].keys[1].highest_seq == 6);
     CHECK(report[0].intact());
     CHECK(report[1].device == "kiosk-02");
+}
+
+namespace {
+
+// A synthetic digest for seq `seq` of a chain: enough to audit links without signing.
+Digest digest_of(std::int64_t seq, unsigned char variant = 0) {
+    Digest d{};
+    for (std::size_t i = 0; i < 8; ++i) d[i] = static_cast<unsigned char>(seq >> (8 * i));
+    d[8] = variant;
+    d[31] = 0xff;  // never the genesis value
+    return d;
+}
+
+}  // namespace
+
+TEST_CASE("chain audit: long chains in runs, split across audits, with a duplicate and a fork") {
+    // More records than one run holds, added by two audits (two reader threads) in
+    // interleaved blocks, as a long export's are.
+    constexpr std::int64_t kRecords = 200000;
+    ChainAudit first;
+    ChainAudit second;
+    for (std::int64_t seq = 1; seq <= kRecords; ++seq) {
+        if (seq == 150000) continue;  // missing
+        Digest prev = seq == 1 ? Digest{} : digest_of(seq - 1);
+        if (seq == 120000) prev = digest_of(7);  // broken link
+        ((seq / 5000) % 2 ? second : first).add("kiosk-01", "k", seq, digest_of(seq), prev);
+    }
+    first.add("kiosk-01", "k", 70000, digest_of(70000), digest_of(69999));      // a duplicate
+    second.add("kiosk-01", "k", 90000, digest_of(90000, 1), digest_of(89999));  // a fork
+    first.merge(std::move(second));
+    auto report = first.report();
+    REQUIRE(report.size() == 1);
+    REQUIRE(report[0].keys.size() == 1);
+    const auto& chain = report[0].keys[0];
+    CHECK(chain.first_seq == 1);
+    CHECK(chain.highest_seq == kRecords);
+    CHECK(chain.records == kRecords);  // one missing, one fork's second record
+    CHECK(chain.gaps == std::vector<SeqRange>{{150000, 150000}});
+    CHECK(chain.forks == std::vector<std::int64_t>{90000});
+    CHECK(chain.broken_links == std::vector<std::int64_t>{120000});
 }
