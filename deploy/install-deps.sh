@@ -22,8 +22,9 @@ packages=(
 
 case "${1:-}" in
   --tests) packages+=(postgresql) ;;
+  --fuzz) packages+=(clang-14 libfuzzer-14-dev) ;;  # tests/fuzz/run-fuzz.sh
   "") ;;
-  *) echo "usage: $0 [--tests]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--tests|--fuzz]" >&2; exit 2 ;;
 esac
 
 missing=()
