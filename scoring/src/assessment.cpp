@@ -5,36 +5,19 @@
 #include <algorithm>
 #include <set>
 
+#include "cx/scoring/json_position.hpp"
 #include "cx/scoring/scoring.hpp"
 
 namespace cx {
 
 namespace {
 
-long line_at(std::string_view text, std::size_t offset) {
-    offset = std::min(offset, text.size());
-    return 1 + static_cast<long>(
-                   std::count(text.begin(), text.begin() + static_cast<long>(offset), '\n'));
-}
-
-// Offset of `"key"` used as an object key (followed by ':'), searching from `from`.
-std::size_t find_key(std::string_view text, std::string_view key, std::size_t from) {
-    std::string quoted = "\"" + std::string(key) + "\"";
-    for (auto at = text.find(quoted, from); at != std::string_view::npos;
-         at = text.find(quoted, at + 1)) {
-        auto after = text.find_first_not_of(" \t\r\n", at + quoted.size());
-        if (after != std::string_view::npos && text[after] == ':') return at;
-    }
-    return std::string_view::npos;
-}
-
 struct Located {
     std::string_view text;
     std::size_t levels_at = 0;  // offset of the "levels" key, where requirement keys are searched
 
     Error at_key(std::string_view key, std::string message, std::size_t from = 0) const {
-        auto at = find_key(text, key, from);
-        return Error{std::move(message), at == std::string_view::npos ? 1 : line_at(text, at)};
+        return error_at_key(text, key, std::move(message), from);
     }
     Error at_requirement(std::string_view id, std::string message) const {
         return at_key(id, std::move(message), levels_at);
@@ -48,12 +31,7 @@ Result<Assessment> parse_assessment(std::string_view json, const ManagementSchem
     try {
         doc = nlohmann::json::parse(json);
     } catch (const nlohmann::json::parse_error& e) {
-        std::string what = e.what();
-        // nlohmann says "[json.exception.parse_error.101] parse error at line 3, column 5: …".
-        auto colon = what.find(": ");
-        return Error{
-            "invalid JSON: " + (colon == std::string::npos ? what : what.substr(colon + 2)),
-            line_at(json, e.byte == 0 ? 0 : e.byte - 1)};
+        return invalid_json_error(json, e.what(), e.byte);
     }
     Located where{json};
     if (!doc.is_object()) return Error{"an assessment must be a JSON object", 1};

@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "integrity_rendering.hpp"
+
 namespace cx {
 
 Report make_report(const ScoreAccumulator& accumulator, const Questionnaire& questionnaire,
@@ -132,6 +134,11 @@ std::string render_report_json(const Report& report) {
             static_cast<double>(report.policy.alpha_milli[static_cast<std::size_t>(level - 1)]) /
             1000.0;
     out["policy"] = {{"version", report.policy.version}, {"alpha", std::move(alpha)}};
+    if (report.integrity) {
+        out["integrity"] = detail::integrity_json(*report.integrity);
+        if (!report.integrity->intact())
+            out["grade_warning"] = detail::integrity_warning(*report.integrity);
+    }
     return out.dump(2) + "\n";
 }
 
@@ -179,6 +186,31 @@ std::string pad_right(const std::string& text, std::size_t columns) {
 
 std::string optional_scaled(const std::optional<mpq_class>& value, int decimals) {
     return value ? format_scaled(round_half_up_scaled(*value, decimals), decimals) : "—";
+}
+
+// The management and grade lines.
+std::string management_text(const std::optional<ReportManagement>& management) {
+    if (!management)
+        return "管理要求审核 Management: 未提供评审 no assessment given — 不判定认证级别 no "
+               "grade\n";
+    const auto& m = *management;
+    std::string out;
+    out += "受评组织 Organisation: " + m.org + "\n";
+    out += format("管理要求审核 Management: %d / %d 分 points, ", m.result.total, m.max_total) +
+           level_name(m.result.level) + "\n";
+    out += std::string("管理要求符合性审查 Conformity review: ") +
+           (m.conformity_passed ? "通过 passed" : "未通过 failed") + "\n";
+    out +=
+        "认证级别 Grade: " + (m.grade.grade == kNoGrade ? std::string("无 none") : m.grade.grade) +
+        "\n";
+    for (const auto& shortfall : m.grade.reasons) {
+        out += "  未达到 not reached " + shortfall.grade + ":";
+        for (const auto& f : shortfall.failed)
+            out += "\n    " + condition_text(f.condition) + " " + f.actual + ", 要求 required " +
+                   f.required;
+        out += "\n";
+    }
+    return out;
 }
 
 }  // namespace
@@ -236,27 +268,11 @@ std::string render_report_text(const Report& report) {
         out += format(" %10lld\n", static_cast<long long>(item.not_applicable));
     }
 
-    out += "\n";
-    if (!report.management) {
-        out +=
-            "管理要求审核 Management: 未提供评审 no assessment given — 不判定认证级别 no grade\n";
-        return out;
-    }
-    const auto& m = *report.management;
-    out += "受评组织 Organisation: " + m.org + "\n";
-    out += format("管理要求审核 Management: %d / %d 分 points, ", m.result.total, m.max_total) +
-           level_name(m.result.level) + "\n";
-    out += std::string("管理要求符合性审查 Conformity review: ") +
-           (m.conformity_passed ? "通过 passed" : "未通过 failed") + "\n";
-    out +=
-        "认证级别 Grade: " + (m.grade.grade == kNoGrade ? std::string("无 none") : m.grade.grade) +
-        "\n";
-    for (const auto& shortfall : m.grade.reasons) {
-        out += "  未达到 not reached " + shortfall.grade + ":";
-        for (const auto& f : shortfall.failed)
-            out += "\n    " + condition_text(f.condition) + " " + f.actual + ", 要求 required " +
-                   f.required;
-        out += "\n";
+    out += "\n" + management_text(report.management);
+    if (report.integrity) {
+        out += "\n" + detail::integrity_text(*report.integrity);
+        if (!report.integrity->intact())
+            out += "⚠ 警告 Warning: " + detail::integrity_warning(*report.integrity) + "\n";
     }
     return out;
 }

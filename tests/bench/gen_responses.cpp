@@ -2,6 +2,10 @@
 // and sample data, deterministically from a seed: several kiosks with gap-free
 // seq, times that advance through opening hours, mostly complete answers,
 // some N/A, abandoned responses and integrity flags set the way the kiosk would.
+// Each kiosk seals its chain with a fixed test key (kiosk-01 has the published
+// vectors' key, seed 00 01 … 1f; kiosk-0k's seed starts with k − 1), so that
+// `gen_responses --pubkeys` prints the keys `cxscore --pubkeys` checks them with.
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
@@ -9,6 +13,7 @@
 #include <vector>
 
 #include "cx/config/config_files.hpp"
+#include "cx/integrity/seal.hpp"
 #include "cx/scoring/response.hpp"
 
 namespace {
@@ -30,16 +35,45 @@ std::string uuid_v4(std::mt19937_64& rng) {
 
 struct Kiosk {
     std::string device;
+    cx::integrity::SigningKey key;
     std::int64_t seq = 0;
+    std::string prev_hash = std::string(cx::integrity::kGenesisPrevHash);
     std::int64_t clock = 0;  // seconds since epoch of the last submission
     std::int64_t last_complete = -1000000;
 };
 
+constexpr int kKiosks = 4;
+
+std::string device_name(int kiosk) {
+    char device[16];
+    std::snprintf(device, sizeof device, "kiosk-%02d", kiosk);
+    return device;
+}
+
+cx::integrity::SigningKey test_key(int kiosk) {
+    std::array<unsigned char, 32> seed{};
+    for (unsigned char i = 0; i < 32; ++i) seed[i] = i;
+    seed[0] = static_cast<unsigned char>(kiosk - 1);
+    return cx::integrity::SigningKey::from_seed(seed);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc == 2 && std::string(argv[1]) == "--pubkeys") {
+        std::string json = "{";
+        for (int k = 1; k <= kKiosks; ++k)
+            json += (k > 1 ? ", \"" : "\"") + device_name(k) + "\": \"" +
+                    test_key(k).public_key().hex() + "\"";
+        std::printf("%s}\n", json.c_str());
+        return 0;
+    }
     if (argc < 2 || argc > 4) {
-        std::fprintf(stderr, "usage: %s N [SEED] [ORG]   (writes N records to stdout)\n", argv[0]);
+        std::fprintf(
+            stderr,
+            "usage: %s N [SEED] [ORG]   (writes N sealed records to stdout)\n"
+            "       %s --pubkeys        (the kiosks' public keys, for cxscore --pubkeys)\n",
+            argv[0], argv[0]);
         return 2;
     }
     const long long count = std::atoll(argv[1]);
@@ -59,10 +93,10 @@ int main(int argc, char** argv) {
     // A good but not perfect organisation: mostly 4s and 5s.
     std::discrete_distribution<int> level_of({2, 4, 14, 38, 42});
     std::vector<Kiosk> kiosks;
-    for (int k = 1; k <= 4; ++k) {
-        char device[16];
-        std::snprintf(device, sizeof device, "kiosk-%02d", k);
-        kiosks.push_back({device, 0, 1795942800 /* 2026-11-29T09:00:00Z */, -1000000});
+    for (int k = 1; k <= kKiosks; ++k) {
+        Kiosk kiosk{device_name(k), test_key(k)};
+        kiosk.clock = 1795942800;  // 2026-11-29T09:00:00Z
+        kiosks.push_back(std::move(kiosk));
     }
 
     std::string line;
@@ -113,6 +147,8 @@ int main(int argc, char** argv) {
             kiosk.last_complete = submitted;
         }
         cx::canonicalize(r);
+        kiosk.key.seal(r, kiosk.prev_hash);
+        kiosk.prev_hash = cx::integrity::record_hash(r);
         line.clear();
         cx::append_canonical_json(line, r);
         line.push_back('\n');

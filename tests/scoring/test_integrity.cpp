@@ -241,3 +241,43 @@ TEST_CASE("chain audit: a re-installed kiosk's new key is a second chain of the 
     CHECK(report[0].intact());
     CHECK(report[1].device == "kiosk-02");
 }
+
+namespace {
+
+// A synthetic digest for seq `seq` of a chain: enough to audit links without signing.
+Digest digest_of(std::int64_t seq, unsigned char variant = 0) {
+    Digest d{};
+    for (std::size_t i = 0; i < 8; ++i) d[i] = static_cast<unsigned char>(seq >> (8 * i));
+    d[8] = variant;
+    d[31] = 0xff;  // never the genesis value
+    return d;
+}
+
+}  // namespace
+
+TEST_CASE("chain audit: long chains in runs, split across audits, with a duplicate and a fork") {
+    // More records than one run holds, added by two audits (two reader threads) in
+    // interleaved blocks, as a long export's are.
+    constexpr std::int64_t kRecords = 200000;
+    ChainAudit first;
+    ChainAudit second;
+    for (std::int64_t seq = 1; seq <= kRecords; ++seq) {
+        if (seq == 150000) continue;  // missing
+        Digest prev = seq == 1 ? Digest{} : digest_of(seq - 1);
+        if (seq == 120000) prev = digest_of(7);  // broken link
+        ((seq / 5000) % 2 ? second : first).add("kiosk-01", "k", seq, digest_of(seq), prev);
+    }
+    first.add("kiosk-01", "k", 70000, digest_of(70000), digest_of(69999));      // a duplicate
+    second.add("kiosk-01", "k", 90000, digest_of(90000, 1), digest_of(89999));  // a fork
+    first.merge(std::move(second));
+    auto report = first.report();
+    REQUIRE(report.size() == 1);
+    REQUIRE(report[0].keys.size() == 1);
+    const auto& chain = report[0].keys[0];
+    CHECK(chain.first_seq == 1);
+    CHECK(chain.highest_seq == kRecords);
+    CHECK(chain.records == kRecords);  // one missing, one fork's second record
+    CHECK(chain.gaps == std::vector<SeqRange>{{150000, 150000}});
+    CHECK(chain.forks == std::vector<std::int64_t>{90000});
+    CHECK(chain.broken_links == std::vector<std::int64_t>{120000});
+}

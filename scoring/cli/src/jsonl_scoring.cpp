@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <future>
+#include <optional>
 
 namespace cx {
 
@@ -49,14 +50,19 @@ class InputFile {
     bool owned_;
 };
 
-// One thread's share of the work: its own parser, record and accumulator.
+// One thread's share of the work: its own parser, record, integrity checks and
+// (when scoring) accumulator.
 struct Worker {
-    Worker(const Questionnaire& questionnaire, const ScoringPolicy& policy)
-        : parser({&questionnaire, 1}), accumulator(questionnaire, policy) {}
+    Worker(const Questionnaire& questionnaire, const ScoringPolicy* policy,
+           const integrity::DeviceKeys* keys)
+        : parser({&questionnaire, 1}), integrity(keys) {
+        if (policy) accumulator.emplace(questionnaire, *policy);
+    }
 
     ResponseParser parser;
     Response response;
-    ScoreAccumulator accumulator;
+    integrity::RecordIntegrity integrity;
+    std::optional<ScoreAccumulator> accumulator;
     std::int64_t error_count = 0;
     std::vector<LineError> errors;  // line numbers relative to the range scanned
     std::int64_t lines = 0;         // lines in the range scanned
@@ -83,8 +89,8 @@ struct Worker {
                              static_cast<std::size_t>(readable_end - (text.data() + text.size())));
             if (!status)
                 fail(lines, status.error().message, max_errors);
-            else if (error_count == 0)
-                accumulator.add(response);
+            else if (error_count == 0 && integrity.admit(response, lines) && accumulator)
+                accumulator->add(response);
         }
     }
 
@@ -94,25 +100,32 @@ struct Worker {
     }
 };
 
-void collect(JsonlScan& scan, Worker& worker, std::size_t max_errors) {
+// Moves the worker's errors and rejected seals of the block it scanned into the
+// totals, its line numbers made absolute.
+void collect(JsonlScan& scan, integrity::RecordIntegrity& integrity, Worker& worker,
+             std::size_t max_errors) {
     for (auto& error : worker.errors) {
         if (scan.errors.size() >= max_errors) break;
         scan.errors.push_back({scan.lines + error.line, std::move(error.message)});
     }
+    auto problems = worker.integrity.take_problems();
+    for (auto& problem : problems) problem.line += scan.lines;
+    integrity.add_problems(std::move(problems));
     scan.lines += worker.lines;
 }
 
-}  // namespace
-
-Result<JsonlScan> score_jsonl_file(const std::filesystem::path& path,
-                                   const Questionnaire& questionnaire, const ScoringPolicy& policy,
-                                   ScoreAccumulator& accumulator, const JsonlOptions& options) {
+// Scores into `accumulator` when it is given (with `policy`); checks integrity always.
+Result<JsonlScan> scan_jsonl_file(const std::filesystem::path& path,
+                                  const Questionnaire& questionnaire, const ScoringPolicy* policy,
+                                  ScoreAccumulator* accumulator,
+                                  integrity::RecordIntegrity& integrity,
+                                  const JsonlOptions& options) {
     auto opened = InputFile::open(path);
     if (!opened) return opened.error();
     auto& file = opened.value();
 
-    Worker first(questionnaire, policy);
-    Worker second(questionnaire, policy);
+    Worker first(questionnaire, policy, integrity.keys());
+    Worker second(questionnaire, policy, integrity.keys());
     std::size_t capacity = std::max<std::size_t>(options.chunk_bytes, 1024);
     // Two buffers: the next chunk is read while the second half of this one is parsed.
     std::array<std::vector<char>, 2> buffers;
@@ -172,17 +185,36 @@ Result<JsonlScan> score_jsonl_file(const std::filesystem::path& path,
         else
             second.scan(data + split, data + block, readable_end, options.max_listed_errors);
         if (!read_status) return read_status.error();
-        collect(scan, first, options.max_listed_errors);
-        collect(scan, second, options.max_listed_errors);
+        collect(scan, integrity, first, options.max_listed_errors);
+        collect(scan, integrity, second, options.max_listed_errors);
         current = 1 - current;
         filled = next_filled;
     }
     scan.error_count = first.error_count + second.error_count;
     if (scan.error_count == 0) {
-        accumulator.merge(first.accumulator);
-        accumulator.merge(second.accumulator);
+        for (auto* worker : {&first, &second}) {
+            if (accumulator) accumulator->merge(*worker->accumulator);
+            integrity.merge(std::move(worker->integrity));
+        }
     }
     return scan;
+}
+
+}  // namespace
+
+Result<JsonlScan> score_jsonl_file(const std::filesystem::path& path,
+                                   const Questionnaire& questionnaire, const ScoringPolicy& policy,
+                                   ScoreAccumulator& accumulator,
+                                   integrity::RecordIntegrity& integrity,
+                                   const JsonlOptions& options) {
+    return scan_jsonl_file(path, questionnaire, &policy, &accumulator, integrity, options);
+}
+
+Result<JsonlScan> audit_jsonl_file(const std::filesystem::path& path,
+                                   const Questionnaire& questionnaire,
+                                   integrity::RecordIntegrity& integrity,
+                                   const JsonlOptions& options) {
+    return scan_jsonl_file(path, questionnaire, nullptr, nullptr, integrity, options);
 }
 
 }  // namespace cx

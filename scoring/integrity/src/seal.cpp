@@ -1,5 +1,6 @@
 #include "cx/integrity/seal.hpp"
 
+#include <openssl/sha.h>
 #include <sodium.h>
 
 #include <algorithm>
@@ -94,8 +95,9 @@ Digest record_digest(const Response& record) {
     bytes.clear();
     append_signing_bytes(bytes, record);
     Digest digest;
-    crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char*>(bytes.data()),
-                       bytes.size());
+    // OpenSSL's SHA-256 uses the CPU's SHA extensions: 2.5 times libsodium's portable
+    // one, and cxscore hashes every record of a multi-GB export.
+    SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest.data());
     return digest;
 }
 

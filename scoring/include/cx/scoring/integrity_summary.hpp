@@ -33,6 +33,19 @@ struct DeviceChains {
     bool intact() const;
 };
 
+// A bad or missing seq, or run of consecutive seqs, of one device and key: what
+// `cxscore verify` names.
+struct IntegrityProblem {
+    std::string device;
+    std::string key;  // hex; empty for an unsigned record
+    SeqRange seqs;
+    // A record's seal: unsigned, wrong_key, unknown_device, bad_signature.
+    // The chain: missing, fork, broken_link.
+    std::string reason;
+    std::int64_t line = 0;  // the file line of the run's first record; 0 for the chain's problems
+    bool operator==(const IntegrityProblem&) const = default;
+};
+
 // The `integrity` section of a score report.
 struct IntegritySummary {
     // Whether each record's signature was checked against its device's key (the server

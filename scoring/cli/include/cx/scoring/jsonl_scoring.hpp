@@ -1,11 +1,13 @@
 #pragma once
-// Streams a JSON Lines file of canonical responses into a ScoreAccumulator:
-// large chunks, no per-line copies, two threads, errors in line order.
+// Streams a JSON Lines file of canonical responses through the integrity checks
+// into a ScoreAccumulator: large chunks, no per-line copies, two threads, errors
+// in line order.
 #include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include "cx/integrity/record_integrity.hpp"
 #include "cx/scoring/result.hpp"
 #include "cx/scoring/scoring.hpp"
 
@@ -28,12 +30,21 @@ struct JsonlOptions {
     bool parallel = true;  // parse each chunk's two halves on two threads
 };
 
-// Reads `path` ("-" for standard input) and adds every valid record to
-// `accumulator`. The Result's error is for the file as a whole (cannot open,
-// read error); bad lines are in JsonlScan::errors and the caller must not use
-// the accumulator when error_count > 0.
+// Reads `path` ("-" for standard input): every valid record goes through
+// `integrity` (its seal, when keys are known, and its chain) and, unless
+// integrity leaves it out, into `accumulator`. The Result's error is for the file
+// as a whole (cannot open, read error); bad lines are in JsonlScan::errors and the
+// caller must use neither the accumulator nor integrity when error_count > 0.
 Result<JsonlScan> score_jsonl_file(const std::filesystem::path& path,
                                    const Questionnaire& questionnaire, const ScoringPolicy& policy,
-                                   ScoreAccumulator& accumulator, const JsonlOptions& options = {});
+                                   ScoreAccumulator& accumulator,
+                                   integrity::RecordIntegrity& integrity,
+                                   const JsonlOptions& options = {});
+
+// The same reading for `cxscore verify`: seals and chains only, no score.
+Result<JsonlScan> audit_jsonl_file(const std::filesystem::path& path,
+                                   const Questionnaire& questionnaire,
+                                   integrity::RecordIntegrity& integrity,
+                                   const JsonlOptions& options = {});
 
 }  // namespace cx

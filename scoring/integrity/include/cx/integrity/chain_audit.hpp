@@ -7,6 +7,7 @@
 // record's prev_hash the hash of the record before it (kGenesisPrevHash for the
 // first record of a fresh store). A re-installed kiosk has a new key and starts a new
 // chain; the report lists every key with the seqs it signed, so a reset is visible.
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -31,19 +32,35 @@ class ChainAudit {
     void add(std::string_view device, std::string_view key, std::int64_t seq, const Digest& hash,
              const Digest& prev_hash);
 
+    // Takes over `other`'s records (one audit per thread, merged at the end).
+    void merge(ChainAudit&& other);
+
     // Devices in name order.
     std::vector<DeviceChains> report() const;
 
-    struct Link {
-        std::int64_t seq;
-        Digest hash;
-        Digest prev_hash;
+    // What the audit keeps of a record's hash: its first 16 bytes (128 bits, beyond
+    // accidental and contrived collisions), so that a multi-GB export's chains fit in
+    // 16 bytes a record.
+    using Fingerprint = std::array<unsigned char, 16>;
+    // Records added one after another in chain order, each seq one more than the last
+    // and its prev_hash the last one's hash: the run keeps the first record's prev_hash
+    // and each record's hash, since every link inside it was checked when it was added.
+    struct Run {
+        std::int64_t first_seq = 0;
+        Fingerprint first_prev{};
+        std::vector<Fingerprint> hashes;
+        std::int64_t last_seq() const {
+            return first_seq + static_cast<std::int64_t>(hashes.size()) - 1;
+        }
+    };
+    struct KeyRuns {
+        std::vector<Run> runs;
+        std::size_t open = 0;  // the run the last record went to
     };
 
   private:
-    // device → key → links (sorted and de-duplicated when reported)
-    std::map<std::string, std::map<std::string, std::vector<Link>, std::less<>>, std::less<>>
-        chains_;
+    // device → key → runs
+    std::map<std::string, std::map<std::string, KeyRuns, std::less<>>, std::less<>> chains_;
 };
 
 // Hex (64 digits) → digest; false when `hex` is not 64 lowercase hex digits.
