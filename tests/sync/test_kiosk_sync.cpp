@@ -45,9 +45,9 @@ struct KioskWithServer : test::ServerFixture {
         std::ofstream(token_file, std::ios::trunc) << token << "\n";
         std::filesystem::permissions(
             token_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-        std::vector<std::string> argv{
-            CXKIOSK_PATH, "--config-dir",           CX_TEST_CONFIG_DIR, "sync",       "--once",
-            "--data-dir", data_dir.path().string(), "--server",         server->url()};
+        std::vector<std::string> argv{CXKIOSK_PATH, "--config-dir", CX_TEST_CONFIG_DIR, "sync",
+                                      "--once",     "--data-dir",   data_dir.path().string(),
+                                      "--server",   server->url()};
         argv.insert(argv.end(), extra.begin(), extra.end());
         return test::run_command(argv);
     }
