@@ -109,7 +109,10 @@ TEST_CASE_METHOD(Api, "200 stores, a re-send counts duplicates, gzip bodies are 
 
 TEST_CASE_METHOD(Api, "a record with whitespace and shuffled fields is stored canonically") {
     auto line = record(1);
-    auto loose = "{ \"flags\" : [ ], " + line.substr(1, line.find(",\"flags\"") - 1) + " }";
+    const std::string flags = ",\"flags\":[],";
+    auto at = line.find(flags);
+    auto loose = "{ \"flags\" : [ ], " + line.substr(1, at - 1) + " ,\n " +
+                 line.substr(at + flags.size());  // the seal, then "}"
     auto reply = post(device_token, "{\"responses\": [ " + loose + " ]}");
     REQUIRE(reply);
     CHECK(reply->status == 200);
