@@ -167,8 +167,10 @@ class SqliteStore final : public ServerStore {
           insert_(writer_, sqlite_insert_response_sql()),
           stored_canonical_(writer_, "SELECT canonical FROM responses WHERE id = ?1"),
           upgrade_(writer_,
-                   "UPDATE responses SET canonical = ?2, server_flags = ?3, key = ?4, hash = ?5,"
-                   " prev_hash = ?6, late = ?7, received_at = ?8 WHERE id = ?1 AND key IS NULL"),
+                   // The insert's parameters (bind_row), so one binding serves both.
+                   "UPDATE responses SET received_at = ?7, canonical = ?8, server_flags = ?9,"
+                   " key = ?10, hash = ?11, prev_hash = ?12, late = ?14"
+                   " WHERE id = ?1 AND key IS NULL"),
           chain_highest_(writer_,
                          "SELECT max(seq) FROM responses WHERE org = ?1 AND device = ?2"
                          " AND key = ?3"),
@@ -449,6 +451,28 @@ class SqliteStore final : public ServerStore {
         return late;
     }
 
+    // The parameters of sqlite_insert_response_sql (the upgrade uses the same numbers).
+    static Statement& bind_row(Statement& statement, const StoredRecord& record,
+                               std::string_view received_at, bool late) {
+        auto optional_text = [](const std::string& text) {
+            return text.empty() ? std::nullopt : std::optional<std::string>(text);
+        };
+        return statement.bind(1, record.id)
+            .bind(2, record.org)
+            .bind(3, record.site)
+            .bind(4, record.device)
+            .bind(5, record.seq)
+            .bind(6, record.submitted_at)
+            .bind(7, received_at)
+            .bind(8, record.canonical)
+            .bind(9, record.server_flags)
+            .bind_nullable(10, optional_text(record.key))
+            .bind_nullable(11, optional_text(record.hash))
+            .bind_nullable(12, optional_text(record.prev_hash))
+            .bind(13, std::int64_t{record.complete})
+            .bind(14, std::int64_t{late});
+    }
+
     // One record inside ingest's transaction. The id is stored at most once:
     // when it is already there (from an earlier batch or earlier in this one),
     // the stored bytes decide between Duplicate, Conflict and the upgrade of an
@@ -457,26 +481,9 @@ class SqliteStore final : public ServerStore {
                                  ChainHighs& highs) {
         auto late = arrives_late(record, highs);
         if (!late) return late.error();
-        auto optional_text = [](const std::string& text) {
-            return text.empty() ? std::nullopt : std::optional<std::string>(text);
-        };
-        auto inserted = insert_.reset()
-                            .bind(1, record.id)
-                            .bind(2, record.org)
-                            .bind(3, record.site)
-                            .bind(4, record.device)
-                            .bind(5, record.seq)
-                            .bind(6, record.submitted_at)
-                            .bind(7, received_at)
-                            .bind(8, record.canonical)
-                            .bind(9, record.server_flags)
-                            .bind_nullable(10, optional_text(record.key))
-                            .bind_nullable(11, optional_text(record.hash))
-                            .bind_nullable(12, optional_text(record.prev_hash))
-                            .bind(13, std::int64_t{record.complete})
-                            .bind(14, std::int64_t{late.value()})
-                            .run();
-        if (!inserted) return inserted.error();
+        if (auto inserted = bind_row(insert_.reset(), record, received_at, late.value()).run();
+            !inserted)
+            return inserted.error();
         if (writer_.changes() == 1) return RecordOutcome::Stored;
         auto row = stored_canonical_.reset().bind(1, record.id).step();
         if (!row) return row.error();
@@ -487,16 +494,7 @@ class SqliteStore final : public ServerStore {
         if (stored == record.canonical) return RecordOutcome::Duplicate;
         if (record.key.empty() || !is_sealed_version_of(record.canonical, stored))
             return RecordOutcome::Conflict;
-        auto upgraded = upgrade_.reset()
-                            .bind(1, record.id)
-                            .bind(2, record.canonical)
-                            .bind(3, record.server_flags)
-                            .bind(4, record.key)
-                            .bind(5, record.hash)
-                            .bind(6, record.prev_hash)
-                            .bind(7, std::int64_t{late.value()})
-                            .bind(8, received_at)
-                            .run();
+        auto upgraded = bind_row(upgrade_.reset(), record, received_at, late.value()).run();
         if (!upgraded) return upgraded.error();
         return writer_.changes() == 1 ? RecordOutcome::Stored : RecordOutcome::Conflict;
     }
