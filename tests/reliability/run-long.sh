@@ -4,8 +4,9 @@
 # connections from 20 addresses, 10 GiB of header bytes without a newline over
 # 16 parallel floods (and as much again of request-line bytes), 100,000 bad
 # tokens from one address — with the same figures asserted as tests/hostile
-# (README "cxserver").
-# Usage: tests/reliability/run-long.sh [BUILD_DIR]   (default build/release)
+# (README "cxserver"); then every libFuzzer target for FUZZ_SECONDS each
+# (default 600; tests/fuzz/run-fuzz.sh, its own clang-14 build).
+# Usage: [FUZZ_SECONDS=N] tests/reliability/run-long.sh [BUILD_DIR]   (default build/release)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -17,5 +18,6 @@ if [ ! -x "$server" ]; then
 fi
 # 1,000 client sockets in one process need more descriptors than the usual 1,024.
 ulimit -n "$(ulimit -Hn)"
-exec python3 "$root/tests/hostile/hostile_http.py" --long --server "$server" \
+python3 "$root/tests/hostile/hostile_http.py" --long --server "$server" \
   --config-dir "$root/config"
+"$root/tests/fuzz/run-fuzz.sh" "${FUZZ_SECONDS:-600}"

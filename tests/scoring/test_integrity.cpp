@@ -36,7 +36,8 @@ Response parse(const std::string& line) {
 }
 
 // A chain of `count` records of one device under `key`, sealed in order.
-std::vector<Response> sealed_chain(const SigningKey& key, int count, const char* device = "kiosk-01") {
+std::vector<Response> sealed_chain(const SigningKey& key, int count,
+                                   const char* device = "kiosk-01") {
     std::vector<Response> chain;
     std::string prev(kGenesisPrevHash);
     for (int seq = 1; seq <= count; ++seq) {
@@ -82,8 +83,9 @@ TEST_CASE("signing bytes: sorted keys, answers in byte order, no sig, no whitesp
     CHECK(signing_bytes(r) ==
           R"({"answers":{"1.10":5,"1.2":4,"7":null},"device":"kiosk-01","duration_ms":50000,)"
           R"("flags":["burst","speeder"],"id":"00000000-0000-4000-8000-000000000001",)"
-          R"("key":")" + std::string(64, 'a') +
-              R"(","lang":"zh","org":"demo-org","prev_hash":")" + std::string(kGenesisPrevHash) +
+          R"("key":")" +
+              std::string(64, 'a') + R"(","lang":"zh","org":"demo-org","prev_hash":")" +
+              std::string(kGenesisPrevHash) +
               R"(","questionnaire":"tbsc134-b1","seq":1,"site":"hq",)"
               R"("started_at":"2026-11-25T09:59:10Z","status":"complete",)"
               R"("submitted_at":"2026-11-25T10:00:00Z"})");

@@ -22,8 +22,7 @@ void ChainAudit::add(const Response& record) {
 void ChainAudit::add(std::string_view device, std::string_view key, std::int64_t seq,
                      const Digest& hash, const Digest& prev_hash) {
     auto device_it = chains_.find(device);
-    if (device_it == chains_.end())
-        device_it = chains_.try_emplace(std::string(device)).first;
+    if (device_it == chains_.end()) device_it = chains_.try_emplace(std::string(device)).first;
     auto& keys = device_it->second;
     auto key_it = keys.find(key);
     if (key_it == keys.end()) key_it = keys.try_emplace(std::string(key)).first;

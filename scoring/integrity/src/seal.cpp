@@ -99,7 +99,9 @@ Digest record_digest(const Response& record) {
     return digest;
 }
 
-std::string record_hash(const Response& record) { return to_hex(record_digest(record)); }
+std::string record_hash(const Response& record) {
+    return to_hex(record_digest(record));
+}
 
 std::string to_hex(const unsigned char* bytes, std::size_t size) {
     static constexpr char kDigits[] = "0123456789abcdef";
@@ -142,8 +144,10 @@ SealCheck check_own_seal(const Response& record) {
     unsigned char sig[64];
     if (!is_lowercase_hex(record.key, 64) || !is_lowercase_hex(record.sig, 128))
         return SealCheck::BadSignature;
-    sodium_hex2bin(key, sizeof key, record.key.data(), record.key.size(), nullptr, nullptr, nullptr);
-    sodium_hex2bin(sig, sizeof sig, record.sig.data(), record.sig.size(), nullptr, nullptr, nullptr);
+    sodium_hex2bin(key, sizeof key, record.key.data(), record.key.size(), nullptr, nullptr,
+                   nullptr);
+    sodium_hex2bin(sig, sizeof sig, record.sig.data(), record.sig.size(), nullptr, nullptr,
+                   nullptr);
     thread_local std::string bytes;
     bytes.clear();
     append_signing_bytes(bytes, record);

@@ -18,7 +18,9 @@ Error key_error(ErrorKind kind, const std::filesystem::path& file, const std::st
     return make_error(kind, "device key " + file.string() + ": " + why);
 }
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+    return std::strerror(errno);
+}
 
 // Writes a fresh seed to a new file: O_EXCL, so two kiosks starting at once on one data
 // dir never both create one; fsync'ed with its folder, so a key that signed a record is on disk.

@@ -20,10 +20,10 @@ struct KeyChain {
     std::string key;  // hex
     std::int64_t first_seq = 0;
     std::int64_t highest_seq = 0;
-    std::int64_t records = 0;                 // distinct records (each side of a fork counts)
-    std::vector<SeqRange> gaps;               // seqs missing from 1 to highest_seq
-    std::vector<std::int64_t> forks;          // seqs with two or more different records
-    std::vector<std::int64_t> broken_links;   // seqs whose prev_hash is not the hash of seq - 1
+    std::int64_t records = 0;                // distinct records (each side of a fork counts)
+    std::vector<SeqRange> gaps;              // seqs missing from 1 to highest_seq
+    std::vector<std::int64_t> forks;         // seqs with two or more different records
+    std::vector<std::int64_t> broken_links;  // seqs whose prev_hash is not the hash of seq - 1
     bool intact() const { return gaps.empty() && forks.empty() && broken_links.empty(); }
 };
 

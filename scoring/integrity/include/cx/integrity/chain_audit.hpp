@@ -28,8 +28,8 @@ class ChainAudit {
     void add(const Response& record);
     // Adds a record from what a store keeps of it: device, key, seq, its own hash and
     // its prev_hash (both hex).
-    void add(std::string_view device, std::string_view key, std::int64_t seq,
-             const Digest& hash, const Digest& prev_hash);
+    void add(std::string_view device, std::string_view key, std::int64_t seq, const Digest& hash,
+             const Digest& prev_hash);
 
     // Devices in name order.
     std::vector<DeviceChains> report() const;
