@@ -21,6 +21,8 @@ constexpr ApiErrorInfo kApiErrors[] = {
     {ApiError::Conflict, 409, "conflict"},
     {ApiError::PayloadTooLarge, 413, "payload_too_large"},
     {ApiError::InvalidRecord, 422, "invalid_record"},
+    {ApiError::BadSignature, 422, "bad_signature"},
+    {ApiError::WrongKey, 422, "wrong_key"},
     {ApiError::Internal, 500, "internal"},
     {ApiError::Unavailable, 503, "unavailable"},
     {ApiError::BadRequest, 400, "bad_request"},
@@ -33,7 +35,7 @@ constexpr ApiErrorInfo kApiErrors[] = {
 const ApiErrorInfo& info(ApiError error) {
     for (const auto& entry : kApiErrors)
         if (entry.error == error) return entry;
-    return kApiErrors[8];  // Internal: unreachable while the table lists every enumerator
+    return kApiErrors[10];  // Internal: unreachable while the table lists every enumerator
 }
 
 }  // namespace

@@ -45,10 +45,11 @@ double raw_sqlite_rows_per_second(const test::TempDir& dir,
     sqlite3_stmt* insert = nullptr;
     auto sql = sqlite_insert_response_sql();
     sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &insert, nullptr);
-    std::vector<std::vector<std::string>> canonical;  // serialized before the clock starts
+    std::vector<std::vector<StoredRecord>>
+        rows_of;  // serialized and hashed before the clock starts
     for (const auto& batch : batches) {
-        canonical.emplace_back();
-        for (const auto& r : batch) canonical.back().push_back(to_canonical_json(r));
+        rows_of.emplace_back();
+        for (const auto& r : batch) rows_of.back().push_back(stored_record(r));
     }
     std::size_t rows = 0;
     auto start = Clock::now();
@@ -63,8 +64,14 @@ double raw_sqlite_rows_per_second(const test::TempDir& dir,
             sqlite3_bind_int64(insert, 5, r.seq);
             sqlite3_bind_text(insert, 6, r.submitted_at.c_str(), -1, SQLITE_STATIC);
             sqlite3_bind_text(insert, 7, "2026-11-25T12:00:00Z", -1, SQLITE_STATIC);
-            sqlite3_bind_text(insert, 8, canonical[b][i].c_str(), -1, SQLITE_STATIC);
+            const auto& row = rows_of[b][i];
+            sqlite3_bind_text(insert, 8, row.canonical.c_str(), -1, SQLITE_STATIC);
             sqlite3_bind_text(insert, 9, "[]", -1, SQLITE_STATIC);
+            sqlite3_bind_text(insert, 10, row.key.c_str(), -1, SQLITE_STATIC);
+            sqlite3_bind_text(insert, 11, row.hash.c_str(), -1, SQLITE_STATIC);
+            sqlite3_bind_text(insert, 12, row.prev_hash.c_str(), -1, SQLITE_STATIC);
+            sqlite3_bind_int64(insert, 13, row.complete);
+            sqlite3_bind_int64(insert, 14, 0);
             sqlite3_step(insert);
             sqlite3_reset(insert);
             ++rows;

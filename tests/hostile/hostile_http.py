@@ -26,6 +26,12 @@ import threading
 import time
 import uuid
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scoring"))
+from seal_vectors import GENESIS, SEED, canonical_line, seal  # noqa: E402 (after the path)
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
+
+TEST_KEY = Ed25519PrivateKey.from_private_bytes(SEED)
+
 FAILURES = []
 BAD_TOKEN = "f" * 64
 MIB = 1024 * 1024
@@ -173,7 +179,9 @@ def get(path, token=None):
 
 
 def record(seq, device="kiosk-01"):
-    return json.dumps({
+    """A record sealed with the test key (the server pins it on the device's first upload);
+    links are not checked at ingest, so each starts a chain of its own."""
+    return canonical_line(seal({
         "id": str(uuid.uuid4()), "device": device, "org": "demo-org", "site": "hq",
         "seq": seq, "questionnaire": "tbsc134-b1", "lang": "en", "status": "complete",
         "started_at": "2025-11-25T09:00:00Z", "submitted_at": "2025-11-25T09:01:00Z",
@@ -181,7 +189,7 @@ def record(seq, device="kiosk-01"):
         "answers": {k: 4 for k in ["1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "3.1", "3.2", "3.3",
                                    "4.1", "4.2", "4.3", "5.1", "5.2", "5.3", "6.1", "6.2", "6.3",
                                    "7"]},
-        "flags": []}, separators=(",", ":"))
+        "flags": []}, TEST_KEY, GENESIS))
 
 
 def batch(*seqs):

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "cx/server/cxserver_app.hpp"
+#include "cx/server/server_store.hpp"
 #include "run_cli.hpp"
 #include "sync_test_support.hpp"
 
@@ -74,4 +75,33 @@ TEST_CASE("cxserver revoke-token: the token on stdin, never as an argument; 8 wh
         CHECK_THAT(again.err, Catch::Contains("no active token"));
     }
     CHECK(cxserver({"revoke-token", "--db", db, "--id", "77"}).exit_code == 8);
+}
+
+TEST_CASE("cxserver add-token --pubkey binds a device's key; a malformed key or role exits 2") {
+    cx::test::TempDir dir;
+    const auto db = "sqlite:" + (dir / "db").string();
+    const auto key = cx::test::test_signing_key().public_key().hex();
+    const std::vector<std::string> device{"add-token", "--db",     db,  "--role",
+                                          "device",    "--org",    "o", "--site",
+                                          "hq",        "--device", "k1"};
+    auto with = [&](std::vector<std::string> args, std::vector<std::string> more) {
+        args.insert(args.end(), more.begin(), more.end());
+        return args;
+    };
+    auto malformed = cxserver(with(device, {"--pubkey", "03A1"}));
+    CHECK(malformed.exit_code == 2);
+    CHECK_THAT(malformed.err, Catch::Contains("--pubkey"));
+    CHECK(cxserver({"add-token", "--db", db, "--role", "viewer", "--org", "o", "--pubkey", key})
+              .exit_code == 2);
+
+    auto bound = cxserver(with(device, {"--pubkey", key}));
+    REQUIRE(bound.exit_code == 0);
+    CHECK_THAT(bound.out, Catch::Contains("pubkey: " + key));
+    auto store = cx::open_store(db);
+    REQUIRE(store.ok());
+    auto keys = store.value()->device_keys("o", "k1");
+    REQUIRE(keys.ok());
+    REQUIRE(keys.value().size() == 1);
+    CHECK(keys.value()[0].key == key);
+    CHECK(keys.value()[0].trusted == cx::KeyTrust::Admin);
 }

@@ -121,11 +121,16 @@ TEST_CASE_METHOD(FourResponses,
                  "others are stored byte-identical, and only it is re-sent on --retry-refused") {
     auto kiosk_records = open_kiosk_store()->pending(10).value();
     REQUIRE(kiosk_records.size() == 4);
-    // The server already holds the second record's id with other content.
+    // The server already holds the second record's id with other content, sealed by
+    // the kiosk's own key (so it is a conflict, not a bad signature).
     auto clash = kiosk_records[1];
-    auto at = clash.json.find("\"duration_ms\":40000");
-    REQUIRE(at != std::string::npos);
-    clash.json.replace(at, 19, "\"duration_ms\":40001");
+    auto config = load_scoring_config(CX_TEST_CONFIG_DIR).value();
+    ResponseParser parser({&config.questionnaire, 1});
+    Response changed;
+    REQUIRE(parser.parse(clash.json, changed).ok());
+    changed.duration_ms = 40001;
+    test::reseal(changed, kiosk::load_device_key(data_dir.path()).value());
+    clash.json = to_canonical_json(changed);
     test::MemoryOutbox other_content({clash});
     REQUIRE(sync_once(other_content, client_config()).sent == 1);
 

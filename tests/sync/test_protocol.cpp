@@ -78,8 +78,11 @@ TEST_CASE("acks round-trip with their refused records, and a reply that is not o
     CHECK_FALSE(decode_ack("not json").ok());
 }
 
-TEST_CASE("protocol version 2") {
-    CHECK(kProtocolVersion == 2);
+TEST_CASE("protocol version 3, with the seal refusals") {
+    CHECK(kProtocolVersion == 3);
+    CHECK(to_string(ApiError::BadSignature) == "bad_signature");
+    CHECK(to_string(ApiError::WrongKey) == "wrong_key");
+    CHECK(to_string(ApiError::Internal) == "internal");
 }
 
 TEST_CASE("a request log line has method, path, status, records and ms, and stays one line") {

@@ -26,6 +26,7 @@ struct Scored : test::ServerFixture {
             auto r = test::make_response("demo-org", "branch", "kiosk-07", seq);
             if (seq % 9 == 0) r.status = ResponseStatus::Incomplete;
             if (seq % 11 == 0) r.flags = {"speeder"};
+            test::reseal(r);
             branch.push_back({r.id, to_canonical_json(r)});
         }
         test::MemoryOutbox branch_outbox(branch);

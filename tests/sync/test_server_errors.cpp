@@ -46,6 +46,14 @@ std::string record(std::int64_t seq, std::string_view device = "kiosk-01") {
     return to_canonical_json(test::make_response("demo-org", "hq", device, seq));
 }
 
+// Record `seq` with another duration, sealed again: the same id with other content.
+std::string with_duration(std::int64_t seq, std::int64_t duration_ms) {
+    auto response = test::make_response("demo-org", "hq", "kiosk-01", seq);
+    response.duration_ms = duration_ms;
+    test::reseal(response);
+    return to_canonical_json(response);
+}
+
 std::string replace(std::string text, std::string_view from, std::string_view to) {
     auto at = text.find(from);
     REQUIRE(at != std::string::npos);
@@ -83,7 +91,7 @@ TEST_CASE_METHOD(Api, "health needs no token") {
     auto reply = http.Get(std::string(kHealthPath));
     REQUIRE(reply);
     CHECK(reply->status == 200);
-    CHECK(reply->body == "{\"status\":\"ok\",\"protocol\":2}");
+    CHECK(reply->body == "{\"status\":\"ok\",\"protocol\":3}");
 }
 
 TEST_CASE_METHOD(Api, "200 stores, a re-send counts duplicates, gzip bodies are accepted") {
@@ -101,7 +109,10 @@ TEST_CASE_METHOD(Api, "200 stores, a re-send counts duplicates, gzip bodies are 
 
 TEST_CASE_METHOD(Api, "a record with whitespace and shuffled fields is stored canonically") {
     auto line = record(1);
-    auto loose = "{ \"flags\" : [ ], " + line.substr(1, line.find(",\"flags\"") - 1) + " }";
+    const std::string flags = ",\"flags\":[],";
+    auto at = line.find(flags);
+    auto loose = "{ \"flags\" : [ ], " + line.substr(1, at - 1) + " ,\n " +
+                 line.substr(at + flags.size());  // the seal, then "}"
     auto reply = post(device_token, "{\"responses\": [ " + loose + " ]}");
     REQUIRE(reply);
     CHECK(reply->status == 200);
@@ -161,7 +172,7 @@ TEST_CASE_METHOD(Api,
                  "a stored id with other content is refused as a conflict, the rest is "
                  "stored") {
     REQUIRE(expect_ack(post(device_token, batch_of({record(1)}))).stored == 1);
-    auto changed = replace(record(1), "\"duration_ms\":45000", "\"duration_ms\":45001");
+    auto changed = with_duration(1, 45001);
     auto ack = expect_ack(post(device_token, batch_of({record(2), changed, record(3)})));
     CHECK(ack.stored == 2);
     REQUIRE(ack.refused.size() == 1);
@@ -175,7 +186,7 @@ TEST_CASE_METHOD(Api,
                  "are stored, the others named") {
     REQUIRE(expect_ack(post(device_token, batch_of({record(5)}))).stored == 1);
     auto invalid = replace(record(2), "\"1.1\":", "\"9.9\":");
-    auto conflicting = replace(record(5), "\"duration_ms\":45000", "\"duration_ms\":1");
+    auto conflicting = with_duration(5, 46000);
     auto ack = expect_ack(post(device_token, batch_of({record(1), invalid, record(3), conflicting,
                                                        record(4), record(5)})));
     CHECK(ack.stored == 3);
@@ -259,6 +270,7 @@ TEST_CASE_METHOD(Api,
             std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) + by;
         response.submitted_at = format_utc_timestamp(submitted);
         response.started_at = format_utc_timestamp(submitted - std::chrono::seconds{45});
+        test::reseal(response);
         return to_canonical_json(response);
     };
     auto far = ahead(std::chrono::hours{49}, 1);
@@ -315,16 +327,16 @@ TEST_CASE("cxserver refuses a database written by a newer cxserver with exit 4 a
     {
         auto db = sqlite::Connection::open(path.string());
         REQUIRE(db.ok());
-        REQUIRE(db.value().exec("PRAGMA user_version = 3").ok());
+        REQUIRE(db.value().exec("PRAGMA user_version = 4").ok());
     }
     auto serve = test::run_command(
         {CXSERVER_PATH, "serve", "--db", "sqlite:" + path.string(), "--listen", "127.0.0.1:0"});
     CHECK(serve.exit_code == 4);
-    CHECK_THAT(serve.err, Catch::Contains("schema version 3") && Catch::Contains("(2)") &&
+    CHECK_THAT(serve.err, Catch::Contains("schema version 4") && Catch::Contains("(3)") &&
                               Catch::Contains("newer cxserver"));
     auto db = sqlite::Connection::open(path.string(), {sqlite::Access::ReadOnly});
     REQUIRE(db.ok());
-    CHECK(db.value().user_version().value() == 3);
+    CHECK(db.value().user_version().value() == 4);
 }
 
 TEST_CASE_METHOD(Api, "mangled batches get a clear refusal and never crash the server") {

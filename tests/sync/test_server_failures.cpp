@@ -43,6 +43,32 @@ class OutOfMemoryOnTokens final : public ServerStore {
     Result<bool> revoke_token(std::int64_t id, std::string_view revoked_at) override {
         return real_.revoke_token(id, revoked_at);
     }
+    Result<std::vector<DeviceKey>> device_keys(std::string_view org,
+                                               std::optional<std::string_view> device) override {
+        return real_.device_keys(org, device);
+    }
+    Status bind_key(std::string_view org, std::string_view device, std::string_view key,
+                    std::string_view bound_at) override {
+        return real_.bind_key(org, device, key, bound_at);
+    }
+    Result<std::vector<DeviceKey>> pin_first_key(std::string_view org, std::string_view device,
+                                                 std::string_view key,
+                                                 std::string_view pinned_at) override {
+        return real_.pin_first_key(org, device, key, pinned_at);
+    }
+    Result<std::optional<std::string>> last_complete_at_or_before(std::string_view org,
+                                                                  std::string_view device,
+                                                                  std::string_view key,
+                                                                  std::int64_t seq) override {
+        return real_.last_complete_at_or_before(org, device, key, seq);
+    }
+    Status for_each_link(std::string_view org,
+                         const std::function<void(const ChainLink&)>& visit) override {
+        return real_.for_each_link(org, visit);
+    }
+    Result<std::map<std::string, std::int64_t>> late_arrivals(std::string_view org) override {
+        return real_.late_arrivals(org);
+    }
 
   private:
     ServerStore& real_;

@@ -28,7 +28,7 @@ std::vector<Backend> backends() {
 }
 
 StoredRecord stored(const Response& r) {
-    return {r.id, r.org, r.site, r.device, r.seq, r.submitted_at, to_canonical_json(r)};
+    return stored_record(r);
 }
 
 std::vector<StoredRecord> stored_batch(std::string_view org, std::string_view site,
@@ -83,6 +83,7 @@ TEST_CASE("server store suite") {
         auto batch = stored_batch("o", "hq", "k1", 4, 3);  // new records…
         auto changed = test::make_response("o", "hq", "k1", 2);
         changed.answers[0].level = changed.answers[0].level == 5 ? 4 : 5;
+        test::reseal(changed);
         batch.insert(batch.begin() + 1, stored(changed));  // …and one clashing with a stored id
         batch.push_back(stored(test::make_response("o", "hq", "k1", 3)));  // …and a duplicate
         CHECK(outcomes(batch) ==
@@ -208,7 +209,7 @@ TEST_CASE("sqlite store: server_flags are stored beside the canonical bytes") {
     CHECK(row.text(1) == record.canonical);
 }
 
-TEST_CASE("sqlite store: a version 1 database is migrated to version 2 and keeps its rows") {
+TEST_CASE("sqlite store: a version 1 database is migrated to version 3 and keeps its rows") {
     test::TempDir dir;
     const auto path = (dir / "server.db").string();
     {
@@ -224,11 +225,13 @@ TEST_CASE("sqlite store: a version 1 database is migrated to version 2 and keeps
     REQUIRE(open_sqlite_store(path).ok());
     auto db = sqlite::Connection::open(path, {sqlite::Access::ReadOnly});
     REQUIRE(db.ok());
-    CHECK(db.value().user_version().value() == 2);
-    sqlite::Statement row(db.value(), "SELECT id, server_flags FROM responses");
+    CHECK(db.value().user_version().value() == 3);
+    sqlite::Statement row(db.value(), "SELECT id, server_flags, key, late FROM responses");
     REQUIRE(row.step().value());
     CHECK(row.text(0) == "r1");
     CHECK(row.text(1) == "[]");
+    CHECK(row.is_null(2));  // stored unsigned, before integrity
+    CHECK(row.integer(3) == 0);
 }
 
 TEST_CASE("sqlite store: a newer schema is refused as TooNew and never re-stamped") {
@@ -242,7 +245,7 @@ TEST_CASE("sqlite store: a newer schema is refused as TooNew and never re-stampe
     auto opened = open_store("sqlite:" + path);
     REQUIRE_FALSE(opened.ok());
     CHECK(opened.error().kind == ErrorKind::TooNew);
-    CHECK_THAT(opened.error().message, Catch::Contains("9") && Catch::Contains("(2)"));
+    CHECK_THAT(opened.error().message, Catch::Contains("9") && Catch::Contains("(3)"));
     auto db = sqlite::Connection::open(path, {sqlite::Access::ReadOnly});
     REQUIRE(db.ok());
     CHECK(db.value().user_version().value() == 9);
@@ -261,4 +264,82 @@ TEST_CASE("database URLs") {
     REQUIRE_FALSE(postgres.ok());
     CHECK_THAT(postgres.error().message, Catch::Contains("PostgreSQL"));
     CHECK_FALSE(open_store("sqlite:/nonexistent-dir/x/y.db").ok());
+}
+
+TEST_CASE("sqlite store: a v2 row stored unsigned is upgraded by its sealed version, once") {
+    test::TempDir dir;
+    const auto path = (dir / "server.db").string();
+    auto unsigned_record = test::make_unsigned_response("o", "hq", "k1", 1);
+    {
+        auto db = sqlite::Connection::open(path);
+        REQUIRE(db.ok());
+        REQUIRE(sqlite::migrate(db.value(), sqlite_schema_versions().first(2)).ok());
+        sqlite::Statement insert(db.value(),
+                                 "INSERT INTO responses(id, org, site, device, seq, submitted_at, "
+                                 "received_at, canonical) VALUES (?1, 'o', 'hq', 'k1', 1, ?2, "
+                                 "'2025-11-25T10:02:00Z', ?3)");
+        REQUIRE(insert.bind(1, unsigned_record.id)
+                    .bind(2, unsigned_record.submitted_at)
+                    .bind(3, to_canonical_json(unsigned_record))
+                    .run()
+                    .ok());
+    }
+    auto store = open_sqlite_store(path);
+    REQUIRE(store.ok());
+    auto ingest = [&](const Response& record) {
+        auto row = stored_record(record);
+        auto outcome = store.value()->ingest({&row, 1}, "2026-11-25T12:00:00Z");
+        REQUIRE(outcome.ok());
+        return outcome.value().at(0);
+    };
+    auto edited = test::make_response("o", "hq", "k1", 1);
+    edited.answers[0].level = edited.answers[0].level == 5 ? 4 : 5;
+    test::reseal(edited);
+    CHECK(ingest(edited) == RecordOutcome::Conflict);  // not the same content
+    auto sealed = test::make_response("o", "hq", "k1", 1);
+    CHECK(ingest(sealed) == RecordOutcome::Stored);  // the upgrade
+    CHECK(ingest(sealed) == RecordOutcome::Duplicate);
+    CHECK(export_all(*store.value(), {"o", {}, {}, {}}) ==
+          std::vector<std::string>{to_canonical_json(sealed)});
+    std::vector<ChainLink> links;
+    REQUIRE(store.value()
+                ->for_each_link("o", [&](const ChainLink& link) { links.push_back(link); })
+                .ok());
+    REQUIRE(links.size() == 1);
+    CHECK(links[0].hash == integrity::record_hash(sealed));
+    CHECK(links[0].prev_hash == integrity::kGenesisPrevHash);
+    CHECK(is_sealed_version_of(to_canonical_json(sealed), to_canonical_json(unsigned_record)));
+    CHECK_FALSE(is_sealed_version_of(to_canonical_json(sealed), to_canonical_json(sealed)));
+}
+
+TEST_CASE("sqlite store: records below their chain's highest seq count as late arrivals") {
+    test::TempDir dir;
+    auto store = open_sqlite_store((dir / "server.db").string()).value();
+    for (auto [first, count] : {std::pair{1, 3}, std::pair{7, 2}, std::pair{4, 3}})
+        REQUIRE(store->ingest(stored_batch("o", "hq", "k1", first, count), "2026-11-25T12:00:00Z")
+                    .ok());
+    REQUIRE(store->ingest(stored_batch("o", "hq", "k2", 1, 2), "2026-11-25T12:00:00Z").ok());
+    CHECK(store->late_arrivals("o").value() ==
+          std::map<std::string, std::int64_t>{{"k1", 3}, {"k2", 0}});
+}
+
+TEST_CASE(
+    "sqlite store: the first key is pinned once; an admin binds more and turns a pin into a "
+    "binding") {
+    test::TempDir dir;
+    auto store = open_sqlite_store((dir / "server.db").string()).value();
+    const std::string a(64, 'a'), b(64, 'b');
+    auto pinned = store->pin_first_key("o", "k1", a, "2026-11-25T12:00:00Z");
+    REQUIRE(pinned.ok());
+    CHECK(pinned.value() ==
+          std::vector<DeviceKey>{{"k1", a, KeyTrust::Tofu, "2026-11-25T12:00:00Z"}});
+    // A second first upload with another key finds the device pinned already.
+    CHECK(store->pin_first_key("o", "k1", b, "2026-11-25T12:00:01Z").value() == pinned.value());
+    REQUIRE(store->bind_key("o", "k1", b, "2026-11-25T13:00:00Z").ok());
+    REQUIRE(store->bind_key("o", "k1", a, "2026-11-25T13:00:00Z").ok());
+    CHECK(store->device_keys("o", "k1").value() ==
+          std::vector<DeviceKey>{{"k1", a, KeyTrust::Admin, "2026-11-25T12:00:00Z"},
+                                 {"k1", b, KeyTrust::Admin, "2026-11-25T13:00:00Z"}});
+    CHECK(store->device_keys("o", std::nullopt).value().size() == 2);
+    CHECK(store->device_keys("other-org", std::nullopt).value().empty());
 }

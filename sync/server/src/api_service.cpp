@@ -5,8 +5,11 @@
 #include <algorithm>
 #include <chrono>
 
+#include "cx/integrity/chain_audit.hpp"
 #include "cx/scoring/report.hpp"
 #include "cx/scoring/response.hpp"
+#include "cx/server/integrity_report.hpp"
+#include "cx/server/seal_gate.hpp"
 #include "cx/sync/protocol.hpp"
 
 namespace cx {
@@ -79,10 +82,13 @@ RecordRefusal refusal(std::size_t index, std::string id, ApiError error, std::st
     return {index, std::move(id), std::string(to_string(error)), std::move(detail)};
 }
 
-// The flags the server sets on a record it stores, as a JSON array.
-std::string server_flags(const Response& record, std::chrono::sys_seconds now) {
-    auto submitted = parse_utc_timestamp(record.submitted_at);  // checked by the parser
-    return submitted && *submitted > now + kClockTolerance ? "[\"clock\"]" : "[]";
+// The kiosk's flags and the server's (sync/PROTOCOL.md "Server flags"): the score
+// excludes by both, since the kiosk may lie.
+void add_server_flags(Response& record, std::string_view server_flags) {
+    for (std::string_view flag : {"burst", "speeder"})
+        if (server_flags.find("\"" + std::string(flag) + "\"") != std::string_view::npos)
+            record.flags.emplace_back(flag);
+    canonicalize(record);
 }
 
 }  // namespace
@@ -101,9 +107,11 @@ Reply ApiService::ingest(const TokenGrant& grant, std::string_view body) {
 
     const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     ResponseParser parser({&config_.questionnaire, 1});
+    SealGate seals(store_, grant, format_utc_timestamp(now));
     Response record;
     BatchAck ack;
     std::vector<StoredRecord> valid;
+    std::vector<ServerFlags> flags;        // of each valid record
     std::vector<std::size_t> valid_index;  // batch index of each valid record
     valid.reserve(responses.size());
     std::size_t index = 0;
@@ -117,14 +125,21 @@ Reply ApiService::ingest(const TokenGrant& grant, std::string_view body) {
                                           parsed.error().message));
         } else if (auto mismatch = ownership_mismatch(record, grant)) {
             ack.refused.push_back(refusal(index, record.id, ApiError::Forbidden, *mismatch));
+        } else if (auto sealed = seals.check(record); !sealed) {
+            return error_reply(ApiError::Unavailable, sealed.error().message);
+        } else if (sealed.value()) {
+            ack.refused.push_back(refusal(index, record.id, sealed.value()->error,
+                                          std::move(sealed.value()->detail)));
         } else {
-            valid.push_back({record.id, record.org, record.site, record.device, record.seq,
-                             record.submitted_at, to_canonical_json(record),
-                             server_flags(record, now)});
+            valid.push_back(stored_record(record));
+            flags.push_back(record_server_flags(record, now, config_.policy));
             valid_index.push_back(index);
         }
         ++index;
     }
+    if (auto marked = mark_bursts(store_, valid, flags, config_.policy); !marked)
+        return error_reply(ApiError::Unavailable, marked.error().message);
+    for (std::size_t i = 0; i < valid.size(); ++i) valid[i].server_flags = flags[i].json();
 
     auto outcomes = store_.ingest(valid, format_utc_timestamp(now));
     if (!outcomes) return error_reply(ApiError::Unavailable, outcomes.error().message);
@@ -150,18 +165,28 @@ Reply ApiService::ingest(const TokenGrant& grant, std::string_view body) {
 Reply ApiService::score(const ResponseQuery& query) {
     ScoreAccumulator accumulator(config_.questionnaire, config_.policy);
     ResponseParser parser({&config_.questionnaire, 1});
+    integrity::ChainAudit audit;
+    IntegritySummary integrity{true, {}, {}};
     Response record;
     std::size_t scored = 0;
     std::string unreadable;  // a stored record the current config refuses
-    auto walked = for_each_record(store_, query, [&](std::string_view line) {
-        auto parsed = parser.parse(line, record);
-        if (!parsed) {
-            if (unreadable.empty()) unreadable = parsed.error().message;
-            return;
-        }
-        accumulator.add(record);
-        ++scored;
-    });
+    auto walked = for_each_record_with_flags(
+        store_, query, [&](std::string_view line, std::string_view server_flags) {
+            auto parsed = parser.parse(line, record);
+            if (!parsed) {
+                if (unreadable.empty()) unreadable = parsed.error().message;
+                return;
+            }
+            // Stored before integrity and not yet re-sent sealed: not evidence.
+            if (!record.is_signed()) {
+                ++integrity.excluded["unsigned"];
+                return;
+            }
+            audit.add(record);  // before the server's flags change what it hashes
+            add_server_flags(record, server_flags);
+            accumulator.add(record);
+            ++scored;
+        });
     if (!walked) return error_reply(ApiError::Unavailable, walked.error().message);
     if (!unreadable.empty())
         return error_reply(
@@ -169,7 +194,15 @@ Reply ApiService::score(const ResponseQuery& query) {
             "a stored record does not fit the server's questionnaire config: " + unreadable);
     auto report = make_report(accumulator, config_.questionnaire, config_.policy,
                               config_.management, std::nullopt);
+    integrity.devices = audit.report();
+    report.integrity = std::move(integrity);
     return {200, render_report_json(report), scored};
+}
+
+Reply ApiService::integrity(std::string_view org) {
+    auto body = org_integrity_json(store_, org);
+    if (!body) return error_reply(ApiError::Unavailable, body.error().message);
+    return {200, std::move(body.value()), 0};
 }
 
 std::variant<ResponseQuery, Reply> ApiService::authorize_org_query(std::string_view authorization,

@@ -8,6 +8,7 @@
 #include "cx/config/exit_codes.hpp"
 #include "cx/config/secret_input.hpp"
 #include "cx/config/signal_watch.hpp"
+#include "cx/integrity/seal.hpp"
 #include "cx/server/api_server.hpp"
 #include "cx/server/export_file.hpp"
 #include "cx/server/tokens.hpp"
@@ -84,6 +85,43 @@ int revoke_token(const Console& console, ServerStore& store, std::optional<std::
     return to_int(ExitCode::Ok);
 }
 
+// Issues a token; with `pubkey`, binds the device's key too (sync/PROTOCOL.md "Device keys").
+int issue_token(const Console& console, ServerStore& store, const TokenGrant& requested,
+                const std::string& pubkey) {
+    auto& out = console.out;
+    if (!pubkey.empty()) {
+        if (requested.role != Role::Device)
+            return console.fail(ExitCode::Usage,
+                                "--pubkey binds a device's key: only with --role device");
+        if (auto key = integrity::PublicKey::from_hex(pubkey); !key)
+            return console.fail(ExitCode::Usage, "--pubkey: " + key.error().message);
+    }
+    TokenService tokens(store);
+    auto issued = tokens.issue(requested);
+    if (!issued) {
+        // A grant that breaks a rule is the command line's fault; anything else the database's.
+        const bool bad_grant = issued.error().kind == ErrorKind::Invalid;
+        return console.fail(bad_grant ? ExitCode::Usage : ExitCode::Store, issued.error().message);
+    }
+    const auto& grant = issued.value().grant;
+    if (!pubkey.empty()) {
+        auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+        if (auto bound = store.bind_key(grant.org, grant.device, pubkey, format_utc_timestamp(now));
+            !bound) {
+            // A token whose key is not bound would upload only to be refused: take it back.
+            (void)tokens.revoke(grant.id);
+            return console.fail(ExitCode::Store, bound.error().message);
+        }
+    }
+    out << "id: " << grant.id << "\nrole: " << to_string(grant.role) << "\norg: " << grant.org
+        << "\n";
+    if (grant.role == Role::Device)
+        out << "site: " << grant.site << "\ndevice: " << grant.device << "\n";
+    if (!pubkey.empty()) out << "pubkey: " << pubkey << "\n";
+    out << issued.value().token << std::endl;
+    return to_int(ExitCode::Ok);
+}
+
 }  // namespace
 
 int run_cxserver(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
@@ -132,8 +170,7 @@ int run_cxserver(int argc, const char* const* argv, std::ostream& out, std::ostr
         ->capture_default_str()
         ->check(CLI::Range(16, 100000));
     serve_command
-        ->add_option("--max-connections-per-address",
-                     serving.options.max_connections_per_address,
+        ->add_option("--max-connections-per-address", serving.options.max_connections_per_address,
                      "open connections from one client address at most")
         ->capture_default_str()
         ->check(CLI::Range(1, 100000));
@@ -150,6 +187,10 @@ int run_cxserver(int argc, const char* const* argv, std::ostream& out, std::ostr
     add_token->add_option("--org", org, "organisation")->required();
     add_token->add_option("--site", site, "site (device tokens)");
     add_token->add_option("--device", device, "device (device tokens)");
+    std::string pubkey;
+    add_token->add_option("--pubkey", pubkey,
+                          "the device's Ed25519 public key (64 hex, `cxkiosk pubkey`): binds it "
+                          "to the device (device tokens; a re-installed kiosk's new key too)");
 
     auto* revoke = app.add_subcommand(
         "revoke-token", "revoke a token by its id, or by its value read from stdin (one line)");
@@ -185,23 +226,9 @@ int run_cxserver(int argc, const char* const* argv, std::ostream& out, std::ostr
 
     if (*serve_command) return serve(console, *store.value(), std::move(serving));
 
-    if (*add_token) {
-        TokenService tokens(*store.value());
-        auto issued = tokens.issue({0, *parse_role(role_text), org, site, device});
-        if (!issued) {
-            // A grant that breaks a rule is the command line's fault; anything else the database's.
-            const bool bad_grant = issued.error().kind == ErrorKind::Invalid;
-            return console.fail(bad_grant ? ExitCode::Usage : ExitCode::Store,
-                                issued.error().message);
-        }
-        const auto& grant = issued.value().grant;
-        out << "id: " << grant.id << "\nrole: " << to_string(grant.role) << "\norg: " << grant.org
-            << "\n";
-        if (grant.role == Role::Device)
-            out << "site: " << grant.site << "\ndevice: " << grant.device << "\n";
-        out << issued.value().token << std::endl;
-        return to_int(ExitCode::Ok);
-    }
+    if (*add_token)
+        return issue_token(console, *store.value(), {0, *parse_role(role_text), org, site, device},
+                           pubkey);
 
     if (*revoke) return revoke_token(console, *store.value(), revoke_id);
 

@@ -37,6 +37,7 @@ std::pair<Route, std::string> route_of(std::string_view method, std::string_view
     auto leaf = rest.substr(slash);
     if (leaf == "/score") return {Route::Score, org};
     if (leaf == "/responses.jsonl") return {Route::Export, org};
+    if (leaf == "/integrity") return {Route::Integrity, org};
     return {Route::Unknown, {}};
 }
 

@@ -216,6 +216,10 @@ MHD_Result ApiServer::Impl::begin(MHD_Connection* connection, const char* url, c
                 exchange.reply = service.score(query);
                 return std::chrono::milliseconds{};
             }
+            if (exchange.route == Route::Integrity) {
+                exchange.reply = service.integrity(query.org);
+                return std::chrono::milliseconds{};
+            }
             auto stream = std::make_shared<ExportStream>();
             stream->connection = connection;
             stream->query = std::move(query);

@@ -1,5 +1,6 @@
 #include "cx/server/server_store.hpp"
 
+#include "cx/integrity/seal.hpp"
 #include "cx/server/sqlite_store.hpp"
 
 namespace cx {
@@ -22,17 +23,47 @@ std::optional<Role> parse_role(std::string_view text) {
     return std::nullopt;
 }
 
-Status for_each_record(ServerStore& store, const ResponseQuery& query,
-                       const std::function<void(std::string_view canonical)>& visit,
-                       std::size_t page_size) {
+StoredRecord stored_record(const Response& record) {
+    return {record.id,
+            record.org,
+            record.site,
+            record.device,
+            record.seq,
+            record.submitted_at,
+            to_canonical_json(record),
+            "[]",
+            record.key,
+            integrity::record_hash(record),
+            record.prev_hash,
+            record.status == ResponseStatus::Complete};
+}
+
+std::string_view to_string(KeyTrust trust) {
+    return trust == KeyTrust::Admin ? "admin" : "tofu";
+}
+
+Status for_each_record_with_flags(
+    ServerStore& store, const ResponseQuery& query,
+    const std::function<void(std::string_view canonical, std::string_view server_flags)>& visit,
+    std::size_t page_size) {
     std::optional<ExportCursor> after;
     do {
         auto page = store.export_page(query, after, page_size);
         if (!page) return page.error();
-        for (const auto& line : page.value().lines) visit(line);
+        const auto& lines = page.value().lines;
+        for (std::size_t i = 0; i < lines.size(); ++i)
+            visit(lines[i], page.value().server_flags[i]);
         after = std::move(page.value().next);
     } while (after);
     return Ok{};
+}
+
+Status for_each_record(ServerStore& store, const ResponseQuery& query,
+                       const std::function<void(std::string_view canonical)>& visit,
+                       std::size_t page_size) {
+    return for_each_record_with_flags(
+        store, query, [&](std::string_view canonical, std::string_view) { visit(canonical); },
+        page_size);
 }
 
 Result<DbUrl> parse_db_url(std::string_view url) {

@@ -1,10 +1,13 @@
 #include "cx/server/sqlite_store.hpp"
 
+#include <algorithm>
 #include <array>
 #include <condition_variable>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <optional>
+#include <tuple>
 
 #include "cx/sqlite/connection.hpp"
 #include "cx/sqlite/migrate.hpp"
@@ -19,7 +22,7 @@ namespace {
 // forget the records, so the commit must be on disk before the reply.
 constexpr std::chrono::milliseconds kBusyTimeout{10000};
 
-constexpr std::array<std::string_view, 2> kSchemaVersions{
+constexpr std::array<std::string_view, 3> kSchemaVersions{
     // 1: responses and tokens.
     R"sql(
 CREATE TABLE responses(
@@ -49,6 +52,29 @@ CREATE TABLE tokens(
     R"sql(
 ALTER TABLE responses ADD COLUMN server_flags TEXT NOT NULL DEFAULT '[]';
 )sql",
+    // 3: sealed records (sync/PROTOCOL.md "Signed records"). Each row's place in its
+    // device key's chain (NULL for rows stored unsigned before integrity), whether it
+    // is complete (the server's burst flag looks for the previous complete record),
+    // whether it arrived late (below its chain's highest seq), and the keys bound to
+    // each device with how they came to be trusted.
+    R"sql(
+ALTER TABLE responses ADD COLUMN key TEXT;
+ALTER TABLE responses ADD COLUMN hash TEXT;
+ALTER TABLE responses ADD COLUMN prev_hash TEXT;
+ALTER TABLE responses ADD COLUMN complete INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE responses ADD COLUMN late INTEGER NOT NULL DEFAULT 0;
+UPDATE responses SET complete = 0
+  WHERE json_valid(canonical) AND json_extract(canonical, '$.status') = 'incomplete';
+CREATE INDEX responses_by_chain ON responses(org, device, key, seq);
+CREATE TABLE device_keys(
+  row INTEGER PRIMARY KEY,
+  org TEXT NOT NULL,
+  device TEXT NOT NULL,
+  key TEXT NOT NULL,
+  trusted TEXT NOT NULL CHECK (trusted IN ('admin', 'tofu')),
+  bound_at TEXT NOT NULL,
+  UNIQUE (org, device, key));
+)sql",
 };
 
 }  // namespace
@@ -69,8 +95,20 @@ std::string sqlite_schema_sql() {
 
 std::string_view sqlite_insert_response_sql() {
     return "INSERT INTO responses(id, org, site, device, seq, submitted_at, received_at, "
-           "canonical, server_flags) "
-           "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(id) DO NOTHING";
+           "canonical, server_flags, key, hash, prev_hash, complete, late) "
+           "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+           "ON CONFLICT(id) DO NOTHING";
+}
+
+bool is_sealed_version_of(std::string_view sealed, std::string_view unsigned_line) {
+    // The canonical line puts the seal last: the unsigned line without its closing
+    // brace, then ,"key":… (cx::append_canonical_json).
+    constexpr std::string_view kSealStart = ",\"key\":\"";
+    if (unsigned_line.empty() || unsigned_line.back() != '}') return false;
+    auto body = unsigned_line.substr(0, unsigned_line.size() - 1);
+    return sealed.size() > unsigned_line.size() && sealed.starts_with(body) &&
+           sealed.substr(body.size()).starts_with(kSealStart) &&
+           unsigned_line.find(kSealStart) == std::string_view::npos;
 }
 
 namespace {
@@ -128,6 +166,22 @@ class SqliteStore final : public ServerStore {
         : writer_(std::move(writer)),
           insert_(writer_, sqlite_insert_response_sql()),
           stored_canonical_(writer_, "SELECT canonical FROM responses WHERE id = ?1"),
+          upgrade_(writer_,
+                   // The insert's parameters (bind_row), so one binding serves both.
+                   "UPDATE responses SET received_at = ?7, canonical = ?8, server_flags = ?9,"
+                   " key = ?10, hash = ?11, prev_hash = ?12, late = ?14"
+                   " WHERE id = ?1 AND key IS NULL"),
+          chain_highest_(writer_,
+                         "SELECT max(seq) FROM responses WHERE org = ?1 AND device = ?2"
+                         " AND key = ?3"),
+          bind_key_(writer_,
+                    "INSERT INTO device_keys(org, device, key, trusted, bound_at)"
+                    " VALUES(?1, ?2, ?3, 'admin', ?4)"
+                    " ON CONFLICT(org, device, key) DO UPDATE SET trusted = 'admin'"),
+          pin_key_(writer_,
+                   "INSERT INTO device_keys(org, device, key, trusted, bound_at)"
+                   " SELECT ?1, ?2, ?3, 'tofu', ?4 WHERE NOT EXISTS"
+                   " (SELECT 1 FROM device_keys WHERE org = ?1 AND device = ?2)"),
           insert_token_(writer_,
                         "INSERT INTO tokens(selector, hash, role, org, site, device, created_at)"
                         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
@@ -136,7 +190,8 @@ class SqliteStore final : public ServerStore {
           readers_(std::move(path)) {}
 
     Status prepared() const {
-        return sqlite::all_prepared({&insert_, &stored_canonical_, &insert_token_, &revoke_token_});
+        return sqlite::all_prepared({&insert_, &stored_canonical_, &upgrade_, &chain_highest_,
+                                     &bind_key_, &pin_key_, &insert_token_, &revoke_token_});
     }
 
     // Group commit: batches that arrive while a transaction is being written
@@ -173,7 +228,8 @@ class SqliteStore final : public ServerStore {
         if (!lease) return lease.error();
         // Optional filters are written as "?N IS NULL OR …" so one statement serves all.
         Statement select(lease.value()->connection(),
-                         "SELECT device, seq, id, canonical FROM responses WHERE org = ?1"
+                         "SELECT device, seq, id, canonical, server_flags FROM responses"
+                         " WHERE org = ?1"
                          " AND (?2 IS NULL OR site = ?2)"
                          " AND (?3 IS NULL OR submitted_at >= ?3)"
                          " AND (?4 IS NULL OR submitted_at < ?4)"
@@ -193,6 +249,7 @@ class SqliteStore final : public ServerStore {
             if (!row.value()) break;
             last = {std::string(select.text(0)), select.integer(1), std::string(select.text(2))};
             page.lines.emplace_back(select.text(3));
+            page.server_flags.emplace_back(select.text(4));
         }
         if (page.lines.size() == limit) page.next = std::move(last);
         return page;
@@ -243,7 +300,101 @@ class SqliteStore final : public ServerStore {
         return writer_.changes() == 1;
     }
 
+    Result<std::vector<DeviceKey>> device_keys(std::string_view org,
+                                               std::optional<std::string_view> device) override {
+        auto lease = readers_.lease();
+        if (!lease) return lease.error();
+        return read_device_keys(lease.value()->connection(), org, device);
+    }
+
+    Status bind_key(std::string_view org, std::string_view device, std::string_view key,
+                    std::string_view bound_at) override {
+        std::lock_guard lock(write_mutex_);
+        return bind_key_.reset().bind(1, org).bind(2, device).bind(3, key).bind(4, bound_at).run();
+    }
+
+    Result<std::vector<DeviceKey>> pin_first_key(std::string_view org, std::string_view device,
+                                                 std::string_view key,
+                                                 std::string_view pinned_at) override {
+        std::lock_guard lock(write_mutex_);
+        if (auto pinned =
+                pin_key_.reset().bind(1, org).bind(2, device).bind(3, key).bind(4, pinned_at).run();
+            !pinned)
+            return pinned.error();
+        return read_device_keys(writer_, org, device);
+    }
+
+    Result<std::optional<std::string>> last_complete_at_or_before(std::string_view org,
+                                                                  std::string_view device,
+                                                                  std::string_view key,
+                                                                  std::int64_t seq) override {
+        auto lease = readers_.lease();
+        if (!lease) return lease.error();
+        Statement select(lease.value()->connection(),
+                         "SELECT submitted_at FROM responses WHERE org = ?1 AND device = ?2"
+                         " AND key = ?3 AND seq <= ?4 AND complete ORDER BY seq DESC LIMIT 1");
+        auto row = select.bind(1, org).bind(2, device).bind(3, key).bind(4, seq).step();
+        if (!row) return row.error();
+        if (!row.value()) return std::optional<std::string>{};
+        return std::optional<std::string>{std::string(select.text(0))};
+    }
+
+    Status for_each_link(std::string_view org,
+                         const std::function<void(const ChainLink&)>& visit) override {
+        auto lease = readers_.lease();
+        if (!lease) return lease.error();
+        Statement select(lease.value()->connection(),
+                         "SELECT device, key, seq, hash, prev_hash FROM responses"
+                         " WHERE org = ?1 AND key IS NOT NULL");
+        select.bind(1, org);
+        ChainLink link;
+        for (;;) {
+            auto row = select.step();
+            if (!row) return row.error();
+            if (!row.value()) return Ok{};
+            link.device = select.text(0);
+            link.key = select.text(1);
+            link.seq = select.integer(2);
+            link.hash = select.text(3);
+            link.prev_hash = select.text(4);
+            visit(link);
+        }
+    }
+
+    Result<std::map<std::string, std::int64_t>> late_arrivals(std::string_view org) override {
+        auto lease = readers_.lease();
+        if (!lease) return lease.error();
+        Statement select(lease.value()->connection(),
+                         "SELECT device, sum(late) FROM responses WHERE org = ?1 GROUP BY device");
+        select.bind(1, org);
+        std::map<std::string, std::int64_t> late;
+        for (;;) {
+            auto row = select.step();
+            if (!row) return row.error();
+            if (!row.value()) return late;
+            late.emplace(select.text(0), select.integer(1));
+        }
+    }
+
   private:
+    static Result<std::vector<DeviceKey>> read_device_keys(Connection& db, std::string_view org,
+                                                           std::optional<std::string_view> device) {
+        Statement select(db,
+                         "SELECT device, key, trusted, bound_at FROM device_keys WHERE org = ?1"
+                         " AND (?2 IS NULL OR device = ?2) ORDER BY device, row");
+        select.bind(1, org);
+        if (device) select.bind(2, *device);
+        std::vector<DeviceKey> keys;
+        for (;;) {
+            auto row = select.step();
+            if (!row) return row.error();
+            if (!row.value()) return keys;
+            keys.push_back({std::string(select.text(0)), std::string(select.text(1)),
+                            select.text(2) == "tofu" ? KeyTrust::Tofu : KeyTrust::Admin,
+                            std::string(select.text(3))});
+        }
+    }
+
     struct QueuedBatch {
         std::span<const StoredRecord> batch;
         std::string_view received_at;
@@ -261,46 +412,91 @@ class SqliteStore final : public ServerStore {
         if (!transaction) return fail_all(transaction.error());
         std::vector<Result<std::vector<RecordOutcome>>> results;
         results.reserve(group.size());
+        ChainHighs highs;
         for (const auto* queued : group) {
             std::vector<RecordOutcome> outcomes;
             outcomes.reserve(queued->batch.size());
             for (const auto& record : queued->batch) {
-                auto outcome = insert(record, queued->received_at);
+                auto outcome = insert(record, queued->received_at, highs);
                 if (!outcome) return fail_all(outcome.error());
                 outcomes.push_back(outcome.value());
             }
             results.emplace_back(std::move(outcomes));
         }
-        stored_canonical_.reset();  // ends its read before the commit
+        stored_canonical_.reset();  // end their reads before the commit
+        chain_highest_.reset();
         if (auto committed = transaction.value().commit(); !committed)
             return fail_all(committed.error());
         return results;
     }
 
+    // Highest seq per chain (device + key) known inside one group's transaction.
+    using ChainHighs = std::map<std::tuple<std::string, std::string, std::string>, std::int64_t>;
+
+    // Whether `record` arrives below the highest seq its chain holds (then counts it in).
+    Result<bool> arrives_late(const StoredRecord& record, ChainHighs& highs) {
+        if (record.key.empty()) return false;
+        auto [high, fresh] = highs.try_emplace({record.org, record.device, record.key}, 0);
+        if (fresh) {
+            auto row = chain_highest_.reset()
+                           .bind(1, record.org)
+                           .bind(2, record.device)
+                           .bind(3, record.key)
+                           .step();
+            if (!row) return row.error();
+            high->second = chain_highest_.is_null(0) ? 0 : chain_highest_.integer(0);
+        }
+        const bool late = record.seq < high->second;
+        high->second = std::max(high->second, record.seq);
+        return late;
+    }
+
+    // The parameters of sqlite_insert_response_sql (the upgrade uses the same numbers).
+    static Statement& bind_row(Statement& statement, const StoredRecord& record,
+                               std::string_view received_at, bool late) {
+        auto optional_text = [](const std::string& text) {
+            return text.empty() ? std::nullopt : std::optional<std::string>(text);
+        };
+        return statement.bind(1, record.id)
+            .bind(2, record.org)
+            .bind(3, record.site)
+            .bind(4, record.device)
+            .bind(5, record.seq)
+            .bind(6, record.submitted_at)
+            .bind(7, received_at)
+            .bind(8, record.canonical)
+            .bind(9, record.server_flags)
+            .bind_nullable(10, optional_text(record.key))
+            .bind_nullable(11, optional_text(record.hash))
+            .bind_nullable(12, optional_text(record.prev_hash))
+            .bind(13, std::int64_t{record.complete})
+            .bind(14, std::int64_t{late});
+    }
+
     // One record inside ingest's transaction. The id is stored at most once:
     // when it is already there (from an earlier batch or earlier in this one),
-    // the stored bytes decide between Duplicate and Conflict.
-    Result<RecordOutcome> insert(const StoredRecord& record, std::string_view received_at) {
-        auto inserted = insert_.reset()
-                            .bind(1, record.id)
-                            .bind(2, record.org)
-                            .bind(3, record.site)
-                            .bind(4, record.device)
-                            .bind(5, record.seq)
-                            .bind(6, record.submitted_at)
-                            .bind(7, received_at)
-                            .bind(8, record.canonical)
-                            .bind(9, record.server_flags)
-                            .run();
-        if (!inserted) return inserted.error();
+    // the stored bytes decide between Duplicate, Conflict and the upgrade of an
+    // unsigned row by its sealed version.
+    Result<RecordOutcome> insert(const StoredRecord& record, std::string_view received_at,
+                                 ChainHighs& highs) {
+        auto late = arrives_late(record, highs);
+        if (!late) return late.error();
+        if (auto inserted = bind_row(insert_.reset(), record, received_at, late.value()).run();
+            !inserted)
+            return inserted.error();
         if (writer_.changes() == 1) return RecordOutcome::Stored;
         auto row = stored_canonical_.reset().bind(1, record.id).step();
         if (!row) return row.error();
         if (!row.value())
             return make_error(ErrorKind::Internal,
                               "SQLite: id " + record.id + " neither inserted nor found");
-        return stored_canonical_.text(0) == record.canonical ? RecordOutcome::Duplicate
-                                                             : RecordOutcome::Conflict;
+        auto stored = stored_canonical_.text(0);
+        if (stored == record.canonical) return RecordOutcome::Duplicate;
+        if (record.key.empty() || !is_sealed_version_of(record.canonical, stored))
+            return RecordOutcome::Conflict;
+        auto upgraded = bind_row(upgrade_.reset(), record, received_at, late.value()).run();
+        if (!upgraded) return upgraded.error();
+        return writer_.changes() == 1 ? RecordOutcome::Stored : RecordOutcome::Conflict;
     }
 
     std::mutex queue_mutex_;  // guards queue_, group_writing_ and QueuedBatch::result
@@ -311,6 +507,10 @@ class SqliteStore final : public ServerStore {
     Connection writer_;
     Statement insert_;
     Statement stored_canonical_;
+    Statement upgrade_;
+    Statement chain_highest_;
+    Statement bind_key_;
+    Statement pin_key_;
     Statement insert_token_;
     Statement revoke_token_;
     ReaderPool readers_;

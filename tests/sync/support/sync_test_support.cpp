@@ -23,8 +23,8 @@
 
 namespace cx::test {
 
-Response make_response(std::string_view org, std::string_view site, std::string_view device,
-                       std::int64_t seq) {
+Response make_unsigned_response(std::string_view org, std::string_view site,
+                                std::string_view device, std::int64_t seq) {
     Response r;
     char id[40];
     // Unique per (device, seq): a hash of the device name in the first group.
@@ -59,11 +59,12 @@ Response make_response(std::string_view org, std::string_view site, std::string_
 
 std::vector<PendingRecord> make_records(std::string_view org, std::string_view site,
                                         std::string_view device, std::int64_t first_seq,
-                                        std::size_t count) {
+                                        std::size_t count, const integrity::SigningKey& key) {
     std::vector<PendingRecord> records;
     records.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
-        auto response = make_response(org, site, device, first_seq + static_cast<std::int64_t>(i));
+        auto response =
+            make_response(org, site, device, first_seq + static_cast<std::int64_t>(i), key);
         records.push_back({response.id, to_canonical_json(response)});
     }
     return records;

@@ -14,18 +14,33 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cx/integrity/seal.hpp"
 #include "cx/scoring/response.hpp"
 #include "cx/sync/outbox.hpp"
 #include "cx/sync/upload_client.hpp"
 
 namespace cx::test {
 
-// A valid canonical record; id and answers derive from (device, seq).
+// A valid canonical record, unsigned (as written before integrity); id and answers
+// derive from (device, seq).
+Response make_unsigned_response(std::string_view org, std::string_view site,
+                                std::string_view device, std::int64_t seq);
+
+// The key test records are sealed with: the published vectors' test key (seed 00 01 … 1f).
+const integrity::SigningKey& test_signing_key();
+// make_unsigned_response sealed under `key` as seq `seq` of the device's one chain
+// (prev_hash the hash of the same device's seq − 1, so records made in any order
+// and any batches link up). Under a key other than the test key, the ids differ
+// from the test key's (a re-installed kiosk's records are new records).
 Response make_response(std::string_view org, std::string_view site, std::string_view device,
-                       std::int64_t seq);
+                       std::int64_t seq, const integrity::SigningKey& key = test_signing_key());
+// make_response lines of seq first_seq … first_seq + count − 1.
 std::vector<PendingRecord> make_records(std::string_view org, std::string_view site,
                                         std::string_view device, std::int64_t first_seq,
-                                        std::size_t count);
+                                        std::size_t count,
+                                        const integrity::SigningKey& key = test_signing_key());
+// Seals a record changed after make_response again (same key and prev_hash).
+void reseal(Response& record, const integrity::SigningKey& key = test_signing_key());
 
 // Holds records in memory in the order given, like the kiosk's outbox: each
 // record waits, is sent or is refused (with the server's reason).

@@ -13,7 +13,7 @@
 
 namespace cx {
 
-inline constexpr int kProtocolVersion = 2;
+inline constexpr int kProtocolVersion = 3;
 inline constexpr std::size_t kMaxBatchRecords = 500;
 inline constexpr std::size_t kDefaultMaxBody = 8u << 20;  // 8 MiB
 inline constexpr std::string_view kResponsesPath = "/api/v1/responses";
@@ -28,6 +28,8 @@ enum class ApiError {
     Conflict,         // a record's code in "refused" (v2); HTTP 409 only in protocol 1
     PayloadTooLarge,  // 413
     InvalidRecord,    // a record's code in "refused" (v2); HTTP 422 only in protocol 1
+    BadSignature,     // a record's code in "refused" (v3): unsigned, or the signature fails
+    WrongKey,         // a record's code in "refused" (v3): signed by a key not the device's
     Internal,         // 500
     Unavailable,      // 503
     // Transport level (sync/PROTOCOL.md "HTTP transport"): refused from the

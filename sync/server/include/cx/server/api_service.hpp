@@ -12,6 +12,7 @@
 #include <variant>
 
 #include "cx/config/config_files.hpp"
+#include "cx/server/server_flags.hpp"
 #include "cx/server/server_store.hpp"
 #include "cx/server/tokens.hpp"
 
@@ -38,9 +39,10 @@ class ApiService {
     // The device grant that may upload, or the 401/403/503 reply that refuses it,
     // from the Authorization header alone (before any body byte is read).
     std::variant<TokenGrant, Reply> authorize_upload(std::string_view authorization);
-    // A batch from `grant`'s device: each record is checked on its own; the
-    // valid ones are stored in one transaction and the others named in the 200
-    // (protocol v2). Whole-batch errors only for what is no record's fault.
+    // A batch from `grant`'s device: each record is checked on its own (its
+    // seal too, before the store's transaction); the valid ones are stored in one
+    // transaction and the others named in the 200 (protocol v3). Whole-batch
+    // errors only for what is no record's fault.
     Reply ingest(const TokenGrant& grant, std::string_view body);
 
     // The filter for {org}'s score or export, or the 400/401/403 reply that refuses it.
@@ -49,8 +51,11 @@ class ApiService {
                                                            const QueryParams& params);
 
     // The same JSON as `cxscore score` over the records the query selects
-    // (no management assessment: management and grade are null).
+    // (no management assessment: management and grade are null), with the
+    // integrity section; the server's own flags exclude as the kiosk's do.
     Reply score(const ResponseQuery& query);
+    // The org's chains, keys and late arrivals (sync/PROTOCOL.md "…/integrity").
+    Reply integrity(std::string_view org);
 
     ServerStore& store() { return store_; }
     const ScoringConfig& config() const { return config_; }
@@ -63,10 +68,6 @@ class ApiService {
     const ScoringConfig& config_;
     TokenService tokens_;
 };
-
-// A record whose submitted_at is further ahead of the server's clock than this is
-// stored with the server flag "clock".
-inline constexpr std::chrono::hours kClockTolerance{24};
 
 // "YYYY-MM-DD" → that day 00:00:00Z; a full UTC timestamp as is; nullopt otherwise.
 std::optional<std::string> normalize_time_bound(std::string_view text);

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -13,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cx/scoring/response.hpp"
 #include "cx/scoring/result.hpp"
 #include "cx/sync/protocol.hpp"
 
@@ -36,7 +38,7 @@ struct TokenGrant {
 };
 
 // A validated record as the store keeps it: the canonical line verbatim plus
-// the columns it is found by (signatures and hash chains will add columns).
+// the columns it is found by and its place in its device key's hash chain.
 struct StoredRecord {
     std::string id;
     std::string org;
@@ -46,11 +48,44 @@ struct StoredRecord {
     std::string submitted_at;
     std::string canonical;            // cx::to_canonical_json of the parsed record
     std::string server_flags = "[]";  // JSON array of flags the server set (e.g. ["clock"])
+    // The seal (sync/PROTOCOL.md "Signed records"), lowercase hex; all empty for an
+    // unsigned record (only rows stored before integrity are).
+    std::string key;
+    std::string hash;  // cx::integrity::record_hash of the record
+    std::string prev_hash;
+    bool complete = true;  // status "complete": the burst flag looks for the previous one
+};
+
+// A parsed, valid record as the store keeps it (server_flags still "[]").
+StoredRecord stored_record(const Response& record);
+
+// How the server came to trust a device's key (sync/PROTOCOL.md "Device keys").
+enum class KeyTrust {
+    Admin,  // bound by `cxserver add-token … --pubkey KEY`
+    Tofu,   // pinned from the device's first signed upload (trust on first use)
+};
+std::string_view to_string(KeyTrust trust);  // "admin", "tofu"
+
+struct DeviceKey {
+    std::string device;
+    std::string key;  // 64 lowercase hex
+    KeyTrust trusted = KeyTrust::Admin;
+    std::string bound_at;
+    bool operator==(const DeviceKey&) const = default;
+};
+
+// What the store keeps of a sealed record for the chain audit.
+struct ChainLink {
+    std::string device;
+    std::string key;
+    std::int64_t seq = 0;
+    std::string hash;
+    std::string prev_hash;
 };
 
 // What ingest did with one record of a batch.
 enum class RecordOutcome {
-    Stored,     // new: stored now
+    Stored,     // new: stored now (or the sealed version of a row stored unsigned)
     Duplicate,  // its id is stored with the same canonical bytes: nothing to do
     Conflict,   // its id is stored with other bytes: not stored, the rest of the batch is
 };
@@ -72,8 +107,9 @@ struct ExportCursor {
 };
 
 struct ExportPage {
-    std::vector<std::string> lines;    // canonical records
-    std::optional<ExportCursor> next;  // set when more may follow
+    std::vector<std::string> lines;         // canonical records
+    std::vector<std::string> server_flags;  // each line's server_flags (JSON array)
+    std::optional<ExportCursor> next;       // set when more may follow
 };
 
 class ServerStore {
@@ -83,7 +119,10 @@ class ServerStore {
     // One transaction; one outcome per batch record, in order. A record whose
     // id is already stored (or came earlier in the batch) with the same
     // canonical bytes is a Duplicate, with other bytes a Conflict (not stored;
-    // the rest is). Each stored row gets `received_at`. An error stores nothing.
+    // the rest is) — unless the stored row is unsigned and the record is its
+    // sealed version (same content apart from the seal): the row is upgraded and
+    // the record counts as Stored. Each stored row gets `received_at`, and is
+    // marked late when its chain already holds a higher seq. An error stores nothing.
     virtual Result<std::vector<RecordOutcome>> ingest(std::span<const StoredRecord> batch,
                                                       std::string_view received_at) = 0;
 
@@ -103,6 +142,32 @@ class ServerStore {
     virtual Result<std::optional<TokenRow>> find_token(std::string_view selector) = 0;
     // False when no active token has this id.
     virtual Result<bool> revoke_token(std::int64_t id, std::string_view revoked_at) = 0;
+
+    // The keys bound to one device of `org` (device given) or to all its devices,
+    // by device, then in the order they were bound.
+    virtual Result<std::vector<DeviceKey>> device_keys(std::string_view org,
+                                                       std::optional<std::string_view> device) = 0;
+    // An admin binds `key` to the device (a key it had pinned on first use becomes
+    // admin-bound).
+    virtual Status bind_key(std::string_view org, std::string_view device, std::string_view key,
+                            std::string_view bound_at) = 0;
+    // Pins `key` on first use when the device has no key yet (atomically: of two
+    // first uploads at once one key wins); returns the device's keys afterwards.
+    virtual Result<std::vector<DeviceKey>> pin_first_key(std::string_view org,
+                                                         std::string_view device,
+                                                         std::string_view key,
+                                                         std::string_view pinned_at) = 0;
+    // The submitted_at of the complete record of this chain with the highest seq
+    // at or below `seq`, if the store holds one.
+    virtual Result<std::optional<std::string>> last_complete_at_or_before(std::string_view org,
+                                                                          std::string_view device,
+                                                                          std::string_view key,
+                                                                          std::int64_t seq) = 0;
+    // Every sealed record of `org`, as the chain audit needs it.
+    virtual Status for_each_link(std::string_view org,
+                                 const std::function<void(const ChainLink&)>& visit) = 0;
+    // Per device of `org`: how many records arrived below their chain's highest seq.
+    virtual Result<std::map<std::string, std::int64_t>> late_arrivals(std::string_view org) = 0;
 };
 
 // Every record matching `query` in export order, read page by page so memory
@@ -110,6 +175,11 @@ class ServerStore {
 Status for_each_record(ServerStore& store, const ResponseQuery& query,
                        const std::function<void(std::string_view canonical)>& visit,
                        std::size_t page_size = 5000);
+// The same walk, with each record's server_flags.
+Status for_each_record_with_flags(
+    ServerStore& store, const ResponseQuery& query,
+    const std::function<void(std::string_view canonical, std::string_view server_flags)>& visit,
+    std::size_t page_size = 5000);
 
 // "sqlite:PATH" (PATH may be relative) or "postgres://…"/"postgresql://…".
 struct DbUrl {

@@ -17,8 +17,12 @@ std::string sqlite_pragmas_sql();
 std::span<const std::string_view> sqlite_schema_versions();
 // Every version in one script: the schema a new database ends up with.
 std::string sqlite_schema_sql();
-// Parameters: id, org, site, device, seq, submitted_at, received_at, canonical, server_flags.
+// Parameters: id, org, site, device, seq, submitted_at, received_at, canonical, server_flags,
+// key, hash, prev_hash (NULL for an unsigned record), complete, late (0/1).
 std::string_view sqlite_insert_response_sql();
+// Whether canonical line `sealed` is `unsigned_line` with a seal added (the upgrade
+// of a row stored before integrity).
+bool is_sealed_version_of(std::string_view sealed, std::string_view unsigned_line);
 
 // Opens (creating and migrating if needed) the database at `path`. A schema
 // newer than this program knows is refused (ErrorKind::TooNew) and left as is.

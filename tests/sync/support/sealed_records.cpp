@@ -1,0 +1,51 @@
+// Sealed test records: every device's records form one chain under the test key,
+// whatever order and batches a test makes them in.
+#include <map>
+#include <mutex>
+#include <tuple>
+
+#include "sync_test_support.hpp"
+
+namespace cx::test {
+
+const integrity::SigningKey& test_signing_key() {
+    static const integrity::SigningKey key = [] {
+        std::array<unsigned char, 32> seed{};
+        for (std::size_t i = 0; i < seed.size(); ++i) seed[i] = static_cast<unsigned char>(i);
+        return integrity::SigningKey::from_seed(seed);
+    }();
+    return key;
+}
+
+Response make_response(std::string_view org, std::string_view site, std::string_view device,
+                       std::int64_t seq, const integrity::SigningKey& key) {
+    // Hashes of seq 1, 2, … of each (org, site, device, key), extended on demand.
+    static std::mutex mutex;
+    static std::map<std::tuple<std::string, std::string, std::string, std::string>,
+                    std::vector<std::string>>
+        chains;
+    std::lock_guard lock(mutex);
+    auto& hashes =
+        chains[{std::string(org), std::string(site), std::string(device), key.public_key().hex()}];
+    auto sealed = [&](std::int64_t at) {
+        auto record = make_unsigned_response(org, site, device, at);
+        // Another key is another chain (a re-installed kiosk): its ids differ too.
+        if (key.public_key() != test_signing_key().public_key())
+            record.id.replace(9, 4, key.public_key().hex().substr(0, 4));
+        key.seal(record, at == 1 ? std::string(integrity::kGenesisPrevHash)
+                                 : hashes[static_cast<std::size_t>(at - 2)]);
+        return record;
+    };
+    while (static_cast<std::int64_t>(hashes.size()) < seq - 1)
+        hashes.push_back(
+            integrity::record_hash(sealed(static_cast<std::int64_t>(hashes.size()) + 1)));
+    return sealed(seq);
+}
+
+void reseal(Response& record, const integrity::SigningKey& key) {
+    const std::string prev_hash = record.prev_hash;
+    canonicalize(record);
+    key.seal(record, prev_hash);
+}
+
+}  // namespace cx::test
