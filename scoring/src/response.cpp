@@ -8,6 +8,7 @@
 #include <array>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 
 #include "cx/scoring/item_lookup.hpp"
 
@@ -31,85 +32,127 @@ void canonicalize(Response& response) {
 
 namespace {
 
-void append_json_string(std::string& out, std::string_view text) {
-    out.push_back('"');
-    for (char c : text) {
+// What JSON requires escaped: '"', '\\' and control characters.
+constexpr auto kNeedsEscape = [] {
+    std::array<bool, 256> table{};
+    for (int c = 0; c < 0x20; ++c) table[c] = true;
+    table['"'] = table['\\'] = true;
+    return table;
+}();
+constexpr std::size_t kMaxEscapedSize = 6;  // \u00XX
+
+// Writes one record into room reserved for its worst case, so no character
+// pays for a capacity check or a call: this runs for every record the server
+// stores, and is most of the cost of storing it beside the SQLite insert.
+class CanonicalWriter {
+  public:
+    explicit CanonicalWriter(char* to) : at_(to) {}
+    char* end() const { return at_; }
+
+    void raw(std::string_view text) {
+        std::memcpy(at_, text.data(), text.size());
+        at_ += text.size();
+    }
+    void raw(char c) { *at_++ = c; }
+
+    void string(std::string_view text) {
+        raw('"');
+        for (char c : text) {
+            if (kNeedsEscape[static_cast<unsigned char>(c)])
+                escaped(c);
+            else
+                raw(c);
+        }
+        raw('"');
+    }
+
+    void integer(std::int64_t value) { at_ = std::to_chars(at_, at_ + kMaxIntegerSize, value).ptr; }
+
+    static constexpr std::size_t kMaxIntegerSize = 20;  // -9223372036854775808
+    static std::size_t max_string_size(std::string_view text) {
+        return 2 + kMaxEscapedSize * text.size();
+    }
+
+  private:
+    void escaped(char c) {
+        raw('\\');
         switch (c) {
             case '"':
-                out += "\\\"";
-                break;
             case '\\':
-                out += "\\\\";
-                break;
+                return raw(c);
             case '\n':
-                out += "\\n";
-                break;
+                return raw('n');
             case '\r':
-                out += "\\r";
-                break;
+                return raw('r');
             case '\t':
-                out += "\\t";
-                break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    char escaped[8];
-                    std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
-                    out += escaped;
-                } else {
-                    out.push_back(c);
-                }
+                return raw('t');
+            default: {
+                constexpr char kHex[] = "0123456789abcdef";
+                const auto code = static_cast<unsigned char>(c);
+                raw("u00");
+                raw(kHex[code >> 4]);
+                raw(kHex[code & 0xf]);
+            }
         }
     }
-    out.push_back('"');
-}
 
-void append_field(std::string& out, std::string_view key, std::string_view value) {
-    out.push_back('"');
-    out += key;
-    out += "\":";
-    append_json_string(out, value);
-    out.push_back(',');
-}
+    char* at_;
+};
 
-void append_field(std::string& out, std::string_view key, std::int64_t value) {
-    out.push_back('"');
-    out += key;
-    out += "\":";
-    out += std::to_string(value);
-    out.push_back(',');
+std::size_t max_canonical_size(const Response& r) {
+    constexpr std::size_t kFixed = 256;  // keys, punctuation, lang, status
+    std::size_t size = kFixed + 2 * CanonicalWriter::kMaxIntegerSize;
+    for (const std::string* text :
+         {&r.id, &r.device, &r.org, &r.site, &r.questionnaire, &r.started_at, &r.submitted_at})
+        size += CanonicalWriter::max_string_size(*text);
+    for (const auto& answer : r.answers)
+        size +=
+            CanonicalWriter::max_string_size(answer.item) + 2 + CanonicalWriter::kMaxIntegerSize;
+    for (const auto& flag : r.flags) size += CanonicalWriter::max_string_size(flag) + 1;
+    return size;
 }
 
 }  // namespace
 
 void append_canonical_json(std::string& out, const Response& r) {
-    out.push_back('{');
-    append_field(out, "id", r.id);
-    append_field(out, "device", r.device);
-    append_field(out, "org", r.org);
-    append_field(out, "site", r.site);
-    append_field(out, "seq", r.seq);
-    append_field(out, "questionnaire", r.questionnaire);
-    append_field(out, "lang", to_string(r.lang));
-    append_field(out, "status", to_string(r.status));
-    append_field(out, "started_at", r.started_at);
-    append_field(out, "submitted_at", r.submitted_at);
-    append_field(out, "duration_ms", r.duration_ms);
-    out += "\"answers\":{";
+    const std::size_t start = out.size();
+    out.resize(start + max_canonical_size(r));
+    CanonicalWriter json(out.data() + start);
+    using TextField = std::pair<std::string_view, std::string_view>;  // key (with its comma), value
+    for (auto [key, value] : {TextField{"{\"id\":", r.id}, TextField{",\"device\":", r.device},
+                              TextField{",\"org\":", r.org}, TextField{",\"site\":", r.site}}) {
+        json.raw(key);
+        json.string(value);
+    }
+    json.raw(",\"seq\":");
+    json.integer(r.seq);
+    for (auto [key, value] : {TextField{",\"questionnaire\":", r.questionnaire},
+                              TextField{",\"lang\":", to_string(r.lang)},
+                              TextField{",\"status\":", to_string(r.status)},
+                              TextField{",\"started_at\":", r.started_at},
+                              TextField{",\"submitted_at\":", r.submitted_at}}) {
+        json.raw(key);
+        json.string(value);
+    }
+    json.raw(",\"duration_ms\":");
+    json.integer(r.duration_ms);
+    json.raw(",\"answers\":{");
     for (std::size_t i = 0; i < r.answers.size(); ++i) {
-        if (i) out.push_back(',');
-        append_json_string(out, r.answers[i].item);
-        out.push_back(':');
+        if (i) json.raw(',');
+        json.string(r.answers[i].item);
+        json.raw(':');
         if (r.answers[i].level == kNotApplicable)
-            out += "null";
+            json.raw("null");
         else
-            out += std::to_string(r.answers[i].level);
+            json.integer(r.answers[i].level);
     }
-    out += "},\"flags\":[";
+    json.raw("},\"flags\":[");
     for (std::size_t i = 0; i < r.flags.size(); ++i) {
-        if (i) out.push_back(',');
-        append_json_string(out, r.flags[i]);
+        if (i) json.raw(',');
+        json.string(r.flags[i]);
     }
-    out += "]}";
+    json.raw("]}");
+    out.resize(static_cast<std::size_t>(json.end() - out.data()));
 }
 
 std::string to_canonical_json(const Response& response) {
