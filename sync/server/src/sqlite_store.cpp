@@ -271,6 +271,7 @@ class SqliteStore final : public ServerStore {
             }
             results.emplace_back(std::move(outcomes));
         }
+        insert_.reset();            // lets go of the batches' strings it was bound to
         stored_canonical_.reset();  // ends its read before the commit
         if (auto committed = transaction.value().commit(); !committed)
             return fail_all(committed.error());
@@ -281,16 +282,18 @@ class SqliteStore final : public ServerStore {
     // when it is already there (from an earlier batch or earlier in this one),
     // the stored bytes decide between Duplicate and Conflict.
     Result<RecordOutcome> insert(const StoredRecord& record, std::string_view received_at) {
+        // Unowned: the record and received_at outlive the step, and the copies
+        // SQLite would make are a measurable share of ingest.
         auto inserted = insert_.reset()
-                            .bind(1, record.id)
-                            .bind(2, record.org)
-                            .bind(3, record.site)
-                            .bind(4, record.device)
+                            .bind_unowned(1, record.id)
+                            .bind_unowned(2, record.org)
+                            .bind_unowned(3, record.site)
+                            .bind_unowned(4, record.device)
                             .bind(5, record.seq)
-                            .bind(6, record.submitted_at)
-                            .bind(7, received_at)
-                            .bind(8, record.canonical)
-                            .bind(9, record.server_flags)
+                            .bind_unowned(6, record.submitted_at)
+                            .bind_unowned(7, received_at)
+                            .bind_unowned(8, record.canonical)
+                            .bind_unowned(9, record.server_flags)
                             .run();
         if (!inserted) return inserted.error();
         if (writer_.changes() == 1) return RecordOutcome::Stored;
