@@ -115,9 +115,16 @@ std::size_t max_canonical_size(const Response& r) {
 }  // namespace
 
 void append_canonical_json(std::string& out, const Response& r) {
-    const std::size_t start = out.size();
-    out.resize(start + max_canonical_size(r));
-    CanonicalWriter json(out.data() + start);
+    // Written into reused worst-case room, then appended at its exact size, so
+    // `out` holds no slack (a server batch keeps hundreds of these at once).
+    // Room beyond a usual record's is not kept for the thread's lifetime.
+    constexpr std::size_t kKeptRoom = 64 * 1024;
+    thread_local std::string kept_room;
+    std::string one_off_room;
+    const std::size_t needed = max_canonical_size(r);
+    std::string& room = needed <= kKeptRoom ? kept_room : one_off_room;
+    if (room.size() < needed) room.resize(needed);
+    CanonicalWriter json(room.data());
     using TextField = std::pair<std::string_view, std::string_view>;  // key (with its comma), value
     for (auto [key, value] : {TextField{"{\"id\":", r.id}, TextField{",\"device\":", r.device},
                               TextField{",\"org\":", r.org}, TextField{",\"site\":", r.site}}) {
@@ -152,7 +159,7 @@ void append_canonical_json(std::string& out, const Response& r) {
         json.string(r.flags[i]);
     }
     json.raw("]}");
-    out.resize(static_cast<std::size_t>(json.end() - out.data()));
+    out.append(room.data(), json.end());
 }
 
 std::string to_canonical_json(const Response& response) {
