@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package cxkiosk needs to build, run and test.
 # Idempotent: packages already present are left alone, and apt is only
-# asked when something is missing.
+# asked when something is missing. With --tests it also installs what only the
+# tests need (the PostgreSQL server they start themselves): ./deploy/run.sh
+# runs cxserver on its embedded SQLite with no PostgreSQL server installed.
 set -euo pipefail
 
 packages=(
@@ -10,13 +12,20 @@ packages=(
   # libraries
   libimgui-dev libglfw3-dev libgl-dev libsqlite3-dev libcurl4-openssl-dev
   libcpp-httplib-dev libmicrohttpd-dev nlohmann-json3-dev libsodium-dev libcli11-dev
-  libxlsxwriter-dev libsimdjson-dev zlib1g-dev libssl-dev
+  libxlsxwriter-dev libsimdjson-dev zlib1g-dev libssl-dev libpq-dev
   # fonts (Simplified Chinese)
   fonts-noto-cjk
   # tests: Catch2, a headless X server with input driving and screenshots
   libgmp-dev catch2 xvfb xdotool x11-apps imagemagick x11-utils mesa-utils
-  libgl1-mesa-dri sqlite3 openssl python3 time unzip procps curl
+  libgl1-mesa-dri sqlite3 openssl python3 python3-cryptography time unzip procps curl
 )
+
+case "${1:-}" in
+  --tests) packages+=(postgresql) ;;
+  --fuzz) packages+=(clang-14 libfuzzer-14-dev) ;;  # tests/fuzz/run-fuzz.sh
+  "") ;;
+  *) echo "usage: $0 [--tests|--fuzz]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-./deploy/install-deps.sh
+./deploy/install-deps.sh --tests
 jobs=2  # both presets on 2 cores keep CI time reasonable
 cmake --preset dev >/dev/null
 cmake --build --preset dev -j "$jobs"

@@ -82,8 +82,10 @@ Result<Assessment> parse_assessment(std::string_view json, const ManagementSchem
 
     const auto& levels = doc["levels"];
     for (const auto& [id, value] : levels.items()) {
+        // A named copy: lambdas may not capture structured bindings before clang 16.
+        const auto& key = id;
         bool known_id = std::any_of(scheme.requirements.begin(), scheme.requirements.end(),
-                                    [&](const Requirement& r) { return r.id == id; });
+                                    [&](const Requirement& r) { return r.id == key; });
         if (!known_id) return where.at_requirement(id, "unknown requirement \"" + id + "\"");
         auto first = find_key(json, id, where.levels_at);
         if (find_key(json, id, first + 1) != std::string_view::npos)

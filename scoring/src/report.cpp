@@ -9,7 +9,7 @@ namespace cx {
 Report make_report(const ScoreAccumulator& accumulator, const Questionnaire& questionnaire,
                    const ScoringPolicy& policy, const ManagementScheme& scheme,
                    const std::optional<Assessment>& assessment) {
-    Report report{questionnaire, policy, accumulator.summarize(), std::nullopt};
+    Report report{questionnaire, policy, accumulator.summarize(), std::nullopt, std::nullopt};
     if (assessment) {
         auto management = assess_management(*assessment, scheme);
         report.management = ReportManagement{assessment->org, assessment->conformity_passed,

@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <initializer_list>
 
 #include "cx/scoring/item_lookup.hpp"
 
@@ -100,10 +101,10 @@ class CanonicalWriter {
 };
 
 std::size_t max_canonical_size(const Response& r) {
-    constexpr std::size_t kFixed = 256;  // keys, punctuation, lang, status
+    constexpr std::size_t kFixed = 320;  // keys, punctuation, lang, status
     std::size_t size = kFixed + 2 * CanonicalWriter::kMaxIntegerSize;
-    for (const std::string* text :
-         {&r.id, &r.device, &r.org, &r.site, &r.questionnaire, &r.started_at, &r.submitted_at})
+    for (const std::string* text : {&r.id, &r.device, &r.org, &r.site, &r.questionnaire,
+                                    &r.started_at, &r.submitted_at, &r.key, &r.prev_hash, &r.sig})
         size += CanonicalWriter::max_string_size(*text);
     for (const auto& answer : r.answers)
         size +=
@@ -126,21 +127,23 @@ void append_canonical_json(std::string& out, const Response& r) {
     if (room.size() < needed) room.resize(needed);
     CanonicalWriter json(room.data());
     using TextField = std::pair<std::string_view, std::string_view>;  // key (with its comma), value
-    for (auto [key, value] : {TextField{"{\"id\":", r.id}, TextField{",\"device\":", r.device},
-                              TextField{",\"org\":", r.org}, TextField{",\"site\":", r.site}}) {
-        json.raw(key);
-        json.string(value);
-    }
+    auto text_fields = [&json](std::initializer_list<TextField> fields) {
+        for (auto [key, value] : fields) {
+            json.raw(key);
+            json.string(value);
+        }
+    };
+    text_fields({{"{\"id\":", r.id},
+                 {",\"device\":", r.device},
+                 {",\"org\":", r.org},
+                 {",\"site\":", r.site}});
     json.raw(",\"seq\":");
     json.integer(r.seq);
-    for (auto [key, value] : {TextField{",\"questionnaire\":", r.questionnaire},
-                              TextField{",\"lang\":", to_string(r.lang)},
-                              TextField{",\"status\":", to_string(r.status)},
-                              TextField{",\"started_at\":", r.started_at},
-                              TextField{",\"submitted_at\":", r.submitted_at}}) {
-        json.raw(key);
-        json.string(value);
-    }
+    text_fields({{",\"questionnaire\":", r.questionnaire},
+                 {",\"lang\":", to_string(r.lang)},
+                 {",\"status\":", to_string(r.status)},
+                 {",\"started_at\":", r.started_at},
+                 {",\"submitted_at\":", r.submitted_at}});
     json.raw(",\"duration_ms\":");
     json.integer(r.duration_ms);
     json.raw(",\"answers\":{");
@@ -158,8 +161,19 @@ void append_canonical_json(std::string& out, const Response& r) {
         if (i) json.raw(',');
         json.string(r.flags[i]);
     }
-    json.raw("]}");
+    json.raw(']');
+    if (r.is_signed())
+        text_fields({{",\"key\":", r.key}, {",\"prev_hash\":", r.prev_hash}, {",\"sig\":", r.sig}});
+    json.raw('}');
     out.append(room.data(), json.end());
+}
+
+void append_json_string(std::string& out, std::string_view text) {
+    const std::size_t start = out.size();
+    out.resize(start + CanonicalWriter::max_string_size(text));
+    CanonicalWriter json(out.data() + start);
+    json.string(text);
+    out.resize(static_cast<std::size_t>(json.end() - out.data()));
 }
 
 std::string to_canonical_json(const Response& response) {
@@ -183,6 +197,12 @@ bool is_canonical_uuid(std::string_view id) {
         hex &= (i == 8 || i == 13 || i == 18 || i == 23) ||
                kLowerHex[static_cast<unsigned char>(id[i])];
     return hex;
+}
+
+bool is_lowercase_hex(std::string_view text, std::size_t length) {
+    return text.size() == length && std::all_of(text.begin(), text.end(), [](char c) {
+               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+           });
 }
 
 bool is_valid_identifier(std::string_view id) {
@@ -266,7 +286,11 @@ enum Field : unsigned {
     kDurationMs = 1u << 10,
     kAnswers = 1u << 11,
     kFlags = 1u << 12,
+    kKey = 1u << 13,
+    kPrevHash = 1u << 14,
+    kSig = 1u << 15,
 };
+constexpr unsigned kSealFields = kKey | kPrevHash | kSig;
 
 struct FieldName {
     std::string_view name;
@@ -286,6 +310,9 @@ constexpr FieldName kFields[] = {
     {"duration_ms", kDurationMs},
     {"answers", kAnswers},
     {"flags", kFlags},
+    {"key", kKey},
+    {"prev_hash", kPrevHash},
+    {"sig", kSig},
 };
 
 struct Invalid {
@@ -390,6 +417,9 @@ void parse_record(simdjson::dom::element doc, Response& out, std::span<const Que
     simdjson::dom::object object;
     if (doc.get(object)) throw Invalid{"a record must be a JSON object"};
     out.flags.clear();  // answers are resized by parse_answers, reusing their strings
+    out.key.clear();
+    out.prev_hash.clear();
+    out.sig.clear();
     unsigned seen = 0;
     std::size_t expected = 0;  // canonical records list the fields in kFields order
     for (auto [key, value] : object) {
@@ -454,10 +484,32 @@ void parse_record(simdjson::dom::element doc, Response& out, std::span<const Que
             case kFlags:
                 parse_flags(value, out.flags);
                 break;
+            case kKey:
+                out.key.assign(get_string(value, key));
+                break;
+            case kPrevHash:
+                out.prev_hash.assign(get_string(value, key));
+                break;
+            case kSig:
+                out.sig.assign(get_string(value, key));
+                break;
         }
     }
     for (const auto& field : kFields)
-        if (!(seen & field.bit)) throw Invalid{"missing field \"" + std::string(field.name) + "\""};
+        if (!(seen & field.bit) && !(field.bit & kSealFields))
+            throw Invalid{"missing field \"" + std::string(field.name) + "\""};
+    if ((seen & kSealFields) != 0 && (seen & kSealFields) != kSealFields)
+        throw Invalid{
+            "fields \"key\", \"prev_hash\" and \"sig\" go together (a signed record has all "
+            "three)"};
+    if (seen & kSealFields) {
+        if (!is_lowercase_hex(out.key, 64))
+            throw Invalid{"field \"key\" must be 64 lowercase hex digits (an Ed25519 public key)"};
+        if (!is_lowercase_hex(out.prev_hash, 64))
+            throw Invalid{"field \"prev_hash\" must be 64 lowercase hex digits (a SHA-256)"};
+        if (!is_lowercase_hex(out.sig, 128))
+            throw Invalid{"field \"sig\" must be 128 lowercase hex digits (an Ed25519 signature)"};
+    }
 
     if (!is_canonical_uuid(out.id))
         throw Invalid{"field \"id\" must be a lowercase UUID (got \"" + out.id + "\")"};

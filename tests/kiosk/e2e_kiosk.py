@@ -5,12 +5,15 @@ Checks that a string the font lacks stops startup. Answers one survey by mouse (
 (Chinese), kills the kiosk with SIGKILL right after the second thank-you
 screen, restarts it, lets a third survey time out as incomplete (checking the
 double-tap debounce on the way), stops it with SIGTERM in the middle of a fourth survey, exports JSONL and CSV
-and checks every record. Screenshots of every screen go to --artifacts.
+and checks every record, and that the records are sealed (sync/PROTOCOL.md "Signed records"): each
+signed by the key `cxkiosk pubkey` prints and linked to the one before, across the SIGKILL — checked
+with the independent Python seal of tests/scoring/seal_vectors.py. Screenshots of every screen go to --artifacts.
 Click positions come from the kiosk itself (`--dump-layout FILE`, written by the
 layout code its screens draw with); the items from --questionnaire.
 """
 import argparse
 import csv
+import hashlib
 import io
 import json
 import os
@@ -21,6 +24,10 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scoring"))
+import seal_vectors  # noqa: E402  (the independent seal implementation beside the vectors)
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey  # noqa: E402
 
 W, H = 1280, 800  # the virtual screen; the fullscreen kiosk's window is as large
 TAP_PAUSE = 0.6  # well over the kiosk's 300 ms debounce, with room for a loaded machine
@@ -275,6 +282,25 @@ def check_records(lines, item_ids, click_answers, key_answers):
     check("speeder" in records[0]["flags"], f"{count} taps in under {count} s must be flagged speeder")
 
 
+def check_chain(s, lines):
+    done = subprocess.run([s.kiosk, "pubkey", "--data-dir", s.data], capture_output=True,
+                          text=True, timeout=30)
+    check(done.returncode == 0 and len(done.stdout) == 65, f"pubkey failed: {done.stderr}")
+    key = done.stdout.strip()
+    public = Ed25519PublicKey.from_public_bytes(bytes.fromhex(key))
+    prev = seal_vectors.GENESIS
+    for line in lines:
+        record = json.loads(line)
+        check(record["key"] == key, f"seq {record['seq']}: not sealed by the device key")
+        check(record["prev_hash"] == prev, f"seq {record['seq']}: prev_hash is not the hash of the record before")
+        data = seal_vectors.signing_bytes(record)
+        try:
+            public.verify(bytes.fromhex(record["sig"]), data)
+        except Exception:  # cryptography's InvalidSignature
+            check(False, f"seq {record['seq']}: the signature does not verify")
+        prev = hashlib.sha256(data).hexdigest()
+
+
 def check_csv(data, item_ids):
     check(data.startswith(b"\xef\xbb\xbf"), "CSV must start with a UTF-8 BOM")
     rows = list(csv.reader(io.StringIO(data[3:].decode("utf-8"), newline="")))
@@ -288,7 +314,7 @@ def check_csv(data, item_ids):
 
 def check_startup_refusals(s):
     """Bad config stops startup with exit 3 and the line; a string the font cannot
-    show, naming it; a bad flag exits 2."""
+    show, naming it; a bad flag exits 2; a device key others may read, exit 4 before any store."""
     config = os.path.join(s.workdir, "tibetan.json")
     with open(config, "w", encoding="utf-8") as f:
         json.dump({"org_name": {"zh": "服务\u0fcf中心", "en": "Centre"}}, f, ensure_ascii=False)
@@ -306,6 +332,17 @@ def check_startup_refusals(s):
     done = subprocess.run([s.kiosk, "--idle-timeout", "soon"], env=s.env, capture_output=True,
                           text=True, timeout=30)
     check(done.returncode == 2, f"usage error: exit {done.returncode}")
+    exposed = os.path.join(s.workdir, "exposed-key")
+    done = subprocess.run([s.kiosk, "pubkey", "--data-dir", exposed], capture_output=True,
+                          text=True, timeout=30)
+    check(done.returncode == 0, f"pubkey: exit {done.returncode}, {done.stderr}")
+    os.chmod(os.path.join(exposed, "device.key"), 0o644)
+    done = subprocess.run([s.kiosk, "--data-dir", exposed], env=s.env, capture_output=True,
+                          text=True, timeout=30)
+    check(done.returncode == 4 and "readable by others" in done.stderr,
+          f"exposed key: exit {done.returncode}, {done.stderr}")
+    check(not os.path.exists(os.path.join(exposed, "responses.sqlite3")),
+          "no store may be created without a usable key")
 
 
 def damaged_store_and_failed_save(s):
@@ -383,6 +420,7 @@ def customer_flows(s, args):
 
     lines = export(s, "jsonl").decode("utf-8").splitlines()
     check_records(lines, s.item_ids, click_answers, key_answers)
+    check_chain(s, lines)
     check_csv(export(s, "csv"), s.item_ids)
     damaged_store_and_failed_save(s)
     print(f"e2e: 4 records checked, screenshots in {args.artifacts}")

@@ -1,6 +1,7 @@
 #pragma once
-// Shared by the kiosk tests: the shipped config, a temporary directory, a
-// store identity, a submission and a whole-file read.
+// Shared by the kiosk tests: the shipped config, a temporary directory, the
+// test device key, a store identity, a submission and a whole-file read.
+#include <array>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -30,6 +31,23 @@ struct TempDir {
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
 };
+
+// The key of sync/seal_vectors.json, whose seed is the bytes 00 01 … 1f.
+inline const integrity::SigningKey& test_key() {
+    static const auto key = [] {
+        std::array<unsigned char, 32> seed{};
+        for (std::size_t i = 0; i < seed.size(); ++i) seed[i] = static_cast<unsigned char>(i);
+        return integrity::SigningKey::from_seed(seed);
+    }();
+    return key;
+}
+
+// The device key of a data dir (created on first use), as cxkiosk uses it.
+inline integrity::SigningKey data_dir_key(const std::filesystem::path& data_dir) {
+    auto key = load_device_key(data_dir);
+    REQUIRE(key.ok());
+    return key.value();
+}
 
 inline const StoreIdentity kIdentity{"kiosk-01", "demo-org", "hq", "tbsc134-b1"};
 inline const auto kNoon =

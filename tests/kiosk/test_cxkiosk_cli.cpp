@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "cx/kiosk/cxkiosk_app.hpp"
+#include "cx/kiosk/recovery.hpp"
 #include "kiosk_test_support.hpp"
 #include "run_cli.hpp"
 
@@ -21,7 +22,11 @@ cx::test::CliRun cxkiosk(const std::vector<std::string>& args) {
 
 // A data dir holding an (empty) store.
 struct DataDir : TempDir {
-    DataDir() { REQUIRE(cx::kiosk::Store::open((path / cx::kiosk::Store::kFileName).string())); }
+    DataDir() {
+        auto key = cx::kiosk::load_device_key(path);
+        REQUIRE(key.ok());
+        REQUIRE(cx::kiosk::Store::open((path / cx::kiosk::Store::kFileName).string(), key.value()));
+    }
     std::string dir() const { return path.string(); }
 };
 
@@ -175,4 +180,49 @@ TEST_CASE("cxkiosk status: the store's report as JSON or text; 4 without a store
     CHECK(none.exit_code == 4);
     CHECK_THAT(none.err, Catch::Contains("no store here"));
     CHECK(none.out.empty());
+}
+
+TEST_CASE("cxkiosk pubkey prints the key the records carry, creating it before first start") {
+    TempDir fresh;
+    const auto data_dir = fresh.path / "kiosk";  // not there yet: an installer's first step
+    auto printed = cxkiosk({"pubkey", "--data-dir", data_dir.string()});
+    INFO(printed.err);
+    REQUIRE(printed.exit_code == 0);
+    REQUIRE(printed.out.size() == 65);
+    CHECK(printed.out.back() == '\n');
+    const auto key = printed.out.substr(0, 64);
+    CHECK(cx::is_lowercase_hex(key, 64));
+    struct stat info {};
+    REQUIRE(::stat((data_dir / cx::kiosk::kDeviceKeyFileName).c_str(), &info) == 0);
+    CHECK((info.st_mode & 0777) == 0600);
+    CHECK(cxkiosk({"pubkey", "--data-dir", data_dir.string()}).out == printed.out);
+
+    auto opened = cx::kiosk::open_data_dir_store(data_dir);
+    REQUIRE(opened.ok());
+    auto stored = opened.value().store->append(
+        cx::kiosk::test::submission(), cx::kiosk::test::kIdentity,
+        cx::kiosk::test::shipped_config().policy, cx::kiosk::test::kNoon);
+    REQUIRE(stored.ok());
+    CHECK(stored.value().key == key);
+    opened.value().store.reset();
+    auto status = cxkiosk({"status", "--data-dir", data_dir.string()});
+    CHECK_THAT(status.out, Catch::Contains("\"key\":\"" + key + "\"") &&
+                               Catch::Contains("\"chain_head\":{\"seq\":1,\"hash\":\"" +
+                                               cx::integrity::record_hash(stored.value()) + "\"}"));
+}
+
+TEST_CASE("cxkiosk: a device key file others may read is refused with exit 4, never replaced") {
+    DataDir data;
+    const auto key_file = data.path / cx::kiosk::kDeviceKeyFileName;
+    const auto key_text = cx::kiosk::test::slurp(key_file);
+    REQUIRE(::chmod(key_file.c_str(), 0644) == 0);
+    for (const auto& command : {"status", "pubkey", "audit"}) {
+        auto refused = cxkiosk({command, "--data-dir", data.dir()});
+        INFO(command);
+        CHECK(refused.exit_code == 4);
+        CHECK_THAT(refused.err,
+                   Catch::Contains(key_file.string()) && Catch::Contains("readable by others"));
+        CHECK(refused.out.empty());
+    }
+    CHECK(cx::kiosk::test::slurp(key_file) == key_text);
 }

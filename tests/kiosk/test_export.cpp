@@ -27,7 +27,7 @@ TEST_CASE("csv fields are quoted only when needed, quotes doubled") {
 }
 
 TEST_CASE("export writes jsonl and csv in seq order") {
-    auto opened = Store::open(":memory:");
+    auto opened = Store::open(":memory:", test::test_key());
     REQUIRE(opened);
     auto& store = *opened.value();
     const StoreIdentity identity{"kiosk-01", "demo-org", "hq",
@@ -113,7 +113,7 @@ TEST_CASE("export formats and file names") {
 }
 
 TEST_CASE("export into a missing directory fails with the path, leaving nothing") {
-    auto opened = Store::open(":memory:");
+    auto opened = Store::open(":memory:", test::test_key());
     REQUIRE(opened);
     auto result = export_responses(*opened.value(), test::shipped_config().questionnaire,
                                    test::shipped_config().policy, ExportFormat::Jsonl,

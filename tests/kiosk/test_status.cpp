@@ -29,25 +29,41 @@ std::vector<std::string> fill(Store& store, int n) {
 }  // namespace
 
 TEST_CASE("status of a store that never synced") {
-    auto opened = Store::open(":memory:");
+    auto opened = Store::open(":memory:", test::test_key());
     REQUIRE(opened);
+    auto empty = read_status(*opened.value(), kIdentity);
+    REQUIRE(empty.ok());
+    CHECK_THAT(render_status_text(empty.value()), Catch::Contains("chain head: no record yet\n"));
     fill(*opened.value(), 2);
     auto status = read_status(*opened.value(), kIdentity);
     REQUIRE(status.ok());
     CHECK(status.value().schema_version == Store::kSchemaVersion);
-    CHECK(render_status_json(status.value()) ==
-          R"({"device":"kiosk-07","org":"demo-org","site":"north","schema_version":3,)"
-          R"("counts":{"complete":1,"incomplete":1,"waiting":2,"sent":0,"refused":0,"flagged":0},)"
-          R"("last_sync":null,"refusals":[]})");
+    const std::string key = test::test_key().public_key().hex();
+    const auto head = opened.value()->chain_head(kIdentity.device).value();
+    REQUIRE(head.seq == 2);
+    CHECK(
+        render_status_json(status.value()) ==
+        R"({"device":"kiosk-07","org":"demo-org","site":"north","schema_version":4,)"
+        R"("key":")" +
+            key + R"(","chain_head":{"seq":2,"hash":")" + head.hash +
+            R"("},)"
+            R"("counts":{"complete":1,"incomplete":1,"waiting":2,"sent":0,"refused":0,"flagged":0},)"
+            R"("last_sync":null,"refusals":[]})");
     CHECK(render_status_text(status.value()) ==
-          "kiosk kiosk-07 (org demo-org, site north), store schema version 3\n"
-          "responses: 1 complete, 1 incomplete, 0 flagged\n"
-          "upload: 2 waiting, 0 sent, 0 refused by the server\n"
-          "last sync: never\n");
+          "kiosk kiosk-07 (org demo-org, site north), store schema version 4\n"
+          "device key: " +
+              key +
+              "\n"
+              "chain head: seq 2, hash " +
+              head.hash.substr(0, 12) +
+              "\n"
+              "responses: 1 complete, 1 incomplete, 0 flagged\n"
+              "upload: 2 waiting, 0 sent, 0 refused by the server\n"
+              "last sync: never\n");
 }
 
 TEST_CASE("status with a sync result and refusals, newest first") {
-    auto opened = Store::open(":memory:");
+    auto opened = Store::open(":memory:", test::test_key());
     REQUIRE(opened);
     auto& store = *opened.value();
     const auto ids = fill(store, 4);

@@ -24,7 +24,7 @@ using test::kNoon;
 using test::submission;
 
 std::unique_ptr<Store> memory_store() {
-    auto opened = Store::open(":memory:");
+    auto opened = Store::open(":memory:", test::test_key());
     REQUIRE(opened);
     return std::move(opened.value());
 }
@@ -143,7 +143,7 @@ TEST_CASE("responses cannot be edited or deleted through SQL") {
     CHECK(sqlite("UPDATE responses SET refusal_code = 'conflict'") ==
           0);                                                        // upload state may change
     CHECK(sqlite("UPDATE responses SET refusal_code = NULL") != 0);  // a refusal is never erased
-    auto reopened = Store::open(db);
+    auto reopened = Store::open(db, test::data_dir_key(dir.path));
     REQUIRE(reopened);
     CHECK(reopened.value()->counts().value().complete == 1);
 }
@@ -153,7 +153,8 @@ TEST_CASE("on disk: WAL, survives reopen, and a second connection uploads while 
     auto ui = open_data_dir_store(dir.path);
     REQUIRE(ui.ok());
     CHECK_FALSE(ui.value().recovery_notice.has_value());
-    auto worker_store = Store::open((dir.path / Store::kFileName).string());
+    auto worker_store =
+        Store::open((dir.path / Store::kFileName).string(), test::data_dir_key(dir.path));
     REQUIRE(worker_store);
 
     constexpr int kResponses = 40;
@@ -235,19 +236,20 @@ TEST_CASE("a store from a newer cxkiosk is refused, not moved aside") {
     test::TempDir dir;
     const auto db = (dir.path / Store::kFileName).string();
     REQUIRE(std::system(("sqlite3 '" + db + "' 'PRAGMA user_version = 99'").c_str()) == 0);
-    auto opened = Store::open(db);
+    auto opened = Store::open(db, test::data_dir_key(dir.path));
     REQUIRE_FALSE(opened);
     CHECK(opened.error().kind == ErrorKind::TooNew);
     auto refused = open_data_dir_store(dir.path);
     REQUIRE_FALSE(refused.ok());
     CHECK(refused.error().kind == ErrorKind::TooNew);
     CHECK_THAT(refused.error().message,
-               Catch::Contains("99") && Catch::Contains("(3)") && Catch::Contains("newer cxkiosk"));
+               Catch::Contains("99") && Catch::Contains("(4)") && Catch::Contains("newer cxkiosk"));
     CHECK(std::filesystem::exists(db));
-    int entries = 0;
-    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir.path))
-        ++entries;
-    CHECK(entries == 1);  // nothing moved aside, no WAL left behind by a migration
+    std::set<std::string> entries;
+    for (const auto& entry : std::filesystem::directory_iterator(dir.path))
+        entries.insert(entry.path().filename().string());
+    // Nothing moved aside, no WAL left behind by a migration; the key is the data dir's.
+    CHECK(entries == std::set<std::string>{Store::kFileName, kDeviceKeyFileName});
 }
 
 TEST_CASE("counts: today and 7 days in the local time zone, flagged, waiting") {
@@ -286,7 +288,7 @@ TEST_CASE("PIN hash and lockout state persist in the settings table") {
     const LockoutState locked{
         3, 2, std::chrono::system_clock::time_point(std::chrono::milliseconds(1'790'000'000'123))};
     {
-        auto opened = Store::open(path);
+        auto opened = Store::open(path, test::data_dir_key(dir.path));
         REQUIRE(opened);
         auto& store = *opened.value();
         auto none = store.pin_hash();
@@ -298,7 +300,7 @@ TEST_CASE("PIN hash and lockout state persist in the settings table") {
         REQUIRE(store.set_pin_hash("$argon2id$v=19$example").ok());
         REQUIRE(store.save_lockout_state(locked).ok());
     }
-    auto reopened = Store::open(path);
+    auto reopened = Store::open(path, test::data_dir_key(dir.path));
     REQUIRE(reopened);
     auto& store = *reopened.value();
     CHECK(store.pin_hash().value() == std::optional<std::string>("$argon2id$v=19$example"));

@@ -45,15 +45,18 @@ struct KioskWithServer : test::ServerFixture {
         std::ofstream(token_file, std::ios::trunc) << token << "\n";
         std::filesystem::permissions(
             token_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-        std::vector<std::string> argv{CXKIOSK_PATH, "--config-dir", CX_TEST_CONFIG_DIR, "sync",
-                                      "--once",     "--data-dir",   data_dir.path().string(),
-                                      "--server",   server->url()};
+        std::vector<std::string> argv{
+            CXKIOSK_PATH, "--config-dir",           CX_TEST_CONFIG_DIR, "sync",       "--once",
+            "--data-dir", data_dir.path().string(), "--server",         server->url()};
         argv.insert(argv.end(), extra.begin(), extra.end());
         return test::run_command(argv);
     }
 
     std::unique_ptr<kiosk::Store> open_kiosk_store() {
-        auto opened = kiosk::Store::open((data_dir / kiosk::Store::kFileName).string());
+        auto key = kiosk::load_device_key(data_dir.path());
+        REQUIRE(key.ok());
+        auto opened =
+            kiosk::Store::open((data_dir / kiosk::Store::kFileName).string(), key.value());
         REQUIRE(opened.ok());
         return std::move(opened.value());
     }

@@ -143,11 +143,18 @@ int run_cxkiosk(int argc, const char* const* argv, std::ostream& out, std::ostre
     auto* status_cmd = cli.add_subcommand(
         "status",
         "print counts (complete, incomplete, waiting, sent, refused, flagged), the last sync, "
-        "the newest refusal reasons, the store's schema version and device/org/site");
+        "the newest refusal reasons, the store's schema version, device/org/site, the device "
+        "key and the head of its record chain");
     add_data_dir(status_cmd);
     std::string status_format = "json";
     status_cmd->add_option("--format", status_format, "json (default) or text")
         ->check(CLI::IsMember({"json", "text"}));
+
+    auto* pubkey_cmd = cli.add_subcommand(
+        "pubkey",
+        "print the device's Ed25519 public key (64 hex), creating DATA_DIR/device.key (mode "
+        "600) if there is none yet, to register with `cxserver add-token --pubkey`");
+    add_data_dir(pubkey_cmd);
 
     auto* sync_cmd = cli.add_subcommand(
         "sync",
@@ -194,6 +201,7 @@ int run_cxkiosk(int argc, const char* const* argv, std::ostream& out, std::ostre
                           scoring.value());
     if (*set_pin_cmd) return run_set_pin(console, config.value().data_dir);
     if (*audit_cmd) return run_audit(console, config.value().data_dir);
+    if (*pubkey_cmd) return run_pubkey(console, config.value().data_dir);
     if (*status_cmd) return run_status(console, config.value(), scoring.value(), status_format);
     if (*sync_cmd) return run_sync(console, config.value(), ca_file, sync_options);
     return run_kiosk(console, config.value(), scoring.value(), platform, ca_file, layout_dump,

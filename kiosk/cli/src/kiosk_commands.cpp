@@ -42,13 +42,25 @@ int fail_token(const Console& console, const KioskConfig& config, const Error& e
     return console.fail(ExitCode::BadData, error.message);
 }
 
-// The store of a data dir that must exist already (export, audit, sync): never
-// created or moved aside here, that is the kiosk's job.
+// The store of a data dir that must exist already (export, audit, status, sync): never
+// created or moved aside here, that is the kiosk's job. Opening it may migrate it, which
+// seals its records: the device key is created if the data dir has none yet.
 Result<std::unique_ptr<Store>> open_existing_store(const std::filesystem::path& data_dir) {
     const auto path = data_dir / Store::kFileName;
     if (!std::filesystem::exists(path))
         return make_error(ErrorKind::NotFound, path.string() + ": no store here");
-    return Store::open(path.string());
+    auto key = load_device_key(data_dir);
+    if (!key) return key.error();
+    return Store::open(path.string(), key.value());
+}
+
+Status create_data_dir(const std::filesystem::path& data_dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(data_dir, ec);
+    if (ec)
+        return make_error(ErrorKind::Store,
+                          data_dir.string() + ": cannot create data dir: " + ec.message());
+    return Ok{};
 }
 
 }  // namespace
@@ -107,7 +119,8 @@ int run_kiosk(const Console& console, const KioskConfig& config, const ScoringCo
     std::unique_ptr<Store> upload_store;
     std::unique_ptr<UploadWorker> uploader;
     if (client) {
-        auto reopened = Store::open((config.data_dir / Store::kFileName).string());
+        auto reopened =
+            Store::open((config.data_dir / Store::kFileName).string(), store.signing_key());
         if (!reopened) return console.fail(ExitCode::Store, reopened.error().message);
         upload_store = std::move(reopened.value());
         uploader = std::make_unique<UploadWorker>(*upload_store, *client,
@@ -181,18 +194,28 @@ int run_set_pin(const Console& console, const std::filesystem::path& data_dir) {
     }
     auto hash = hash_pin(*pin);
     if (!hash) return console.fail(ExitCode::Store, hash.error().message);
-    std::error_code ec;
-    std::filesystem::create_directories(data_dir, ec);
-    if (ec)
-        return console.fail(ExitCode::Store,
-                            data_dir.string() + ": cannot create data dir: " + ec.message());
-    auto opened = Store::open((data_dir / Store::kFileName).string());
+    if (auto created = create_data_dir(data_dir); !created)
+        return console.fail(ExitCode::Store, created.error().message);
+    auto key = load_device_key(data_dir);
+    if (!key) return console.fail(ExitCode::Store, key.error().message);
+    auto opened = Store::open((data_dir / Store::kFileName).string(), key.value());
     if (!opened) return console.fail(ExitCode::Store, opened.error().message);
     if (auto saved = opened.value()->set_pin_hash(hash.value()); !saved)
         return console.fail(ExitCode::Store, saved.error().message);
     console.err << "cxkiosk: staff PIN set (Argon2id hash in " << data_dir.string() << ")"
                 << std::endl;
     return to_int(ExitCode::Ok);
+}
+
+int run_pubkey(const Console& console, const std::filesystem::path& data_dir) {
+    if (auto created = create_data_dir(data_dir); !created)
+        return console.fail(ExitCode::Store, created.error().message);
+    auto key = load_device_key(data_dir);
+    if (!key) return console.fail(ExitCode::Store, key.error().message);
+    console.out << key.value().public_key().hex() << '\n';
+    console.out.flush();
+    return console.out ? to_int(ExitCode::Ok)
+                       : console.fail(ExitCode::Output, "cannot write the key to stdout");
 }
 
 // One attempt per batch, no backoff waits (cron and systemd timers retry).

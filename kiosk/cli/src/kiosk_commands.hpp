@@ -1,6 +1,6 @@
 #pragma once
 // What each cxkiosk command does once its command line is parsed: the kiosk
-// itself, export, audit, status, set-pin and sync --once. Each returns its exit code.
+// itself, export, audit, status, set-pin, pubkey and sync --once. Each returns its exit code.
 #include <filesystem>
 #include <ostream>
 #include <string>
@@ -33,6 +33,8 @@ int run_audit(const Console& console, const std::filesystem::path& data_dir);
 int run_status(const Console& console, const KioskConfig& config, const ScoringConfig& scoring,
                const std::string& format_name);
 int run_set_pin(const Console& console, const std::filesystem::path& data_dir);
+// Prints the device's public key (64 hex and a newline), creating the key if there is none.
+int run_pubkey(const Console& console, const std::filesystem::path& data_dir);
 int run_sync(const Console& console, const KioskConfig& config, const std::string& ca_file,
              const SyncOptions& options);
 

@@ -37,7 +37,10 @@ Result<KioskConfig> parse_kiosk_config(std::string_view text,
     if (!doc.is_object()) return Error{"expected a JSON object", 1};
 
     KioskConfig config;
-    for (const auto& [key, value] : doc.items()) {
+    for (const auto& item : doc.items()) {
+        // Named references, not structured bindings: clang before 16 cannot capture those.
+        const auto& key = item.key();
+        const auto& value = item.value();
         if (key.starts_with("_")) continue;  // comments
         auto text_field = [&](std::string& out) -> Status {
             if (!value.is_string()) return Error{key + ": expected a string"};

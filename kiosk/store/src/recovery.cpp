@@ -33,8 +33,12 @@ Result<DataDirStore> open_data_dir_store(const std::filesystem::path& data_dir) 
     if (ec)
         return make_error(ErrorKind::Store,
                           data_dir.string() + ": cannot create data dir: " + ec.message());
+    // Before the store: without its key the store is not opened (nor migrated), and a
+    // key file's own damage never moves the store aside.
+    auto key = load_device_key(data_dir);
+    if (!key) return key.error();
     const auto path = data_dir / Store::kFileName;
-    auto opened = Store::open(path.string());
+    auto opened = Store::open(path.string(), key.value());
     if (opened) return DataDirStore{std::move(opened.value()), std::nullopt};
     // Busy, TooNew and plain failures are refused as they are: only a damaged file moves.
     if (opened.error().kind != ErrorKind::Damaged) return opened.error();
@@ -42,7 +46,7 @@ Result<DataDirStore> open_data_dir_store(const std::filesystem::path& data_dir) 
     const auto& damage = opened.error().message;
     auto aside = move_aside(path);
     if (!aside) return make_error(ErrorKind::Damaged, damage + "; " + aside.error().message);
-    auto fresh = Store::open(path.string());
+    auto fresh = Store::open(path.string(), key.value());
     if (!fresh) {
         auto error = fresh.error();
         error.message = damage + "; moved to " + aside.value() +

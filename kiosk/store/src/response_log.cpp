@@ -6,15 +6,20 @@
 
 namespace cx::kiosk {
 
-ResponseLog::ResponseLog(sqlite::Connection& db)
+ResponseLog::ResponseLog(sqlite::Connection& db, const integrity::SigningKey& key)
     : db_(db),
-      last_seq_(db, "SELECT COALESCE(MAX(seq), 0) FROM responses WHERE device = ?1"),
+      key_(key),
+      head_(db,
+            "SELECT seq, record_hash FROM responses WHERE device = ?1 ORDER BY seq DESC LIMIT 1"),
+      newest_key_(
+          db, "SELECT json_extract(record, '$.key') FROM responses ORDER BY rowid DESC LIMIT 1"),
       last_complete_(db,
                      "SELECT MAX(submitted_ms) FROM responses "
                      "WHERE device = ?1 AND status = 'complete'"),
       insert_response_(db,
-                       "INSERT INTO responses (id, device, seq, status, submitted_ms, record) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"),
+                       "INSERT INTO responses "
+                       "(id, device, seq, status, submitted_ms, record, record_hash) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
       insert_answer_(db, "INSERT INTO answers (response_id, item, level) VALUES (?1, ?2, ?3)"),
       counts_(db,
               "SELECT COALESCE(SUM(status = 'complete'), 0), "
@@ -31,16 +36,30 @@ ResponseLog::ResponseLog(sqlite::Connection& db)
             "WHERE rowid > ?1 ORDER BY rowid LIMIT ?2") {}
 
 Status ResponseLog::prepared() const {
-    return sqlite::all_prepared(
-        {&last_seq_, &last_complete_, &insert_response_, &insert_answer_, &counts_, &page_});
+    return sqlite::all_prepared({&head_, &newest_key_, &last_complete_, &insert_response_,
+                                 &insert_answer_, &counts_, &page_});
 }
 
-Result<std::int64_t> ResponseLog::next_seq(const std::string& device) {
-    auto row = last_seq_.reset().bind(1, device).step();
+Status ResponseLog::check_key() {
+    auto row = newest_key_.reset().step();
     if (!row) return row.error();
-    const auto seq = last_seq_.integer(0) + 1;
-    last_seq_.reset();
-    return seq;
+    const std::string sealed_by =
+        row.value() && !newest_key_.is_null(0) ? std::string(newest_key_.text(0)) : "";
+    newest_key_.reset();
+    if (sealed_by.empty() || sealed_by == key_.public_key().hex()) return Ok{};
+    return make_error(ErrorKind::Invalid,
+                      "the store's records are sealed by the device key " + sealed_by +
+                          ", not by the key file's " + key_.public_key().hex() +
+                          ": restore the original device.key (a store holds one chain)");
+}
+
+Result<ChainHead> ResponseLog::chain_head(const std::string& device) {
+    auto row = head_.reset().bind(1, device).step();
+    if (!row) return row.error();
+    ChainHead head{0, std::string(integrity::kGenesisPrevHash)};
+    if (row.value()) head = {head_.integer(0), std::string(head_.text(1))};
+    head_.reset();
+    return head;
 }
 
 Result<std::optional<std::int64_t>> ResponseLog::last_complete_ms(const std::string& device) {
@@ -52,8 +71,8 @@ Result<std::optional<std::int64_t>> ResponseLog::last_complete_ms(const std::str
     return ms;
 }
 
-Status ResponseLog::insert(const Response& r, std::int64_t submitted_ms,
-                           const std::string& record) {
+Status ResponseLog::insert(const Response& r, std::int64_t submitted_ms, const std::string& record,
+                           const std::string& record_hash) {
     auto stored = insert_response_.reset()
                       .bind(1, r.id)
                       .bind(2, r.device)
@@ -61,6 +80,7 @@ Status ResponseLog::insert(const Response& r, std::int64_t submitted_ms,
                       .bind(4, to_string(r.status))
                       .bind(5, submitted_ms)
                       .bind(6, record)
+                      .bind(7, record_hash)
                       .run();
     if (!stored) return stored;
     for (const auto& answer : r.answers) {
@@ -94,9 +114,9 @@ Result<Response> ResponseLog::append(const Submission& submission, const StoreId
     r.submitted_at = format_utc_timestamp(std::chrono::floor<std::chrono::seconds>(submitted));
     r.duration_ms = submission.duration_ms;
     r.answers = submission.answers;
-    auto seq = next_seq(r.device);
-    if (!seq) return seq.error();
-    r.seq = seq.value();
+    auto head = chain_head(r.device);
+    if (!head) return head.error();
+    r.seq = head.value().seq + 1;
 
     const std::int64_t submitted_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(submitted.time_since_epoch()).count();
@@ -106,7 +126,11 @@ Result<Response> ResponseLog::append(const Submission& submission, const StoreId
                             previous.value()};
     r.flags = integrity_flags(inputs, policy.speeder_seconds_per_item, policy.burst_seconds);
     canonicalize(r);
-    if (auto stored = insert(r, submitted_ms, to_canonical_json(r)); !stored) return stored.error();
+    // Sealed in the transaction that stores it: no record is ever kept unsealed.
+    key_.seal(r, head.value().hash);
+    if (auto stored = insert(r, submitted_ms, to_canonical_json(r), integrity::record_hash(r));
+        !stored)
+        return stored.error();
     if (auto committed = tx.value().commit(); !committed) return committed.error();
     return r;
 }

@@ -6,7 +6,7 @@ namespace cx::kiosk {
 
 namespace {
 
-constexpr std::array<std::string_view, 3> kVersions{
+constexpr std::array<std::string_view, 4> kVersions{
     // 1: responses and their answers (evidence: never updated, never deleted),
     // the last sync result and the audit log.
     R"sql(
@@ -77,6 +77,19 @@ BEFORE UPDATE OF refusal_code, refusal_detail, refused_at ON responses
 WHEN OLD.refusal_code IS NOT NULL AND NEW.refusal_code IS NULL
 BEGIN SELECT RAISE(ABORT, 'a refusal is never erased'); END;
 ALTER TABLE sync_state ADD COLUMN refused INTEGER NOT NULL DEFAULT 0;
+)sql",
+    // 4: sealed records (sync/PROTOCOL.md "Signed records"). record_hash is the SHA-256 of
+    // the record's signing bytes, the next record's prev_hash: the chain head is one row.
+    // responses_immutable is dropped here only for the migration's hook
+    // (seal_unsigned_records), which seals the records written before, sets those already
+    // sent back to waiting and recreates the trigger over record_hash too, all in this
+    // migration's transaction.
+    R"sql(
+ALTER TABLE responses ADD COLUMN record_hash TEXT CHECK (record_hash IS NULL OR length(record_hash) = 64);
+DROP TRIGGER responses_immutable;
+CREATE TRIGGER responses_sealed BEFORE INSERT ON responses
+WHEN NEW.record_hash IS NULL
+BEGIN SELECT RAISE(ABORT, 'responses are sealed when they are written'); END;
 )sql",
 };
 

@@ -6,11 +6,20 @@
 
 namespace cx::kiosk {
 
+namespace {
+constexpr std::size_t kShortHashDigits = 12;
+}  // namespace
+
 Result<KioskStatus> read_status(Store& store, const StoreIdentity& identity) {
-    KioskStatus status{identity.device, identity.org, identity.site, 0, {}, std::nullopt, {}};
+    KioskStatus status{
+        identity.device, identity.org, identity.site, 0, {}, {}, {}, std::nullopt, {}};
     auto version = store.schema_version();
     if (!version) return version.error();
     status.schema_version = version.value();
+    status.key = store.signing_key().public_key().hex();
+    auto head = store.chain_head(identity.device);
+    if (!head) return head.error();
+    status.chain_head = std::move(head.value());
     auto counts = store.counts();
     if (!counts) return counts.error();
     status.counts = counts.value();
@@ -26,19 +35,22 @@ Result<KioskStatus> read_status(Store& store, const StoreIdentity& identity) {
 std::string render_status_json(const KioskStatus& status) {
     using Json = nlohmann::ordered_json;
     const auto& c = status.counts;
-    Json document{{"device", status.device},
-                  {"org", status.org},
-                  {"site", status.site},
-                  {"schema_version", status.schema_version},
-                  {"counts",
-                   {{"complete", c.complete},
-                    {"incomplete", c.incomplete},
-                    {"waiting", c.unsent},
-                    {"sent", c.sent},
-                    {"refused", c.refused},
-                    {"flagged", c.flagged}}},
-                  {"last_sync", nullptr},
-                  {"refusals", Json::array()}};
+    Json document{
+        {"device", status.device},
+        {"org", status.org},
+        {"site", status.site},
+        {"schema_version", status.schema_version},
+        {"key", status.key},
+        {"chain_head", {{"seq", status.chain_head.seq}, {"hash", status.chain_head.hash}}},
+        {"counts",
+         {{"complete", c.complete},
+          {"incomplete", c.incomplete},
+          {"waiting", c.unsent},
+          {"sent", c.sent},
+          {"refused", c.refused},
+          {"flagged", c.flagged}}},
+        {"last_sync", nullptr},
+        {"refusals", Json::array()}};
     if (const auto& sync = status.last_sync) {
         document["last_sync"] = {{"at", utc_text(sync->at)},
                                  {"result", sync->ok ? "ok" : "failed"},
@@ -63,6 +75,13 @@ std::string render_status_text(const KioskStatus& status) {
     auto n = [](auto value) { return std::to_string(value); };
     std::string text = "kiosk " + status.device + " (org " + status.org + ", site " + status.site +
                        "), store schema version " + n(status.schema_version) + "\n";
+    // The short hash is enough to compare by eye with the server's report.
+    text += "device key: " + status.key + "\n";
+    text += "chain head: " +
+            (status.chain_head.seq == 0 ? std::string("no record yet")
+                                        : "seq " + n(status.chain_head.seq) + ", hash " +
+                                              status.chain_head.hash.substr(0, kShortHashDigits)) +
+            "\n";
     text += "responses: " + n(c.complete) + " complete, " + n(c.incomplete) + " incomplete, " +
             n(c.flagged) + " flagged\n";
     text += "upload: " + n(c.unsent) + " waiting, " + n(c.sent) + " sent, " + n(c.refused) +

@@ -9,6 +9,7 @@
 #include "cx/kiosk/store_schema.hpp"
 #include "cx/sqlite/connection.hpp"
 #include "cx/sqlite/migrate.hpp"
+#include "record_sealer.hpp"
 #include "response_log.hpp"
 #include "settings.hpp"
 #include "upload_queue.hpp"
@@ -18,10 +19,11 @@ namespace cx::kiosk {
 // One connection and the classes that keep their statements on it. Every
 // Store operation holds `mutex` (callers on any thread, one connection).
 struct Store::Parts {
-    explicit Parts(sqlite::Connection connection)
+    Parts(sqlite::Connection connection, const integrity::SigningKey& signing_key)
         : db(std::move(connection)),
+          key(signing_key),
           audit(db),
-          responses(db),
+          responses(db, key),
           uploads(db, audit),
           settings(db, audit) {}
 
@@ -34,23 +36,39 @@ struct Store::Parts {
 
     std::mutex mutex;
     sqlite::Connection db;
+    integrity::SigningKey key;
     AuditLog audit;
     ResponseLog responses;
     UploadQueue uploads;
     Settings settings;
 };
 
-Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
+Result<integrity::SigningKey> load_device_key(const std::filesystem::path& data_dir) {
+    return integrity::SigningKey::load_or_create(data_dir / kDeviceKeyFileName);
+}
+
+Result<std::unique_ptr<Store>> Store::open(const std::string& path,
+                                           const integrity::SigningKey& key) {
     auto db = sqlite::Connection::open(path);
     if (!db) return db.error();
     if (auto checked = db.value().quick_check(); !checked) return checked.error();
-    if (auto migrated = sqlite::migrate(db.value(), kiosk_schema_versions()); !migrated) {
+    const auto seal_old_records = [&key](sqlite::Connection& connection, int version) -> Status {
+        if (version == 4) return seal_unsigned_records(connection, key);
+        return Ok{};
+    };
+    if (auto migrated = sqlite::migrate(db.value(), kiosk_schema_versions(), seal_old_records);
+        !migrated) {
         auto error = migrated.error();
         if (error.kind == ErrorKind::TooNew) error.message += "; it was written by a newer cxkiosk";
         return error;
     }
-    auto parts = std::make_unique<Parts>(std::move(db.value()));
+    auto parts = std::make_unique<Parts>(std::move(db.value()), key);
     if (auto prepared = parts->prepared(); !prepared) return prepared.error();
+    if (auto same_key = parts->responses.check_key(); !same_key) {
+        auto error = same_key.error();
+        error.message = path + ": " + error.message;
+        return error;
+    }
     return std::unique_ptr<Store>(new Store(std::move(parts)));
 }
 
@@ -99,6 +117,15 @@ Result<std::optional<SyncReport>> Store::last_sync() {
 Result<int> Store::schema_version() {
     std::lock_guard lock(parts_->mutex);
     return parts_->db.user_version();
+}
+
+const integrity::SigningKey& Store::signing_key() const {
+    return parts_->key;  // fixed for the store's lifetime: no lock needed
+}
+
+Result<ChainHead> Store::chain_head(const std::string& device) {
+    std::lock_guard lock(parts_->mutex);
+    return parts_->responses.chain_head(device);
 }
 
 Result<std::optional<std::string>> Store::pin_hash() {

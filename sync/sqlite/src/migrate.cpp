@@ -18,6 +18,11 @@ Result<int> check_schema_version(Connection& connection, int known) {
 }
 
 Result<Migration> migrate(Connection& connection, std::span<const std::string_view> versions) {
+    return migrate(connection, versions, [](Connection&, int) -> Status { return Ok{}; });
+}
+
+Result<Migration> migrate(Connection& connection, std::span<const std::string_view> versions,
+                          const MigrationHook& after_script) {
     const int known = static_cast<int>(versions.size());
     // Read inside the write transaction: two programs opening a new file at
     // once must not both apply version 1.
@@ -28,7 +33,9 @@ Result<Migration> migrate(Connection& connection, std::span<const std::string_vi
     const Migration migration{found.value(), known};
     if (migration.from == known) return migration;  // the transaction rolls back: nothing written
     for (int version = migration.from; version < known; ++version) {
-        if (auto applied = connection.exec(versions[static_cast<std::size_t>(version)]); !applied) {
+        auto applied = connection.exec(versions[static_cast<std::size_t>(version)]);
+        if (applied) applied = after_script(connection, version + 1);
+        if (!applied) {
             auto error = applied.error();
             error.message = connection.path() + ": migration to schema version " +
                             std::to_string(version + 1) + " failed: " + error.message;

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "cx/scoring/integrity_summary.hpp"
 #include "cx/scoring/policy.hpp"
 #include "cx/scoring/questionnaire.hpp"
 #include "cx/scoring/scoring.hpp"
@@ -23,6 +24,9 @@ struct Report {
     ScoringPolicy policy;
     ScoreSummary score;
     std::optional<ReportManagement> management;  // only with an assessment
+    // What the chain audit (and, where keys are known, the signature checks) found;
+    // a grade is reported with a warning when it is not intact.
+    std::optional<IntegritySummary> integrity;
 };
 
 // Summarizes `accumulator` and, given an assessment, rates management and decides the grade.

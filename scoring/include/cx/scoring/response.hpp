@@ -43,15 +43,25 @@ struct Response {
     std::int64_t duration_ms = 0;
     std::vector<Answer> answers;     // canonical order: item_id_less
     std::vector<std::string> flags;  // canonical order: sorted, unique
+    // The device's seal (sync/PROTOCOL.md "Signed records"): its Ed25519 public key, the
+    // SHA-256 of the previous record's signing bytes and the signature, lowercase hex.
+    // All three or none: a record without them is unsigned (written before integrity).
+    std::string key;        // 64 hex
+    std::string prev_hash;  // 64 hex
+    std::string sig;        // 128 hex
+    bool is_signed() const { return !sig.empty(); }
     bool operator==(const Response&) const = default;
 };
 
 // Puts answers and flags in canonical order (call before serializing a record you built).
 void canonicalize(Response& response);
 
-// One line of JSON, no trailing newline, fields in the order of PRODUCT.md.
+// One line of JSON, no trailing newline, fields in the order of PRODUCT.md, then
+// key, prev_hash and sig when the record is signed.
 void append_canonical_json(std::string& out, const Response& response);
 std::string to_canonical_json(const Response& response);
+// `text` as a JSON string, quoted and escaped the canonical way.
+void append_json_string(std::string& out, std::string_view text);
 
 // Parses and validates one canonical record. Reuses `out`'s storage, so a
 // streaming reader allocates nothing per line once warmed up.
@@ -85,6 +95,7 @@ bool is_known_flag(std::string_view flag);
 // Validators and formats shared with the kiosk and the server.
 bool is_canonical_uuid(std::string_view id);    // lowercase 8-4-4-4-12 hex
 bool is_valid_identifier(std::string_view id);  // device/org/site: [A-Za-z0-9._-]{1,64}
+bool is_lowercase_hex(std::string_view text, std::size_t length);
 // "YYYY-MM-DDTHH:MM:SSZ" (UTC, whole seconds); nullopt for anything else.
 std::optional<std::chrono::sys_seconds> parse_utc_timestamp(std::string_view ts);
 std::string format_utc_timestamp(std::chrono::sys_seconds time);

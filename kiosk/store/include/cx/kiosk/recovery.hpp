@@ -10,7 +10,8 @@
 
 namespace cx::kiosk {
 
-// The store of a data dir, created if missing. A damaged file (ErrorKind::Damaged)
+// The store of a data dir, created if missing, with the data dir's device key
+// (load_device_key: a key file error is returned as it is). A damaged file (ErrorKind::Damaged)
 // is renamed `<name>.corrupt-<UTC time>` with its -wal/-shm (never deleted), a
 // fresh store is created, and the event is put in `recovery_notice` (for the
 // caller to show) and in the audit log (store_recovered). Any other error

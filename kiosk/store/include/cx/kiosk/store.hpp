@@ -5,12 +5,17 @@
 // (waiting, sent, refused with the server's reason) changes. The uploader
 // reads them through cx::Outbox from its own Store (its own connection).
 //
+// Every record is sealed with the device key (cx::integrity, sync/PROTOCOL.md
+// "Signed records") in the transaction that stores it, so the log is a chain per
+// device: each record's prev_hash is the hash of the one before.
+//
 // Store is the one object callers hold; behind it each responsibility has its
 // own class on the shared connection (src/): the response log, the upload
 // queue (the Outbox), settings and lockout, and the audit log. Every operation
 // returns a Result or Status whose error has a cx::ErrorKind.
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <span>
@@ -18,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cx/integrity/seal.hpp"
 #include "cx/kiosk/audit.hpp"
 #include "cx/kiosk/survey.hpp"
 #include "cx/scoring/policy.hpp"
@@ -76,16 +82,30 @@ struct RefusalEntry {
     std::string code, detail, at;  // the server's error code and detail; UTC when marked
 };
 
+// The newest record of a device's chain: the next record gets seq + 1 and prev_hash = hash.
+struct ChainHead {
+    std::int64_t seq = 0;  // 0: no record yet
+    std::string hash;      // integrity::kGenesisPrevHash when there is no record yet
+};
+
+// The device key of a data dir, DATA_DIR/device.key: created (0600) on first use, never
+// replaced; a key file others may read or that is malformed is an error (Invalid, Damaged).
+inline constexpr const char* kDeviceKeyFileName = "device.key";
+Result<integrity::SigningKey> load_device_key(const std::filesystem::path& data_dir);
+
 class Store final : public Outbox {
   public:
-    static constexpr int kSchemaVersion = 3;
+    static constexpr int kSchemaVersion = 4;
     static constexpr const char* kFileName = "responses.sqlite3";
 
     // Opens or creates the store at `path` (":memory:" for tests), runs
-    // PRAGMA quick_check and migrates the schema. Errors: Damaged (not a
-    // database, or the check fails: safe to move aside), Busy (another process
-    // holds it), TooNew (written by a newer cxkiosk: never touch), Store.
-    static Result<std::unique_ptr<Store>> open(const std::string& path);
+    // PRAGMA quick_check and migrates the schema (to 4: seals the records kept
+    // before with `key`). Errors: Damaged (not a database, or the check fails:
+    // safe to move aside), Busy (another process holds it), TooNew (written by a
+    // newer cxkiosk: never touch), Invalid (its records are sealed by another
+    // key), Store.
+    static Result<std::unique_ptr<Store>> open(const std::string& path,
+                                               const integrity::SigningKey& key);
     ~Store() override;
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
@@ -111,6 +131,8 @@ class Store final : public Outbox {
     Result<std::vector<AuditEntry>> audit_log();
     Result<std::optional<SyncReport>> last_sync();
     Result<int> schema_version();
+    const integrity::SigningKey& signing_key() const;
+    Result<ChainHead> chain_head(const std::string& device);
 
     // Staff PIN (Argon2id hash string) and the persisted lockout, in the settings table.
     Result<std::optional<std::string>> pin_hash();

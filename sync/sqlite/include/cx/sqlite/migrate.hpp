@@ -4,6 +4,7 @@
 // versions.size() versions. All missing steps run in one transaction with the
 // new user_version. A database at a version the program does not know (written
 // by a newer program) is refused as TooNew and left exactly as it is.
+#include <functional>
 #include <span>
 #include <string_view>
 
@@ -19,6 +20,13 @@ struct Migration {
 };
 
 Result<Migration> migrate(Connection& connection, std::span<const std::string_view> versions);
+
+// A step SQL alone cannot express (the kiosk seals its records with the device key): run
+// inside the migration's transaction right after the script that reaches `version`, before
+// the next script, so a failure leaves the database as it was.
+using MigrationHook = std::function<Status(Connection& connection, int version)>;
+Result<Migration> migrate(Connection& connection, std::span<const std::string_view> versions,
+                          const MigrationHook& after_script);
 
 // For connections that must not write (read-only tools): the version found,
 // or TooNew when it is newer than `known`.
