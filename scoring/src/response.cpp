@@ -8,6 +8,8 @@
 #include <array>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
+#include <initializer_list>
 
 #include "cx/scoring/item_lookup.hpp"
 
@@ -29,99 +31,149 @@ void canonicalize(Response& response) {
                          response.flags.end());
 }
 
-void append_json_string(std::string& out, std::string_view text) {
-    out.push_back('"');
-    // Runs of characters that need no escaping are copied whole: most strings are one run.
-    std::size_t plain = 0;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        auto c = static_cast<unsigned char>(text[i]);
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
-        out.append(text.data() + plain, i - plain);
-        plain = i + 1;
+namespace {
+
+// What JSON requires escaped: '"', '\\' and control characters.
+constexpr auto kNeedsEscape = [] {
+    std::array<bool, 256> table{};
+    for (int c = 0; c < 0x20; ++c) table[c] = true;
+    table['"'] = table['\\'] = true;
+    return table;
+}();
+constexpr std::size_t kMaxEscapedSize = 6;  // \u00XX
+
+// Writes one record into room reserved for its worst case, so no character
+// pays for a capacity check or a call: this runs for every record the server
+// stores, and is most of the cost of storing it beside the SQLite insert.
+class CanonicalWriter {
+  public:
+    explicit CanonicalWriter(char* to) : at_(to) {}
+    char* end() const { return at_; }
+
+    void raw(std::string_view text) {
+        std::memcpy(at_, text.data(), text.size());
+        at_ += text.size();
+    }
+    void raw(char c) { *at_++ = c; }
+
+    void string(std::string_view text) {
+        raw('"');
+        for (char c : text) {
+            if (kNeedsEscape[static_cast<unsigned char>(c)])
+                escaped(c);
+            else
+                raw(c);
+        }
+        raw('"');
+    }
+
+    void integer(std::int64_t value) { at_ = std::to_chars(at_, at_ + kMaxIntegerSize, value).ptr; }
+
+    static constexpr std::size_t kMaxIntegerSize = 20;  // -9223372036854775808
+    static std::size_t max_string_size(std::string_view text) {
+        return 2 + kMaxEscapedSize * text.size();
+    }
+
+  private:
+    void escaped(char c) {
+        raw('\\');
         switch (c) {
             case '"':
-                out += "\\\"";
-                break;
             case '\\':
-                out += "\\\\";
-                break;
+                return raw(c);
             case '\n':
-                out += "\\n";
-                break;
+                return raw('n');
             case '\r':
-                out += "\\r";
-                break;
+                return raw('r');
             case '\t':
-                out += "\\t";
-                break;
+                return raw('t');
             default: {
-                char escaped[8];
-                std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
-                out += escaped;
+                constexpr char kHex[] = "0123456789abcdef";
+                const auto code = static_cast<unsigned char>(c);
+                raw("u00");
+                raw(kHex[code >> 4]);
+                raw(kHex[code & 0xf]);
             }
         }
     }
-    out.append(text.data() + plain, text.size() - plain);
-    out.push_back('"');
-}
 
-namespace {
+    char* at_;
+};
 
-void append_field(std::string& out, std::string_view key, std::string_view value) {
-    out.push_back('"');
-    out += key;
-    out += "\":";
-    append_json_string(out, value);
-    out.push_back(',');
-}
-
-void append_field(std::string& out, std::string_view key, std::int64_t value) {
-    out.push_back('"');
-    out += key;
-    out += "\":";
-    out += std::to_string(value);
-    out.push_back(',');
+std::size_t max_canonical_size(const Response& r) {
+    constexpr std::size_t kFixed = 320;  // keys, punctuation, lang, status
+    std::size_t size = kFixed + 2 * CanonicalWriter::kMaxIntegerSize;
+    for (const std::string* text : {&r.id, &r.device, &r.org, &r.site, &r.questionnaire,
+                                    &r.started_at, &r.submitted_at, &r.key, &r.prev_hash, &r.sig})
+        size += CanonicalWriter::max_string_size(*text);
+    for (const auto& answer : r.answers)
+        size +=
+            CanonicalWriter::max_string_size(answer.item) + 2 + CanonicalWriter::kMaxIntegerSize;
+    for (const auto& flag : r.flags) size += CanonicalWriter::max_string_size(flag) + 1;
+    return size;
 }
 
 }  // namespace
 
 void append_canonical_json(std::string& out, const Response& r) {
-    out.push_back('{');
-    append_field(out, "id", r.id);
-    append_field(out, "device", r.device);
-    append_field(out, "org", r.org);
-    append_field(out, "site", r.site);
-    append_field(out, "seq", r.seq);
-    append_field(out, "questionnaire", r.questionnaire);
-    append_field(out, "lang", to_string(r.lang));
-    append_field(out, "status", to_string(r.status));
-    append_field(out, "started_at", r.started_at);
-    append_field(out, "submitted_at", r.submitted_at);
-    append_field(out, "duration_ms", r.duration_ms);
-    out += "\"answers\":{";
+    // Written into reused worst-case room, then appended at its exact size, so
+    // `out` holds no slack (a server batch keeps hundreds of these at once).
+    // Room beyond a usual record's is not kept for the thread's lifetime.
+    constexpr std::size_t kKeptRoom = 64 * 1024;
+    thread_local std::string kept_room;
+    std::string one_off_room;
+    const std::size_t needed = max_canonical_size(r);
+    std::string& room = needed <= kKeptRoom ? kept_room : one_off_room;
+    if (room.size() < needed) room.resize(needed);
+    CanonicalWriter json(room.data());
+    using TextField = std::pair<std::string_view, std::string_view>;  // key (with its comma), value
+    auto text_fields = [&json](std::initializer_list<TextField> fields) {
+        for (auto [key, value] : fields) {
+            json.raw(key);
+            json.string(value);
+        }
+    };
+    text_fields({{"{\"id\":", r.id},
+                 {",\"device\":", r.device},
+                 {",\"org\":", r.org},
+                 {",\"site\":", r.site}});
+    json.raw(",\"seq\":");
+    json.integer(r.seq);
+    text_fields({{",\"questionnaire\":", r.questionnaire},
+                 {",\"lang\":", to_string(r.lang)},
+                 {",\"status\":", to_string(r.status)},
+                 {",\"started_at\":", r.started_at},
+                 {",\"submitted_at\":", r.submitted_at}});
+    json.raw(",\"duration_ms\":");
+    json.integer(r.duration_ms);
+    json.raw(",\"answers\":{");
     for (std::size_t i = 0; i < r.answers.size(); ++i) {
-        if (i) out.push_back(',');
-        append_json_string(out, r.answers[i].item);
-        out.push_back(':');
+        if (i) json.raw(',');
+        json.string(r.answers[i].item);
+        json.raw(':');
         if (r.answers[i].level == kNotApplicable)
-            out += "null";
+            json.raw("null");
         else
-            out += std::to_string(r.answers[i].level);
+            json.integer(r.answers[i].level);
     }
-    out += "},\"flags\":[";
+    json.raw("},\"flags\":[");
     for (std::size_t i = 0; i < r.flags.size(); ++i) {
-        if (i) out.push_back(',');
-        append_json_string(out, r.flags[i]);
+        if (i) json.raw(',');
+        json.string(r.flags[i]);
     }
-    out.push_back(']');
-    if (r.is_signed()) {
-        out.push_back(',');
-        append_field(out, "key", r.key);
-        append_field(out, "prev_hash", r.prev_hash);
-        out += "\"sig\":";
-        append_json_string(out, r.sig);
-    }
-    out.push_back('}');
+    json.raw(']');
+    if (r.is_signed())
+        text_fields({{",\"key\":", r.key}, {",\"prev_hash\":", r.prev_hash}, {",\"sig\":", r.sig}});
+    json.raw('}');
+    out.append(room.data(), json.end());
+}
+
+void append_json_string(std::string& out, std::string_view text) {
+    const std::size_t start = out.size();
+    out.resize(start + CanonicalWriter::max_string_size(text));
+    CanonicalWriter json(out.data() + start);
+    json.string(text);
+    out.resize(static_cast<std::size_t>(json.end() - out.data()));
 }
 
 std::string to_canonical_json(const Response& response) {

@@ -1,7 +1,9 @@
 // Ingest benchmark: 8 concurrent clients post 500-record gzip batches to the
 // real cxserver on SQLite over loopback. Prints responses/s, batch latency
 // percentiles, and the ratio to a raw SQLite bulk insert of the same rows
-// (same schema, pragmas and statement) measured in the same run.
+// (same schema, pragmas and statement) measured in the same run; and the CPU
+// time each spends per record, which other work on a shared machine moves far
+// less than the rates.
 //   bench_sync_ingest [clients=8] [batches_per_client=25]
 #include <httplib.h>
 #include <sqlite3.h>
@@ -10,6 +12,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "cx/server/sqlite_store.hpp"
@@ -30,14 +35,40 @@ double seconds_since(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// User + system CPU seconds process `pid` has used so far (/proc/PID/stat).
+double process_cpu_seconds(pid_t pid) {
+    std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat;
+    std::getline(file, stat);
+    // The fields after the command name, which may hold spaces: state is field 3,
+    // utime 14 and stime 15.
+    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+    std::string skipped;
+    for (int field = 3; field < 14; ++field) fields >> skipped;
+    double user = 0, system = 0;
+    fields >> user >> system;
+    return (user + system) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double thread_cpu_seconds() {
+    timespec now{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
+}
+
 std::string device_name(int client) {
     return "bench-kiosk-" + std::to_string(client);
 }
 
+struct RawInsert {
+    double rows_per_second = 0;
+    double cpu_seconds = 0;
+};
+
 // Inserts every record with the server's own schema and statement, one
 // transaction per batch, and nothing else: the ceiling for the server.
-double raw_sqlite_rows_per_second(const test::TempDir& dir,
-                                  const std::vector<std::vector<Response>>& batches) {
+RawInsert raw_sqlite_insert(const test::TempDir& dir,
+                            const std::vector<std::vector<Response>>& batches) {
     sqlite3* db = nullptr;
     sqlite3_open((dir / "raw.db").c_str(), &db);
     std::string setup = sqlite_pragmas_sql() + sqlite_schema_sql();
@@ -53,6 +84,7 @@ double raw_sqlite_rows_per_second(const test::TempDir& dir,
     }
     std::size_t rows = 0;
     auto start = Clock::now();
+    const double cpu_start = thread_cpu_seconds();
     for (std::size_t b = 0; b < batches.size(); ++b) {
         sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
         for (std::size_t i = 0; i < batches[b].size(); ++i) {
@@ -79,9 +111,10 @@ double raw_sqlite_rows_per_second(const test::TempDir& dir,
         sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
     }
     double elapsed = seconds_since(start);
+    const double cpu = thread_cpu_seconds() - cpu_start;
     sqlite3_finalize(insert);
     sqlite3_close(db);
-    return static_cast<double>(rows) / elapsed;
+    return {static_cast<double>(rows) / elapsed, cpu};
 }
 
 }  // namespace
@@ -117,6 +150,7 @@ int main(int argc, char** argv) {
     const std::size_t total = static_cast<std::size_t>(clients) * batches_per_client * batch_size;
 
     double server_rate = 0;
+    double server_cpu = 0;  // seconds, while the clients ran
     std::vector<double> latencies_ms;
     bool all_ok = true;
     {
@@ -124,6 +158,7 @@ int main(int argc, char** argv) {
         std::vector<std::vector<double>> per_client(clients);
         std::vector<std::thread> threads;
         std::atomic<bool> failed{false};
+        const double cpu_start = process_cpu_seconds(server.pid());
         auto start = Clock::now();
         for (int c = 0; c < clients; ++c)
             threads.emplace_back([&, c] {
@@ -150,6 +185,7 @@ int main(int argc, char** argv) {
             });
         for (auto& thread : threads) thread.join();
         double elapsed = seconds_since(start);
+        server_cpu = process_cpu_seconds(server.pid()) - cpu_start;
         server_rate = static_cast<double>(total) / elapsed;
         all_ok = !failed;
         for (const auto& list : per_client)
@@ -161,7 +197,8 @@ int main(int argc, char** argv) {
     all_ok = all_ok &&
              exported.err.find("wrote " + std::to_string(total) + " records") != std::string::npos;
 
-    double raw_rate = raw_sqlite_rows_per_second(dir, all_batches);
+    auto raw = raw_sqlite_insert(dir, all_batches);
+    const double raw_rate = raw.rows_per_second;
     std::sort(latencies_ms.begin(), latencies_ms.end());
     auto percentile = [&](double p) {
         return latencies_ms.empty()
@@ -180,6 +217,9 @@ int main(int argc, char** argv) {
         raw_rate);
     std::printf("  ratio server/raw   %10.2f               (target >= %.1f: %s)\n", ratio,
                 kTargetRatio, ratio >= kTargetRatio ? "met" : "MISSED");
+    std::printf("  CPU per record     server %.1f us, raw SQLite insert %.1f us (user + system)\n",
+                server_cpu * 1e6 / static_cast<double>(total),
+                raw.cpu_seconds * 1e6 / static_cast<double>(total));
     const double p99 = percentile(0.99);
     std::printf(
         "  batch latency ms   p50 %.1f  p90 %.1f  p99 %.1f  max %.1f  (p99 target <= %.0f: %s)\n",

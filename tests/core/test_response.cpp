@@ -2,6 +2,10 @@
 // the parser refuses every kind of bad record with a message naming the field.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstdio>
+#include <limits>
+
 #include "cx/config/config_files.hpp"
 #include "cx/scoring/response.hpp"
 
@@ -85,6 +89,34 @@ TEST_CASE("a parser reused across lines resets answers and flags") {
     REQUIRE(parser.parse(to_canonical_json(flagged), out).ok());
     REQUIRE(parser.parse(to_canonical_json(sample()), out).ok());
     CHECK(out == sample());
+}
+
+TEST_CASE("the canonical writer fits records made only of escapes, and appends after the text") {
+    auto r = sample();
+    std::string every_escape;  // each expands to its longest form: \u00XX or a two-character escape
+    std::string escaped;
+    for (int c = 0; c < 0x20; ++c) every_escape.push_back(static_cast<char>(c));
+    every_escape += "\"\\";
+    for (int c = 0; c < 0x20; ++c) {
+        const char* named[] = {"\\n", "\\r", "\\t"};
+        const int with_name[] = {'\n', '\r', '\t'};
+        auto found = std::find(std::begin(with_name), std::end(with_name), c);
+        char code[8];
+        std::snprintf(code, sizeof code, "\\u%04x", c);
+        escaped += found != std::end(with_name) ? named[found - std::begin(with_name)] : code;
+    }
+    escaped += "\\\"\\\\";
+    r.flags = {every_escape + every_escape};
+    r.questionnaire = every_escape;
+    r.seq = std::numeric_limits<std::int64_t>::min();
+    r.duration_ms = std::numeric_limits<std::int64_t>::max();
+    std::string out = "earlier text\n";
+    append_canonical_json(out, r);
+    CHECK(out == "earlier text\n" + to_canonical_json(r));
+    CHECK_THAT(out, Catch::Contains("\"questionnaire\":\"" + escaped + "\""));
+    CHECK_THAT(out, Catch::Contains("\"flags\":[\"" + escaped + escaped + "\"]}"));
+    CHECK_THAT(out, Catch::Contains("\"seq\":-9223372036854775808,"));
+    CHECK_THAT(out, Catch::Contains("\"duration_ms\":9223372036854775807,"));
 }
 
 TEST_CASE("strings with quotes, backslashes and control characters are escaped") {

@@ -44,7 +44,7 @@ def check(condition, what):
 
 
 class Server:
-    def __init__(self, binary, config_dir, workdir, extra=()):
+    def __init__(self, binary, config_dir, workdir, extra=(), fleet=32):
         self.db = os.path.join(workdir, "db")
         self.binary = binary
         self.device = self.add_token("--role", "device", "--org", "demo-org", "--site", "hq",
@@ -52,7 +52,7 @@ class Server:
         self.viewer = self.add_token("--role", "viewer", "--org", "demo-org")
         # Other kiosks of the site: a device token uploads one batch at a time.
         self.fleet = [self.add_token("--role", "device", "--org", "demo-org", "--site", "hq",
-                                     "--device", f"kiosk-{i:02d}") for i in range(2, 34)]
+                                     "--device", f"kiosk-{i:02d}") for i in range(2, 2 + fleet)]
         self.log = open(os.path.join(workdir, "server.log"), "w+")
         self.process = subprocess.Popen(
             [binary, "serve", "--db", "sqlite:" + self.db, "--listen", "127.0.0.1:0",
@@ -587,6 +587,74 @@ def big_uploads(server, rounds, bound_mb):
     check(settled, f"... RSS back down after load ({server.rss_mb():.0f} MB, was {base:.0f} MB)")
 
 
+def export_limit(binary, config_dir, workdir, base):
+    """At most --threads exports stream at once; one more is answered 503 + Retry-After: 1.
+
+    Its own server with --threads 2 and --timeout 60, so the held exports cannot be
+    dropped while the checks run. A held export is one whose reader got the 200
+    headers (the slot is taken before them) and then stopped reading an export
+    larger than every socket buffer between them (twice the kernel's largest TCP
+    send buffer): the server cannot finish it, so it holds its slot until the
+    reader goes. No timing is assumed beyond deadlines on conditions.
+    """
+    os.makedirs(workdir)
+    server = Server(binary, config_dir, workdir, ("--threads", "2", "--timeout", "60"), fleet=0)
+    try:
+        with open("/proc/sys/net/ipv4/tcp_wmem") as wmem:
+            largest_send_buffer = int(wmem.read().split()[2])
+        line = len(record(1)) + 1
+        count = (2 * (largest_send_buffer + MIB)) // line + 1
+        for start in range(1, count + 1, 5000):  # 5,000 a batch: few commits, ~2 MiB a body
+            body = batch(*range(start, min(start + 5000, count + 1)))
+            reply = exchange(server, post(server.device, body), f"{base}1", wait_close=False)
+            if not reply or reply.status != 200:
+                server.log.seek(0)
+                return check(False, f"export limit: uploading {count} records failed "
+                                    f"({reply and reply.status}): {server.log.read()[-400:]}")
+        path = "/api/v1/orgs/demo-org/responses.jsonl"
+        held = []
+        for _ in range(2):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.bind((f"{base}2", 0))
+            sock.settimeout(10)
+            sock.connect(("127.0.0.1", server.port))
+            sock.sendall(get(path, server.viewer))
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                head += chunk
+            held.append((sock, head.split(b"\r\n", 1)[0]))
+        check(all(status == b"HTTP/1.1 200 OK" for _, status in held),
+              f"export limit (--threads 2): 2 exports stream and their readers stop reading "
+              f"({count} records, {count * line / MIB:.0f} MiB each; got "
+              f"{[status.decode() for _, status in held]})")
+        third = exchange(server, get(path, server.viewer), f"{base}3", wait_close=False)
+        check(third is not None and third.status == 503 and
+              third.headers.get("retry-after") == "1" and third.error_code() == "unavailable",
+              f"... a third export is answered 503 unavailable with Retry-After: 1 "
+              f"(got {third and third.status}, {third and third.headers.get('retry-after')})")
+        health = exchange(server, get("/api/v1/health"), f"{base}3", wait_close=False)
+        upload = exchange(server, post(server.device, batch(count + 1)), f"{base}3",
+                          wait_close=False)
+        check(health is not None and health.status == 200 and health.seconds < 1 and
+              upload is not None and upload.status == 200 and upload.seconds < 1,
+              "... while a health check and an upload are answered within 1 s")
+        held.pop()[0].close()  # unread data: the server's next send fails, its export ends
+
+        def streams():
+            with connect(server, f"{base}3") as sock:
+                sock.sendall(get(path, server.viewer))
+                return sock.recv(4096).startswith(b"HTTP/1.1 200 ")
+        check(wait_until(streams, 5), "... and once one reader goes, the next export streams")
+        for sock, _ in held:
+            sock.close()
+    finally:
+        server.stop()
+
+
 def half_close(server):
     before = stored_count(server)
     reply = exchange(server, post(server.device, batch(3000)), half_close=True)
@@ -626,6 +694,8 @@ def main():
             bad_token_limit(server, "127.0.5.", 100_000 if args.long else 5_000, bound)
             half_close(server)
             big_uploads(server, 4, args.rss_bound_mb)
+            export_limit(args.server, args.config_dir, os.path.join(workdir, "exports"),
+                         "127.0.7.")
             log = open(os.path.join(workdir, "server.log")).read()
             check(server.device not in log and server.viewer not in log and BAD_TOKEN not in log,
                   "no token in the request log")

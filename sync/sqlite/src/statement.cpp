@@ -40,9 +40,18 @@ void Statement::fail(int code, std::string_view what) {
 }
 
 Statement& Statement::bind(int index, std::string_view text) {
+    return bind_text(index, text, SQLITE_TRANSIENT);
+}
+
+Statement& Statement::bind_unowned(int index, std::string_view text) {
+    return bind_text(index, text, SQLITE_STATIC);
+}
+
+Statement& Statement::bind_text(int index, std::string_view text,
+                                sqlite3_destructor_type lifetime) {
     if (!error_) {
-        const int code = sqlite3_bind_text64(stmt_, index, text.data(), text.size(),
-                                             SQLITE_TRANSIENT, SQLITE_UTF8);
+        const int code =
+            sqlite3_bind_text64(stmt_, index, text.data(), text.size(), lifetime, SQLITE_UTF8);
         if (code != SQLITE_OK) fail(code, "binding ?" + std::to_string(index) + " of");
     }
     return *this;

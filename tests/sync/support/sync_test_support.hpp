@@ -112,6 +112,7 @@ class ServerProcess {
     ServerProcess& operator=(const ServerProcess&) = delete;
 
     int port() const { return port_; }
+    pid_t pid() const { return pid_; }
     const std::string& url() const { return url_; }
     void stop();       // SIGTERM and wait, like systemd; SIGKILL after 5 s
     void kill_hard();  // SIGKILL, as a power cut or crash would

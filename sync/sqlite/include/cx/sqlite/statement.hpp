@@ -40,6 +40,9 @@ class Statement {
     // NULL when `text` is empty (a name of its own: std::string converts to both).
     Statement& bind_nullable(int index, const std::optional<std::string>& text);
     Statement& bind_blob(int index, std::span<const unsigned char> bytes);
+    // Text bound without a copy, for hot loops over strings the caller owns
+    // anyway: `text` must stay valid and unchanged until the next reset().
+    Statement& bind_unowned(int index, std::string_view text);
 
     // true: a row is ready to read; false: the statement is done.
     Result<bool> step();
@@ -57,6 +60,7 @@ class Statement {
 
   private:
     void fail(int code, std::string_view what);
+    Statement& bind_text(int index, std::string_view text, sqlite3_destructor_type lifetime);
 
     sqlite3* db_;
     sqlite3_stmt* stmt_ = nullptr;
