@@ -40,15 +40,21 @@ struct Scored : test::ServerFixture {
         return http.Get(path, {{"Authorization", "Bearer " + token}});
     }
 
-    // cxscore's report over what the export endpoint returns for `query`.
+    // cxscore's report over what the export endpoint returns for `query`, checking the
+    // signatures with the devices' keys as the server does (both pinned the test key).
     std::string cxscore_report(const std::string& query) {
         auto exported = get("/api/v1/orgs/demo-org/responses.jsonl" + query, viewer_token);
         REQUIRE(exported);
         REQUIRE(exported->status == 200);
         auto file = dir / "scored.jsonl";
         std::ofstream(file, std::ios::binary) << exported->body;
-        auto result = test::run_command(
-            {CXSCORE_PATH, "score", "--responses", file.string(), "--config", CX_TEST_CONFIG_DIR});
+        auto pubkeys = dir / "pubkeys.json";
+        const auto key = test::test_signing_key().public_key().hex();
+        std::ofstream(pubkeys) << R"({"kiosk-01": ")" << key << R"(", "kiosk-07": ")" << key
+                               << "\"}\n";
+        auto result = test::run_command({CXSCORE_PATH, "score", "--responses", file.string(),
+                                         "--config", CX_TEST_CONFIG_DIR, "--pubkeys",
+                                         pubkeys.string()});
         INFO(result.err);
         REQUIRE(result.exit_code == 0);
         return result.out;

@@ -124,8 +124,10 @@ int score(const ScoreOptions& options, std::ostream& out, std::ostream& err) {
     if (print_scan_failure(scan, options.responses, err)) return invalid;
 
     auto report = make_report(accumulator, questionnaire, policy, management, assessment);
-    // Unsealed records scored without keys have no integrity to speak of: no section.
-    if (integrity.checked_anything()) report.integrity = integrity.summary();
+    // Unsealed records scored without keys have no integrity to speak of: no section. The
+    // file may hold a period or a site of the data: chains are audited from their first record.
+    if (integrity.checked_anything())
+        report.integrity = integrity.summary(integrity::ChainStart::FirstRecord);
     auto text = options.format == "text" ? render_report_text(report) : render_report_json(report);
     out << text << std::flush;
     return to_int(ExitCode::Ok);

@@ -83,14 +83,16 @@ struct Link {
 // walked record by record without being copied.
 class ChainWalk {
   public:
-    explicit ChainWalk(KeyChain& chain) : chain_(chain) {}
+    ChainWalk(KeyChain& chain, ChainStart start) : chain_(chain), start_(start) {}
 
     // All distinct records of `seq` (more than one: a fork).
     void add_seq(std::int64_t seq, const Link* links, std::size_t count) {
-        if (chain_.records == 0) chain_.first_seq = seq;
+        const bool first = chain_.records == 0;
+        if (first) chain_.first_seq = seq;
+        if (first && start_ == ChainStart::FirstRecord) expected_ = seq;
         chain_.highest_seq = seq;
         chain_.records += static_cast<std::int64_t>(count);
-        // A chain starts at seq 1: records missing before the first one received are a gap too.
+        // Whole chains start at seq 1: records missing before the first one are a gap too.
         if (seq > expected_) chain_.gaps.push_back({expected_, seq - 1});
         if (count > 1) chain_.forks.push_back(seq);
         // The link to seq - 1 is checked when exactly one record holds each side; a
@@ -108,6 +110,7 @@ class ChainWalk {
 
   private:
     KeyChain& chain_;
+    ChainStart start_;
     std::int64_t expected_ = 1;
     std::int64_t previous_seq_ = 0;
     std::size_t previous_count_ = 0;
@@ -116,10 +119,10 @@ class ChainWalk {
 
 // Runs whose seqs overlap (a duplicate, a fork, a file read twice) are taken apart into
 // their records, sorted and de-duplicated; a run that overlaps none is walked as it is.
-KeyChain audit_chain(const std::string& key, const std::vector<Run>& runs) {
+KeyChain audit_chain(const std::string& key, const std::vector<Run>& runs, ChainStart start) {
     KeyChain chain;
     chain.key = key;
-    ChainWalk walk(chain);
+    ChainWalk walk(chain, start);
     std::vector<const Run*> sorted;
     for (const auto& run : runs) sorted.push_back(&run);
     std::sort(sorted.begin(), sorted.end(), [](const Run* a, const Run* b) {
@@ -167,11 +170,11 @@ KeyChain audit_chain(const std::string& key, const std::vector<Run>& runs) {
 
 }  // namespace
 
-std::vector<DeviceChains> ChainAudit::report() const {
+std::vector<DeviceChains> ChainAudit::report(ChainStart start) const {
     std::vector<DeviceChains> devices;
     for (const auto& [device, keys] : chains_) {
         DeviceChains chains{device, {}};
-        for (const auto& [key, chain] : keys) chains.keys.push_back(audit_chain(key, chain.runs));
+        for (const auto& [key, chain] : keys) chains.keys.push_back(audit_chain(key, chain.runs, start));
         std::sort(chains.keys.begin(), chains.keys.end(), [](const KeyChain& a, const KeyChain& b) {
             return a.first_seq != b.first_seq ? a.first_seq < b.first_seq : a.key < b.key;
         });

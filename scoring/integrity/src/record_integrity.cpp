@@ -77,10 +77,10 @@ void RecordIntegrity::merge(RecordIntegrity&& other) {
     add_problems(other.take_problems());
 }
 
-IntegritySummary RecordIntegrity::summary() const {
+IntegritySummary RecordIntegrity::summary(ChainStart start) const {
     IntegritySummary summary;
     summary.signatures_checked = keys_ != nullptr;
-    summary.devices = chains_.report();
+    summary.devices = chains_.report(start);
     summary.excluded = excluded_;
     return summary;
 }

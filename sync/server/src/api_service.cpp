@@ -228,7 +228,10 @@ Reply ApiService::score(const ResponseQuery& query) {
             "a stored record does not fit the server's questionnaire config: " + unreadable);
     auto report = make_report(accumulator, config_.questionnaire, config_.policy,
                               config_.management, std::nullopt);
-    integrity.devices = audit.report();
+    // A score selects a period or a site: chains are audited from their first selected
+    // record, as `cxscore score` does on the export of the same query (whole chains from
+    // seq 1: GET …/integrity).
+    integrity.devices = audit.report(integrity::ChainStart::FirstRecord);
     report.integrity = std::move(integrity);
     return {200, render_report_json(report), scored};
 }

@@ -22,6 +22,8 @@ using cx::DeviceChains;
 using cx::KeyChain;
 using cx::SeqRange;
 
+enum class ChainStart { SeqOne, FirstRecord };
+
 class ChainAudit {
   public:
     // Adds a sealed record (record.is_signed()); unsigned records have no chain
@@ -35,8 +37,11 @@ class ChainAudit {
     // Takes over `other`'s records (one audit per thread, merged at the end).
     void merge(ChainAudit&& other);
 
-    // Devices in name order.
-    std::vector<DeviceChains> report() const;
+    // Devices in name order. `start` says what the records are: whole chains (the
+    // server's store, an export to verify), where seqs missing before a chain's first
+    // record are a gap too; or a window of them (a score over a period, a site, or an
+    // export of one), where a chain is audited from its first record on.
+    std::vector<DeviceChains> report(ChainStart start = ChainStart::SeqOne) const;
 
     // What the audit keeps of a record's hash: its first 16 bytes (128 bits, beyond
     // accidental and contrived collisions), so that a multi-GB export's chains fit in

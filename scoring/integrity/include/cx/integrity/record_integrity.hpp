@@ -33,7 +33,8 @@ class RecordIntegrity {
 
     // Whether there is anything to report: signatures were checked or a record was sealed.
     bool checked_anything() const { return keys_ != nullptr || chained_records_ > 0; }
-    IntegritySummary summary() const;
+    // `start`: whole chains (verify) or a window of them (a score), see ChainAudit::report.
+    IntegritySummary summary(ChainStart start = ChainStart::SeqOne) const;
     // Every bad or missing seq, by device, key and seq: the rejected seals, then the
     // chains' gaps ("missing"), forks and broken links. A seq held only by a record with
     // a rejected seal is named for its seal, not as missing too.
