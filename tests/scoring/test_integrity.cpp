@@ -281,3 +281,17 @@ TEST_CASE("chain audit: long chains in runs, split across audits, with a duplica
     CHECK(chain.forks == std::vector<std::int64_t>{90000});
     CHECK(chain.broken_links == std::vector<std::int64_t>{120000});
 }
+
+TEST_CASE("chain audit: a window of a chain (a period's records) has no gap before its first record") {
+    auto key = SigningKey::from_seed({});
+    auto chain = sealed_chain(key, 9);
+    ChainAudit audit;
+    for (const auto& r : chain)
+        if (r.seq >= 5 && r.seq != 7) audit.add(r);
+    auto whole = audit.report(ChainStart::SeqOne)[0].keys[0];
+    CHECK(whole.gaps == std::vector<SeqRange>{{1, 4}, {7, 7}});
+    auto window = audit.report(ChainStart::FirstRecord)[0].keys[0];
+    CHECK(window.gaps == std::vector<SeqRange>{{7, 7}});
+    CHECK(window.first_seq == 5);
+    CHECK(window.broken_links.empty());
+}

@@ -204,7 +204,7 @@ TEST_CASE_METHOD(Integrity, "the integrity report needs a viewer or admin token 
 }
 
 TEST_CASE_METHOD(Integrity,
-                 "the server flags speeders and bursts itself; the score excludes by its flags "
+                 "the server flags speeders and bursts itself, and the score excludes by its flags "
                  "and the kiosk's") {
     auto normal = test::make_response("demo-org", "hq", "kiosk-01", 1);
     auto burst = test::make_response("demo-org", "hq", "kiosk-01", 2);

@@ -1,10 +1,15 @@
 // Kiosk → server → export: responses committed by the kiosk's own store are
 // uploaded by `cxkiosk sync --once` to the real cxserver, and the server's
 // export is byte-identical to the kiosk's; a record the server refuses is kept
-// on the kiosk as refused and re-sent only with --retry-refused.
+// on the kiosk as refused and re-sent only with --retry-refused; records tampered
+// with in the kiosk's store show at the server (a gap, a bad signature).
+#include <httplib.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "cx/config/config_files.hpp"
@@ -167,4 +172,75 @@ TEST_CASE_METHOD(FourResponses,
     auto log = test::split_lines(server->log());
     REQUIRE_FALSE(log.empty());
     CHECK_THAT(log.back(), Catch::Contains("POST /api/v1/responses 200 records=1 "));
+}
+
+namespace {
+
+struct SixResponses : KioskWithServer {
+    SixResponses() : KioskWithServer(6) {}
+
+    // Runs sqlite3 on the kiosk's store, as someone with the file and no program would.
+    void tamper(const std::string& sql) {
+        const auto db = data_dir / kiosk::Store::kFileName;
+        REQUIRE(std::system(("sqlite3 '" + db.string() + "' \"" + sql + "\"").c_str()) == 0);
+    }
+
+    nlohmann::json integrity_report() {
+        httplib::Client http("127.0.0.1", server->port());
+        auto reply = http.Get("/api/v1/orgs/demo-org/integrity",
+                              {{"Authorization", "Bearer " + viewer_token}});
+        REQUIRE(reply);
+        REQUIRE(reply->status == 200);
+        return nlohmann::json::parse(reply->body);
+    }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(SixResponses,
+                 "kiosk → server: a record deleted from the kiosk's store before sync is a gap "
+                 "in the server's integrity report") {
+    tamper(
+        "DROP TRIGGER responses_never_deleted; DROP TRIGGER answers_never_deleted; "
+        "DELETE FROM answers WHERE response_id = (SELECT id FROM responses WHERE seq = 4); "
+        "DELETE FROM responses WHERE seq = 4;");
+    auto synced = sync(device_token);
+    INFO(synced.err);
+    CHECK(synced.exit_code == 0);
+    CHECK_THAT(synced.err, Catch::Contains("sync sent 5, refused 0, 0 waiting"));
+    auto report = integrity_report();
+    INFO(report.dump());
+    REQUIRE(report["devices"].size() == 1);
+    const auto& device = report["devices"][0];
+    CHECK(device["device"] == "kiosk-01");
+    CHECK(device["highest_seq"] == 6);
+    REQUIRE(device["gaps"].size() == 1);
+    CHECK(device["gaps"][0]["first"] == 4);
+    CHECK(device["gaps"][0]["last"] == 4);
+    CHECK(device["forks"].empty());
+}
+
+TEST_CASE_METHOD(SixResponses,
+                 "kiosk → server: an answer edited in the kiosk's store is refused by the server "
+                 "(bad_signature) and kept on the kiosk as refused; the rest is stored") {
+    tamper(
+        "DROP TRIGGER responses_immutable; "
+        "UPDATE responses SET record = replace(record, '\\\"1.1\\\":2', '\\\"1.1\\\":5') "
+        "WHERE seq = 2;");
+    auto synced = sync(device_token);
+    INFO(synced.err);
+    CHECK(synced.exit_code == 6);  // a record was refused in this run
+    CHECK_THAT(synced.err, Catch::Contains("sync sent 5, refused 1, 0 waiting") &&
+                               Catch::Contains("bad_signature"));
+    CHECK(test::split_lines(export_with_cli()).size() == 5);
+    auto status = test::run_command(
+        {CXKIOSK_PATH, "status", "--data-dir", data_dir.path().string(), "--format", "json"});
+    REQUIRE(status.exit_code == 0);
+    auto kiosk = nlohmann::json::parse(status.out);
+    INFO(status.out);
+    CHECK(kiosk["counts"]["refused"] == 1);
+    CHECK(kiosk["counts"]["sent"] == 5);
+    REQUIRE(kiosk["refusals"].size() == 1);
+    CHECK(kiosk["refusals"][0]["seq"] == 2);
+    CHECK(kiosk["refusals"][0]["code"] == "bad_signature");
 }

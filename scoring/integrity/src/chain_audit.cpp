@@ -174,7 +174,8 @@ std::vector<DeviceChains> ChainAudit::report(ChainStart start) const {
     std::vector<DeviceChains> devices;
     for (const auto& [device, keys] : chains_) {
         DeviceChains chains{device, {}};
-        for (const auto& [key, chain] : keys) chains.keys.push_back(audit_chain(key, chain.runs, start));
+        for (const auto& [key, chain] : keys)
+            chains.keys.push_back(audit_chain(key, chain.runs, start));
         std::sort(chains.keys.begin(), chains.keys.end(), [](const KeyChain& a, const KeyChain& b) {
             return a.first_seq != b.first_seq ? a.first_seq < b.first_seq : a.key < b.key;
         });
