@@ -41,9 +41,11 @@ mkdir -p "$data/server" "$data/kiosk"
 if [ ! -s "$data/kiosk/kiosk.json" ]; then
   umask 077
   # The device token goes where enrolment puts it (DATA_DIR/token, mode 600),
-  # never into argv.
+  # never into argv; the kiosk's public key (created now) is bound to it, so the
+  # server trusts that key from the start rather than on first use.
   "$cxserver" add-token --db "$db" --role device --org demo-org --site hq \
-    --device kiosk-01 | tail -n 1 > "$data/kiosk/token"
+    --device kiosk-01 --pubkey "$("$cxkiosk" pubkey --data-dir "$data/kiosk")" \
+    | tail -n 1 > "$data/kiosk/token"
   "$cxserver" add-token --db "$db" --role viewer --org demo-org | tail -n 1 \
     > "$data/server/viewer.token"
   python3 - "$data/kiosk/kiosk.json" "http://127.0.0.1:$port" <<'PY'
