@@ -161,7 +161,7 @@ TEST_CASE("cxkiosk: a settings file that breaks a rule is exit 3") {
     CHECK_THAT(bad.err, Catch::Contains(settings.string()));
 }
 
-TEST_CASE("cxkiosk status: the store's report as JSON or text; 4 without a store") {
+TEST_CASE("cxkiosk status: the store's report as JSON or text, 4 without a store") {
     DataDir data;
     auto json = cxkiosk({"--device", "kiosk-07", "status", "--data-dir", data.dir()});
     INFO(json.err);

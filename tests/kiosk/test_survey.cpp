@@ -96,7 +96,7 @@ TEST_CASE("a second tap within the debounce of advancing is not an answer") {
     CHECK(d.state.current == 1);
 }
 
-TEST_CASE("back returns to the previous item keeping its answer; back on the first leaves") {
+TEST_CASE("back returns to the previous item keeping its answer, back on the first leaves") {
     Driver d;
     d.start();
     d.answer(3);

@@ -130,7 +130,7 @@ TEST_CASE("schema 3 migrates a version 2 store: acknowledged records become sent
     CHECK(sync.integer(1) == 1);
 }
 
-TEST_CASE("exports: CSV shows upload_state and refusal; JSON Lines stays the canonical records") {
+TEST_CASE("exports: CSV shows upload_state and refusal, JSON Lines stays the canonical records") {
     test::TempDir dir;
     auto opened = Store::open(":memory:", test::test_key());
     REQUIRE(opened);

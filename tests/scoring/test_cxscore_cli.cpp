@@ -449,7 +449,7 @@ TEST_CASE("cxscore verify: names each bad or missing seq and exits 4") {
     }
 }
 
-TEST_CASE("cxscore verify: a malformed pubkeys file exits 3 with its line; usage exits 2") {
+TEST_CASE("cxscore verify: a malformed pubkeys file exits 3 with its line, usage exits 2") {
     auto responses = write_file("verify.jsonl", join(lines_of(sealed_chain(vector_key(), 2))));
     auto with_keys = [&](const std::string& name, const std::string& text) {
         auto keys = write_file(name, text);

@@ -149,7 +149,7 @@ TEST_CASE("check_seal tells a bad signature from a wrong key and an unsigned rec
     CHECK(to_string(SealCheck::BadSignature) == "bad_signature");
 }
 
-TEST_CASE("device key file: created 0600 once, then loaded; unsafe or malformed files refused") {
+TEST_CASE("device key file: created 0600 once, then loaded, unsafe or malformed files refused") {
     auto dir = std::filesystem::path(CX_TEST_SCRATCH_DIR) / "integrity-key";
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);

@@ -76,7 +76,7 @@ TEST_CASE("a reader cannot write and sees what the writer committed") {
     CHECK(written.error().kind == ErrorKind::Store);
 }
 
-TEST_CASE("a file that is not a database is Damaged; a missing one for a reader is a Store error") {
+TEST_CASE("a file that is not a database is Damaged, a missing one for a reader is a Store error") {
     TempFile file;
     std::ofstream(file.path) << std::string(4096, 'x');
     auto opened = Connection::open(file.path.string());
@@ -120,7 +120,7 @@ TEST_CASE("statements: prepared once, reused after reset, typed columns") {
     CHECK(rows == 3);
 }
 
-TEST_CASE("statement errors are sticky until reset; a preparing error stays") {
+TEST_CASE("statement errors are sticky until reset, a preparing error stays") {
     auto db = open_memory();
     REQUIRE(db.exec("CREATE TABLE t (n INTEGER NOT NULL UNIQUE)").ok());
     Statement insert(db, "INSERT INTO t VALUES (?1)");

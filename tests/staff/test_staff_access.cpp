@@ -70,7 +70,7 @@ TEST_CASE("F10 while the pad is open does nothing") {
     CHECK(access.entered() == "12");
 }
 
-TEST_CASE("5 wrong PINs lock entry for 60 s; during it a correct PIN does not log in") {
+TEST_CASE("5 wrong PINs lock entry for 60 s, during it a correct PIN does not log in") {
     Clocks clocks;
     StaffAccess access({}, {});
     access.request_entry(clocks.steady);
@@ -174,7 +174,7 @@ TEST_CASE("the pad closes after 20 s without input, the panel after 2 minutes wi
     CHECK(access.mode() == StaffMode::Closed);
 }
 
-TEST_CASE("backspace erases a digit; non-digits and over-long PINs are ignored") {
+TEST_CASE("backspace erases a digit, non-digits and over-long PINs are ignored") {
     Clocks clocks;
     StaffAccess access({}, {});
     access.request_entry(clocks.steady);

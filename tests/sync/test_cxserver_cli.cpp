@@ -48,7 +48,7 @@ TEST_CASE("cxserver: bad command lines exit 2, database failures 4, an unwritabl
               .exit_code == 2);
 }
 
-TEST_CASE("cxserver revoke-token: the token on stdin, never as an argument; 8 when none matches") {
+TEST_CASE("cxserver revoke-token: the token on stdin, never as an argument, 8 when none matches") {
     cx::test::TempDir dir;
     const auto db = "sqlite:" + (dir / "db").string();
     auto issued = cxserver({"add-token", "--db", db, "--role", "viewer", "--org", "o"});
@@ -77,7 +77,7 @@ TEST_CASE("cxserver revoke-token: the token on stdin, never as an argument; 8 wh
     CHECK(cxserver({"revoke-token", "--db", db, "--id", "77"}).exit_code == 8);
 }
 
-TEST_CASE("cxserver add-token --pubkey binds a device's key; a malformed key or role exits 2") {
+TEST_CASE("cxserver add-token --pubkey binds a device's key, a malformed key or role exits 2") {
     cx::test::TempDir dir;
     const auto db = "sqlite:" + (dir / "db").string();
     const auto key = cx::test::test_signing_key().public_key().hex();

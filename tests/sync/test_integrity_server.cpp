@@ -106,8 +106,8 @@ TEST_CASE_METHOD(Integrity, "the published vector records are stored under the v
 }
 
 TEST_CASE_METHOD(Integrity,
-                 "bad signatures, unsigned records and wrong keys are refused one by one; the "
-                 "rest is stored; a replay is a duplicate") {
+                 "bad signatures, unsigned records and wrong keys are refused one by one, the "
+                 "rest is stored, a replay is a duplicate") {
     REQUIRE(upload(records(1, 2)).empty());  // pins the test key
     auto edited = test::make_response("demo-org", "hq", "kiosk-01", 4);
     edited.answers[0].level = edited.answers[0].level == 5 ? 4 : 5;  // after sealing
@@ -138,7 +138,7 @@ TEST_CASE_METHOD(Integrity, "another device's key is refused") {
 }
 
 TEST_CASE_METHOD(Integrity,
-                 "the first signed upload pins its key; a re-installed kiosk's key is refused "
+                 "the first signed upload pins its key, a re-installed kiosk's key is refused "
                  "until an admin binds it, and both chains are listed") {
     REQUIRE(upload(records(1, 3)).empty());
     CHECK(device_report()["key_pinned"] == "tofu");
@@ -166,8 +166,8 @@ TEST_CASE_METHOD(Integrity,
 }
 
 TEST_CASE_METHOD(Integrity,
-                 "records arriving out of order: the gap shows, then fills; late arrivals are "
-                 "counted; a fork is reported") {
+                 "records arriving out of order: the gap shows, then fills, late arrivals are "
+                 "counted, a fork is reported") {
     REQUIRE(upload(records(1, 3)).empty());
     REQUIRE(upload(records(7, 2)).empty());
     auto device = device_report();

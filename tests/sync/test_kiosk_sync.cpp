@@ -222,7 +222,7 @@ TEST_CASE_METHOD(SixResponses,
 
 TEST_CASE_METHOD(SixResponses,
                  "kiosk → server: an answer edited in the kiosk's store is refused by the server "
-                 "(bad_signature) and kept on the kiosk as refused; the rest is stored") {
+                 "(bad_signature) and kept on the kiosk as refused, the rest is stored") {
     tamper(
         "DROP TRIGGER responses_immutable; "
         "UPDATE responses SET record = replace(record, '\\\"1.1\\\":2', '\\\"1.1\\\":5') "

@@ -324,7 +324,7 @@ TEST_CASE("sqlite store: records below their chain's highest seq count as late a
 }
 
 TEST_CASE(
-    "sqlite store: the first key is pinned once; an admin binds more and turns a pin into a "
+    "sqlite store: the first key is pinned once, an admin binds more and turns a pin into a "
     "binding") {
     test::TempDir dir;
     auto store = open_sqlite_store((dir / "server.db").string()).value();

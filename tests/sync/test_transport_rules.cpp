@@ -39,7 +39,7 @@ TEST_CASE("strict headers: what a proxy could read differently is refused") {
     CHECK_FALSE(strict_header_violation(Fields{{"User-Agent", "a\tb"}}));  // tab is allowed
 }
 
-TEST_CASE("content encodings: gzip, deflate, identity; anything else is unsupported") {
+TEST_CASE("content encodings: gzip, deflate, identity, anything else is unsupported") {
     CHECK(parse_content_encoding("") == BodyEncoding::Identity);
     CHECK(parse_content_encoding("GZIP") == BodyEncoding::Gzip);
     CHECK(parse_content_encoding("deflate") == BodyEncoding::Deflate);
