@@ -32,6 +32,8 @@ Result<Assessment> parse_assessment(std::string_view json, const ManagementSchem
         doc = nlohmann::json::parse(json);
     } catch (const nlohmann::json::parse_error& e) {
         return invalid_json_error(json, e.what(), e.byte);
+    } catch (const nlohmann::json::out_of_range& e) {
+        return number_overflow_error(json, e.what());
     }
     Located where{json};
     if (!doc.is_object()) return Error{"an assessment must be a JSON object", 1};

@@ -32,4 +32,15 @@ Error invalid_json_error(std::string_view text, const std::string& what, std::si
                  line_at(text, byte == 0 ? 0 : byte - 1)};
 }
 
+Error number_overflow_error(std::string_view text, const std::string& what) {
+    // what(): "[json.exception.out_of_range.406] number overflow parsing '1e999'"
+    auto quote = what.find('\'');
+    auto number = quote == std::string::npos
+                      ? std::string_view{}
+                      : std::string_view(what).substr(quote + 1, what.size() - quote - 2);
+    auto at = number.empty() ? std::string_view::npos : text.find(number);
+    auto message = what.substr(what.find("] ") == std::string::npos ? 0 : what.find("] ") + 2);
+    return Error{"invalid JSON: " + message, at == std::string_view::npos ? 1 : line_at(text, at)};
+}
+
 }  // namespace cx

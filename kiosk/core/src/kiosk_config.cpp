@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "cx/scoring/json_position.hpp"
 #include "cx/scoring/response.hpp"
 
 namespace cx::kiosk {
@@ -33,6 +34,8 @@ Result<KioskConfig> parse_kiosk_config(std::string_view text,
         doc = json::parse(text);
     } catch (const json::parse_error& e) {
         return Error{std::string("invalid JSON: ") + e.what(), line_of(text, e.byte)};
+    } catch (const json::out_of_range& e) {  // a number too large for any type (1e999)
+        return number_overflow_error(text, e.what());
     }
     if (!doc.is_object()) return Error{"expected a JSON object", 1};
 

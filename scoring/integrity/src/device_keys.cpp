@@ -30,6 +30,8 @@ Result<DeviceKeys> DeviceKeys::parse(std::string_view json) {
         doc = nlohmann::json::parse(json);
     } catch (const nlohmann::json::parse_error& e) {
         return invalid_json_error(json, e.what(), e.byte);
+    } catch (const nlohmann::json::out_of_range& e) {
+        return number_overflow_error(json, e.what());
     }
     if (!doc.is_object())
         return Error{"a pubkeys file is a JSON object {\"<device>\": \"<key hex>\"}", 1};

@@ -20,5 +20,8 @@ Error error_at_key(std::string_view text, std::string_view key, std::string mess
 // "invalid JSON: …" at the line of the byte nlohmann's parse_error stopped at; `what` is
 // its what(): "[json.exception.parse_error.101] parse error at line 3, column 5: …".
 Error invalid_json_error(std::string_view text, const std::string& what, std::size_t byte);
+// "invalid JSON: number overflow …" for nlohmann's out_of_range while parsing (a number
+// too large for any type, e.g. 1e999), at the line of the number it names.
+Error number_overflow_error(std::string_view text, const std::string& what);
 
 }  // namespace cx
