@@ -6,6 +6,7 @@
 #include <set>
 
 #include "cx/scoring/json_position.hpp"
+#include "cx/scoring/json_text.hpp"
 #include "cx/scoring/scoring.hpp"
 
 namespace cx {
@@ -27,14 +28,9 @@ struct Located {
 }  // namespace
 
 Result<Assessment> parse_assessment(std::string_view json, const ManagementScheme& scheme) {
-    nlohmann::json doc;
-    try {
-        doc = nlohmann::json::parse(json);
-    } catch (const nlohmann::json::parse_error& e) {
-        return invalid_json_error(json, e.what(), e.byte);
-    } catch (const nlohmann::json::out_of_range& e) {
-        return number_overflow_error(json, e.what());
-    }
+    auto parsed = parse_json_text(json);
+    if (!parsed) return parsed.error();
+    const nlohmann::json& doc = parsed.value();
     Located where{json};
     if (!doc.is_object()) return Error{"an assessment must be a JSON object", 1};
 

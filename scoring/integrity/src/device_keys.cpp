@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "cx/scoring/json_position.hpp"
+#include "cx/scoring/json_text.hpp"
 
 namespace cx::integrity {
 
@@ -25,14 +26,9 @@ std::string_view to_string(KeyCheck check) {
 }
 
 Result<DeviceKeys> DeviceKeys::parse(std::string_view json) {
-    nlohmann::json doc;
-    try {
-        doc = nlohmann::json::parse(json);
-    } catch (const nlohmann::json::parse_error& e) {
-        return invalid_json_error(json, e.what(), e.byte);
-    } catch (const nlohmann::json::out_of_range& e) {
-        return number_overflow_error(json, e.what());
-    }
+    auto parsed = parse_json_text(json);
+    if (!parsed) return parsed.error();
+    const nlohmann::json& doc = parsed.value();
     if (!doc.is_object())
         return Error{"a pubkeys file is a JSON object {\"<device>\": \"<key hex>\"}", 1};
     DeviceKeys keys;
