@@ -1,16 +1,20 @@
-// One suite for every ServerStore backend (SQLite today; PostgreSQL joins the
-// backend list when it exists).
+// One suite for every ServerStore backend: SQLite, and a real PostgreSQL 15
+// the tests start themselves (TestPostgres; one fresh database per test).
 #include <catch2/catch.hpp>
 
 #include <atomic>
 #include <thread>
 
+#include "cx/postgres/connection.hpp"
+#include "cx/postgres/migrate.hpp"
+#include "cx/server/postgres_store.hpp"
 #include "cx/server/server_store.hpp"
 #include "cx/server/sqlite_store.hpp"
 #include "cx/sqlite/connection.hpp"
 #include "cx/sqlite/migrate.hpp"
 #include "cx/sqlite/statement.hpp"
 #include "sync_test_support.hpp"
+#include "test_postgres_server.hpp"
 
 using namespace cx;
 
@@ -24,7 +28,9 @@ struct Backend {
 
 std::vector<Backend> backends() {
     return {{"sqlite",
-             [](const test::TempDir& dir) { return "sqlite:" + (dir / "server.db").string(); }}};
+             [](const test::TempDir& dir) { return "sqlite:" + (dir / "server.db").string(); }},
+            {"postgresql",
+             [](const test::TempDir&) { return test::TestPostgres::shared().fresh_database(); }}};
 }
 
 StoredRecord stored(const Response& r) {
@@ -180,33 +186,78 @@ TEST_CASE("server store suite") {
         CHECK(store.revoke_token(id.value(), now).value());
         CHECK_FALSE(store.find_token("0123456789abcdef").value());
     }
+    SECTION("server_flags are kept beside the canonical bytes, never inside them") {
+        auto record = stored(test::make_response("o", "hq", "k1", 1));
+        record.server_flags = R"(["clock"])";
+        CHECK(outcomes({&record, 1}) == std::vector<RecordOutcome>{Stored});
+        auto page = store.export_page({"o", {}, {}, {}}, std::nullopt, 10);
+        REQUIRE(page.ok());
+        CHECK(page.value().lines == std::vector<std::string>{record.canonical});
+        CHECK(page.value().server_flags == std::vector<std::string>{R"(["clock"])"});
+    }
+
+    SECTION("records below their chain's highest seq count as late arrivals") {
+        for (auto [first, count] : {std::pair{1, 3}, std::pair{7, 2}, std::pair{4, 3}})
+            outcomes(stored_batch("o", "hq", "k1", first, count));
+        outcomes(stored_batch("o", "hq", "k2", 1, 2));
+        CHECK(store.late_arrivals("o").value() ==
+              std::map<std::string, std::int64_t>{{"k1", 3}, {"k2", 0}});
+    }
+
+    SECTION("the first key is pinned once, an admin binds more and turns a pin into a binding") {
+        const std::string a(64, 'a'), b(64, 'b');
+        auto pinned = store.pin_first_key("o", "k1", a, "2026-11-25T12:00:00Z");
+        REQUIRE(pinned.ok());
+        CHECK(pinned.value() ==
+              std::vector<DeviceKey>{{"k1", a, KeyTrust::Tofu, "2026-11-25T12:00:00Z"}});
+        // A second first upload with another key finds the device pinned already.
+        CHECK(store.pin_first_key("o", "k1", b, "2026-11-25T12:00:01Z").value() == pinned.value());
+        REQUIRE(store.bind_key("o", "k1", b, "2026-11-25T13:00:00Z").ok());
+        REQUIRE(store.bind_key("o", "k1", a, "2026-11-25T13:00:00Z").ok());
+        CHECK(store.device_keys("o", "k1").value() ==
+              std::vector<DeviceKey>{{"k1", a, KeyTrust::Admin, "2026-11-25T12:00:00Z"},
+                                     {"k1", b, KeyTrust::Admin, "2026-11-25T13:00:00Z"}});
+        CHECK(store.device_keys("o", std::nullopt).value().size() == 2);
+        CHECK(store.device_keys("other-org", std::nullopt).value().empty());
+    }
+
+    SECTION("a row stored unsigned is upgraded by its sealed version, once") {
+        auto unsigned_record = stored(test::make_unsigned_response("o", "hq", "k1", 1));
+        CHECK(outcomes({&unsigned_record, 1}) == std::vector<RecordOutcome>{Stored});
+        auto ingest_one = [&](const Response& record) {
+            auto row = stored(record);
+            return outcomes({&row, 1}).at(0);
+        };
+        auto edited = test::make_response("o", "hq", "k1", 1);
+        edited.answers[0].level = edited.answers[0].level == 5 ? 4 : 5;
+        test::reseal(edited);
+        CHECK(ingest_one(edited) == Conflict);  // not the same content
+        auto sealed = test::make_response("o", "hq", "k1", 1);
+        CHECK(ingest_one(sealed) == Stored);  // the upgrade
+        CHECK(ingest_one(sealed) == Duplicate);
+        CHECK(export_all(store, {"o", {}, {}, {}}) ==
+              std::vector<std::string>{to_canonical_json(sealed)});
+        std::vector<ChainLink> links;
+        REQUIRE(store.for_each_link("o", [&](const ChainLink& link) { links.push_back(link); })
+                    .ok());
+        REQUIRE(links.size() == 1);
+        CHECK(links[0].hash == integrity::record_hash(sealed));
+        CHECK(links[0].prev_hash == integrity::kGenesisPrevHash);
+        CHECK(store.last_complete_at_or_before("o", "k1", sealed.key, 5).value() ==
+              sealed.submitted_at);
+    }
 }
 
 TEST_CASE("stored records survive reopening the database") {
+    auto backend = GENERATE(from_range(backends()));
+    INFO("backend " << backend.name);
     test::TempDir dir;
-    auto url = "sqlite:" + (dir / "server.db").string();
+    const auto url = backend.url(dir);
     REQUIRE(open_store(url)
                 .value()
                 ->ingest(stored_batch("o", "hq", "k1", 1, 4), "2026-11-25T12:00:00Z")
                 .ok());
     CHECK(export_all(*open_store(url).value(), {"o", {}, {}, {}}).size() == 4);
-}
-
-TEST_CASE("sqlite store: server_flags are stored beside the canonical bytes") {
-    test::TempDir dir;
-    const auto path = dir / "server.db";
-    auto record = stored(test::make_response("o", "hq", "k1", 1));
-    record.server_flags = R"(["clock"])";
-    REQUIRE(open_sqlite_store(path.string())
-                .value()
-                ->ingest({&record, 1}, "2026-11-25T12:00:00Z")
-                .ok());
-    auto db = sqlite::Connection::open(path.string(), {sqlite::Access::ReadOnly});
-    REQUIRE(db.ok());
-    sqlite::Statement row(db.value(), "SELECT server_flags, canonical FROM responses");
-    REQUIRE(row.step().value());
-    CHECK(row.text(0) == R"(["clock"])");
-    CHECK(row.text(1) == record.canonical);
 }
 
 TEST_CASE("sqlite store: a version 1 database is migrated to version 3 and keeps its rows") {
@@ -260,8 +311,10 @@ TEST_CASE("database URLs") {
     CHECK_FALSE(parse_db_url("sqlite:").ok());
     CHECK_FALSE(parse_db_url("/plain/path.db").ok());
     CHECK_FALSE(parse_db_url("mysql://x").ok());
-    auto postgres = open_store("postgres://cx@db/cx");
+    // Nothing listens on port 1: refused at once, as a network error naming PostgreSQL.
+    auto postgres = open_store("postgresql://cx@127.0.0.1:1/cx");
     REQUIRE_FALSE(postgres.ok());
+    CHECK(postgres.error().kind == ErrorKind::Network);
     CHECK_THAT(postgres.error().message, Catch::Contains("PostgreSQL"));
     CHECK_FALSE(open_store("sqlite:/nonexistent-dir/x/y.db").ok());
 }
@@ -292,54 +345,128 @@ TEST_CASE("sqlite store: a v2 row stored unsigned is upgraded by its sealed vers
         REQUIRE(outcome.ok());
         return outcome.value().at(0);
     };
-    auto edited = test::make_response("o", "hq", "k1", 1);
-    edited.answers[0].level = edited.answers[0].level == 5 ? 4 : 5;
-    test::reseal(edited);
-    CHECK(ingest(edited) == RecordOutcome::Conflict);  // not the same content
     auto sealed = test::make_response("o", "hq", "k1", 1);
     CHECK(ingest(sealed) == RecordOutcome::Stored);  // the upgrade
     CHECK(ingest(sealed) == RecordOutcome::Duplicate);
     CHECK(export_all(*store.value(), {"o", {}, {}, {}}) ==
           std::vector<std::string>{to_canonical_json(sealed)});
-    std::vector<ChainLink> links;
-    REQUIRE(store.value()
-                ->for_each_link("o", [&](const ChainLink& link) { links.push_back(link); })
-                .ok());
-    REQUIRE(links.size() == 1);
-    CHECK(links[0].hash == integrity::record_hash(sealed));
-    CHECK(links[0].prev_hash == integrity::kGenesisPrevHash);
     CHECK(is_sealed_version_of(to_canonical_json(sealed), to_canonical_json(unsigned_record)));
     CHECK_FALSE(is_sealed_version_of(to_canonical_json(sealed), to_canonical_json(sealed)));
 }
 
-TEST_CASE("sqlite store: records below their chain's highest seq count as late arrivals") {
-    test::TempDir dir;
-    auto store = open_sqlite_store((dir / "server.db").string()).value();
-    for (auto [first, count] : {std::pair{1, 3}, std::pair{7, 2}, std::pair{4, 3}})
-        REQUIRE(store->ingest(stored_batch("o", "hq", "k1", first, count), "2026-11-25T12:00:00Z")
-                    .ok());
-    REQUIRE(store->ingest(stored_batch("o", "hq", "k2", 1, 2), "2026-11-25T12:00:00Z").ok());
-    CHECK(store->late_arrivals("o").value() ==
-          std::map<std::string, std::int64_t>{{"k1", 3}, {"k2", 0}});
+TEST_CASE("both backends have one list of schema versions") {
+    CHECK(sqlite_schema_versions().size() == server_schema_steps().size());
+    CHECK(postgres_schema_versions().size() == server_schema_steps().size());
 }
 
-TEST_CASE(
-    "sqlite store: the first key is pinned once, an admin binds more and turns a pin into a "
-    "binding") {
-    test::TempDir dir;
-    auto store = open_sqlite_store((dir / "server.db").string()).value();
-    const std::string a(64, 'a'), b(64, 'b');
-    auto pinned = store->pin_first_key("o", "k1", a, "2026-11-25T12:00:00Z");
-    REQUIRE(pinned.ok());
-    CHECK(pinned.value() ==
-          std::vector<DeviceKey>{{"k1", a, KeyTrust::Tofu, "2026-11-25T12:00:00Z"}});
-    // A second first upload with another key finds the device pinned already.
-    CHECK(store->pin_first_key("o", "k1", b, "2026-11-25T12:00:01Z").value() == pinned.value());
-    REQUIRE(store->bind_key("o", "k1", b, "2026-11-25T13:00:00Z").ok());
-    REQUIRE(store->bind_key("o", "k1", a, "2026-11-25T13:00:00Z").ok());
-    CHECK(store->device_keys("o", "k1").value() ==
-          std::vector<DeviceKey>{{"k1", a, KeyTrust::Admin, "2026-11-25T12:00:00Z"},
-                                 {"k1", b, KeyTrust::Admin, "2026-11-25T13:00:00Z"}});
-    CHECK(store->device_keys("o", std::nullopt).value().size() == 2);
-    CHECK(store->device_keys("other-org", std::nullopt).value().empty());
+TEST_CASE("postgresql store: a version 1 database is migrated and keeps its rows") {
+    const auto url = test::TestPostgres::shared().fresh_database();
+    {
+        auto db = postgres::Connection::open(url);
+        REQUIRE(db.ok());
+        REQUIRE(postgres::migrate(db.value(), postgres_schema_versions().first(1)).ok());
+        REQUIRE(db.value()
+                    .exec("INSERT INTO responses(id, org, site, device, seq, submitted_at, "
+                          "received_at, canonical) VALUES ('r1', 'o', 'hq', 'k1', 1, "
+                          "'2025-11-25T10:01:00Z', '2025-11-25T10:02:00Z', '{\"status\":\"incomplete\"}')")
+                    .ok());
+    }
+    REQUIRE(open_store(url).ok());
+    auto db = postgres::Connection::open(url);
+    REQUIRE(db.ok());
+    auto version = db.value().query("SELECT version FROM cx_schema_version");
+    CHECK(version.value().integer(0, 0) == static_cast<std::int64_t>(server_schema_steps().size()));
+    auto row = db.value().query("SELECT id, server_flags, key IS NULL, late, complete FROM responses");
+    REQUIRE(row.value().size() == 1);
+    CHECK(row.value().text(0, 0) == "r1");
+    CHECK(row.value().text(0, 1) == "[]");
+    CHECK(row.value().text(0, 2) == "t");  // stored unsigned, before integrity
+    CHECK(row.value().text(0, 3) == "f");
+    CHECK(row.value().text(0, 4) == "f");  // an incomplete record, found in its bytes
+}
+
+TEST_CASE("postgresql store: a newer schema is refused as TooNew and never re-stamped") {
+    const auto url = test::TestPostgres::shared().fresh_database();
+    {
+        auto db = postgres::Connection::open(url);
+        REQUIRE(db.ok());
+        REQUIRE(db.value()
+                    .exec("CREATE TABLE cx_schema_version (version integer NOT NULL);"
+                          "INSERT INTO cx_schema_version VALUES (9)")
+                    .ok());
+    }
+    auto opened = open_store(url);
+    REQUIRE_FALSE(opened.ok());
+    CHECK(opened.error().kind == ErrorKind::TooNew);
+    CHECK_THAT(opened.error().message, Catch::Contains("9") && Catch::Contains("newer"));
+    auto db = postgres::Connection::open(url);
+    REQUIRE(db.ok());
+    CHECK(db.value().query("SELECT version FROM cx_schema_version").value().integer(0, 0) == 9);
+    CHECK_FALSE(db.value().exec("SELECT * FROM responses").ok());
+}
+
+TEST_CASE("postgresql store: two instances on one database") {
+    const auto url = test::TestPostgres::shared().fresh_database();
+    auto first = open_store(url, 4);
+    auto second = open_store(url, 4);
+    REQUIRE(first.ok());
+    REQUIRE(second.ok());
+    ServerStore* instances[] = {first.value().get(), second.value().get()};
+    const std::string now = "2026-11-25T12:00:00Z";
+
+    SECTION("the same batch sent to both at once is stored once; the other answers duplicate") {
+        for (int round = 0; round < 10; ++round) {
+            auto batch = stored_batch("o", "hq", "k1", 1 + 50 * round, 50);
+            std::vector<RecordOutcome> outcomes[2];
+            std::atomic<bool> failed = false;
+            {
+                std::vector<std::jthread> senders;
+                for (int i = 0; i < 2; ++i)
+                    senders.emplace_back([&, i] {
+                        auto done = instances[i]->ingest(batch, now);
+                        if (!done) {
+                            failed = true;
+                            return;
+                        }
+                        outcomes[i] = done.value();
+                    });
+            }
+            REQUIRE_FALSE(failed);
+            const bool first_stored = outcomes[0].front() == RecordOutcome::Stored;
+            CHECK(outcomes[first_stored ? 0 : 1] ==
+                  std::vector<RecordOutcome>(50, RecordOutcome::Stored));
+            CHECK(outcomes[first_stored ? 1 : 0] ==
+                  std::vector<RecordOutcome>(50, RecordOutcome::Duplicate));
+        }
+        CHECK(export_all(*instances[0], {"o", {}, {}, {}}).size() == 500);
+        CHECK(instances[1]->late_arrivals("o").value().at("k1") == 0);
+    }
+
+    SECTION("one device's chain ingested by both at once: late arrivals as if one after the other") {
+        // One instance gets the odd seqs 1…99, the other the even ones 2…100, at the same
+        // moment. Either order one after the other makes 49 or 50 of them late (the evens
+        // below 99, or all the odds below 100); two transactions that both read the chain
+        // before the other wrote would find none late. Ten devices, ten races.
+        constexpr int kDevices = 10;
+        std::atomic<bool> failed = false;
+        for (int d = 0; d < kDevices; ++d) {
+            const auto device = "k" + std::to_string(d);
+            std::vector<StoredRecord> halves[2];
+            for (int seq = 1; seq <= 100; ++seq)
+                halves[seq % 2 == 1 ? 0 : 1].push_back(
+                    stored(test::make_response("o", "hq", device, seq)));
+            std::vector<std::jthread> senders;
+            for (int i = 0; i < 2; ++i)
+                senders.emplace_back([&, i] {
+                    if (!instances[i]->ingest(halves[i], now)) failed = true;
+                });
+        }
+        REQUIRE_FALSE(failed);
+        auto late = instances[0]->late_arrivals("o").value();
+        REQUIRE(late.size() == kDevices);
+        for (const auto& [device, count] : late) {
+            INFO(device);
+            CHECK((count == 49 || count == 50));
+        }
+    }
 }

@@ -132,7 +132,11 @@ int run_cxserver(int argc, const char* const* argv, std::ostream& out, std::ostr
 
     std::string db;
     auto add_db = [&](CLI::App* command) {
-        command->add_option("--db", db, "database: sqlite:PATH")->required();
+        command
+            ->add_option("--db", db,
+                         "database: sqlite:PATH (embedded) or postgresql://USER@HOST:PORT/DB "
+                         "(several cxserver instances may share one)")
+            ->required();
         command->footer(exit_codes_footer());
     };
 
@@ -221,7 +225,9 @@ int run_cxserver(int argc, const char* const* argv, std::ostream& out, std::ostr
                             "the process list, and it stays in the shell history): pass it on "
                             "stdin, e.g. cxserver revoke-token --db … < token-file, or use --id N");
 
-    auto store = open_store(db);
+    // serve: a connection per worker thread, and one for the event loop's token look-ups.
+    auto store = open_store(
+        db, *serve_command ? static_cast<std::size_t>(serving.options.threads) + 1 : 1);
     if (!store) return console.fail(ExitCode::Store, store.error().message);
 
     if (*serve_command) return serve(console, *store.value(), std::move(serving));

@@ -1,6 +1,7 @@
 #include "cx/server/server_store.hpp"
 
 #include "cx/integrity/seal.hpp"
+#include "cx/server/postgres_store.hpp"
 #include "cx/server/sqlite_store.hpp"
 
 namespace cx {
@@ -75,18 +76,17 @@ Result<DbUrl> parse_db_url(std::string_view url) {
     }
     if (url.starts_with("postgres://") || url.starts_with("postgresql://"))
         return DbUrl{DbUrl::Kind::Postgres, std::string(url)};
-    return Error{"--db must be sqlite:PATH or postgres://… (got \"" + std::string(url) + "\")"};
+    return Error{"--db must be sqlite:PATH or postgresql://USER@HOST:PORT/DB (got \"" + std::string(url) + "\")"};
 }
 
-Result<std::unique_ptr<ServerStore>> open_store(std::string_view url) {
+Result<std::unique_ptr<ServerStore>> open_store(std::string_view url, std::size_t connections) {
     auto parsed = parse_db_url(url);
     if (!parsed) return parsed.error();
     switch (parsed.value().kind) {
         case DbUrl::Kind::Sqlite:
             return open_sqlite_store(parsed.value().location);
         case DbUrl::Kind::Postgres:
-            return Error{
-                "this cxserver is built without PostgreSQL support (planned); use sqlite:PATH"};
+            return open_postgres_store(parsed.value().location, connections);
     }
     return Error{"unknown database kind"};
 }

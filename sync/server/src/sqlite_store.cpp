@@ -7,12 +7,13 @@
 #include <map>
 #include <mutex>
 #include <optional>
-#include <tuple>
 
+#include "cx/server/schema_versions.hpp"
 #include "cx/sqlite/connection.hpp"
 #include "cx/sqlite/migrate.hpp"
 #include "cx/sqlite/statement.hpp"
 #include "cx/sqlite/transaction.hpp"
+#include "ingest_rules.hpp"
 
 namespace cx {
 
@@ -22,60 +23,6 @@ namespace {
 // forget the records, so the commit must be on disk before the reply.
 constexpr std::chrono::milliseconds kBusyTimeout{10000};
 
-constexpr std::array<std::string_view, 3> kSchemaVersions{
-    // 1: responses and tokens.
-    R"sql(
-CREATE TABLE responses(
-  row INTEGER PRIMARY KEY,
-  id TEXT NOT NULL UNIQUE,
-  org TEXT NOT NULL,
-  site TEXT NOT NULL,
-  device TEXT NOT NULL,
-  seq INTEGER NOT NULL,
-  submitted_at TEXT NOT NULL,
-  received_at TEXT NOT NULL,
-  canonical TEXT NOT NULL);
-CREATE INDEX responses_by_org ON responses(org, device, seq, id);
-CREATE TABLE tokens(
-  id INTEGER PRIMARY KEY,
-  selector TEXT NOT NULL UNIQUE,
-  hash BLOB NOT NULL,
-  role TEXT NOT NULL,
-  org TEXT NOT NULL,
-  site TEXT NOT NULL,
-  device TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  revoked_at TEXT);
-)sql",
-    // 2: what the server itself noticed about a record (e.g. ["clock"]), kept
-    // beside the kiosk's canonical bytes, never inside them.
-    R"sql(
-ALTER TABLE responses ADD COLUMN server_flags TEXT NOT NULL DEFAULT '[]';
-)sql",
-    // 3: sealed records (sync/PROTOCOL.md "Signed records"). Each row's place in its
-    // device key's chain (NULL for rows stored unsigned before integrity), whether it
-    // is complete (the server's burst flag looks for the previous complete record),
-    // whether it arrived late (below its chain's highest seq), and the keys bound to
-    // each device with how they came to be trusted.
-    R"sql(
-ALTER TABLE responses ADD COLUMN key TEXT;
-ALTER TABLE responses ADD COLUMN hash TEXT;
-ALTER TABLE responses ADD COLUMN prev_hash TEXT;
-ALTER TABLE responses ADD COLUMN complete INTEGER NOT NULL DEFAULT 1;
-ALTER TABLE responses ADD COLUMN late INTEGER NOT NULL DEFAULT 0;
-UPDATE responses SET complete = 0
-  WHERE json_valid(canonical) AND json_extract(canonical, '$.status') = 'incomplete';
-CREATE INDEX responses_by_chain ON responses(org, device, key, seq);
-CREATE TABLE device_keys(
-  row INTEGER PRIMARY KEY,
-  org TEXT NOT NULL,
-  device TEXT NOT NULL,
-  key TEXT NOT NULL,
-  trusted TEXT NOT NULL CHECK (trusted IN ('admin', 'tofu')),
-  bound_at TEXT NOT NULL,
-  UNIQUE (org, device, key));
-)sql",
-};
 
 }  // namespace
 
@@ -83,13 +30,9 @@ std::string sqlite_pragmas_sql() {
     return sqlite::Connection::writer_pragmas_sql(kBusyTimeout);
 }
 
-std::span<const std::string_view> sqlite_schema_versions() {
-    return kSchemaVersions;
-}
-
 std::string sqlite_schema_sql() {
     std::string script;
-    for (auto version : kSchemaVersions) script += version;
+    for (auto version : sqlite_schema_versions()) script += version;
     return script;
 }
 
@@ -432,25 +375,15 @@ class SqliteStore final : public ServerStore {
         return results;
     }
 
-    // Highest seq per chain (device + key) known inside one group's transaction.
-    using ChainHighs = std::map<std::tuple<std::string, std::string, std::string>, std::int64_t>;
-
-    // Whether `record` arrives below the highest seq its chain holds (then counts it in).
-    Result<bool> arrives_late(const StoredRecord& record, ChainHighs& highs) {
-        if (record.key.empty()) return false;
-        auto [high, fresh] = highs.try_emplace({record.org, record.device, record.key}, 0);
-        if (fresh) {
-            auto row = chain_highest_.reset()
-                           .bind(1, record.org)
-                           .bind(2, record.device)
-                           .bind(3, record.key)
-                           .step();
-            if (!row) return row.error();
-            high->second = chain_highest_.is_null(0) ? 0 : chain_highest_.integer(0);
-        }
-        const bool late = record.seq < high->second;
-        high->second = std::max(high->second, record.seq);
-        return late;
+    // The highest seq the store holds for the record's chain.
+    Result<std::int64_t> stored_chain_high(const StoredRecord& record) {
+        auto row = chain_highest_.reset()
+                       .bind(1, record.org)
+                       .bind(2, record.device)
+                       .bind(3, record.key)
+                       .step();
+        if (!row) return row.error();
+        return chain_highest_.is_null(0) ? 0 : chain_highest_.integer(0);
     }
 
     // The parameters of sqlite_insert_response_sql (the upgrade uses the same numbers).
@@ -483,7 +416,8 @@ class SqliteStore final : public ServerStore {
     // unsigned row by its sealed version.
     Result<RecordOutcome> insert(const StoredRecord& record, std::string_view received_at,
                                  ChainHighs& highs) {
-        auto late = arrives_late(record, highs);
+        auto late = highs.arrives_late(
+            record, [this](const StoredRecord& chained) { return stored_chain_high(chained); });
         if (!late) return late.error();
         if (auto inserted = bind_row(insert_.reset(), record, received_at, late.value()).run();
             !inserted)
@@ -494,10 +428,14 @@ class SqliteStore final : public ServerStore {
         if (!row.value())
             return make_error(ErrorKind::Internal,
                               "SQLite: id " + record.id + " neither inserted nor found");
-        auto stored = stored_canonical_.text(0);
-        if (stored == record.canonical) return RecordOutcome::Duplicate;
-        if (record.key.empty() || !is_sealed_version_of(record.canonical, stored))
-            return RecordOutcome::Conflict;
+        switch (compare_with_stored(record, stored_canonical_.text(0))) {
+            case SameId::Duplicate:
+                return RecordOutcome::Duplicate;
+            case SameId::Conflict:
+                return RecordOutcome::Conflict;
+            case SameId::Upgrade:
+                break;
+        }
         auto upgraded = bind_row(upgrade_.reset(), record, received_at, late.value()).run();
         if (!upgraded) return upgraded.error();
         return writer_.changes() == 1 ? RecordOutcome::Stored : RecordOutcome::Conflict;
@@ -526,7 +464,7 @@ Result<std::unique_ptr<ServerStore>> open_sqlite_store(std::string_view path) {
     std::string file(path);
     auto writer = Connection::open(file, {sqlite::Access::ReadWrite, kBusyTimeout});
     if (!writer) return writer.error();
-    if (auto migrated = sqlite::migrate(writer.value(), kSchemaVersions); !migrated) {
+    if (auto migrated = sqlite::migrate(writer.value(), sqlite_schema_versions()); !migrated) {
         auto error = migrated.error();
         if (error.kind == ErrorKind::TooNew)
             error.message += "; it was written by a newer cxserver: upgrade this one";

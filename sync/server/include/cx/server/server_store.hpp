@@ -1,8 +1,8 @@
 #pragma once
-// Where cxserver keeps responses and tokens. One interface, several backends:
-// SQLite now (one server process), PostgreSQL later (several stateless
-// cxserver instances on one database). Every backend passes the same suite
-// in tests/sync/test_server_store.cpp.
+// Where cxserver keeps responses and tokens. One interface, two backends:
+// SQLite (the embedded default, one server process) and PostgreSQL (several
+// stateless cxserver instances on one database). Both pass the same suite in
+// tests/sync/test_server_store.cpp.
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -188,7 +188,9 @@ struct DbUrl {
 };
 Result<DbUrl> parse_db_url(std::string_view url);
 
-// Opens (creating if needed) the store named by `url`.
-Result<std::unique_ptr<ServerStore>> open_store(std::string_view url);
+// Opens (creating or migrating if needed) the store named by `url`. A
+// PostgreSQL store keeps up to `connections` connections (cxserver serve: one
+// per worker thread); SQLite has one writer and opens readers as needed.
+Result<std::unique_ptr<ServerStore>> open_store(std::string_view url, std::size_t connections = 1);
 
 }  // namespace cx

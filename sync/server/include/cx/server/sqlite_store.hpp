@@ -7,14 +7,13 @@
 #include <string>
 #include <string_view>
 
+#include "cx/server/schema_versions.hpp"
 #include "cx/server/server_store.hpp"
 
 namespace cx {
 
 // The pragmas of the writer connection (WAL, synchronous=FULL, busy timeout).
 std::string sqlite_pragmas_sql();
-// Schema versions in order: element i takes user_version i to i + 1.
-std::span<const std::string_view> sqlite_schema_versions();
 // Every version in one script: the schema a new database ends up with.
 std::string sqlite_schema_sql();
 // Parameters: id, org, site, device, seq, submitted_at, received_at, canonical, server_flags,

@@ -1,0 +1,462 @@
+#include "cx/server/postgres_store.hpp"
+
+#include <sodium.h>
+
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "cx/postgres/connection.hpp"
+#include "cx/postgres/migrate.hpp"
+#include "cx/postgres/pool.hpp"
+#include "cx/postgres/transaction.hpp"
+#include "cx/server/schema_versions.hpp"
+#include "ingest_rules.hpp"
+
+namespace cx {
+
+namespace {
+
+using postgres::Connection;
+using postgres::Isolation;
+using postgres::Param;
+using postgres::Pool;
+using postgres::Rows;
+using postgres::Transaction;
+
+// A batch travels as one array per column (one statement, one round trip), written
+// as PostgreSQL array literals: every element quoted, `"` and `\` escaped.
+class ArrayLiteral {
+  public:
+    void add(std::string_view text) {
+        separate();
+        body_ += '"';
+        for (char c : text) {
+            if (c == '"' || c == '\\') body_ += '\\';
+            body_ += c;
+        }
+        body_ += '"';
+    }
+    void add_null() {
+        separate();
+        body_ += "NULL";
+    }
+    void add_optional(const std::string& text) { text.empty() ? add_null() : add(text); }
+    std::string finish() { return body_ + '}'; }
+
+  private:
+    void separate() { body_ += body_.size() > 1 ? "," : ""; }
+    std::string body_ = "{";
+};
+
+// The per-device lock of ingest and first-key pinning: transaction-scoped, so it is
+// let go at COMMIT or ROLLBACK, and shared by every instance on the database.
+constexpr std::string_view kLockDevice =
+    "SELECT pg_advisory_xact_lock(hashtextextended($1::text || '/' || $2::text, 0))";
+
+constexpr std::string_view kInsertBatch =
+    "INSERT INTO responses(id, org, site, device, seq, submitted_at, received_at, canonical,"
+    " server_flags, key, hash, prev_hash, complete, late)"
+    " SELECT id, org, site, device, seq, submitted_at, $7, canonical, server_flags, key, hash,"
+    " prev_hash, complete, late"
+    " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[],"
+    " $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::boolean[],"
+    " $14::boolean[]) AS batch(id, org, site, device, seq, submitted_at, canonical,"
+    " server_flags, key, hash, prev_hash, complete, late)"
+    " ON CONFLICT (id) DO NOTHING RETURNING id";
+
+// A transaction that lost a deadlock or a serialization conflict is tried again as it is.
+constexpr int kBusyAttempts = 3;
+
+class PostgresStore final : public ServerStore {
+  public:
+    PostgresStore(std::string url, std::size_t connections) : pool_(std::move(url), connections) {}
+
+    Result<std::vector<RecordOutcome>> ingest(std::span<const StoredRecord> batch,
+                                              std::string_view received_at) override {
+        if (batch.empty()) return std::vector<RecordOutcome>{};
+        auto lease = pool_.acquire();
+        if (!lease) return lease.error();
+        for (int attempt = 1;; ++attempt) {
+            auto outcomes = ingest_once(*lease.value(), batch, received_at);
+            if (outcomes || outcomes.error().kind != ErrorKind::Busy || attempt == kBusyAttempts)
+                return outcomes;
+        }
+    }
+
+    Result<ExportPage> export_page(const ResponseQuery& query,
+                                   const std::optional<ExportCursor>& after,
+                                   std::size_t limit) override {
+        // Only the filters given become SQL, so the planner sees a plain index range.
+        std::string sql =
+            "SELECT device, seq, id, canonical, server_flags FROM responses WHERE org = $1";
+        std::vector<Param> params{query.org};
+        auto add_filter = [&](std::string_view condition, std::string_view value) {
+            params.emplace_back(value);
+            sql += " AND " + std::string(condition) + " $" + std::to_string(params.size());
+        };
+        if (query.site) add_filter("site =", *query.site);
+        if (query.from) add_filter("submitted_at >=", *query.from);
+        if (query.to) add_filter("submitted_at <", *query.to);
+        std::string seq;
+        if (after) {
+            seq = std::to_string(after->seq);
+            params.insert(params.end(), {after->device, seq, after->id});
+            const auto n = params.size();
+            sql += " AND (device, seq, id) > ($" + std::to_string(n - 2) + ", $" +
+                   std::to_string(n - 1) + "::bigint, $" + std::to_string(n) + ")";
+        }
+        const auto limit_text = std::to_string(limit);
+        params.emplace_back(limit_text);
+        sql += " ORDER BY device, seq, id LIMIT $" + std::to_string(params.size()) + "::bigint";
+
+        auto lease = pool_.acquire();
+        if (!lease) return lease.error();
+        auto rows = lease.value()->query(sql, params);
+        if (!rows) return rows.error();
+        ExportPage page;
+        const auto& found = rows.value();
+        page.lines.reserve(static_cast<std::size_t>(found.size()));
+        page.server_flags.reserve(static_cast<std::size_t>(found.size()));
+        for (int row = 0; row < found.size(); ++row) {
+            page.lines.emplace_back(found.text(row, 3));
+            page.server_flags.emplace_back(found.text(row, 4));
+        }
+        if (found.size() > 0 && static_cast<std::size_t>(found.size()) == limit) {
+            const int last = found.size() - 1;
+            page.next = ExportCursor{std::string(found.text(last, 0)), found.integer(last, 1),
+                                     std::string(found.text(last, 2))};
+        }
+        return page;
+    }
+
+    Result<std::int64_t> add_token(std::string_view selector, const TokenHash& hash,
+                                   const TokenGrant& grant, std::string_view created_at) override {
+        auto lease = pool_.acquire();
+        if (!lease) return lease.error();
+        auto rows = lease.value()->query(
+            "INSERT INTO tokens(selector, hash, role, org, site, device, created_at)"
+            " VALUES($1, decode($2, 'hex'), $3, $4, $5, $6, $7) RETURNING id",
+            {selector, to_hex(hash), to_string(grant.role), grant.org, grant.site, grant.device,
+             created_at});
+        if (!rows) return rows.error();
+        return rows.value().integer(0, 0);
+    }
+
+    Result<std::optional<TokenRow>> find_token(std::string_view selector) override {
+        auto lease = pool_.acquire();
+        if (!lease) return lease.error();
+        auto rows = lease.value()->query(
+            "SELECT id, encode(hash, 'hex'), role, org, site, device FROM tokens"
+            " WHERE selector = $1 AND revoked_at IS NULL",
+            {selector});
+        if (!rows) return rows.error();
+        const auto& found = rows.value();
+        if (found.empty()) return std::optional<TokenRow>{};
+        TokenRow token;
+        auto role = parse_role(found.text(0, 2));
+        auto hash_hex = found.text(0, 1);
+        std::size_t decoded = 0;
+        if (!role || hash_hex.size() != 2 * token.hash.size() ||
+            sodium_hex2bin(token.hash.data(), token.hash.size(), hash_hex.data(), hash_hex.size(),
+                           nullptr, &decoded, nullptr) != 0 ||
+            decoded != token.hash.size())
+            return make_error(ErrorKind::Damaged, "PostgreSQL: token row " +
+                                                      std::string(found.text(0, 0)) +
+                                                      " is damaged");
+        token.grant = {found.integer(0, 0), *role, std::string(found.text(0, 3)),
+                       std::string(found.text(0, 4)), std::string(found.text(0, 5))};
+        return std::optional<TokenRow>{std::move(token)};
+    }
+
+    Result<bool> revoke_token(std::int64_t id, std::string_view revoked_at) override {
+        auto lease = pool_.acquire();
+        if (!lease) return lease.error();
+        auto rows = lease.value()->query(
+            "UPDATE tokens SET revoked_at = $2 WHERE id = $1::bigint AND revoked_at IS NULL",
+            {std::to_string(id), revoked_at});
+        if (!rows) return rows.error();
+        return rows.value().affected() == 1;
+    }
+
+    Result<std::vector<DeviceKey>> device_keys(std::string_view org,
+                                               std::optional<std::string_view> device) override {
+        auto lease = pool_.acquire();
+        if (!lease) return lease.error();
+        return read_device_keys(*lease.value(), org, device);
+    }
+
+    Status bind_key(std::string_view org, std::string_view device, std::string_view key,
+                    std::string_view bound_at) override {
+        auto lease = pool_.acquire();
+        if (!lease) return lease.error();
+        auto rows = lease.value()->query(
+            "INSERT INTO device_keys(org, device, key, trusted, bound_at)"
+            " VALUES($1, $2, $3, 'admin', $4)"
+            " ON CONFLICT(org, device, key) DO UPDATE SET trusted = 'admin'",
+            {org, device, key, bound_at});
+        if (!rows) return rows.error();
+        return Ok{};
+    }
+
+    Result<std::vector<DeviceKey>> pin_first_key(std::string_view org, std::string_view device,
+                                                 std::string_view key,
+                                                 std::string_view pinned_at) override {
+        auto lease = pool_.acquire();
+        if (!lease) return lease.error();
+        auto& db = *lease.value();
+        Transaction transaction(db);
+        if (!transaction.begun()) return transaction.begun().error();
+        // Two first uploads at once (on two instances, too): the lock lets one pin.
+        if (auto locked = db.query(kLockDevice, {org, device}); !locked) return locked.error();
+        auto pinned = db.query(
+            "INSERT INTO device_keys(org, device, key, trusted, bound_at)"
+            " SELECT $1, $2, $3, 'tofu', $4 WHERE NOT EXISTS"
+            " (SELECT 1 FROM device_keys WHERE org = $1 AND device = $2)",
+            {org, device, key, pinned_at});
+        if (!pinned) return pinned.error();
+        auto keys = read_device_keys(db, org, device);
+        if (!keys) return keys.error();
+        if (auto committed = transaction.commit(); !committed) return committed.error();
+        return keys;
+    }
+
+    Result<std::optional<std::string>> last_complete_at_or_before(std::string_view org,
+                                                                  std::string_view device,
+                                                                  std::string_view key,
+                                                                  std::int64_t seq) override {
+        auto lease = pool_.acquire();
+        if (!lease) return lease.error();
+        auto rows = lease.value()->query(
+            "SELECT submitted_at FROM responses WHERE org = $1 AND device = $2 AND key = $3"
+            " AND seq <= $4::bigint AND complete ORDER BY seq DESC LIMIT 1",
+            {org, device, key, std::to_string(seq)});
+        if (!rows) return rows.error();
+        if (rows.value().empty()) return std::optional<std::string>{};
+        return std::optional<std::string>{std::string(rows.value().text(0, 0))};
+    }
+
+    Status for_each_link(std::string_view org,
+                         const std::function<void(const ChainLink&)>& visit) override {
+        auto lease = pool_.acquire();
+        if (!lease) return lease.error();
+        auto& db = *lease.value();
+        // A cursor in one snapshot: an org's links may be millions of rows, read a page at a time.
+        Transaction transaction(db, Isolation::RepeatableRead);
+        if (!transaction.begun()) return transaction.begun().error();
+        auto declared = db.query(
+            "DECLARE links NO SCROLL CURSOR FOR SELECT device, key, seq, hash, prev_hash"
+            " FROM responses WHERE org = $1 AND key IS NOT NULL",
+            {org});
+        if (!declared) return declared.error();
+        ChainLink link;
+        for (;;) {
+            auto page = db.query("FETCH 10000 FROM links");
+            if (!page) return page.error();
+            const auto& rows = page.value();
+            if (rows.empty()) break;
+            for (int row = 0; row < rows.size(); ++row) {
+                link.device = rows.text(row, 0);
+                link.key = rows.text(row, 1);
+                link.seq = rows.integer(row, 2);
+                link.hash = rows.text(row, 3);
+                link.prev_hash = rows.text(row, 4);
+                visit(link);
+            }
+        }
+        return transaction.commit();
+    }
+
+    Result<std::map<std::string, std::int64_t>> late_arrivals(std::string_view org) override {
+        auto lease = pool_.acquire();
+        if (!lease) return lease.error();
+        auto rows = lease.value()->query(
+            "SELECT device, count(*) FILTER (WHERE late) FROM responses WHERE org = $1"
+            " GROUP BY device",
+            {org});
+        if (!rows) return rows.error();
+        std::map<std::string, std::int64_t> late;
+        for (int row = 0; row < rows.value().size(); ++row)
+            late.emplace(rows.value().text(row, 0), rows.value().integer(row, 1));
+        return late;
+    }
+
+  private:
+    static std::string to_hex(const TokenHash& hash) {
+        std::string hex(2 * hash.size() + 1, '\0');
+        sodium_bin2hex(hex.data(), hex.size(), hash.data(), hash.size());
+        hex.pop_back();
+        return hex;
+    }
+
+    static Result<std::vector<DeviceKey>> read_device_keys(Connection& db, std::string_view org,
+                                                           std::optional<std::string_view> device) {
+        auto rows = db.query(
+            "SELECT device, key, trusted, bound_at FROM device_keys WHERE org = $1"
+            " AND ($2::text IS NULL OR device = $2) ORDER BY device, row",
+            {org, device});
+        if (!rows) return rows.error();
+        std::vector<DeviceKey> keys;
+        for (int row = 0; row < rows.value().size(); ++row)
+            keys.push_back({std::string(rows.value().text(row, 0)),
+                            std::string(rows.value().text(row, 1)),
+                            rows.value().text(row, 2) == "tofu" ? KeyTrust::Tofu : KeyTrust::Admin,
+                            std::string(rows.value().text(row, 3))});
+        return keys;
+    }
+
+    // One batch in one transaction: lock its devices, decide late arrivals against
+    // the chains as stored, insert every row in one statement (the id index skips
+    // those already there), then settle the skipped ones by their stored bytes.
+    Result<std::vector<RecordOutcome>> ingest_once(Connection& db,
+                                                   std::span<const StoredRecord> batch,
+                                                   std::string_view received_at) {
+        Transaction transaction(db);
+        if (!transaction.begun()) return transaction.begun().error();
+        // In one order everywhere, so two batches naming the same devices cannot deadlock.
+        std::set<std::pair<std::string_view, std::string_view>> devices;
+        for (const auto& record : batch) devices.emplace(record.org, record.device);
+        for (const auto& [org, device] : devices)
+            if (auto locked = db.query(kLockDevice, {org, device}); !locked)
+                return locked.error();
+
+        ChainHighs highs;
+        auto stored_high = [&db](const StoredRecord& record) -> Result<std::int64_t> {
+            auto rows = db.query(
+                "SELECT coalesce(max(seq), 0) FROM responses WHERE org = $1 AND device = $2"
+                " AND key = $3",
+                {record.org, record.device, record.key});
+            if (!rows) return rows.error();
+            return rows.value().integer(0, 0);
+        };
+        std::vector<bool> late(batch.size());
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            auto arrives_late = highs.arrives_late(batch[i], stored_high);
+            if (!arrives_late) return arrives_late.error();
+            late[i] = arrives_late.value();
+        }
+
+        auto inserted = insert_rows(db, batch, received_at, late);
+        if (!inserted) return inserted.error();
+        std::vector<RecordOutcome> outcomes(batch.size(), RecordOutcome::Stored);
+        std::vector<std::size_t> skipped;
+        for (std::size_t i = 0; i < batch.size(); ++i)
+            if (inserted.value().erase(batch[i].id) == 0) skipped.push_back(i);
+        if (!skipped.empty()) {
+            auto settled = settle_skipped(db, batch, received_at, late, skipped, outcomes);
+            if (!settled) return settled.error();
+        }
+        if (auto committed = transaction.commit(); !committed) return committed.error();
+        return outcomes;
+    }
+
+    // The ids the INSERT stored (an id twice in the batch: its first record).
+    static Result<std::unordered_set<std::string>> insert_rows(Connection& db,
+                                                          std::span<const StoredRecord> batch,
+                                                          std::string_view received_at,
+                                                          const std::vector<bool>& late) {
+        ArrayLiteral ids, orgs, sites, devices, seqs, submitted, canonical, flags, keys, hashes,
+            prev_hashes, complete, lates;
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            const auto& record = batch[i];
+            ids.add(record.id);
+            orgs.add(record.org);
+            sites.add(record.site);
+            devices.add(record.device);
+            seqs.add(std::to_string(record.seq));
+            submitted.add(record.submitted_at);
+            canonical.add(record.canonical);
+            flags.add(record.server_flags);
+            keys.add_optional(record.key);
+            hashes.add_optional(record.hash);
+            prev_hashes.add_optional(record.prev_hash);
+            complete.add(record.complete ? "t" : "f");
+            lates.add(late[i] ? "t" : "f");
+        }
+        if (auto prepared = db.prepare("cx_insert_batch", kInsertBatch); !prepared)
+            return prepared.error();
+        const std::string arrays[] = {ids.finish(),       orgs.finish(),     sites.finish(),
+                                      devices.finish(),   seqs.finish(),     submitted.finish(),
+                                      canonical.finish(), flags.finish(),    keys.finish(),
+                                      hashes.finish(),    prev_hashes.finish(), complete.finish(),
+                                      lates.finish()};
+        auto rows = db.run_prepared(
+            "cx_insert_batch",
+            {arrays[0], arrays[1], arrays[2], arrays[3], arrays[4], arrays[5], received_at,
+             arrays[6], arrays[7], arrays[8], arrays[9], arrays[10], arrays[11], arrays[12]});
+        if (!rows) return rows.error();
+        std::unordered_set<std::string> stored;
+        for (int row = 0; row < rows.value().size(); ++row)
+            stored.emplace(rows.value().text(row, 0));
+        return stored;
+    }
+
+    // Records whose id was stored already (before this batch, or earlier in it):
+    // duplicates, conflicts, or the sealed version of an unsigned row, in batch order.
+    static Status settle_skipped(Connection& db, std::span<const StoredRecord> batch,
+                                 std::string_view received_at, const std::vector<bool>& late,
+                                 const std::vector<std::size_t>& skipped,
+                                 std::vector<RecordOutcome>& outcomes) {
+        ArrayLiteral ids;
+        for (auto i : skipped) ids.add(batch[i].id);
+        auto rows =
+            db.query("SELECT id, canonical FROM responses WHERE id = ANY($1::text[])", {ids.finish()});
+        if (!rows) return rows.error();
+        std::unordered_map<std::string, std::string> stored;
+        for (int row = 0; row < rows.value().size(); ++row)
+            stored.emplace(rows.value().text(row, 0), rows.value().text(row, 1));
+        for (auto i : skipped) {
+            const auto& record = batch[i];
+            auto found = stored.find(record.id);
+            if (found == stored.end())
+                return make_error(ErrorKind::Internal,
+                                  "PostgreSQL: id " + record.id + " neither inserted nor found");
+            switch (compare_with_stored(record, found->second)) {
+                case SameId::Duplicate:
+                    outcomes[i] = RecordOutcome::Duplicate;
+                    continue;
+                case SameId::Conflict:
+                    outcomes[i] = RecordOutcome::Conflict;
+                    continue;
+                case SameId::Upgrade:
+                    break;
+            }
+            auto upgraded = db.query(
+                "UPDATE responses SET received_at = $2, canonical = $3, server_flags = $4,"
+                " key = $5, hash = $6, prev_hash = $7, late = $8::boolean"
+                " WHERE id = $1 AND key IS NULL",
+                {record.id, received_at, record.canonical, record.server_flags, record.key,
+                 record.hash, record.prev_hash, late[i] ? "t" : "f"});
+            if (!upgraded) return upgraded.error();
+            outcomes[i] = upgraded.value().affected() == 1 ? RecordOutcome::Stored
+                                                           : RecordOutcome::Conflict;
+            if (outcomes[i] == RecordOutcome::Stored) found->second = record.canonical;
+        }
+        return Ok{};
+    }
+
+    Pool pool_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ServerStore>> open_postgres_store(std::string_view url,
+                                                         std::size_t connections) {
+    std::string location(url);
+    auto connection = Connection::open(location);
+    if (!connection) return connection.error();
+    if (auto migrated = postgres::migrate(connection.value(), postgres_schema_versions());
+        !migrated) {
+        auto error = migrated.error();
+        if (error.kind == ErrorKind::TooNew)
+            error.message += "; it was written by a newer cxserver";
+        return error;
+    }
+    return std::unique_ptr<ServerStore>(
+        std::make_unique<PostgresStore>(std::move(location), connections));
+}
+
+}  // namespace cx

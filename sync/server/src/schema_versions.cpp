@@ -1,0 +1,134 @@
+#include "cx/server/schema_versions.hpp"
+
+#include <array>
+
+namespace cx {
+
+namespace {
+
+// PostgreSQL's text columns that are compared or ordered use the "C" collation:
+// byte order, as SQLite compares, so both backends export in the same order and
+// select the same UTC timestamps (which order like the times they name).
+constexpr std::array<SchemaStep, 3> kSteps{{
+    // 1: responses and tokens.
+    {R"sql(
+CREATE TABLE responses(
+  row INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  org TEXT NOT NULL,
+  site TEXT NOT NULL,
+  device TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  submitted_at TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  canonical TEXT NOT NULL);
+CREATE INDEX responses_by_org ON responses(org, device, seq, id);
+CREATE TABLE tokens(
+  id INTEGER PRIMARY KEY,
+  selector TEXT NOT NULL UNIQUE,
+  hash BLOB NOT NULL,
+  role TEXT NOT NULL,
+  org TEXT NOT NULL,
+  site TEXT NOT NULL,
+  device TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  revoked_at TEXT);
+)sql",
+     R"sql(
+CREATE TABLE responses(
+  row bigserial PRIMARY KEY,
+  id text COLLATE "C" NOT NULL UNIQUE,
+  org text COLLATE "C" NOT NULL,
+  site text COLLATE "C" NOT NULL,
+  device text COLLATE "C" NOT NULL,
+  seq bigint NOT NULL,
+  submitted_at text COLLATE "C" NOT NULL,
+  received_at text NOT NULL,
+  canonical text NOT NULL);
+CREATE INDEX responses_by_org ON responses(org, device, seq, id);
+CREATE TABLE tokens(
+  id bigserial PRIMARY KEY,
+  selector text COLLATE "C" NOT NULL UNIQUE,
+  hash bytea NOT NULL,
+  role text NOT NULL,
+  org text NOT NULL,
+  site text NOT NULL,
+  device text NOT NULL,
+  created_at text NOT NULL,
+  revoked_at text);
+)sql"},
+    // 2: what the server itself noticed about a record (e.g. ["clock"]), kept
+    // beside the kiosk's canonical bytes, never inside them.
+    {R"sql(
+ALTER TABLE responses ADD COLUMN server_flags TEXT NOT NULL DEFAULT '[]';
+)sql",
+     R"sql(
+ALTER TABLE responses ADD COLUMN server_flags text NOT NULL DEFAULT '[]';
+)sql"},
+    // 3: sealed records (sync/PROTOCOL.md "Signed records"). Each row's place in its
+    // device key's chain (NULL for rows stored unsigned before integrity), whether it
+    // is complete (the server's burst flag looks for the previous complete record),
+    // whether it arrived late (below its chain's highest seq), and the keys bound to
+    // each device with how they came to be trusted.
+    {R"sql(
+ALTER TABLE responses ADD COLUMN key TEXT;
+ALTER TABLE responses ADD COLUMN hash TEXT;
+ALTER TABLE responses ADD COLUMN prev_hash TEXT;
+ALTER TABLE responses ADD COLUMN complete INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE responses ADD COLUMN late INTEGER NOT NULL DEFAULT 0;
+UPDATE responses SET complete = 0
+  WHERE json_valid(canonical) AND json_extract(canonical, '$.status') = 'incomplete';
+CREATE INDEX responses_by_chain ON responses(org, device, key, seq);
+CREATE TABLE device_keys(
+  row INTEGER PRIMARY KEY,
+  org TEXT NOT NULL,
+  device TEXT NOT NULL,
+  key TEXT NOT NULL,
+  trusted TEXT NOT NULL CHECK (trusted IN ('admin', 'tofu')),
+  bound_at TEXT NOT NULL,
+  UNIQUE (org, device, key));
+)sql",
+     R"sql(
+ALTER TABLE responses ADD COLUMN key text COLLATE "C";
+ALTER TABLE responses ADD COLUMN hash text;
+ALTER TABLE responses ADD COLUMN prev_hash text;
+ALTER TABLE responses ADD COLUMN complete boolean NOT NULL DEFAULT true;
+ALTER TABLE responses ADD COLUMN late boolean NOT NULL DEFAULT false;
+UPDATE responses SET complete = false WHERE canonical::jsonb ->> 'status' = 'incomplete';
+CREATE INDEX responses_by_chain ON responses(org, device, key, seq);
+CREATE TABLE device_keys(
+  row bigserial PRIMARY KEY,
+  org text COLLATE "C" NOT NULL,
+  device text COLLATE "C" NOT NULL,
+  key text COLLATE "C" NOT NULL,
+  trusted text NOT NULL CHECK (trusted IN ('admin', 'tofu')),
+  bound_at text NOT NULL,
+  UNIQUE (org, device, key));
+)sql"},
+}};
+
+template <std::string_view SchemaStep::*Backend>
+std::span<const std::string_view> scripts() {
+    static const auto all = [] {
+        std::array<std::string_view, kSteps.size()> list{};
+        for (std::size_t i = 0; i < kSteps.size(); ++i) list[i] = kSteps[i].*Backend;
+        return list;
+    }();
+    return all;
+}
+
+}  // namespace
+
+std::span<const SchemaStep> server_schema_steps() {
+    return kSteps;
+}
+
+std::span<const std::string_view> sqlite_schema_versions() {
+    return scripts<&SchemaStep::sqlite>();
+}
+
+std::span<const std::string_view> postgres_schema_versions() {
+    return scripts<&SchemaStep::postgres>();
+}
+
+}  // namespace cx
