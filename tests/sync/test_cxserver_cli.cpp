@@ -6,6 +6,7 @@
 #include "cx/server/server_store.hpp"
 #include "run_cli.hpp"
 #include "sync_test_support.hpp"
+#include "test_postgres_server.hpp"
 
 using cx::test::run_cli;
 
@@ -13,6 +14,12 @@ namespace {
 
 cx::test::CliRun cxserver(const std::vector<std::string>& args) {
     return run_cli(cx::run_cxserver, {"cxserver"}, args);
+}
+
+// A fresh database of each backend: every subcommand takes either --db.
+std::string fresh_db(const std::string& backend, const cx::test::TempDir& dir) {
+    if (backend == "postgresql") return cx::test::TestPostgres::shared().fresh_database();
+    return "sqlite:" + (dir / "db").string();
 }
 
 }  // namespace
@@ -50,7 +57,9 @@ TEST_CASE("cxserver: bad command lines exit 2, database failures 4, an unwritabl
 
 TEST_CASE("cxserver revoke-token: the token on stdin, never as an argument, 8 when none matches") {
     cx::test::TempDir dir;
-    const auto db = "sqlite:" + (dir / "db").string();
+    const std::string backend = GENERATE("sqlite", "postgresql");
+    INFO("backend " << backend);
+    const auto db = fresh_db(backend, dir);
     auto issued = cxserver({"add-token", "--db", db, "--role", "viewer", "--org", "o"});
     REQUIRE(issued.exit_code == 0);
     const auto token = cx::test::split_lines(issued.out).back();
@@ -79,7 +88,9 @@ TEST_CASE("cxserver revoke-token: the token on stdin, never as an argument, 8 wh
 
 TEST_CASE("cxserver add-token --pubkey binds a device's key, a malformed key or role exits 2") {
     cx::test::TempDir dir;
-    const auto db = "sqlite:" + (dir / "db").string();
+    const std::string backend = GENERATE("sqlite", "postgresql");
+    INFO("backend " << backend);
+    const auto db = fresh_db(backend, dir);
     const auto key = cx::test::test_signing_key().public_key().hex();
     const std::vector<std::string> device{"add-token", "--db",     db,  "--role",
                                           "device",    "--org",    "o", "--site",
@@ -104,4 +115,27 @@ TEST_CASE("cxserver add-token --pubkey binds a device's key, a malformed key or 
     REQUIRE(keys.value().size() == 1);
     CHECK(keys.value()[0].key == key);
     CHECK(keys.value()[0].trusted == cx::KeyTrust::Admin);
+}
+
+TEST_CASE("cxserver on PostgreSQL: export writes the org's records; an unreachable server exits 4") {
+    cx::test::TempDir dir;
+    const auto db = cx::test::TestPostgres::shared().fresh_database();
+    {
+        auto store = cx::open_store(db);
+        REQUIRE(store.ok());
+        std::vector<cx::StoredRecord> batch;
+        for (int seq = 1; seq <= 3; ++seq)
+            batch.push_back(cx::stored_record(cx::test::make_response("o", "hq", "k1", seq)));
+        REQUIRE(store.value()->ingest(batch, "2026-11-25T12:00:00Z").ok());
+    }
+    const auto out = dir / "o.jsonl";
+    auto exported = cxserver({"export", "--db", db, "--org", "o", "--out", out.string()});
+    CHECK(exported.exit_code == 0);
+    CHECK_THAT(exported.err, Catch::Contains("wrote 3 records"));
+
+    // Nothing listens on port 1.
+    auto unreachable = cxserver({"add-token", "--db", "postgresql://cx@127.0.0.1:1/cx", "--role",
+                                 "viewer", "--org", "o"});
+    CHECK(unreachable.exit_code == 4);
+    CHECK_THAT(unreachable.err, Catch::Contains("PostgreSQL") && Catch::Contains("connect"));
 }

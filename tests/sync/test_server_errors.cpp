@@ -140,8 +140,8 @@ TEST_CASE_METHOD(Api, "401 without a token, with an unknown one, and with a revo
     auto malformed = http.Post(std::string(kResponsesPath), {{"Authorization", "Token abc"}}, body,
                                "application/json");
     expect_error(malformed, 401, "unauthorized");
-    auto revoked = test::run_command(
-        {CXSERVER_PATH, "revoke-token", "--db", "sqlite:" + db.string()}, device_token + "\n");
+    auto revoked =
+        test::run_command({CXSERVER_PATH, "revoke-token", "--db", db}, device_token + "\n");
     REQUIRE(revoked.exit_code == 0);
     expect_error(post(device_token, body), 401, "unauthorized");
     CHECK(stored_count() == 0);
@@ -321,7 +321,9 @@ TEST_CASE_METHOD(Api, "one log line per request, and the token never appears in 
     }
 }
 
-TEST_CASE("cxserver refuses a database written by a newer cxserver with exit 4 and leaves it") {
+TEST_CASE(
+    "cxserver refuses a SQLite database written by a newer cxserver with exit 4 and leaves it",
+    "[sqlite]") {
     test::TempDir dir;
     const auto path = dir / "db";
     {

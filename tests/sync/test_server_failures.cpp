@@ -12,7 +12,7 @@
 
 #include "cx/config/config_files.hpp"
 #include "cx/server/api_server.hpp"
-#include "cx/server/sqlite_store.hpp"
+#include "cx/server/server_store.hpp"
 #include "cx/server/tokens.hpp"
 #include "sync_test_support.hpp"
 
@@ -86,7 +86,7 @@ std::string read_all(std::FILE* file) {
 
 TEST_CASE("a worker job that throws answers 500 internal, is logged, and the server still stops") {
     test::TempDir dir;
-    auto real = open_sqlite_store((dir / "db").string());
+    auto real = open_store(test::test_db_url(dir));
     REQUIRE(real);
     OutOfMemoryOnTokens store(*real.value());
     auto config = load_scoring_config(CX_TEST_CONFIG_DIR);

@@ -238,8 +238,8 @@ TEST_CASE("server store suite") {
         CHECK(export_all(store, {"o", {}, {}, {}}) ==
               std::vector<std::string>{to_canonical_json(sealed)});
         std::vector<ChainLink> links;
-        REQUIRE(store.for_each_link("o", [&](const ChainLink& link) { links.push_back(link); })
-                    .ok());
+        REQUIRE(
+            store.for_each_link("o", [&](const ChainLink& link) { links.push_back(link); }).ok());
         REQUIRE(links.size() == 1);
         CHECK(links[0].hash == integrity::record_hash(sealed));
         CHECK(links[0].prev_hash == integrity::kGenesisPrevHash);
@@ -368,7 +368,8 @@ TEST_CASE("postgresql store: a version 1 database is migrated and keeps its rows
         REQUIRE(db.value()
                     .exec("INSERT INTO responses(id, org, site, device, seq, submitted_at, "
                           "received_at, canonical) VALUES ('r1', 'o', 'hq', 'k1', 1, "
-                          "'2025-11-25T10:01:00Z', '2025-11-25T10:02:00Z', '{\"status\":\"incomplete\"}')")
+                          "'2025-11-25T10:01:00Z', '2025-11-25T10:02:00Z', "
+                          "'{\"status\":\"incomplete\"}')")
                     .ok());
     }
     REQUIRE(open_store(url).ok());
@@ -376,7 +377,8 @@ TEST_CASE("postgresql store: a version 1 database is migrated and keeps its rows
     REQUIRE(db.ok());
     auto version = db.value().query("SELECT version FROM cx_schema_version");
     CHECK(version.value().integer(0, 0) == static_cast<std::int64_t>(server_schema_steps().size()));
-    auto row = db.value().query("SELECT id, server_flags, key IS NULL, late, complete FROM responses");
+    auto row =
+        db.value().query("SELECT id, server_flags, key IS NULL, late, complete FROM responses");
     REQUIRE(row.value().size() == 1);
     CHECK(row.value().text(0, 0) == "r1");
     CHECK(row.value().text(0, 1) == "[]");
@@ -442,7 +444,8 @@ TEST_CASE("postgresql store: two instances on one database") {
         CHECK(instances[1]->late_arrivals("o").value().at("k1") == 0);
     }
 
-    SECTION("one device's chain ingested by both at once: late arrivals as if one after the other") {
+    SECTION(
+        "one device's chain ingested by both at once: late arrivals as if one after the other") {
         // One instance gets the odd seqs 1…99, the other the even ones 2…100, at the same
         // moment. Either order one after the other makes 49 or 50 of them late (the evens
         // below 99, or all the odds below 100); two transactions that both read the chain

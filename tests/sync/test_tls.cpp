@@ -53,7 +53,8 @@ struct TlsFixture {
 
 }  // namespace
 
-TEST_CASE_METHOD(TlsFixture, "HTTPS upload with the test CA succeeds and other CAs are refused") {
+TEST_CASE_METHOD(TlsFixture, "HTTPS upload with the test CA succeeds and other CAs are refused",
+                 "[sqlite]") {
     auto records = test::make_records("demo-org", "hq", "kiosk-01", 1, 20);
     auto config = fixture->client_config();
     REQUIRE(config.server_url.starts_with("https://127.0.0.1:"));
@@ -82,7 +83,7 @@ TEST_CASE_METHOD(TlsFixture, "HTTPS upload with the test CA succeeds and other C
     }
 }
 
-TEST_CASE("cxserver refuses TLS files it cannot use") {
+TEST_CASE("cxserver refuses TLS files it cannot use", "[sqlite]") {
     test::TempDir dir;
     auto junk = dir / "junk.pem";
     test::run_command({"/bin/sh", "-c", "echo junk > '" + junk.string() + "'"});

@@ -226,8 +226,8 @@ int run_cxserver(int argc, const char* const* argv, std::ostream& out, std::ostr
                             "stdin, e.g. cxserver revoke-token --db … < token-file, or use --id N");
 
     // serve: a connection per worker thread, and one for the event loop's token look-ups.
-    auto store = open_store(
-        db, *serve_command ? static_cast<std::size_t>(serving.options.threads) + 1 : 1);
+    auto store =
+        open_store(db, *serve_command ? static_cast<std::size_t>(serving.options.threads) + 1 : 1);
     if (!store) return console.fail(ExitCode::Store, store.error().message);
 
     if (*serve_command) return serve(console, *store.value(), std::move(serving));

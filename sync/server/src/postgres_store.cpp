@@ -164,9 +164,9 @@ class PostgresStore final : public ServerStore {
             sodium_hex2bin(token.hash.data(), token.hash.size(), hash_hex.data(), hash_hex.size(),
                            nullptr, &decoded, nullptr) != 0 ||
             decoded != token.hash.size())
-            return make_error(ErrorKind::Damaged, "PostgreSQL: token row " +
-                                                      std::string(found.text(0, 0)) +
-                                                      " is damaged");
+            return make_error(
+                ErrorKind::Damaged,
+                "PostgreSQL: token row " + std::string(found.text(0, 0)) + " is damaged");
         token.grant = {found.integer(0, 0), *role, std::string(found.text(0, 3)),
                        std::string(found.text(0, 4)), std::string(found.text(0, 5))};
         return std::optional<TokenRow>{std::move(token)};
@@ -320,8 +320,7 @@ class PostgresStore final : public ServerStore {
         std::set<std::pair<std::string_view, std::string_view>> devices;
         for (const auto& record : batch) devices.emplace(record.org, record.device);
         for (const auto& [org, device] : devices)
-            if (auto locked = db.query(kLockDevice, {org, device}); !locked)
-                return locked.error();
+            if (auto locked = db.query(kLockDevice, {org, device}); !locked) return locked.error();
 
         ChainHighs highs;
         auto stored_high = [&db](const StoredRecord& record) -> Result<std::int64_t> {
@@ -355,9 +354,9 @@ class PostgresStore final : public ServerStore {
 
     // The ids the INSERT stored (an id twice in the batch: its first record).
     static Result<std::unordered_set<std::string>> insert_rows(Connection& db,
-                                                          std::span<const StoredRecord> batch,
-                                                          std::string_view received_at,
-                                                          const std::vector<bool>& late) {
+                                                               std::span<const StoredRecord> batch,
+                                                               std::string_view received_at,
+                                                               const std::vector<bool>& late) {
         ArrayLiteral ids, orgs, sites, devices, seqs, submitted, canonical, flags, keys, hashes,
             prev_hashes, complete, lates;
         for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -378,9 +377,9 @@ class PostgresStore final : public ServerStore {
         }
         if (auto prepared = db.prepare("cx_insert_batch", kInsertBatch); !prepared)
             return prepared.error();
-        const std::string arrays[] = {ids.finish(),       orgs.finish(),     sites.finish(),
-                                      devices.finish(),   seqs.finish(),     submitted.finish(),
-                                      canonical.finish(), flags.finish(),    keys.finish(),
+        const std::string arrays[] = {ids.finish(),       orgs.finish(),        sites.finish(),
+                                      devices.finish(),   seqs.finish(),        submitted.finish(),
+                                      canonical.finish(), flags.finish(),       keys.finish(),
                                       hashes.finish(),    prev_hashes.finish(), complete.finish(),
                                       lates.finish()};
         auto rows = db.run_prepared(
@@ -402,8 +401,8 @@ class PostgresStore final : public ServerStore {
                                  std::vector<RecordOutcome>& outcomes) {
         ArrayLiteral ids;
         for (auto i : skipped) ids.add(batch[i].id);
-        auto rows =
-            db.query("SELECT id, canonical FROM responses WHERE id = ANY($1::text[])", {ids.finish()});
+        auto rows = db.query("SELECT id, canonical FROM responses WHERE id = ANY($1::text[])",
+                             {ids.finish()});
         if (!rows) return rows.error();
         std::unordered_map<std::string, std::string> stored;
         for (int row = 0; row < rows.value().size(); ++row)
@@ -431,8 +430,8 @@ class PostgresStore final : public ServerStore {
                 {record.id, received_at, record.canonical, record.server_flags, record.key,
                  record.hash, record.prev_hash, late[i] ? "t" : "f"});
             if (!upgraded) return upgraded.error();
-            outcomes[i] = upgraded.value().affected() == 1 ? RecordOutcome::Stored
-                                                           : RecordOutcome::Conflict;
+            outcomes[i] =
+                upgraded.value().affected() == 1 ? RecordOutcome::Stored : RecordOutcome::Conflict;
             if (outcomes[i] == RecordOutcome::Stored) found->second = record.canonical;
         }
         return Ok{};

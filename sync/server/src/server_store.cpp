@@ -76,7 +76,8 @@ Result<DbUrl> parse_db_url(std::string_view url) {
     }
     if (url.starts_with("postgres://") || url.starts_with("postgresql://"))
         return DbUrl{DbUrl::Kind::Postgres, std::string(url)};
-    return Error{"--db must be sqlite:PATH or postgresql://USER@HOST:PORT/DB (got \"" + std::string(url) + "\")"};
+    return Error{"--db must be sqlite:PATH or postgresql://USER@HOST:PORT/DB (got \"" +
+                 std::string(url) + "\")"};
 }
 
 Result<std::unique_ptr<ServerStore>> open_store(std::string_view url, std::size_t connections) {

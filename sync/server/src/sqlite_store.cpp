@@ -23,7 +23,6 @@ namespace {
 // forget the records, so the commit must be on disk before the reply.
 constexpr std::chrono::milliseconds kBusyTimeout{10000};
 
-
 }  // namespace
 
 std::string sqlite_pragmas_sql() {
@@ -366,7 +365,7 @@ class SqliteStore final : public ServerStore {
             }
             results.emplace_back(std::move(outcomes));
         }
-        insert_.reset();            // lets go of the batches' strings it was bound to
+        insert_.reset();  // lets go of the batches' strings it was bound to
         upgrade_.reset();
         stored_canonical_.reset();  // end their reads before the commit
         chain_highest_.reset();

@@ -8,7 +8,6 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,6 +19,9 @@
 #include <memory>
 #include <sstream>
 #include <stdexcept>
+
+#include "cx/server/server_store.hpp"
+#include "test_postgres_server.hpp"
 
 namespace cx::test {
 
@@ -254,8 +256,18 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
     return result;
 }
 
-std::string add_token(const std::filesystem::path& db, const std::vector<std::string>& grant) {
-    std::vector<std::string> argv = {CXSERVER_PATH, "add-token", "--db", "sqlite:" + db.string()};
+std::string test_db_url(const TempDir& dir) {
+    const char* backend = std::getenv("CX_TEST_BACKEND");
+    if (backend && std::string_view(backend) == "postgresql")
+        return TestPostgres::shared().fresh_database();
+    if (backend && *backend && std::string_view(backend) != "sqlite")
+        throw std::runtime_error("CX_TEST_BACKEND must be sqlite or postgresql, not " +
+                                 std::string(backend));
+    return "sqlite:" + (dir / "server.db").string();
+}
+
+std::string add_token(const std::string& db_url, const std::vector<std::string>& grant) {
+    std::vector<std::string> argv = {CXSERVER_PATH, "add-token", "--db", db_url};
     argv.insert(argv.end(), grant.begin(), grant.end());
     auto result = run_command(argv);
     if (result.exit_code != 0) throw std::runtime_error("add-token failed: " + result.err);
@@ -265,18 +277,20 @@ std::string add_token(const std::filesystem::path& db, const std::vector<std::st
 
 // ---------------------------------------------------------------------------
 
-ServerProcess::ServerProcess(const std::filesystem::path& db, std::vector<std::string> extra_args,
+ServerProcess::ServerProcess(const std::string& db_url, std::vector<std::string> extra_args,
                              int port) {
-    log_path_ = db;
-    log_path_ += ".server.log";
+    std::string log_template =
+        (std::filesystem::temp_directory_path() / "cxserver-test-XXXXXX.log").string();
+    int log_fd = mkstemps(log_template.data(), 4);
+    if (log_fd < 0) throw std::runtime_error("cannot create the server's log file");
+    log_path_ = log_template;
     std::vector<std::string> argv = {CXSERVER_PATH, "serve",
-                                     "--db",        "sqlite:" + db.string(),
+                                     "--db",        db_url,
                                      "--listen",    "127.0.0.1:" + std::to_string(port),
                                      "--config",    CX_TEST_CONFIG_DIR};
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());
     int pipe_fds[2];
     if (pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
-    int log_fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     pid_ = spawn(argv, pipe_fds[1], log_fd);
     close(pipe_fds[1]);
     close(log_fd);
@@ -300,6 +314,12 @@ ServerProcess::ServerProcess(const std::filesystem::path& db, std::vector<std::s
     port_ = std::atoi(line.c_str() + at + 1);
     url_ = line.substr(line.find("listening on ") + 13);
     url_ = url_.substr(0, url_.find('\n'));
+}
+
+ServerProcess::~ServerProcess() {
+    stop();
+    std::error_code ignored;
+    std::filesystem::remove(log_path_, ignored);
 }
 
 void ServerProcess::stop() {
@@ -409,7 +429,7 @@ void DroppingProxy::relay(int client, int upstream) {
     close(upstream);
 }
 
-ServerFixture::ServerFixture(std::vector<std::string> server_args) : db(dir / "server.db") {
+ServerFixture::ServerFixture(std::vector<std::string> server_args) : db(test_db_url(dir)) {
     device_token = add_token(
         db, {"--role", "device", "--org", "demo-org", "--site", "hq", "--device", "kiosk-01"});
     viewer_token = add_token(db, {"--role", "viewer", "--org", "demo-org"});
@@ -430,25 +450,20 @@ ClientConfig ServerFixture::client_config() const {
 
 std::string ServerFixture::export_with_cli() {
     auto out = dir / "export.jsonl";
-    auto result = run_command({CXSERVER_PATH, "export", "--db", "sqlite:" + db.string(), "--org",
-                               "demo-org", "--out", out.string()});
+    auto result = run_command(
+        {CXSERVER_PATH, "export", "--db", db, "--org", "demo-org", "--out", out.string()});
     if (result.exit_code != 0) throw std::runtime_error("cxserver export failed: " + result.err);
     return read_file(out);
 }
 
-std::vector<std::string> stored_server_flags(const std::filesystem::path& db) {
-    sqlite3* raw = nullptr;
-    int opened = sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
-    std::unique_ptr<sqlite3, decltype(&sqlite3_close)> connection(raw, &sqlite3_close);
-    if (opened != SQLITE_OK) throw std::runtime_error("cannot open " + db.string());
-    sqlite3_stmt* select = nullptr;
-    if (sqlite3_prepare_v2(raw, "SELECT server_flags FROM responses ORDER BY seq", -1, &select,
-                           nullptr) != SQLITE_OK)
-        throw std::runtime_error(std::string("reading server_flags: ") + sqlite3_errmsg(raw));
+std::vector<std::string> stored_server_flags(const std::string& db_url) {
+    auto store = open_store(db_url);
+    if (!store) throw std::runtime_error("cannot open " + db_url + ": " + store.error().message);
     std::vector<std::string> flags;
-    while (sqlite3_step(select) == SQLITE_ROW)
-        flags.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(select, 0)));
-    sqlite3_finalize(select);
+    auto walked = for_each_record_with_flags(
+        *store.value(), {"demo-org", {}, {}, {}},
+        [&](std::string_view, std::string_view server_flags) { flags.emplace_back(server_flags); });
+    if (!walked) throw std::runtime_error("reading server_flags: " + walked.error().message);
     return flags;
 }
 

@@ -97,17 +97,22 @@ struct CommandResult {
 // Runs a program (no shell) with `input` on its stdin and waits for it.
 CommandResult run_command(const std::vector<std::string>& argv, const std::string& input = "");
 
-// `cxserver add-token …`: the token from the last line of stdout.
-std::string add_token(const std::filesystem::path& db, const std::vector<std::string>& grant);
+// The database the server tests run on (a --db URL): SQLite in `dir` by default, a
+// fresh database on the test PostgreSQL (TestPostgres) when CX_TEST_BACKEND is
+// "postgresql" — ctest runs the HTTP integration tests once for each backend.
+std::string test_db_url(const TempDir& dir);
+
+// `cxserver add-token --db DB_URL …`: the token from the last line of stdout.
+std::string add_token(const std::string& db_url, const std::vector<std::string>& grant);
 
 // The real cxserver on 127.0.0.1. The constructor waits for its "listening on"
 // line; the destructor stops it (SIGTERM, then SIGKILL after 5 s).
 class ServerProcess {
   public:
     // `port` 0 lets the server pick a free port.
-    ServerProcess(const std::filesystem::path& db, std::vector<std::string> extra_args = {},
+    ServerProcess(const std::string& db_url, std::vector<std::string> extra_args = {},
                   int port = 0);
-    ~ServerProcess() { stop(); }
+    ~ServerProcess();
     ServerProcess(const ServerProcess&) = delete;
     ServerProcess& operator=(const ServerProcess&) = delete;
 
@@ -158,7 +163,7 @@ class DroppingProxy {
 struct ServerFixture {
     ServerFixture(std::vector<std::string> server_args = {});
     TempDir dir;
-    std::filesystem::path db;
+    std::string db;  // --db URL (test_db_url)
     std::string device_token;
     std::string viewer_token;
     std::unique_ptr<ServerProcess> server;
@@ -168,9 +173,9 @@ struct ServerFixture {
     std::string export_with_cli();
 };
 
-// The server_flags column of every row of a server's SQLite database, in seq order
-// (read-only, beside a running server).
-std::vector<std::string> stored_server_flags(const std::filesystem::path& db);
+// The server_flags of every record of demo-org in export order (device, seq), read
+// through the store beside a running server.
+std::vector<std::string> stored_server_flags(const std::string& db_url);
 
 // Every line of `jsonl` (without newlines).
 std::vector<std::string> split_lines(std::string_view jsonl);
