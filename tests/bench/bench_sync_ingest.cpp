@@ -1,10 +1,12 @@
 // Ingest benchmark: 8 concurrent clients post 500-record gzip batches to the
-// real cxserver on SQLite over loopback. Prints responses/s, batch latency
-// percentiles, and the ratio to a raw SQLite bulk insert of the same rows
-// (same schema, pragmas and statement) measured in the same run; and the CPU
-// time each spends per record, which other work on a shared machine moves far
-// less than the rates.
-//   bench_sync_ingest [clients=8] [batches_per_client=25]
+// real cxserver over loopback, on SQLite or on a real PostgreSQL 15 the
+// benchmark starts itself (TestPostgres). Prints responses/s, batch latency
+// percentiles, and the ratio to a raw insert of the same rows measured in the
+// same run — SQLite: the same schema, pragmas and statement, one writer;
+// PostgreSQL: a multi-row INSERT of each batch on its own connection per client,
+// into a second database on the same server — and the CPU time each spends per
+// record, which other work on a shared machine moves far less than the rates.
+//   bench_sync_ingest [clients=8] [batches_per_client=25] [sqlite|postgresql]
 #include <httplib.h>
 #include <sqlite3.h>
 
@@ -18,10 +20,16 @@
 #include <thread>
 
 #include "cx/integrity/seal.hpp"
+#include "cx/postgres/array_literal.hpp"
+#include "cx/postgres/connection.hpp"
+#include "cx/postgres/migrate.hpp"
+#include "cx/postgres/transaction.hpp"
+#include "cx/server/schema_versions.hpp"
 #include "cx/server/sqlite_store.hpp"
 #include "cx/sync/gzip.hpp"
 #include "cx/sync/protocol.hpp"
 #include "sync_test_support.hpp"
+#include "test_postgres_server.hpp"
 
 using namespace cx;
 using Clock = std::chrono::steady_clock;
@@ -118,6 +126,85 @@ RawInsert raw_sqlite_insert(const test::TempDir& dir,
     return {static_cast<double>(rows) / elapsed, cpu};
 }
 
+// Each client's batches as one transaction each, one multi-row INSERT of the same
+// columns (the rows as arrays, unnest), every client on its own connection at once:
+// what PostgreSQL itself does with these rows and nothing else.
+RawInsert raw_postgres_insert(const std::string& url,
+                              const std::vector<std::vector<Response>>& batches, int clients) {
+    {
+        auto db = postgres::Connection::open(url);
+        if (!db || !postgres::migrate(db.value(), postgres_schema_versions())) {
+            std::fprintf(stderr, "raw PostgreSQL: cannot set up %s\n", url.c_str());
+            return {};
+        }
+    }
+    std::vector<std::vector<std::string>> columns_of;  // per batch, built before the clock starts
+    for (const auto& batch : batches) {
+        postgres::ArrayLiteral ids, orgs, sites, devices, seqs, submitted, canonical, keys, hashes,
+            prev_hashes, complete;
+        for (const auto& r : batch) {
+            auto row = stored_record(r);
+            ids.add(row.id);
+            orgs.add(row.org);
+            sites.add(row.site);
+            devices.add(row.device);
+            seqs.add(std::to_string(row.seq));
+            submitted.add(row.submitted_at);
+            canonical.add(row.canonical);
+            keys.add_or_null(row.key);
+            hashes.add_or_null(row.hash);
+            prev_hashes.add_or_null(row.prev_hash);
+            complete.add(row.complete ? "t" : "f");
+        }
+        columns_of.push_back({ids.finish(), orgs.finish(), sites.finish(), devices.finish(),
+                              seqs.finish(), submitted.finish(), canonical.finish(), keys.finish(),
+                              hashes.finish(), prev_hashes.finish(), complete.finish()});
+    }
+    constexpr std::string_view kInsert =
+        "INSERT INTO responses(id, org, site, device, seq, submitted_at, received_at, canonical,"
+        " server_flags, key, hash, prev_hash, complete, late)"
+        " SELECT id, org, site, device, seq, submitted_at, '2026-11-25T12:00:00Z', canonical,"
+        " '[]', key, hash, prev_hash, complete, false"
+        " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[],"
+        " $7::text[], $8::text[], $9::text[], $10::text[], $11::boolean[])"
+        " AS batch(id, org, site, device, seq, submitted_at, canonical, key, hash, prev_hash,"
+        " complete)";
+    std::atomic<bool> failed{false};
+    std::vector<double> cpu(static_cast<std::size_t>(clients));
+    std::size_t rows = 0;
+    for (const auto& batch : batches) rows += batch.size();
+    auto start = Clock::now();
+    {
+        std::vector<std::jthread> threads;
+        const std::size_t per_client = batches.size() / static_cast<std::size_t>(clients);
+        for (int c = 0; c < clients; ++c)
+            threads.emplace_back([&, c] {
+                auto db = postgres::Connection::open(url);
+                if (!db || !db.value().prepare("raw_insert", kInsert)) {
+                    failed = true;
+                    return;
+                }
+                const double cpu_start = thread_cpu_seconds();
+                for (std::size_t b = c * per_client; b < (c + 1) * per_client; ++b) {
+                    postgres::Transaction transaction(db.value());
+                    const auto& cols = columns_of[b];
+                    if (!transaction.begun() ||
+                        !db.value().run_prepared(
+                            "raw_insert", {cols[0], cols[1], cols[2], cols[3], cols[4], cols[5],
+                                           cols[6], cols[7], cols[8], cols[9], cols[10]}) ||
+                        !transaction.commit())
+                        failed = true;
+                }
+                cpu[static_cast<std::size_t>(c)] = thread_cpu_seconds() - cpu_start;
+            });
+    }
+    const double elapsed = seconds_since(start);
+    if (failed) std::fprintf(stderr, "raw PostgreSQL insert failed\n");
+    double cpu_total = 0;
+    for (double seconds : cpu) cpu_total += seconds;
+    return {static_cast<double>(rows) / elapsed, cpu_total};
+}
+
 // CPU seconds one thread spends checking the seal (Ed25519) of every record: work
 // the server must do on top of the insert (issue 9), which spreads over its cores
 // while the insert, one writer, does not.
@@ -137,9 +224,16 @@ double seal_check_cpu_seconds(const std::vector<std::vector<Response>>& batches)
 int main(int argc, char** argv) {
     const int clients = argc > 1 ? std::atoi(argv[1]) : 8;
     const int batches_per_client = argc > 2 ? std::atoi(argv[2]) : 25;
+    const std::string backend = argc > 3 ? argv[3] : "sqlite";
+    if (backend != "sqlite" && backend != "postgresql") {
+        std::fprintf(stderr, "usage: bench_sync_ingest [clients] [batches] [sqlite|postgresql]\n");
+        return 2;
+    }
+    const bool on_postgres = backend == "postgresql";
     const std::size_t batch_size = kMaxBatchRecords;
     test::TempDir dir;
-    auto db = dir / "server.db";
+    const std::string db = on_postgres ? test::TestPostgres::shared().fresh_database()
+                                       : "sqlite:" + (dir / "server.db").string();
 
     // Bodies are built and gzip'ed up front so the clients spend the shared
     // two cores on sending, not on preparing.
@@ -206,13 +300,14 @@ int main(int argc, char** argv) {
         for (const auto& list : per_client)
             latencies_ms.insert(latencies_ms.end(), list.begin(), list.end());
     }
-    auto exported =
-        test::run_command({CXSERVER_PATH, "export", "--db", "sqlite:" + db.string(), "--org",
-                           "bench-org", "--out", (dir / "export.jsonl").string()});
+    auto exported = test::run_command({CXSERVER_PATH, "export", "--db", db, "--org", "bench-org",
+                                       "--out", (dir / "export.jsonl").string()});
     all_ok = all_ok &&
              exported.err.find("wrote " + std::to_string(total) + " records") != std::string::npos;
 
-    auto raw = raw_sqlite_insert(dir, all_batches);
+    auto raw = on_postgres ? raw_postgres_insert(test::TestPostgres::shared().fresh_database(),
+                                                 all_batches, clients)
+                           : raw_sqlite_insert(dir, all_batches);
     const double raw_rate = raw.rows_per_second;
     // The floor with seals: the raw insert's time plus the seal checks spread over every core.
     const double seal_cpu = seal_check_cpu_seconds(all_batches);
@@ -227,14 +322,21 @@ int main(int argc, char** argv) {
                                            static_cast<std::size_t>(p * latencies_ms.size()))];
     };
     double ratio = server_rate / raw_rate;
-    std::printf("bench_sync_ingest: %d clients x %d batches x %zu records = %zu responses%s\n",
-                clients, batches_per_client, batch_size, total,
+    std::printf("bench_sync_ingest (%s): %d clients x %d batches x %zu records = %zu responses%s\n",
+                backend.c_str(), clients, batches_per_client, batch_size, total,
                 all_ok ? "" : "  (FAILED: see stderr)");
     std::printf("  server ingest      %10.0f responses/s   (target >= %.0f: %s)\n", server_rate,
                 kTargetPerSecond, server_rate >= kTargetPerSecond ? "met" : "MISSED");
-    std::printf(
-        "  raw SQLite insert  %10.0f rows/s        (same schema, pragmas, 500-row transactions)\n",
-        raw_rate);
+    if (on_postgres)
+        std::printf(
+            "  raw PostgreSQL     %10.0f rows/s        (multi-row INSERT, a transaction a "
+            "batch, %d connections)\n",
+            raw_rate, clients);
+    else
+        std::printf(
+            "  raw SQLite insert  %10.0f rows/s        (same schema, pragmas, 500-row "
+            "transactions)\n",
+            raw_rate);
     std::printf("  ratio server/raw   %10.2f               (target >= %.1f: %s)\n", ratio,
                 kTargetRatio, ratio >= kTargetRatio ? "met" : "MISSED");
     std::printf(
@@ -243,7 +345,8 @@ int main(int argc, char** argv) {
         sealed_floor_rate, cores);
     std::printf("  ratio server/that  %10.2f\n", server_rate / sealed_floor_rate);
     std::printf(
-        "  CPU per record     server %.1f us, raw SQLite insert %.1f us, seal check %.1f us\n",
+        "  CPU per record     server %.1f us, raw insert (client side) %.1f us, seal check %.1f "
+        "us\n",
         server_cpu * 1e6 / static_cast<double>(total),
         raw.cpu_seconds * 1e6 / static_cast<double>(total),
         seal_cpu * 1e6 / static_cast<double>(total));

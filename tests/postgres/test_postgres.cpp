@@ -6,6 +6,7 @@
 #include <string_view>
 #include <thread>
 
+#include "cx/postgres/array_literal.hpp"
 #include "cx/postgres/connection.hpp"
 #include "cx/postgres/migrate.hpp"
 #include "cx/postgres/pool.hpp"
@@ -178,4 +179,23 @@ TEST_CASE("a connection URL that is not PostgreSQL's gives a clear error") {
     auto bad = Connection::open("postgresql://postgres@127.0.0.1:notaport/db");
     REQUIRE_FALSE(bad.ok());
     CHECK_THAT(bad.error().message, Catch::Contains("PostgreSQL: cannot connect"));
+}
+
+TEST_CASE("an array literal carries any text as one parameter, NULL included") {
+    auto db = connect(TestPostgres::shared().fresh_database());
+    const std::vector<std::string> texts = {"plain",    R"({"a":"b\"c"})", "back\\slash",
+                                            "a,b",      "{braces}",        "NULL",
+                                            "符合预期", " spaced "};
+    ArrayLiteral array;
+    for (const auto& text : texts) array.add(text);
+    array.add_or_null("");
+    auto rows =
+        db.query("SELECT value IS NULL, value FROM unnest($1::text[]) AS value", {array.finish()});
+    REQUIRE(rows.ok());
+    REQUIRE(rows.value().size() == static_cast<int>(texts.size()) + 1);
+    for (int i = 0; i < static_cast<int>(texts.size()); ++i) {
+        CHECK(rows.value().text(i, 0) == "f");
+        CHECK(rows.value().text(i, 1) == texts[static_cast<std::size_t>(i)]);
+    }
+    CHECK(rows.value().text(static_cast<int>(texts.size()), 0) == "t");
 }

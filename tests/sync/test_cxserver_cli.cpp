@@ -117,7 +117,8 @@ TEST_CASE("cxserver add-token --pubkey binds a device's key, a malformed key or 
     CHECK(keys.value()[0].trusted == cx::KeyTrust::Admin);
 }
 
-TEST_CASE("cxserver on PostgreSQL: export writes the org's records; an unreachable server exits 4") {
+TEST_CASE(
+    "cxserver on PostgreSQL: export writes the org's records, an unreachable server exits 4") {
     cx::test::TempDir dir;
     const auto db = cx::test::TestPostgres::shared().fresh_database();
     {
@@ -134,8 +135,8 @@ TEST_CASE("cxserver on PostgreSQL: export writes the org's records; an unreachab
     CHECK_THAT(exported.err, Catch::Contains("wrote 3 records"));
 
     // Nothing listens on port 1.
-    auto unreachable = cxserver({"add-token", "--db", "postgresql://cx@127.0.0.1:1/cx", "--role",
-                                 "viewer", "--org", "o"});
+    auto unreachable = cxserver(
+        {"add-token", "--db", "postgresql://cx@127.0.0.1:1/cx", "--role", "viewer", "--org", "o"});
     CHECK(unreachable.exit_code == 4);
     CHECK_THAT(unreachable.err, Catch::Contains("PostgreSQL") && Catch::Contains("connect"));
 }

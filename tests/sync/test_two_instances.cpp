@@ -40,9 +40,9 @@ TEST_CASE("two cxserver instances on one PostgreSQL store every record once", "[
     constexpr std::size_t kPerRound = 150;
     std::vector<std::string> device_tokens;
     for (int kiosk = 0; kiosk <= kKiosks; ++kiosk)  // the last one sends the shared batch
-        device_tokens.push_back(test::add_token(db, {"--role", "device", "--org", "demo-org",
-                                                     "--site", "hq", "--device", kiosk_name(kiosk),
-                                                     "--pubkey", key}));
+        device_tokens.push_back(
+            test::add_token(db, {"--role", "device", "--org", "demo-org", "--site", "hq",
+                                 "--device", kiosk_name(kiosk), "--pubkey", key}));
     const auto viewer = test::add_token(db, {"--role", "viewer", "--org", "demo-org"});
     test::ServerProcess instances[] = {test::ServerProcess(db), test::ServerProcess(db)};
 
@@ -55,9 +55,9 @@ TEST_CASE("two cxserver instances on one PostgreSQL store every record once", "[
             kiosks.emplace_back([&, kiosk] {
                 test::MemoryOutbox outbox({});
                 for (int round = 0; round < kRounds; ++round) {
-                    outbox.add(test::make_records(
-                        "demo-org", "hq", kiosk_name(kiosk),
-                        1 + static_cast<std::int64_t>(round * kPerRound), kPerRound));
+                    outbox.add(test::make_records("demo-org", "hq", kiosk_name(kiosk),
+                                                  1 + static_cast<std::int64_t>(round * kPerRound),
+                                                  kPerRound));
                     ClientConfig config;
                     config.server_url = instances[(kiosk + round) % 2].url();
                     config.token = device_tokens[static_cast<std::size_t>(kiosk)];
@@ -79,10 +79,9 @@ TEST_CASE("two cxserver instances on one PostgreSQL store every record once", "[
             senders.emplace_back([&, i] {
                 httplib::Client http("127.0.0.1", instances[i].port());
                 http.set_read_timeout(30, 0);
-                auto reply = http.Post(
-                    "/api/v1/responses",
-                    {{"Authorization", "Bearer " + device_tokens[kKiosks]}},
-                    batch_body(shared), "application/json");
+                auto reply = http.Post("/api/v1/responses",
+                                       {{"Authorization", "Bearer " + device_tokens[kKiosks]}},
+                                       batch_body(shared), "application/json");
                 if (reply && reply->status == 200) acks[i] = json::parse(reply->body);
             });
     }

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "cx/postgres/array_literal.hpp"
 #include "cx/postgres/connection.hpp"
 #include "cx/postgres/migrate.hpp"
 #include "cx/postgres/pool.hpp"
@@ -20,37 +21,13 @@ namespace cx {
 
 namespace {
 
+using postgres::ArrayLiteral;
 using postgres::Connection;
 using postgres::Isolation;
 using postgres::Param;
 using postgres::Pool;
 using postgres::Rows;
 using postgres::Transaction;
-
-// A batch travels as one array per column (one statement, one round trip), written
-// as PostgreSQL array literals: every element quoted, `"` and `\` escaped.
-class ArrayLiteral {
-  public:
-    void add(std::string_view text) {
-        separate();
-        body_ += '"';
-        for (char c : text) {
-            if (c == '"' || c == '\\') body_ += '\\';
-            body_ += c;
-        }
-        body_ += '"';
-    }
-    void add_null() {
-        separate();
-        body_ += "NULL";
-    }
-    void add_optional(const std::string& text) { text.empty() ? add_null() : add(text); }
-    std::string finish() { return body_ + '}'; }
-
-  private:
-    void separate() { body_ += body_.size() > 1 ? "," : ""; }
-    std::string body_ = "{";
-};
 
 // The per-device lock of ingest and first-key pinning: transaction-scoped, so it is
 // let go at COMMIT or ROLLBACK, and shared by every instance on the database.
@@ -369,9 +346,9 @@ class PostgresStore final : public ServerStore {
             submitted.add(record.submitted_at);
             canonical.add(record.canonical);
             flags.add(record.server_flags);
-            keys.add_optional(record.key);
-            hashes.add_optional(record.hash);
-            prev_hashes.add_optional(record.prev_hash);
+            keys.add_or_null(record.key);
+            hashes.add_or_null(record.hash);
+            prev_hashes.add_or_null(record.prev_hash);
             complete.add(record.complete ? "t" : "f");
             lates.add(late[i] ? "t" : "f");
         }
