@@ -4,9 +4,12 @@
 # connections from 20 addresses, 10 GiB of header bytes without a newline over
 # 16 parallel floods (and as much again of request-line bytes), 100,000 bad
 # tokens from one address — with the same figures asserted as tests/hostile
-# (README "cxserver"); then every libFuzzer target for FUZZ_SECONDS each
-# (default 600; tests/fuzz/run-fuzz.sh, its own clang-14 build).
-# Usage: [FUZZ_SECONDS=N] tests/reliability/run-long.sh [BUILD_DIR]   (default build/release)
+# (README "cxserver"); the server crash loop with CRASH_KILLS kills (default 100)
+# on SQLite and on PostgreSQL (a PostgreSQL 15 the test starts itself); then every
+# libFuzzer target for FUZZ_SECONDS each (default 600; tests/fuzz/run-fuzz.sh, its
+# own clang-14 build).
+# Usage: [CRASH_KILLS=N] [FUZZ_SECONDS=N] tests/reliability/run-long.sh [BUILD_DIR]
+#        (default build/release)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -20,4 +23,8 @@ fi
 ulimit -n "$(ulimit -Hn)"
 python3 "$root/tests/hostile/hostile_http.py" --long --server "$server" \
   --config-dir "$root/config"
+for backend in sqlite postgresql; do
+  CX_TEST_BACKEND=$backend CX_CRASH_KILLS="${CRASH_KILLS:-100}" \
+    "$build/tests/reliability/test_server_crash_loop" --durations yes
+done
 "$root/tests/fuzz/run-fuzz.sh" "${FUZZ_SECONDS:-600}"

@@ -176,6 +176,14 @@ std::size_t MemoryOutbox::waiting() {
     return waiting_;
 }
 
+std::vector<std::string> MemoryOutbox::sent_ids() {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> ids;
+    for (std::size_t i = 0; i < records_.size(); ++i)
+        if (states_[i] == State::Sent) ids.push_back(records_[i].id);
+    return ids;
+}
+
 std::vector<RecordRefusal> MemoryOutbox::refused() {
     std::lock_guard lock(mutex_);
     std::vector<RecordRefusal> out;

@@ -59,6 +59,7 @@ class MemoryOutbox final : public Outbox {
     std::size_t mark_sent_calls();
     std::size_t waiting();                 // pending_count() for tests: never fails
     std::vector<RecordRefusal> refused();  // the refusals of the records refused now
+    std::vector<std::string> sent_ids();   // the records the server acknowledged, in order
     // From now on every operation fails with `message`, as a store that cannot be read.
     void fail_with(std::string message);
 
