@@ -399,6 +399,37 @@ void validate_record(Response& out, unsigned seen, std::span<const Questionnaire
     throw Invalid{"unknown questionnaire \"" + out.questionnaire + "\""};
 }
 
+// The member of a text field's bit (all but seq, lang, status, duration_ms, answers, flags).
+std::string& text_field(unsigned bit, Response& out) {
+    switch (bit) {
+        case kId:
+            return out.id;
+        case kDevice:
+            return out.device;
+        case kOrg:
+            return out.org;
+        case kSite:
+            return out.site;
+        case kQuestionnaire:
+            return out.questionnaire;
+        case kStartedAt:
+            return out.started_at;
+        case kSubmittedAt:
+            return out.submitted_at;
+        case kKey:
+            return out.key;
+        case kPrevHash:
+            return out.prev_hash;
+    }
+    return out.sig;
+}
+
+std::optional<ResponseStatus> parse_status(std::string_view text) {
+    if (text == "complete") return ResponseStatus::Complete;
+    if (text == "incomplete") return ResponseStatus::Incomplete;
+    return std::nullopt;
+}
+
 // A string of the previous record takes the next one's value of the same size (ids,
 // times, hex digits, item ids) with a plain copy.
 void assign(std::string& to, std::string_view from) {
@@ -468,43 +499,15 @@ class CanonicalLine {
                 if (lang) out.lang = *lang;
                 return lang.has_value();
             }
-            case kStatus:
-                if (!string(text)) return false;
-                if (text == "complete")
-                    out.status = ResponseStatus::Complete;
-                else if (text == "incomplete")
-                    out.status = ResponseStatus::Incomplete;
-                else
-                    return false;
-                return true;
+            case kStatus: {
+                auto status = string(text) ? parse_status(text) : std::nullopt;
+                if (status) out.status = *status;
+                return status.has_value();
+            }
         }
         if (!string(text)) return false;
         assign(text_field(bit, out), text);
         return true;
-    }
-
-    static std::string& text_field(unsigned bit, Response& out) {
-        switch (bit) {
-            case kId:
-                return out.id;
-            case kDevice:
-                return out.device;
-            case kOrg:
-                return out.org;
-            case kSite:
-                return out.site;
-            case kQuestionnaire:
-                return out.questionnaire;
-            case kStartedAt:
-                return out.started_at;
-            case kSubmittedAt:
-                return out.submitted_at;
-            case kKey:
-                return out.key;
-            case kPrevHash:
-                return out.prev_hash;
-        }
-        return out.sig;
     }
 
     bool string(std::string_view& text) {
@@ -588,23 +591,8 @@ void parse_record(simdjson::dom::element doc, Response& out, std::span<const Que
         if (seen & name->bit) throw Invalid{"field \"" + std::string(key) + "\" given twice"};
         seen |= name->bit;
         switch (name->bit) {
-            case kId:
-                out.id.assign(get_string(value, key));
-                break;
-            case kDevice:
-                out.device.assign(get_string(value, key));
-                break;
-            case kOrg:
-                out.org.assign(get_string(value, key));
-                break;
-            case kSite:
-                out.site.assign(get_string(value, key));
-                break;
             case kSeq:
                 out.seq = get_integer(value, key);
-                break;
-            case kQuestionnaire:
-                out.questionnaire.assign(get_string(value, key));
                 break;
             case kLang: {
                 auto lang = parse_lang(get_string(value, key));
@@ -613,21 +601,12 @@ void parse_record(simdjson::dom::element doc, Response& out, std::span<const Que
                 break;
             }
             case kStatus: {
-                auto status = get_string(value, key);
-                if (status == "complete")
-                    out.status = ResponseStatus::Complete;
-                else if (status == "incomplete")
-                    out.status = ResponseStatus::Incomplete;
-                else
+                auto status = parse_status(get_string(value, key));
+                if (!status)
                     throw Invalid{"field \"status\" must be \"complete\" or \"incomplete\""};
+                out.status = *status;
                 break;
             }
-            case kStartedAt:
-                out.started_at.assign(get_string(value, key));
-                break;
-            case kSubmittedAt:
-                out.submitted_at.assign(get_string(value, key));
-                break;
             case kDurationMs:
                 out.duration_ms = get_integer(value, key);
                 break;
@@ -637,15 +616,8 @@ void parse_record(simdjson::dom::element doc, Response& out, std::span<const Que
             case kFlags:
                 parse_flags(value, out.flags);
                 break;
-            case kKey:
-                out.key.assign(get_string(value, key));
-                break;
-            case kPrevHash:
-                out.prev_hash.assign(get_string(value, key));
-                break;
-            case kSig:
-                out.sig.assign(get_string(value, key));
-                break;
+            default:
+                text_field(name->bit, out).assign(get_string(value, key));
         }
     }
     validate_record(out, seen, known, lookups, item_seen);

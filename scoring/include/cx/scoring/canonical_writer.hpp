@@ -69,8 +69,13 @@ class CanonicalWriter {
 
     void string(std::string_view text) {
         raw('"');
-        const std::size_t plain = plain_ascii_run(text.data(), text.size());
-        raw(text.substr(0, plain));
+        // A short string (an item id, a site) is copied as it is checked; a longer one
+        // (ids, times, hex digits) is checked sixteen bytes at a time, then copied.
+        std::size_t plain = 0;
+        if (text.size() >= 16) {
+            plain = plain_ascii_run(text.data(), text.size());
+            raw(text.substr(0, plain));
+        }
         for (char c : text.substr(plain)) {
             if (kNeedsEscape[static_cast<unsigned char>(c)])
                 escaped(c);
