@@ -176,6 +176,57 @@ TEST_CASE("strings with quotes, backslashes and control characters are escaped")
     CHECK_THAT(status.error().message, Catch::Contains("unknown flag \"a\"b\\c\x01\""));
 }
 
+TEST_CASE("a character to escape is escaped wherever it stands in a long string") {
+    // Long strings are checked sixteen bytes at a time: every position of the steps and
+    // of the overlapping last one, against a byte-at-a-time reference.
+    auto reference = [](std::string_view text) {
+        std::string json = "\"";
+        for (unsigned char c : text) {
+            char escaped[8];
+            if (c == '"' || c == '\\')
+                json += {'\\', static_cast<char>(c)};
+            else if (c == '\n')
+                json += "\\n";
+            else if (c == '\r')
+                json += "\\r";
+            else if (c == '\t')
+                json += "\\t";
+            else if (c < 0x20)
+                json.append(escaped, std::snprintf(escaped, sizeof escaped, "\\u%04x", c));
+            else
+                json += static_cast<char>(c);
+        }
+        return json + "\"";
+    };
+    for (std::size_t size : {15, 16, 17, 31, 32, 40}) {
+        for (std::size_t at = 0; at < size; ++at) {
+            for (char c : std::string_view("\"\\\n\x01\x1f\xc3")) {
+                std::string text(size, 'x');
+                text[at] = c;
+                auto r = sample();
+                r.site = text;
+                CAPTURE(size, at, static_cast<int>(c));
+                CHECK_THAT(to_canonical_json(r),
+                           Catch::Contains(",\"site\":" + reference(text) + ","));
+            }
+        }
+    }
+}
+
+TEST_CASE("hex digits: a byte that is no lowercase digit is found wherever it stands") {
+    const std::string digits = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    CHECK(is_lowercase_hex(digits, 64));
+    CHECK_FALSE(is_lowercase_hex(digits, 63));
+    for (std::size_t at = 0; at < digits.size(); ++at) {
+        for (char c : std::string_view("/:@AFg`G \xff\x80")) {
+            auto text = digits;
+            text[at] = c;
+            CAPTURE(at, static_cast<int>(c));
+            CHECK_FALSE(is_lowercase_hex(text, 64));
+        }
+    }
+}
+
 TEST_CASE("records within sane bounds: the edges of each range are accepted") {
     Response out;
     auto r = sample();
