@@ -237,24 +237,25 @@ constexpr unsigned kSealFields = kKey | kPrevHash | kSig;
 struct FieldName {
     std::string_view name;
     Field bit;
+    std::string Response::*text = nullptr;  // where a string-valued field goes
 };
 constexpr FieldName kFields[] = {
-    {"id", kId},
-    {"device", kDevice},
-    {"org", kOrg},
-    {"site", kSite},
+    {"id", kId, &Response::id},
+    {"device", kDevice, &Response::device},
+    {"org", kOrg, &Response::org},
+    {"site", kSite, &Response::site},
     {"seq", kSeq},
-    {"questionnaire", kQuestionnaire},
+    {"questionnaire", kQuestionnaire, &Response::questionnaire},
     {"lang", kLang},
     {"status", kStatus},
-    {"started_at", kStartedAt},
-    {"submitted_at", kSubmittedAt},
+    {"started_at", kStartedAt, &Response::started_at},
+    {"submitted_at", kSubmittedAt, &Response::submitted_at},
     {"duration_ms", kDurationMs},
     {"answers", kAnswers},
     {"flags", kFlags},
-    {"key", kKey},
-    {"prev_hash", kPrevHash},
-    {"sig", kSig},
+    {"key", kKey, &Response::key},
+    {"prev_hash", kPrevHash, &Response::prev_hash},
+    {"sig", kSig, &Response::sig},
 };
 
 struct Invalid {
@@ -399,31 +400,6 @@ void validate_record(Response& out, unsigned seen, std::span<const Questionnaire
     throw Invalid{"unknown questionnaire \"" + out.questionnaire + "\""};
 }
 
-// The member of a text field's bit (all but seq, lang, status, duration_ms, answers, flags).
-std::string& text_field(unsigned bit, Response& out) {
-    switch (bit) {
-        case kId:
-            return out.id;
-        case kDevice:
-            return out.device;
-        case kOrg:
-            return out.org;
-        case kSite:
-            return out.site;
-        case kQuestionnaire:
-            return out.questionnaire;
-        case kStartedAt:
-            return out.started_at;
-        case kSubmittedAt:
-            return out.submitted_at;
-        case kKey:
-            return out.key;
-        case kPrevHash:
-            return out.prev_hash;
-    }
-    return out.sig;
-}
-
 std::optional<ResponseStatus> parse_status(std::string_view text) {
     if (text == "complete") return ResponseStatus::Complete;
     if (text == "incomplete") return ResponseStatus::Incomplete;
@@ -458,8 +434,7 @@ class CanonicalLine {
         out.sig.clear();
         for (const auto& field : kFields) {
             if (field.bit == kKey && literal('}')) return at_ == end_;  // an unsigned record
-            if (!key(field.name, field.bit == kId ? '{' : ',') || !value(field.bit, out))
-                return false;
+            if (!key(field.name, field.bit == kId ? '{' : ',') || !value(field, out)) return false;
             seen |= field.bit;
         }
         return literal('}') && at_ == end_;
@@ -483,9 +458,9 @@ class CanonicalLine {
         return true;
     }
 
-    bool value(unsigned bit, Response& out) {
+    bool value(const FieldName& field, Response& out) {
         std::string_view text;
-        switch (bit) {
+        switch (field.bit) {
             case kSeq:
                 return integer(out.seq);
             case kDurationMs:
@@ -504,10 +479,11 @@ class CanonicalLine {
                 if (status) out.status = *status;
                 return status.has_value();
             }
+            default:
+                if (!string(text)) return false;
+                assign(out.*field.text, text);
+                return true;
         }
-        if (!string(text)) return false;
-        assign(text_field(bit, out), text);
-        return true;
     }
 
     bool string(std::string_view& text) {
@@ -617,7 +593,7 @@ void parse_record(simdjson::dom::element doc, Response& out, std::span<const Que
                 parse_flags(value, out.flags);
                 break;
             default:
-                text_field(name->bit, out).assign(get_string(value, key));
+                (out.*name->text).assign(get_string(value, key));
         }
     }
     validate_record(out, seen, known, lookups, item_seen);
