@@ -40,7 +40,7 @@ struct HeadlessImGui {
         ImGui::NewFrame();
         const ScreenView view{
             state, test::shipped_config().questionnaire, config, text, fonts, timings,
-            false, std::chrono::steady_clock::now()};
+            false, std::chrono::steady_clock::now(), {}};
         auto events = draw_screen(view);
         ImGui::EndFrame();
         return events;
