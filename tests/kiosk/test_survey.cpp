@@ -305,7 +305,7 @@ TEST_CASE("large text: the next customer starts at the normal size") {
     }
 }
 
-TEST_CASE("closing time waits for the survey under way; opening time brings the welcome back") {
+TEST_CASE("closing time waits for the survey under way, opening time brings the welcome back") {
     Driver d;
     d.start(2);
     d.send(event::Close{});  // closing time, mid-survey: nothing changes for the customer
