@@ -6,11 +6,10 @@
 #include <simdjson.h>
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <cstdio>
 #include <cstring>
-#include <initializer_list>
 
+#include "cx/scoring/canonical_writer.hpp"
 #include "cx/scoring/item_lookup.hpp"
 
 namespace cx {
@@ -31,75 +30,6 @@ void canonicalize(Response& response) {
                          response.flags.end());
 }
 
-namespace {
-
-// What JSON requires escaped: '"', '\\' and control characters.
-constexpr auto kNeedsEscape = [] {
-    std::array<bool, 256> table{};
-    for (int c = 0; c < 0x20; ++c) table[c] = true;
-    table['"'] = table['\\'] = true;
-    return table;
-}();
-constexpr std::size_t kMaxEscapedSize = 6;  // \u00XX
-
-// Writes one record into room reserved for its worst case, so no character
-// pays for a capacity check or a call: this runs for every record the server
-// stores, and is most of the cost of storing it beside the SQLite insert.
-class CanonicalWriter {
-  public:
-    explicit CanonicalWriter(char* to) : at_(to) {}
-    char* end() const { return at_; }
-
-    void raw(std::string_view text) {
-        std::memcpy(at_, text.data(), text.size());
-        at_ += text.size();
-    }
-    void raw(char c) { *at_++ = c; }
-
-    void string(std::string_view text) {
-        raw('"');
-        for (char c : text) {
-            if (kNeedsEscape[static_cast<unsigned char>(c)])
-                escaped(c);
-            else
-                raw(c);
-        }
-        raw('"');
-    }
-
-    void integer(std::int64_t value) { at_ = std::to_chars(at_, at_ + kMaxIntegerSize, value).ptr; }
-
-    static constexpr std::size_t kMaxIntegerSize = 20;  // -9223372036854775808
-    static std::size_t max_string_size(std::string_view text) {
-        return 2 + kMaxEscapedSize * text.size();
-    }
-
-  private:
-    void escaped(char c) {
-        raw('\\');
-        switch (c) {
-            case '"':
-            case '\\':
-                return raw(c);
-            case '\n':
-                return raw('n');
-            case '\r':
-                return raw('r');
-            case '\t':
-                return raw('t');
-            default: {
-                constexpr char kHex[] = "0123456789abcdef";
-                const auto code = static_cast<unsigned char>(c);
-                raw("u00");
-                raw(kHex[code >> 4]);
-                raw(kHex[code & 0xf]);
-            }
-        }
-    }
-
-    char* at_;
-};
-
 std::size_t max_canonical_size(const Response& r) {
     constexpr std::size_t kFixed = 320;  // keys, punctuation, lang, status
     std::size_t size = kFixed + 2 * CanonicalWriter::kMaxIntegerSize;
@@ -113,8 +43,6 @@ std::size_t max_canonical_size(const Response& r) {
     return size;
 }
 
-}  // namespace
-
 void append_canonical_json(std::string& out, const Response& r) {
     // Written into reused worst-case room, then appended at its exact size, so
     // `out` holds no slack (a server batch keeps hundreds of these at once).
@@ -126,24 +54,17 @@ void append_canonical_json(std::string& out, const Response& r) {
     std::string& room = needed <= kKeptRoom ? kept_room : one_off_room;
     if (room.size() < needed) room.resize(needed);
     CanonicalWriter json(room.data());
-    using TextField = std::pair<std::string_view, std::string_view>;  // key (with its comma), value
-    auto text_fields = [&json](std::initializer_list<TextField> fields) {
-        for (auto [key, value] : fields) {
-            json.raw(key);
-            json.string(value);
-        }
-    };
-    text_fields({{"{\"id\":", r.id},
-                 {",\"device\":", r.device},
-                 {",\"org\":", r.org},
-                 {",\"site\":", r.site}});
+    json.text_fields({{"{\"id\":", r.id},
+                      {",\"device\":", r.device},
+                      {",\"org\":", r.org},
+                      {",\"site\":", r.site}});
     json.raw(",\"seq\":");
     json.integer(r.seq);
-    text_fields({{",\"questionnaire\":", r.questionnaire},
-                 {",\"lang\":", to_string(r.lang)},
-                 {",\"status\":", to_string(r.status)},
-                 {",\"started_at\":", r.started_at},
-                 {",\"submitted_at\":", r.submitted_at}});
+    json.text_fields({{",\"questionnaire\":", r.questionnaire},
+                      {",\"lang\":", to_string(r.lang)},
+                      {",\"status\":", to_string(r.status)},
+                      {",\"started_at\":", r.started_at},
+                      {",\"submitted_at\":", r.submitted_at}});
     json.raw(",\"duration_ms\":");
     json.integer(r.duration_ms);
     json.raw(",\"answers\":{");
@@ -163,7 +84,8 @@ void append_canonical_json(std::string& out, const Response& r) {
     }
     json.raw(']');
     if (r.is_signed())
-        text_fields({{",\"key\":", r.key}, {",\"prev_hash\":", r.prev_hash}, {",\"sig\":", r.sig}});
+        json.text_fields(
+            {{",\"key\":", r.key}, {",\"prev_hash\":", r.prev_hash}, {",\"sig\":", r.sig}});
     json.raw('}');
     out.append(room.data(), json.end());
 }
@@ -200,7 +122,9 @@ bool is_canonical_uuid(std::string_view id) {
 }
 
 bool is_lowercase_hex(std::string_view text, std::size_t length) {
-    // A table and no early exit: every record carries 256 hex digits (key, prev_hash, sig).
+    // Sixteen digits per step and no early exit: every record carries 256 hex digits
+    // (key, prev_hash, sig).
+    using Bytes = signed char __attribute__((vector_size(16)));  // GCC/Clang, any target
     static constexpr auto kHexDigit = [] {
         std::array<unsigned char, 256> table{};
         for (unsigned char c = '0'; c <= '9'; ++c) table[c] = 1;
@@ -208,8 +132,18 @@ bool is_lowercase_hex(std::string_view text, std::size_t length) {
         return table;
     }();
     if (text.size() != length) return false;
-    unsigned char all = 1;
-    for (char c : text) all &= kHexDigit[static_cast<unsigned char>(c)];
+    std::size_t i = 0;
+    Bytes other{};  // all bits of a lane set where a byte was no digit
+    for (; i + sizeof(Bytes) <= text.size(); i += sizeof(Bytes)) {
+        Bytes bytes;
+        std::memcpy(&bytes, text.data() + i, sizeof bytes);
+        // Signed bytes: those of 0x80 and up are below '0'.
+        other |= ~(((bytes >= '0') & (bytes <= '9')) | ((bytes >= 'a') & (bytes <= 'f')));
+    }
+    std::uint64_t halves[2];
+    std::memcpy(halves, &other, sizeof halves);
+    unsigned char all = (halves[0] | halves[1]) == 0;
+    for (; i < text.size(); ++i) all &= kHexDigit[static_cast<unsigned char>(text[i])];
     return all != 0;
 }
 
@@ -303,24 +237,25 @@ constexpr unsigned kSealFields = kKey | kPrevHash | kSig;
 struct FieldName {
     std::string_view name;
     Field bit;
+    std::string Response::*text = nullptr;  // where a string-valued field goes
 };
 constexpr FieldName kFields[] = {
-    {"id", kId},
-    {"device", kDevice},
-    {"org", kOrg},
-    {"site", kSite},
+    {"id", kId, &Response::id},
+    {"device", kDevice, &Response::device},
+    {"org", kOrg, &Response::org},
+    {"site", kSite, &Response::site},
     {"seq", kSeq},
-    {"questionnaire", kQuestionnaire},
+    {"questionnaire", kQuestionnaire, &Response::questionnaire},
     {"lang", kLang},
     {"status", kStatus},
-    {"started_at", kStartedAt},
-    {"submitted_at", kSubmittedAt},
+    {"started_at", kStartedAt, &Response::started_at},
+    {"submitted_at", kSubmittedAt, &Response::submitted_at},
     {"duration_ms", kDurationMs},
     {"answers", kAnswers},
     {"flags", kFlags},
-    {"key", kKey},
-    {"prev_hash", kPrevHash},
-    {"sig", kSig},
+    {"key", kKey, &Response::key},
+    {"prev_hash", kPrevHash, &Response::prev_hash},
+    {"sig", kSig, &Response::sig},
 };
 
 struct Invalid {
@@ -420,89 +355,10 @@ void check_answers(Response& out, const Questionnaire& questionnaire, const Item
     }
 }
 
-void parse_record(simdjson::dom::element doc, Response& out, std::span<const Questionnaire> known,
-                  std::span<const ItemLookup> lookups, std::vector<char>& item_seen) {
-    simdjson::dom::object object;
-    if (doc.get(object)) throw Invalid{"a record must be a JSON object"};
-    out.flags.clear();  // answers are resized by parse_answers, reusing their strings
-    out.key.clear();
-    out.prev_hash.clear();
-    out.sig.clear();
-    unsigned seen = 0;
-    std::size_t expected = 0;  // canonical records list the fields in kFields order
-    for (auto [key, value] : object) {
-        const FieldName* name = nullptr;
-        if (expected < std::size(kFields) && kFields[expected].name == key) {
-            name = &kFields[expected];
-        } else {
-            for (const auto& candidate : kFields)
-                if (candidate.name == key) name = &candidate;
-        }
-        if (!name) throw Invalid{"unknown field \"" + std::string(key) + "\""};
-        expected = static_cast<std::size_t>(name - kFields) + 1;
-        if (seen & name->bit) throw Invalid{"field \"" + std::string(key) + "\" given twice"};
-        seen |= name->bit;
-        switch (name->bit) {
-            case kId:
-                out.id.assign(get_string(value, key));
-                break;
-            case kDevice:
-                out.device.assign(get_string(value, key));
-                break;
-            case kOrg:
-                out.org.assign(get_string(value, key));
-                break;
-            case kSite:
-                out.site.assign(get_string(value, key));
-                break;
-            case kSeq:
-                out.seq = get_integer(value, key);
-                break;
-            case kQuestionnaire:
-                out.questionnaire.assign(get_string(value, key));
-                break;
-            case kLang: {
-                auto lang = parse_lang(get_string(value, key));
-                if (!lang) throw Invalid{"field \"lang\" must be \"zh\" or \"en\""};
-                out.lang = *lang;
-                break;
-            }
-            case kStatus: {
-                auto status = get_string(value, key);
-                if (status == "complete")
-                    out.status = ResponseStatus::Complete;
-                else if (status == "incomplete")
-                    out.status = ResponseStatus::Incomplete;
-                else
-                    throw Invalid{"field \"status\" must be \"complete\" or \"incomplete\""};
-                break;
-            }
-            case kStartedAt:
-                out.started_at.assign(get_string(value, key));
-                break;
-            case kSubmittedAt:
-                out.submitted_at.assign(get_string(value, key));
-                break;
-            case kDurationMs:
-                out.duration_ms = get_integer(value, key);
-                break;
-            case kAnswers:
-                parse_answers(value, out.answers);
-                break;
-            case kFlags:
-                parse_flags(value, out.flags);
-                break;
-            case kKey:
-                out.key.assign(get_string(value, key));
-                break;
-            case kPrevHash:
-                out.prev_hash.assign(get_string(value, key));
-                break;
-            case kSig:
-                out.sig.assign(get_string(value, key));
-                break;
-        }
-    }
+// The checks of a record's fields once all are read: which are there, their forms,
+// their bounds and the answers against the questionnaire.
+void validate_record(Response& out, unsigned seen, std::span<const Questionnaire> known,
+                     std::span<const ItemLookup> lookups, std::vector<char>& item_seen) {
     for (const auto& field : kFields)
         if (!(seen & field.bit) && !(field.bit & kSealFields))
             throw Invalid{"missing field \"" + std::string(field.name) + "\""};
@@ -544,9 +400,217 @@ void parse_record(simdjson::dom::element doc, Response& out, std::span<const Que
     throw Invalid{"unknown questionnaire \"" + out.questionnaire + "\""};
 }
 
+std::optional<ResponseStatus> parse_status(std::string_view text) {
+    if (text == "complete") return ResponseStatus::Complete;
+    if (text == "incomplete") return ResponseStatus::Incomplete;
+    return std::nullopt;
+}
+
+// A string of the previous record takes the next one's value of the same size (ids,
+// times, hex digits, item ids) with a plain copy.
+void assign(std::string& to, std::string_view from) {
+    if (to.size() == from.size())
+        std::memcpy(to.data(), from.data(), from.size());
+    else
+        to.assign(from);
+}
+
+// Reads a line in exactly the form append_canonical_json writes, the form of every
+// record the kiosk and the server write: the fields in kFields order, no whitespace,
+// strings of ASCII without escapes or control characters, integers without sign or
+// leading zero, levels 1–5 or null, known flags. Such a line is valid JSON that
+// simdjson reads to the same record, without building its DOM first. Any other line,
+// valid JSON or not, is left to simdjson, which also words every error.
+class CanonicalLine {
+  public:
+    explicit CanonicalLine(std::string_view line)
+        : at_(line.data()), end_(line.data() + line.size()) {}
+
+    // The record's fields into `out`, their bits into `seen`; false: not canonical.
+    bool read(Response& out, unsigned& seen) {
+        out.flags.clear();
+        out.key.clear();
+        out.prev_hash.clear();
+        out.sig.clear();
+        for (const auto& field : kFields) {
+            if (field.bit == kKey && literal('}')) return at_ == end_;  // an unsigned record
+            if (!key(field.name, field.bit == kId ? '{' : ',') || !value(field, out)) return false;
+            seen |= field.bit;
+        }
+        return literal('}') && at_ == end_;
+    }
+
+  private:
+    bool literal(char c) {
+        if (at_ == end_ || *at_ != c) return false;
+        ++at_;
+        return true;
+    }
+
+    // `before` (the object's '{' or a ',') and "name":
+    bool key(std::string_view name, char before) {
+        if (static_cast<std::size_t>(end_ - at_) < name.size() + 4 || at_[0] != before ||
+            at_[1] != '"' || at_[2 + name.size()] != '"' || at_[3 + name.size()] != ':')
+            return false;
+        for (std::size_t i = 0; i < name.size(); ++i)  // a few bytes: no call to memcmp
+            if (at_[2 + i] != name[i]) return false;
+        at_ += name.size() + 4;
+        return true;
+    }
+
+    bool value(const FieldName& field, Response& out) {
+        std::string_view text;
+        switch (field.bit) {
+            case kSeq:
+                return integer(out.seq);
+            case kDurationMs:
+                return integer(out.duration_ms);
+            case kAnswers:
+                return answers(out.answers);
+            case kFlags:
+                return flags(out.flags);
+            case kLang: {
+                auto lang = string(text) ? parse_lang(text) : std::nullopt;
+                if (lang) out.lang = *lang;
+                return lang.has_value();
+            }
+            case kStatus: {
+                auto status = string(text) ? parse_status(text) : std::nullopt;
+                if (status) out.status = *status;
+                return status.has_value();
+            }
+            default:
+                if (!string(text)) return false;
+                assign(out.*field.text, text);
+                return true;
+        }
+    }
+
+    bool string(std::string_view& text) {
+        if (!literal('"')) return false;
+        // The run may read past the closing quote, but not past the line.
+        const auto size = plain_ascii_run(at_, static_cast<std::size_t>(end_ - at_));
+        text = {at_, size};
+        at_ += size;
+        return literal('"');
+    }
+
+    // Up to 18 digits: no int64 overflow, and more is out of every field's bounds.
+    bool integer(std::int64_t& number) {
+        const char* start = at_;
+        number = 0;
+        for (; at_ < end_ && at_ - start < 18 && *at_ >= '0' && *at_ <= '9'; ++at_)
+            number = number * 10 + (*at_ - '0');
+        return at_ > start && !(*start == '0' && at_ - start > 1);
+    }
+
+    // Reuses the previous record's Answer strings, as parse_answers does.
+    bool answers(std::vector<Answer>& answers) {
+        if (!literal('{')) return false;
+        std::size_t count = 0;
+        if (!literal('}')) {
+            do {
+                std::string_view item;
+                if (!string(item) || !literal(':')) return false;
+                int level = kNotApplicable;
+                if (end_ - at_ >= 4 && std::memcmp(at_, "null", 4) == 0)
+                    at_ += 4;
+                else if (at_ < end_ && *at_ >= '1' && *at_ <= '0' + kLevels)
+                    level = *at_++ - '0';
+                else
+                    return false;
+                if (count == answers.size()) answers.emplace_back();
+                assign(answers[count].item, item);
+                answers[count++].level = level;
+            } while (literal(','));
+            if (!literal('}')) return false;
+        }
+        answers.resize(count);
+        return true;
+    }
+
+    bool flags(std::vector<std::string>& flags) {
+        if (!literal('[')) return false;
+        if (literal(']')) return true;
+        do {
+            std::string_view flag;
+            if (!string(flag) || !is_known_flag(flag)) return false;
+            flags.emplace_back(flag);
+        } while (literal(','));
+        return literal(']');
+    }
+
+    const char* at_;
+    const char* end_;
+};
+
+void parse_record(simdjson::dom::element doc, Response& out, std::span<const Questionnaire> known,
+                  std::span<const ItemLookup> lookups, std::vector<char>& item_seen) {
+    simdjson::dom::object object;
+    if (doc.get(object)) throw Invalid{"a record must be a JSON object"};
+    out.flags.clear();  // answers are resized by parse_answers, reusing their strings
+    out.key.clear();
+    out.prev_hash.clear();
+    out.sig.clear();
+    unsigned seen = 0;
+    std::size_t expected = 0;  // canonical records list the fields in kFields order
+    for (auto [key, value] : object) {
+        const FieldName* name = nullptr;
+        if (expected < std::size(kFields) && kFields[expected].name == key) {
+            name = &kFields[expected];
+        } else {
+            for (const auto& candidate : kFields)
+                if (candidate.name == key) name = &candidate;
+        }
+        if (!name) throw Invalid{"unknown field \"" + std::string(key) + "\""};
+        expected = static_cast<std::size_t>(name - kFields) + 1;
+        if (seen & name->bit) throw Invalid{"field \"" + std::string(key) + "\" given twice"};
+        seen |= name->bit;
+        switch (name->bit) {
+            case kSeq:
+                out.seq = get_integer(value, key);
+                break;
+            case kLang: {
+                auto lang = parse_lang(get_string(value, key));
+                if (!lang) throw Invalid{"field \"lang\" must be \"zh\" or \"en\""};
+                out.lang = *lang;
+                break;
+            }
+            case kStatus: {
+                auto status = parse_status(get_string(value, key));
+                if (!status)
+                    throw Invalid{"field \"status\" must be \"complete\" or \"incomplete\""};
+                out.status = *status;
+                break;
+            }
+            case kDurationMs:
+                out.duration_ms = get_integer(value, key);
+                break;
+            case kAnswers:
+                parse_answers(value, out.answers);
+                break;
+            case kFlags:
+                parse_flags(value, out.flags);
+                break;
+            default:
+                (out.*name->text).assign(get_string(value, key));
+        }
+    }
+    validate_record(out, seen, known, lookups, item_seen);
+}
+
 }  // namespace
 
 Status ResponseParser::parse(std::string_view line, Response& out, std::size_t padding_available) {
+    unsigned seen = 0;
+    if (CanonicalLine(line).read(out, seen)) {
+        try {
+            validate_record(out, seen, impl_->known, impl_->lookups, impl_->item_seen);
+            return Ok{};
+        } catch (const Invalid&) {
+            // Read again below, so that the message is the one simdjson's reading gives.
+        }
+    }
     const char* data = line.data();
     if (padding_available < simdjson::SIMDJSON_PADDING) {
         impl_->padded.assign(line);

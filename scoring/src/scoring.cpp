@@ -122,11 +122,14 @@ void ScoreAccumulator::add(const Response& response) {
         return;
     }
     struct Sums {
-        std::int64_t weighted_alpha = 0;
-        int weight = 0;
+        std::int64_t weighted_alpha;
+        int weight;
     };
-    std::array<Sums, 32> by_characteristic{};  // questionnaires have few characteristics
-    Sums total;
+    // Questionnaires have few characteristics; only theirs are zeroed, as this runs for
+    // every respondent.
+    std::array<Sums, 32> by_characteristic;
+    std::fill_n(by_characteristic.begin(), per_characteristic_.size(), Sums{0, 0});
+    Sums total{0, 0};
     std::size_t hint = 0;
     for (const auto& answer : response.answers) {
         auto index = lookup_.find(answer.item, hint);

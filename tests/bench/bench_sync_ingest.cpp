@@ -20,10 +20,10 @@
 #include <thread>
 
 #include "cx/integrity/seal.hpp"
-#include "cx/postgres/array_literal.hpp"
 #include "cx/postgres/connection.hpp"
 #include "cx/postgres/migrate.hpp"
 #include "cx/postgres/transaction.hpp"
+#include "cx/server/postgres_store.hpp"
 #include "cx/server/schema_versions.hpp"
 #include "cx/server/sqlite_store.hpp"
 #include "cx/sync/gzip.hpp"
@@ -138,37 +138,15 @@ RawInsert raw_postgres_insert(const std::string& url,
             return {};
         }
     }
-    std::vector<std::vector<std::string>> columns_of;  // per batch, built before the clock starts
+    std::vector<std::vector<std::string>> parameters_of;  // per batch, before the clock starts
     for (const auto& batch : batches) {
-        postgres::ArrayLiteral ids, orgs, sites, devices, seqs, submitted, canonical, keys, hashes,
-            prev_hashes, complete;
-        for (const auto& r : batch) {
-            auto row = stored_record(r);
-            ids.add(row.id);
-            orgs.add(row.org);
-            sites.add(row.site);
-            devices.add(row.device);
-            seqs.add(std::to_string(row.seq));
-            submitted.add(row.submitted_at);
-            canonical.add(row.canonical);
-            keys.add_or_null(row.key);
-            hashes.add_or_null(row.hash);
-            prev_hashes.add_or_null(row.prev_hash);
-            complete.add(row.complete ? "t" : "f");
-        }
-        columns_of.push_back({ids.finish(), orgs.finish(), sites.finish(), devices.finish(),
-                              seqs.finish(), submitted.finish(), canonical.finish(), keys.finish(),
-                              hashes.finish(), prev_hashes.finish(), complete.finish()});
+        std::vector<StoredRecord> rows;
+        for (const auto& r : batch) rows.push_back(stored_record(r));
+        parameters_of.push_back(postgres_batch_parameters(rows, "2026-11-25T12:00:00Z",
+                                                          std::vector<bool>(rows.size(), false)));
     }
-    constexpr std::string_view kInsert =
-        "INSERT INTO responses(id, org, site, device, seq, submitted_at, received_at, canonical,"
-        " server_flags, key, hash, prev_hash, complete, late)"
-        " SELECT id, org, site, device, seq, submitted_at, '2026-11-25T12:00:00Z', canonical,"
-        " '[]', key, hash, prev_hash, complete, false"
-        " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[],"
-        " $7::text[], $8::text[], $9::text[], $10::text[], $11::boolean[])"
-        " AS batch(id, org, site, device, seq, submitted_at, canonical, key, hash, prev_hash,"
-        " complete)";
+    // The store's statement without what the store adds for ids stored already.
+    const auto insert = postgres_insert_batch_sql();
     std::atomic<bool> failed{false};
     std::vector<double> cpu(static_cast<std::size_t>(clients));
     std::size_t rows = 0;
@@ -180,18 +158,17 @@ RawInsert raw_postgres_insert(const std::string& url,
         for (int c = 0; c < clients; ++c)
             threads.emplace_back([&, c] {
                 auto db = postgres::Connection::open(url);
-                if (!db || !db.value().prepare("raw_insert", kInsert)) {
+                if (!db || !db.value().prepare("raw_insert", insert)) {
                     failed = true;
                     return;
                 }
                 const double cpu_start = thread_cpu_seconds();
                 for (std::size_t b = c * per_client; b < (c + 1) * per_client; ++b) {
                     postgres::Transaction transaction(db.value());
-                    const auto& cols = columns_of[b];
+                    const auto& texts = parameters_of[b];
                     if (!transaction.begun() ||
-                        !db.value().run_prepared(
-                            "raw_insert", {cols[0], cols[1], cols[2], cols[3], cols[4], cols[5],
-                                           cols[6], cols[7], cols[8], cols[9], cols[10]}) ||
+                        !db.value().run_prepared("raw_insert", std::vector<postgres::Param>(
+                                                                   texts.begin(), texts.end())) ||
                         !transaction.commit())
                         failed = true;
                 }

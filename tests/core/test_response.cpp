@@ -1,5 +1,6 @@
 // The canonical record: serialization is deterministic and round-trips, and
 // the parser refuses every kind of bad record with a message naming the field.
+#include <simdjson.h>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -91,6 +92,50 @@ TEST_CASE("a parser reused across lines resets answers and flags") {
     CHECK(out == sample());
 }
 
+TEST_CASE("a line read directly as canonical gives what simdjson's reading of it gives") {
+    // The parser reads a canonical line itself and leaves every other line to simdjson's
+    // DOM: for lines near canonical (each byte of one deleted or replaced), both readings
+    // agree, on the record or on the error's message.
+    auto sealed = sample();
+    sealed.flags = {"burst", "speeder"};
+    sealed.key = std::string(64, 'a');
+    sealed.prev_hash = std::string(64, '0');
+    sealed.sig = std::string(128, 'f');
+    std::vector<std::string> lines;
+    for (const auto& record : {sample(), sealed}) {
+        const auto line = to_canonical_json(record);
+        lines.push_back(line);
+        for (std::size_t at = 0; at < line.size(); ++at) {
+            lines.push_back(std::string(line).erase(at, 1));
+            for (char c : std::string_view("\"\\ 0159-a}],n\x01\xc3\x7f"))
+                if (line[at] != c) lines.push_back(std::string(line).replace(at, 1, 1, c));
+        }
+    }
+    ResponseParser parser({&questionnaire(), 1});
+    simdjson::dom::parser dom;
+    std::size_t accepted = 0;
+    for (const auto& line : lines) {
+        CAPTURE(line);
+        Response direct;
+        auto read = parser.parse(line, direct);
+        simdjson::dom::element document;
+        if (dom.parse(line).get(document)) {
+            CHECK_FALSE(read.ok());  // simdjson's own error, worded by describe()
+            continue;
+        }
+        Response through_dom;
+        auto expected = parser.parse(document, through_dom);
+        REQUIRE(read.ok() == expected.ok());
+        if (read.ok()) {
+            ++accepted;
+            CHECK(direct == through_dom);
+        } else {
+            CHECK(read.error().message == expected.error().message);
+        }
+    }
+    CHECK(accepted > 2);  // the two canonical lines, and some harmless replacements
+}
+
 TEST_CASE("the canonical writer fits records made only of escapes, and appends after the text") {
     auto r = sample();
     std::string every_escape;  // each expands to its longest form: \u00XX or a two-character escape
@@ -129,6 +174,57 @@ TEST_CASE("strings with quotes, backslashes and control characters are escaped")
     auto status = parse(line, parsed);
     REQUIRE_FALSE(status.ok());
     CHECK_THAT(status.error().message, Catch::Contains("unknown flag \"a\"b\\c\x01\""));
+}
+
+TEST_CASE("a character to escape is escaped wherever it stands in a long string") {
+    // Long strings are checked sixteen bytes at a time: every position of the steps and
+    // of the overlapping last one, against a byte-at-a-time reference.
+    auto reference = [](std::string_view text) {
+        std::string json = "\"";
+        for (unsigned char c : text) {
+            char escaped[8];
+            if (c == '"' || c == '\\')
+                json += {'\\', static_cast<char>(c)};
+            else if (c == '\n')
+                json += "\\n";
+            else if (c == '\r')
+                json += "\\r";
+            else if (c == '\t')
+                json += "\\t";
+            else if (c < 0x20)
+                json.append(escaped, std::snprintf(escaped, sizeof escaped, "\\u%04x", c));
+            else
+                json += static_cast<char>(c);
+        }
+        return json + "\"";
+    };
+    for (std::size_t size : {15, 16, 17, 31, 32, 40}) {
+        for (std::size_t at = 0; at < size; ++at) {
+            for (char c : std::string_view("\"\\\n\x01\x1f\xc3")) {
+                std::string text(size, 'x');
+                text[at] = c;
+                auto r = sample();
+                r.site = text;
+                CAPTURE(size, at, static_cast<int>(c));
+                CHECK_THAT(to_canonical_json(r),
+                           Catch::Contains(",\"site\":" + reference(text) + ","));
+            }
+        }
+    }
+}
+
+TEST_CASE("hex digits: a byte that is no lowercase digit is found wherever it stands") {
+    const std::string digits = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    CHECK(is_lowercase_hex(digits, 64));
+    CHECK_FALSE(is_lowercase_hex(digits, 63));
+    for (std::size_t at = 0; at < digits.size(); ++at) {
+        for (char c : std::string_view("/:@AFg`G \xff\x80")) {
+            auto text = digits;
+            text[at] = c;
+            CAPTURE(at, static_cast<int>(c));
+            CHECK_FALSE(is_lowercase_hex(text, 64));
+        }
+    }
 }
 
 TEST_CASE("records within sane bounds: the edges of each range are accepted") {

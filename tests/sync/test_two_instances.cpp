@@ -1,6 +1,7 @@
 // Two cxserver processes on one PostgreSQL, as a certifier scales out: kiosks
 // upload to both alternately, one batch reaches both at the same moment, and at
 // the end one export holds every record once and the integrity report is clean.
+// And a database that ends their connections (a restart) costs no upload.
 #include <catch2/catch.hpp>
 
 #include <httplib.h>
@@ -9,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "cx/postgres/connection.hpp"
 #include "cx/sync/uploader.hpp"
 #include "sync_test_support.hpp"
 #include "test_postgres_server.hpp"
@@ -121,4 +123,36 @@ TEST_CASE("two cxserver instances on one PostgreSQL store every record once", "[
         CHECK(device["late_arrivals"] == 0);
         CHECK(device["keys"][0]["broken_links"].empty());
     }
+}
+
+TEST_CASE("connections the database ended are opened again: uploads go on", "[postgresql]") {
+    test::TempDir dir;
+    const auto db = test::TestPostgres::shared().fresh_database();
+    const auto token = test::add_token(
+        db, {"--role", "device", "--org", "demo-org", "--site", "hq", "--device", "kiosk-01"});
+    test::ServerProcess server(db, {"--threads", "2"});
+    ClientConfig config;
+    config.server_url = server.url();
+    config.token = token;
+    config.retry.base = std::chrono::milliseconds{20};
+    config.retry.max_attempts = 5;
+    test::MemoryOutbox outbox(test::make_records("demo-org", "hq", "kiosk-01", 1, 600));
+    REQUIRE(sync_once(outbox, config).ok);
+
+    // As a database restart or an administrator's pg_terminate_backend would.
+    auto admin = postgres::Connection::open(db);
+    REQUIRE(admin.ok());
+    auto ended = admin.value().query(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND application_name = 'cxserver'"
+        " AND pid <> pg_backend_pid()");
+    REQUIRE(ended.ok());
+    CHECK(ended.value().integer(0, 0) >= 1);
+
+    outbox.add(test::make_records("demo-org", "hq", "kiosk-01", 601, 600));
+    auto report = sync_once(outbox, config);
+    CHECK(report.ok);
+    CHECK(report.remaining == 0);
+    auto flags = test::stored_server_flags(db);
+    CHECK(flags.size() == 1200);
 }

@@ -1,14 +1,24 @@
 #include "cx/integrity/chain_audit.hpp"
 
-#include <sodium.h>
-
 #include <algorithm>
+#include <array>
 
 namespace cx::integrity {
 
 bool parse_digest(std::string_view hex, Digest& out) {
+    // A table, not sodium_hex2bin: that one is constant-time for secrets, and slow for
+    // the public hash of every record cxscore audits.
+    static constexpr auto kNibble = [] {
+        std::array<unsigned char, 256> table{};
+        for (unsigned char c = '0'; c <= '9'; ++c) table[c] = static_cast<unsigned char>(c - '0');
+        for (unsigned char c = 'a'; c <= 'f'; ++c)
+            table[c] = static_cast<unsigned char>(c - 'a' + 10);
+        return table;
+    }();
     if (!is_lowercase_hex(hex, 64)) return false;
-    sodium_hex2bin(out.data(), out.size(), hex.data(), hex.size(), nullptr, nullptr, nullptr);
+    for (std::size_t i = 0; i < out.size(); ++i)
+        out[i] = static_cast<unsigned char>(kNibble[static_cast<unsigned char>(hex[2 * i])] << 4 |
+                                            kNibble[static_cast<unsigned char>(hex[2 * i + 1])]);
     return true;
 }
 

@@ -1,87 +1,122 @@
 #include "cx/integrity/seal.hpp"
 
-#include <openssl/sha.h>
+#include <openssl/evp.h>
 #include <sodium.h>
 
 #include <algorithm>
-#include <charconv>
+#include <stdexcept>
+
+#include "cx/scoring/canonical_writer.hpp"
 
 namespace cx::integrity {
 
 namespace {
 
-void append_key(std::string& out, std::string_view key) {
-    out.push_back('"');
-    out += key;
-    out += "\":";
+// Byte order of the item ids ("1.10" before "1.2"), not the questionnaire's order.
+// A loop, not std::string's compare: item ids are a few bytes, and memcmp is a call.
+bool bytes_less(std::string_view a, std::string_view b) {
+    const std::size_t common = std::min(a.size(), b.size());
+    for (std::size_t i = 0; i < common; ++i)
+        if (a[i] != b[i])
+            return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]);
+    return a.size() < b.size();
 }
 
-void append_string_field(std::string& out, std::string_view key, std::string_view value) {
-    append_key(out, key);
-    append_json_string(out, value);
-    out.push_back(',');
-}
-
-void append_integer_field(std::string& out, std::string_view key, std::int64_t value) {
-    append_key(out, key);
-    char digits[24];
-    auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-    out.append(digits, end);
-    out.push_back(',');
-}
-
-void append_answers(std::string& out, const std::vector<Answer>& answers) {
-    // Byte order of the item ids ("1.10" before "1.2"), not the questionnaire's order.
+void write_answers(CanonicalWriter& json, const std::vector<Answer>& answers) {
+    auto write = [&json](std::size_t i, const Answer& answer) {
+        if (i) json.raw(',');
+        json.string(answer.item);
+        json.raw(':');
+        if (answer.level == kNotApplicable)
+            json.raw("null");
+        else
+            json.raw(static_cast<char>('0' + answer.level));
+    };
+    // A questionnaire whose canonical order is byte order (ids below 10 in each part)
+    // needs no sort.
+    bool in_byte_order = true;
+    for (std::size_t i = 1; i < answers.size() && in_byte_order; ++i)
+        in_byte_order = bytes_less(answers[i - 1].item, answers[i].item);
+    if (in_byte_order) {
+        for (std::size_t i = 0; i < answers.size(); ++i) write(i, answers[i]);
+        return;
+    }
     std::vector<const Answer*> sorted;
     sorted.reserve(answers.size());
     for (const auto& answer : answers) sorted.push_back(&answer);
     std::sort(sorted.begin(), sorted.end(),
-              [](const Answer* a, const Answer* b) { return a->item < b->item; });
-    append_key(out, "answers");
-    out.push_back('{');
-    for (std::size_t i = 0; i < sorted.size(); ++i) {
-        if (i) out.push_back(',');
-        append_json_string(out, sorted[i]->item);
-        out.push_back(':');
-        if (sorted[i]->level == kNotApplicable)
-            out += "null";
-        else
-            out.push_back(static_cast<char>('0' + sorted[i]->level));
-    }
-    out += "},";
+              [](const Answer* a, const Answer* b) { return bytes_less(a->item, b->item); });
+    for (std::size_t i = 0; i < sorted.size(); ++i) write(i, *sorted[i]);
 }
 
-void append_flags(std::string& out, const std::vector<std::string>& flags) {
-    // Records keep their flags sorted and unique (canonicalize, the parser).
-    append_key(out, "flags");
-    out.push_back('[');
-    for (std::size_t i = 0; i < flags.size(); ++i) {
-        if (i) out.push_back(',');
-        append_json_string(out, flags[i]);
+// SHA-256 through one digest fetched once and one context reused per thread: the
+// one-shot SHA256() looks the algorithm up and allocates a context on every call,
+// which cost more than hashing a record's few hundred bytes.
+class Sha256 {
+  public:
+    Sha256() : md_(EVP_MD_fetch(nullptr, "SHA256", nullptr)), context_(EVP_MD_CTX_new()) {}
+    ~Sha256() {
+        EVP_MD_CTX_free(context_);
+        EVP_MD_free(md_);
     }
-    out += "],";
+    Sha256(const Sha256&) = delete;
+    Sha256& operator=(const Sha256&) = delete;
+
+    Digest operator()(std::string_view bytes) {
+        Digest digest;
+        if (!md_ || !context_ || !EVP_DigestInit_ex2(context_, md_, nullptr) ||
+            !EVP_DigestUpdate(context_, bytes.data(), bytes.size()) ||
+            !EVP_DigestFinal_ex(context_, digest.data(), nullptr))
+            // Only without memory or without libcrypto's default provider.
+            throw std::runtime_error("SHA-256 is not available from libcrypto");
+        return digest;
+    }
+
+  private:
+    EVP_MD* md_;
+    EVP_MD_CTX* context_;
+};
+
+}  // namespace
+
+namespace {
+
+// Writes the signing bytes into room for max_canonical_size(r); returns their end.
+char* write_signing_bytes(char* room, const Response& r) {
+    CanonicalWriter json(room);
+    json.raw("{\"answers\":{");
+    write_answers(json, r.answers);
+    json.text_fields({{"},\"device\":", r.device}});
+    json.raw(",\"duration_ms\":");
+    json.integer(r.duration_ms);
+    json.raw(",\"flags\":[");
+    // Records keep their flags sorted and unique (canonicalize, the parser).
+    for (std::size_t i = 0; i < r.flags.size(); ++i) {
+        if (i) json.raw(',');
+        json.string(r.flags[i]);
+    }
+    json.text_fields({{"],\"id\":", r.id},
+                      {",\"key\":", r.key},
+                      {",\"lang\":", to_string(r.lang)},
+                      {",\"org\":", r.org},
+                      {",\"prev_hash\":", r.prev_hash},
+                      {",\"questionnaire\":", r.questionnaire}});
+    json.raw(",\"seq\":");
+    json.integer(r.seq);
+    json.text_fields({{",\"site\":", r.site},
+                      {",\"started_at\":", r.started_at},
+                      {",\"status\":", to_string(r.status)},
+                      {",\"submitted_at\":", r.submitted_at}});
+    json.raw('}');
+    return json.end();
 }
 
 }  // namespace
 
 void append_signing_bytes(std::string& out, const Response& r) {
-    out.push_back('{');
-    append_answers(out, r.answers);
-    append_string_field(out, "device", r.device);
-    append_integer_field(out, "duration_ms", r.duration_ms);
-    append_flags(out, r.flags);
-    append_string_field(out, "id", r.id);
-    append_string_field(out, "key", r.key);
-    append_string_field(out, "lang", to_string(r.lang));
-    append_string_field(out, "org", r.org);
-    append_string_field(out, "prev_hash", r.prev_hash);
-    append_string_field(out, "questionnaire", r.questionnaire);
-    append_integer_field(out, "seq", r.seq);
-    append_string_field(out, "site", r.site);
-    append_string_field(out, "started_at", r.started_at);
-    append_string_field(out, "status", to_string(r.status));
-    append_string_field(out, "submitted_at", r.submitted_at);
-    out.back() = '}';
+    const std::size_t start = out.size();
+    out.resize(start + max_canonical_size(r));
+    out.resize(static_cast<std::size_t>(write_signing_bytes(out.data() + start, r) - out.data()));
 }
 
 std::string signing_bytes(const Response& record) {
@@ -90,15 +125,25 @@ std::string signing_bytes(const Response& record) {
     return out;
 }
 
+namespace {
+
+// The record's signing bytes in this thread's reused room, valid until its next call:
+// no allocation and no zero-filling (growing a string fills it) per record.
+std::string_view signing_bytes_in_room(const Response& record) {
+    thread_local std::string room;
+    const std::size_t needed = max_canonical_size(record);
+    if (room.size() < needed) room.resize(needed);
+    const char* end = write_signing_bytes(room.data(), record);
+    return {room.data(), static_cast<std::size_t>(end - room.data())};
+}
+
+}  // namespace
+
 Digest record_digest(const Response& record) {
-    thread_local std::string bytes;
-    bytes.clear();
-    append_signing_bytes(bytes, record);
-    Digest digest;
     // OpenSSL's SHA-256 uses the CPU's SHA extensions: 2.5 times libsodium's portable
     // one, and cxscore hashes every record of a multi-GB export.
-    SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest.data());
-    return digest;
+    thread_local Sha256 sha256;
+    return sha256(signing_bytes_in_room(record));
 }
 
 std::string record_hash(const Response& record) {
@@ -150,9 +195,7 @@ SealCheck check_own_seal(const Response& record) {
                    nullptr);
     sodium_hex2bin(sig, sizeof sig, record.sig.data(), record.sig.size(), nullptr, nullptr,
                    nullptr);
-    thread_local std::string bytes;
-    bytes.clear();
-    append_signing_bytes(bytes, record);
+    auto bytes = signing_bytes_in_room(record);
     int verified = crypto_sign_verify_detached(
         sig, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), key);
     return verified == 0 ? SealCheck::Valid : SealCheck::BadSignature;

@@ -19,6 +19,17 @@
 
 namespace cx {
 
+std::string_view postgres_insert_batch_sql() {
+    return "INSERT INTO responses(id, org, site, device, seq, submitted_at, received_at, canonical,"
+           " server_flags, key, hash, prev_hash, complete, late)"
+           " SELECT id, org, site, device, seq, submitted_at, $7, canonical, server_flags, key,"
+           " hash, prev_hash, complete, late"
+           " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[],"
+           " $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::boolean[],"
+           " $14::boolean[]) AS batch(id, org, site, device, seq, submitted_at, canonical,"
+           " server_flags, key, hash, prev_hash, complete, late)";
+}
+
 namespace {
 
 using postgres::ArrayLiteral;
@@ -34,16 +45,9 @@ using postgres::Transaction;
 constexpr std::string_view kLockDevice =
     "SELECT pg_advisory_xact_lock(hashtextextended($1::text || '/' || $2::text, 0))";
 
-constexpr std::string_view kInsertBatch =
-    "INSERT INTO responses(id, org, site, device, seq, submitted_at, received_at, canonical,"
-    " server_flags, key, hash, prev_hash, complete, late)"
-    " SELECT id, org, site, device, seq, submitted_at, $7, canonical, server_flags, key, hash,"
-    " prev_hash, complete, late"
-    " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[],"
-    " $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::boolean[],"
-    " $14::boolean[]) AS batch(id, org, site, device, seq, submitted_at, canonical,"
-    " server_flags, key, hash, prev_hash, complete, late)"
-    " ON CONFLICT (id) DO NOTHING RETURNING id";
+// A stored id is skipped: settle_skipped decides what it was.
+const std::string kInsertBatch =
+    std::string(postgres_insert_batch_sql()) + " ON CONFLICT (id) DO NOTHING RETURNING id";
 
 // A transaction that lost a deadlock or a serialization conflict is tried again as it is.
 constexpr int kBusyAttempts = 3;
@@ -334,35 +338,11 @@ class PostgresStore final : public ServerStore {
                                                                std::span<const StoredRecord> batch,
                                                                std::string_view received_at,
                                                                const std::vector<bool>& late) {
-        ArrayLiteral ids, orgs, sites, devices, seqs, submitted, canonical, flags, keys, hashes,
-            prev_hashes, complete, lates;
-        for (std::size_t i = 0; i < batch.size(); ++i) {
-            const auto& record = batch[i];
-            ids.add(record.id);
-            orgs.add(record.org);
-            sites.add(record.site);
-            devices.add(record.device);
-            seqs.add(std::to_string(record.seq));
-            submitted.add(record.submitted_at);
-            canonical.add(record.canonical);
-            flags.add(record.server_flags);
-            keys.add_or_null(record.key);
-            hashes.add_or_null(record.hash);
-            prev_hashes.add_or_null(record.prev_hash);
-            complete.add(record.complete ? "t" : "f");
-            lates.add(late[i] ? "t" : "f");
-        }
         if (auto prepared = db.prepare("cx_insert_batch", kInsertBatch); !prepared)
             return prepared.error();
-        const std::string arrays[] = {ids.finish(),       orgs.finish(),        sites.finish(),
-                                      devices.finish(),   seqs.finish(),        submitted.finish(),
-                                      canonical.finish(), flags.finish(),       keys.finish(),
-                                      hashes.finish(),    prev_hashes.finish(), complete.finish(),
-                                      lates.finish()};
-        auto rows = db.run_prepared(
-            "cx_insert_batch",
-            {arrays[0], arrays[1], arrays[2], arrays[3], arrays[4], arrays[5], received_at,
-             arrays[6], arrays[7], arrays[8], arrays[9], arrays[10], arrays[11], arrays[12]});
+        const auto texts = postgres_batch_parameters(batch, received_at, late);
+        auto rows =
+            db.run_prepared("cx_insert_batch", std::vector<Param>(texts.begin(), texts.end()));
         if (!rows) return rows.error();
         std::unordered_set<std::string> stored;
         for (int row = 0; row < rows.value().size(); ++row)
@@ -418,6 +398,33 @@ class PostgresStore final : public ServerStore {
 };
 
 }  // namespace
+
+std::vector<std::string> postgres_batch_parameters(std::span<const StoredRecord> batch,
+                                                   std::string_view received_at,
+                                                   const std::vector<bool>& late) {
+    ArrayLiteral ids, orgs, sites, devices, seqs, submitted, canonical, flags, keys, hashes,
+        prev_hashes, complete, lates;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        const auto& record = batch[i];
+        ids.add(record.id);
+        orgs.add(record.org);
+        sites.add(record.site);
+        devices.add(record.device);
+        seqs.add(std::to_string(record.seq));
+        submitted.add(record.submitted_at);
+        canonical.add(record.canonical);
+        flags.add(record.server_flags);
+        keys.add_or_null(record.key);
+        hashes.add_or_null(record.hash);
+        prev_hashes.add_or_null(record.prev_hash);
+        complete.add(record.complete ? "t" : "f");
+        lates.add(late[i] ? "t" : "f");
+    }
+    return {ids.finish(),      orgs.finish(),      sites.finish(),           devices.finish(),
+            seqs.finish(),     submitted.finish(), std::string(received_at), canonical.finish(),
+            flags.finish(),    keys.finish(),      hashes.finish(),          prev_hashes.finish(),
+            complete.finish(), lates.finish()};
+}
 
 Result<std::unique_ptr<ServerStore>> open_postgres_store(std::string_view url,
                                                          std::size_t connections) {
