@@ -3,6 +3,8 @@
 #  1. idle CPU: CPU-seconds used in SECONDS (default 20) on the welcome screen,
 #     against a continuously rendering ImGui loop (--render-continuously)
 #     measured in the same run; target <= 0.2 CPU-s per 20 s.
+#     Also the closed screen (opening_hours: closed today, open the day after
+#     tomorrow): CPU-seconds per minute, over SECONDS_CLOSED (default 60).
 #  2. startup: ms from process start to the first frame (--report-startup),
 #     median of RUNS (default 5); target <= 300 ms. Peak RSS (VmHWM) too.
 # Usage: tests/bench/bench_kiosk_idle.sh [path/to/cxkiosk]   (default: build/release)
@@ -42,13 +44,14 @@ start_kiosk() {
 }
 stop_kiosk() { kill "$kiosk_pid"; wait "$kiosk_pid" 2>/dev/null || true; kiosk_pid=""; }
 
-# CPU-seconds over $seconds after a 1 s settle.
+# CPU-seconds over $span (default $seconds) after a 1 s settle.
 idle_cpu() {
+  local span="${span:-$seconds}"
   start_kiosk "$@"
   sleep 1
   local before after
   before="$(cpu_ticks "$kiosk_pid")"
-  sleep "$seconds"
+  sleep "$span"
   after="$(cpu_ticks "$kiosk_pid")"
   stop_kiosk
   awk -v t="$((after - before))" -v hz="$ticks_per_s" 'BEGIN { printf "%.2f", t / hz }'
@@ -57,7 +60,15 @@ idle_cpu() {
 echo "cxkiosk benchmarks ($kiosk, DISPLAY=$DISPLAY, load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores)"
 idle="$(idle_cpu)"
 busy="$(idle_cpu --render-continuously)"
+# Closed: only the day after tomorrow has opening hours, so the next change is far away.
+closed_seconds="${SECONDS_CLOSED:-60}"
+open_day="$(LC_ALL=C date -d '+2 days' +%a | tr 'A-Z' 'a-z')"
+printf '{"opening_hours": {"%s": ["08:30-17:30"]}}\n' "$open_day" >"$work/closed.json"
+closed="$(span="$closed_seconds" idle_cpu --config "$work/closed.json")"
+grep -q "screen closed" "$work/log" || { echo "the kiosk never showed the closed screen" >&2; exit 1; }
 echo "idle on welcome:        $idle CPU-s in ${seconds} s (target <= 0.20)"
+awk -v c="$closed" -v s="$closed_seconds" 'BEGIN {
+  printf "closed screen:          %s CPU-s in %d s = %.3f CPU-s per minute\n", c, s, c * 60 / s }' 
 echo "continuous rendering:   $busy CPU-s in ${seconds} s (same-run baseline)"
 awk -v a="$idle" -v b="$busy" 'BEGIN {
   if (a > 0) printf "ratio idle/continuous:  %.4f (%.0fx less CPU)\n", a / b, b / a

@@ -4,7 +4,8 @@
 The real cxkiosk under Xvfb writes the texts each frame shows with their boxes
 (--dump-texts). For each screen (welcome, question, idle prompt, thank-you,
 save failed — each in normal and in large text —, staff PIN pad with and without
-a PIN, wrong PIN, panel) in both languages, the customer screens' texts are
+a PIN, wrong PIN, panel) in both languages, and the closed screen outside the opening
+hours (it shows both languages at once) in normal and large text, the customer screens' texts are
 checked to fit (e2e_kiosk.Session.check_fit), a screenshot is taken and each text's box is read back: its
 background is the most common colour in the box, its ink the colour in it
 farthest from that, and their contrast ratio must be at least 4.5 : 1, or 3 : 1
@@ -12,6 +13,7 @@ for large text. Large is bold from 18.7 px only: the issue counts the regular
 29 px card labels as normal text, so regular text is held to 4.5 : 1 at any size.
 Screenshots go to --artifacts.
 """
+import datetime
 import json
 import os
 import signal
@@ -25,6 +27,7 @@ sys.dont_write_bytecode = True
 from e2e_kiosk import Failure, check, run_e2e  # noqa: E402
 
 PIN = "2468"
+DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 LARGE_BOLD_TEXT_PX = 18.7  # WCAG "large text" (14 pt bold) at the 1280x800 reference
 
 
@@ -210,10 +213,27 @@ def one_language(s, c, lang, workdir):
     check(s.proc.wait(timeout=10) == 0, "staff quit must exit 0")
 
 
+def closed_screen(s, c, workdir):
+    """Closed today, open tomorrow 08:30-17:30: the closed screen in both text sizes."""
+    tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+    settings = os.path.join(workdir, "closed.json")
+    with open(settings, "w", encoding="utf-8") as f:
+        json.dump({"opening_hours": {DAYS[tomorrow.weekday()]: ["08:30-17:30"]}}, f)
+    s.start_kiosk(os.path.join(workdir, "data-closed"), "--config", settings)
+    c.check_screen("zh+en-normal-10-closed", "closed")
+    s.key("plus")
+    s.large = True
+    c.check_screen("zh+en-large-10-closed", "closed")
+    s.large = False
+    s.proc.send_signal(signal.SIGTERM)
+    check(s.proc.wait(timeout=10) == 0, "SIGTERM must exit 0")
+
+
 def contrast_flows(s, args):
     c = Contrast(s)
     for lang in ("zh", "en"):
         one_language(s, c, lang, s.workdir)
+    closed_screen(s, c, s.workdir)
     check(not c.failures, "texts below WCAG 2.1 AA contrast:\n" + "\n".join(c.failures))
     print(f"e2e contrast: {c.measured} texts measured, all at WCAG 2.1 AA; "
           f"screenshots in {args.artifacts}")

@@ -161,6 +161,18 @@ TEST_CASE("cxkiosk: a settings file that breaks a rule is exit 3") {
     CHECK_THAT(bad.err, Catch::Contains(settings.string()));
 }
 
+TEST_CASE("cxkiosk: overlapping opening hours are exit 3 at their line, nothing started") {
+    TempDir dir;
+    const auto settings = dir.path / "kiosk.json";
+    std::ofstream(settings) << "{\n  \"opening_hours\": {\n    \"mon\": [\"08:00-12:00\", "
+                               "\"11:30-14:00\"]\n  }\n}\n";
+    auto bad = cxkiosk({"--config", settings.string(), "--data-dir", (dir.path / "data").string()});
+    CHECK(bad.exit_code == 3);
+    CHECK_THAT(bad.err, Catch::Contains(settings.string() + ":3: opening_hours: mon: 08:00-12:00 "
+                                                            "and 11:30-14:00 overlap"));
+    CHECK_FALSE(std::filesystem::exists(dir.path / "data"));  // no store, no window
+}
+
 TEST_CASE("cxkiosk status: the store's report as JSON or text, 4 without a store") {
     DataDir data;
     auto json = cxkiosk({"--device", "kiosk-07", "status", "--data-dir", data.dir()});

@@ -16,6 +16,9 @@ TEST_CASE("the shipped kiosk.example.json parses") {
     CHECK(config.value().idle_timeout_s == 45);
     CHECK(config.value().data_dir.is_absolute());
     CHECK_FALSE(config.value().org_name.zh.empty());
+    REQUIRE(config.value().opening_hours);
+    CHECK(config.value().opening_hours->days[0].size() == 2);
+    CHECK(config.value().opening_hours->days[6].empty());  // closed on Sunday
 }
 
 TEST_CASE("kiosk config errors name the key or the line") {

@@ -40,7 +40,7 @@ struct HeadlessImGui {
         ImGui::NewFrame();
         const ScreenView view{
             state, test::shipped_config().questionnaire, config, text, fonts, timings,
-            false, std::chrono::steady_clock::now()};
+            false, std::chrono::steady_clock::now(),     {}};
         auto events = draw_screen(view);
         ImGui::EndFrame();
         return events;
@@ -78,4 +78,17 @@ TEST_CASE("the + key asks for the other text size on the welcome and question sc
     const auto events = imgui.frame(state, '+');
     CHECK_FALSE(asks_for_text_size(events));
     CHECK(events.size() == 1);
+}
+
+TEST_CASE("the closed screen: + asks for the other text size, nothing else does anything") {
+    HeadlessImGui imgui;
+    SurveyState state;
+    state.screen = Screen::Closed;
+    const auto plus = imgui.frame(state, '+');
+    CHECK(asks_for_text_size(plus));
+    CHECK(plus.size() == 1);
+    for (const ImWchar key : {ImWchar('3'), ImWchar(' '), ImWchar('0')}) {
+        INFO(static_cast<int>(key));
+        CHECK(imgui.frame(state, key).empty());  // no start, no answer, no touch
+    }
 }

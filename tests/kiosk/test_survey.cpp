@@ -304,3 +304,53 @@ TEST_CASE("large text: the next customer starts at the normal size") {
         CHECK(d.state.text_size == TextSize::Normal);
     }
 }
+
+TEST_CASE("closing time waits for the survey under way, opening time brings the welcome back") {
+    Driver d;
+    d.start(2);
+    d.send(event::Close{});  // closing time, mid-survey: nothing changes for the customer
+    CHECK(d.state.screen == Screen::Question);
+    d.answer(4);
+    d.send(event::Close{});
+    d.answer(5);
+    REQUIRE(d.saved.size() == 1);
+    CHECK(d.saved[0].status == ResponseStatus::Complete);
+    CHECK(d.state.screen == Screen::ThankYou);
+    d.send(event::Close{});
+    CHECK(d.state.screen == Screen::ThankYou);
+    d.wait(d.timings.thank_you);
+    REQUIRE(d.state.screen == Screen::Welcome);
+    d.send(event::Close{});  // back at the welcome screen: now it closes
+    REQUIRE(d.state.screen == Screen::Closed);
+    CHECK_FALSE(next_deadline(d.state, d.timings, d.now));  // no redraw timer while closed
+
+    // Closed: taps and keys start nothing; + still changes the text size.
+    d.start();
+    d.send(event::Answer{3});
+    d.send(event::Touch{});
+    d.send(event::ToggleTextSize{});
+    CHECK(d.state.screen == Screen::Closed);
+    CHECK(d.state.text_size == TextSize::Large);
+    d.send(event::Shutdown{});
+    CHECK(d.saved.size() == 1);
+
+    d.send(event::Open{});  // opening time: a fresh welcome screen for the next customer
+    CHECK(d.state.screen == Screen::Welcome);
+    CHECK(d.state.text_size == TextSize::Normal);
+    CHECK(d.state.screen_since == d.now);
+}
+
+TEST_CASE("an idle survey at closing time is abandoned as usual, then the kiosk closes") {
+    Driver d;
+    d.start();
+    d.answer(2);
+    d.send(event::Close{});
+    d.wait(d.timings.idle_timeout);
+    CHECK(d.state.screen == Screen::IdlePrompt);
+    d.wait(d.timings.idle_grace);
+    REQUIRE(d.state.screen == Screen::Welcome);
+    REQUIRE(d.saved.size() == 1);
+    CHECK(d.saved[0].status == ResponseStatus::Incomplete);
+    d.send(event::Close{});
+    CHECK(d.state.screen == Screen::Closed);
+}

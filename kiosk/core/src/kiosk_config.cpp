@@ -25,6 +25,50 @@ Result<LocalizedText> localized(const json& value, const std::string& key) {
     return LocalizedText{value["zh"].get<std::string>(), value["en"].get<std::string>()};
 }
 
+// {"mon": ["08:30-12:00", "13:00-17:30"], …}; an error names the line of the day
+// or of the range at fault.
+Result<OpeningHours> opening_hours(const json& value, std::string_view text) {
+    const auto at = find_key(text, "opening_hours");
+    auto fail = [&](std::string_view key, const std::string& message, std::size_t from) {
+        return error_at_key(text, key, "opening_hours: " + message, from);
+    };
+    if (!value.is_object()) {
+        return fail("opening_hours", "expected {\"mon\": [\"08:30-17:30\"], …}", 0);
+    }
+    OpeningHours hours;
+    for (const auto& day : value.items()) {
+        const auto index = day_index(day.key());
+        if (!index) {
+            return fail(day.key(),
+                        "unknown day \"" + day.key() + "\" (mon tue wed thu fri sat sun)", at);
+        }
+        if (!day.value().is_array()) {
+            return fail(day.key(), day.key() + ": expected a list of \"HH:MM-HH:MM\"", at);
+        }
+        auto& ranges = hours.days[static_cast<std::size_t>(*index)];
+        for (const auto& range : day.value()) {
+            if (!range.is_string()) {
+                return fail(day.key(), day.key() + ": expected a list of \"HH:MM-HH:MM\"", at);
+            }
+            auto parsed = parse_open_range(range.get<std::string>());
+            if (!parsed) {
+                // At the range's own line, found after the day's key.
+                const auto message = day.key() + ": " + parsed.error().message;
+                const auto range_at = text.find("\"" + range.get<std::string>() + "\"",
+                                                find_key(text, day.key(), at));
+                if (range_at == std::string_view::npos) return fail(day.key(), message, at);
+                return Error{"opening_hours: " + message, line_at(text, range_at)};
+            }
+            ranges.push_back(parsed.value());
+        }
+        if (auto apart = check_no_overlap(ranges); !apart)
+            return fail(day.key(), day.key() + ": " + apart.error().message, at);
+        std::sort(ranges.begin(), ranges.end(),
+                  [](const OpenRange& a, const OpenRange& b) { return a.start < b.start; });
+    }
+    return hours;
+}
+
 }  // namespace
 
 Result<KioskConfig> parse_kiosk_config(std::string_view text,
@@ -82,6 +126,10 @@ Result<KioskConfig> parse_kiosk_config(std::string_view text,
             status = int_field(config.idle_timeout_s, 1, 3600);
         } else if (key == "items_per_respondent") {
             status = int_field(config.items_per_respondent, 0, 1000);
+        } else if (key == "opening_hours") {
+            auto parsed = opening_hours(value, text);
+            if (!parsed) return parsed.error();
+            config.opening_hours = std::move(parsed).value();
         } else if (key == "sync_interval") {
             status = int_field(config.sync_interval_s, 1, 86400);
         } else {

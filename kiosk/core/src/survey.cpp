@@ -19,6 +19,8 @@ std::string_view to_string(Screen screen) {
             return "thank_you";
         case Screen::SaveFailed:
             return "save_failed";
+        case Screen::Closed:
+            return "closed";
     }
     return "unknown";
 }
@@ -88,7 +90,9 @@ bool is_input(const Event& event) {
     return !std::holds_alternative<event::Tick>(event) &&
            !std::holds_alternative<event::SaveDone>(event) &&
            !std::holds_alternative<event::SaveError>(event) &&
-           !std::holds_alternative<event::Shutdown>(event);
+           !std::holds_alternative<event::Shutdown>(event) &&
+           !std::holds_alternative<event::Close>(event) &&
+           !std::holds_alternative<event::Open>(event);
 }
 
 std::vector<Action> on_question(SurveyState& state, const Event& ev, SteadyTime now,
@@ -130,6 +134,10 @@ std::vector<Action> step(SurveyState& state, const Event& ev, SteadyTime now,
     }
     switch (state.screen) {
         case Screen::Welcome:
+            if (std::holds_alternative<event::Close>(ev)) {
+                go(state, Screen::Closed, now);  // keeps the language and text size chosen
+                return {};
+            }
             if (const auto* choice = std::get_if<event::ChooseLanguage>(&ev))
                 state.lang = choice->lang;
             if (std::holds_alternative<event::ToggleTextSize>(ev)) toggle_text_size(state);
@@ -171,6 +179,15 @@ std::vector<Action> step(SurveyState& state, const Event& ev, SteadyTime now,
             }
             return {};
         }
+        case Screen::Closed:
+            // Only the text size (the + key) changes here; the welcome screen comes back
+            // fresh at opening time.
+            if (std::holds_alternative<event::ToggleTextSize>(ev)) toggle_text_size(state);
+            if (std::holds_alternative<event::Open>(ev)) {
+                state = SurveyState{};
+                go(state, Screen::Welcome, now);
+            }
+            return {};
     }
     return {};
 }
@@ -194,6 +211,7 @@ std::optional<SteadyTime> next_deadline(const SurveyState& state, const SurveyTi
             return state.screen_since + timings.save_failed;
         case Screen::Welcome:
         case Screen::Saving:
+        case Screen::Closed:  // opening time is the opening hours' deadline, not the survey's
             return std::nullopt;
     }
     return std::nullopt;

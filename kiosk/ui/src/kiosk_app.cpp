@@ -135,11 +135,33 @@ void KioskApp::customer_or_staff_frame(SteadyTime now) {
         if (staff_.mode() != StaffMode::Closed) return;
     }
     handle(event::Tick{}, now);
+    const auto local_now = follow_opening_hours(now);
     drawn_screen_ = state_.screen;  // the events below may lead to the next one
     drawn_text_size_ = state_.text_size;
-    const ScreenView view{state_, questionnaire_, config_,          text_,
-                          fonts_, timings_,       store_recovered_, now};
+    const ScreenView view{state_,
+                          questionnaire_,
+                          config_,
+                          text_,
+                          fonts_,
+                          timings_,
+                          store_recovered_,
+                          now,
+                          state_.screen == Screen::Closed
+                              ? opens_again(text_, local_now, hours_.next_change)
+                              : LocalizedText{}};
     for (auto& event : draw_screen(view)) handle(std::move(event), now);
+}
+
+LocalTime KioskApp::follow_opening_hours(SteadyTime now) {
+    const auto wall_now = std::chrono::system_clock::now();
+    const auto local_now = to_local(wall_now);
+    if (!config_.opening_hours) return local_now;
+    hours_ = decide_hours(*config_.opening_hours, local_now);
+    // The frame loop's steady clock wakes at the next change, however far away.
+    hours_change_at_.reset();
+    if (hours_.next_change) hours_change_at_ = now + (to_system(*hours_.next_change) - wall_now);
+    handle(hours_.open ? Event{event::Open{}} : Event{event::Close{}}, now);
+    return local_now;
 }
 
 void KioskApp::dump_texts(const paint::TextLog& texts) {
@@ -192,7 +214,11 @@ std::optional<SteadyTime> KioskApp::wake_at(SteadyTime now) {
     // Animating: frames back to back until one is drawn past the fade's end, so the
     // screen left standing has no veil however long a frame takes on a slow machine.
     if (last_frame_at_ < shown_since + kFadeIn) return now;
-    return next_deadline(state_, timings_, now);
+    auto deadline = next_deadline(state_, timings_, now);
+    // Opening or closing time; while closed it is the only deadline (no redraw timer).
+    if (hours_change_at_)
+        deadline = deadline ? std::min(*deadline, *hours_change_at_) : *hours_change_at_;
+    return deadline;
 }
 
 void KioskApp::handle(Event event, SteadyTime now) {

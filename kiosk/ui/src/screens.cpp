@@ -283,6 +283,43 @@ void symbol_screen(const ScreenView& v, const Painter& p, ImU32 colour, bool che
                     d.x * 0.85f, kMutedInk);
 }
 
+// Outside the opening hours: a clock, "暂停服务" over "Closed", and when it opens
+// again in both languages. Nothing to tap; the + key still changes the text size,
+// and staff mode opens as from the welcome screen (the platform's gesture and F10).
+void closed(const ScreenView& v, const Painter& p, std::vector<Event>& events) {
+    const ImVec2 d = ImGui::GetIO().DisplaySize;
+    const UiFonts& f = fonts(v);
+    const float r = d.y * 0.09f;
+    const float gap = d.y * 0.025f;
+    const float width = d.x * 0.9f;
+    struct Line {
+        ImFont* font;
+        const std::string& text;
+        ImU32 ink;
+    };
+    std::vector<Line> lines{{f.title, v.text.closed.zh, kInk}, {f.title, v.text.closed.en, kInk}};
+    if (!v.opens_again.zh.empty()) {
+        lines.push_back({f.heading, v.opens_again.zh, kMutedInk});
+        lines.push_back({f.heading, v.opens_again.en, kMutedInk});
+    }
+    float height = 2 * r;
+    for (const auto& line : lines) height += gap + wrapped_height(line.font, line.text, width);
+    float y = (d.y - height) / 2;
+    ImDrawList* draw = p.draw();
+    const ImVec2 c{d.x / 2, y + r};
+    draw->AddCircle(c, r, kMutedInk, 64, r * 0.09f);
+    draw->AddLine(c, {c.x, c.y - r * 0.62f}, kMutedInk, r * 0.09f);
+    draw->AddLine(c, {c.x + r * 0.45f, c.y}, kMutedInk, r * 0.09f);
+    y += 2 * r;
+    for (const auto& line : lines) {
+        const float h = wrapped_height(line.font, line.text, width);
+        y += gap;
+        p.text_centered(line.font, line.text, {d.x / 2, y + h / 2}, width, line.ink);
+        y += h;
+    }
+    if (p.interactive() && read_keys().text_size) events.push_back(event::ToggleTextSize{});
+}
+
 // Covers the screen with the background colour fading out, so a new screen fades in.
 void fade_in(const ScreenView& v, SteadyTime since) {
     const float t =
@@ -318,6 +355,9 @@ std::vector<Event> draw_screen(const ScreenView& v) {
         case Screen::SaveFailed:
             symbol_screen(v, painter, kWarning, false, v.text.save_failed,
                           v.text.save_failed_detail);
+            break;
+        case Screen::Closed:
+            closed(v, painter, events);
             break;
     }
     end_screen();

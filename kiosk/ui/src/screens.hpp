@@ -20,6 +20,7 @@ struct ScreenView {
     const SurveyTimings& timings;
     bool store_recovered;  // tell staff on the welcome screen
     SteadyTime now;
+    LocalizedText opens_again;  // the closed screen's "明天 08:30 开放" (ui_text.hpp)
 };
 
 // Draws the current screen over the whole display. event::Start comes back

@@ -1,5 +1,7 @@
 #include "cx/kiosk/ui_text.hpp"
 
+#include <cstdio>
+
 namespace cx::kiosk {
 
 namespace {
@@ -18,7 +20,8 @@ std::vector<NamedText> title_texts(const KioskConfig& config, const UiText& ui) 
          {std::pair<const char*, const LocalizedText&>{"start", ui.start},
           {"still_there", ui.still_there},
           {"thank_you", ui.thank_you},
-          {"save_failed", ui.save_failed}}) {
+          {"save_failed", ui.save_failed},
+          {"closed", ui.closed}}) {
         add_both(texts, std::string("ui text ") + name, text);
     }
     return texts;
@@ -100,10 +103,39 @@ std::vector<NamedText> displayed_texts(const Questionnaire& questionnaire,
           {"export_failed", ui.export_failed},
           {"identity_line", ui.identity_line},
           {"leave_staff", ui.leave_staff},
-          {"quit_kiosk", ui.quit_kiosk}}) {
+          {"quit_kiosk", ui.quit_kiosk},
+          {"closed", ui.closed},
+          {"opens_today", ui.opens_today},
+          {"opens_tomorrow", ui.opens_tomorrow},
+          {"opens_on", ui.opens_on}}) {
         add(std::string("ui text ") + name, text);
     }
+    for (std::size_t day = 0; day < ui.weekdays.size(); ++day)
+        add("ui text weekday " + std::string(kDayKeys[day]), ui.weekdays[day]);
     return texts;
+}
+
+LocalizedText opens_again(const UiText& text, LocalTime now, std::optional<LocalTime> opens) {
+    if (!opens) return {};
+    using std::chrono::days;
+    const auto opening_day = std::chrono::floor<days>(*opens);
+    const auto days_ahead = (opening_day - std::chrono::floor<days>(now)).count();
+    const auto clock = clock_text(static_cast<int>((*opens - opening_day).count()));
+    auto format = [&](const std::string& pattern, const std::string& day_name) {
+        char line[128];
+        if (day_name.empty()) {
+            std::snprintf(line, sizeof line, pattern.c_str(), clock.c_str());
+        } else {
+            std::snprintf(line, sizeof line, pattern.c_str(), day_name.c_str(), clock.c_str());
+        }
+        return std::string(line);
+    };
+    if (days_ahead == 0) return {format(text.opens_today.zh, ""), format(text.opens_today.en, "")};
+    if (days_ahead == 1)
+        return {format(text.opens_tomorrow.zh, ""), format(text.opens_tomorrow.en, "")};
+    const auto weekday = std::chrono::weekday(opening_day).iso_encoding() - 1;
+    const auto& name = text.weekdays[weekday];
+    return {format(text.opens_on.zh, name.zh), format(text.opens_on.en, name.en)};
 }
 
 }  // namespace cx::kiosk

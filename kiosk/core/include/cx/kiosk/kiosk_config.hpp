@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "cx/kiosk/opening_hours.hpp"
 #include "cx/scoring/questionnaire.hpp"
 #include "cx/scoring/result.hpp"
 
@@ -24,6 +25,8 @@ struct KioskConfig {
     std::string server;            // upload URL; empty: offline only
     std::string token;
     int sync_interval_s = 300;
+    // Outside these hours the kiosk shows the closed screen; nullopt: always open.
+    std::optional<OpeningHours> opening_hours;
 };
 
 // Parses the JSON text; an error names the key, or the line of a syntax error.

@@ -26,6 +26,7 @@ enum class Screen {
     Saving,      // the complete response is being committed; nothing is drawn over it
     ThankYou,
     SaveFailed,  // the store refused the response: the customer is told, staff must look
+    Closed,      // outside the opening hours: only "closed" and when it opens again
 };
 std::string_view to_string(Screen screen);
 
@@ -85,11 +86,15 @@ struct Tick {};            // time passed; checks deadlines
 struct SaveDone {};
 struct SaveError {};
 struct Shutdown {};  // the kiosk is stopping: an open survey is kept as incomplete
+// The opening hours say closed (or open) now. Closing waits for the welcome
+// screen: a survey under way is finished first, never cut off.
+struct Close {};
+struct Open {};
 }  // namespace event
 
 using Event = std::variant<event::Start, event::ChooseLanguage, event::Answer, event::Back,
                            event::ToggleTextSize, event::Touch, event::Tick, event::SaveDone,
-                           event::SaveError, event::Shutdown>;
+                           event::SaveError, event::Shutdown, event::Close, event::Open>;
 
 // A response to commit. The store gives it id, seq and flags inside its transaction.
 struct Submission {

@@ -61,6 +61,9 @@ class KioskApp final : public FrameClient {
 
   private:
     void customer_or_staff_frame(SteadyTime now);
+    // Decides open or closed from the wall clock (with opening hours configured) and
+    // tells the survey; returns the local time it read.
+    LocalTime follow_opening_hours(SteadyTime now);
     void handle(Event event, SteadyTime now);
     void save(const Submission& submission, SteadyTime now);
     void staff_frame(SteadyTime now);
@@ -88,6 +91,8 @@ class KioskApp final : public FrameClient {
     std::optional<std::string> pin_hash_;  // read when the pad opens (set-pin may run meanwhile)
     std::unique_ptr<PanelData> panel_;
     SteadyTime panel_status_at_{};
+    HoursDecision hours_;                        // at the last customer frame
+    std::optional<SteadyTime> hours_change_at_;  // hours_.next_change on the steady clock
     SteadyTime last_frame_at_{};  // when the last frame was drawn (the fade-in follows it)
     std::function<void()> sync_now_;
     std::function<void()> retry_refused_;

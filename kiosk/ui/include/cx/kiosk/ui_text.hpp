@@ -1,6 +1,9 @@
 #pragma once
 // Every string the kiosk shows that is not from the questionnaire, in both
 // languages. Startup checks each against the font and builds the atlas from them.
+#include <array>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "cx/assets/font.hpp"
@@ -30,6 +33,19 @@ struct UiText {
                                    "Your answers help us improve our service"};
     LocalizedText save_failed{"抱歉，未能保存您的评价", "Sorry, your answers could not be saved"};
     LocalizedText save_failed_detail{"请告知工作人员", "Please let a member of staff know"};
+    // The closed screen (outside the opening hours) shows both languages, Chinese first.
+    LocalizedText closed{"暂停服务", "Closed"};
+    // %s: "08:30"; today, tomorrow, or a weekday (%s first: the day's name)
+    LocalizedText opens_today{"今天 %s 开放", "Opens today %s"};
+    LocalizedText opens_tomorrow{"明天 %s 开放", "Opens tomorrow %s"};
+    LocalizedText opens_on{"%s %s 开放", "Opens %s %s"};
+    std::array<LocalizedText, 7> weekdays{{{"周一", "Monday"},
+                                           {"周二", "Tuesday"},
+                                           {"周三", "Wednesday"},
+                                           {"周四", "Thursday"},
+                                           {"周五", "Friday"},
+                                           {"周六", "Saturday"},
+                                           {"周日", "Sunday"}}};
     // The welcome screen carries this until staff open the panel (details: audit log).
     LocalizedText store_recovered{"请联系管理员：数据存储曾损坏，已另存备份并新建",
                                   "For staff: the data store was damaged, kept aside and replaced"};
@@ -82,6 +98,10 @@ struct UiText {
     LocalizedText leave_staff{"退出员工模式", "Leave staff mode"};
     LocalizedText quit_kiosk{"关闭程序", "Quit kiosk"};
 };
+
+// "明天 08:30 开放" / "Opens tomorrow 08:30" for the closed screen, seen at `now`;
+// empty texts when it does not open again (every day closed).
+LocalizedText opens_again(const UiText& text, LocalTime now, std::optional<LocalTime> opens);
 
 // Everything the kiosk may draw: questionnaire wording, the kiosk config's
 // names, the UI text; each named for the font check's error message.
