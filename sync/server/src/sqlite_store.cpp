@@ -76,7 +76,8 @@ CREATE TABLE device_keys(
   UNIQUE (org, device, key));
 )sql",
     // 4: day states (server_store.hpp "Day states"): per org, site, device and UTC day
-    // the mergeable score state of its records, written in the ingest transaction.
+    // the mergeable score state of its records, written in the ingest transaction;
+    // and the records by time, for the partial first and last day of a score.
     // The rows already stored get their days marked stale (an empty state): the
     // migration knows no scoring config, so the first score over a day rebuilds it
     // from its records and puts it back.
@@ -91,6 +92,7 @@ CREATE TABLE day_states(
   version INTEGER NOT NULL DEFAULT 1,
   UNIQUE (org, site, device, day));
 CREATE INDEX day_states_by_day ON day_states(org, day);
+CREATE INDEX responses_by_time ON responses(org, submitted_at);
 INSERT INTO day_states(org, site, device, day, state)
   SELECT DISTINCT org, site, device, substr(submitted_at, 1, 10), x'' FROM responses;
 )sql",
@@ -134,6 +136,13 @@ namespace {
 
 using sqlite::Connection;
 using sqlite::Statement;
+
+// Whether [from, to) spans at most 24 hours (bounds are canonical UTC timestamps).
+bool at_most_a_day(std::string_view from, std::string_view to) {
+    auto start = parse_utc_timestamp(from);
+    auto end = parse_utc_timestamp(to);
+    return start && end && *end - *start <= std::chrono::hours{24};
+}
 
 // Read connections for concurrent exports and token look-ups (WAL lets them
 // read while the writer commits).
@@ -258,15 +267,22 @@ class SqliteStore final : public ServerStore {
                                    std::size_t limit) override {
         auto lease = readers_.lease();
         if (!lease) return lease.error();
-        // Optional filters are written as "?N IS NULL OR …" so one statement serves all.
-        Statement select(lease.value()->connection(),
-                         "SELECT device, seq, id, canonical, server_flags FROM responses"
-                         " WHERE org = ?1"
-                         " AND (?2 IS NULL OR site = ?2)"
-                         " AND (?3 IS NULL OR submitted_at >= ?3)"
-                         " AND (?4 IS NULL OR submitted_at < ?4)"
-                         " AND (?5 IS NULL OR (device, seq, id) > (?5, ?6, ?7))"
-                         " ORDER BY device, seq, id LIMIT ?8");
+        // Optional filters are written as "?N IS NULL OR …" so one statement serves all,
+        // in export order; a period of at most a day (a score's partial first or last
+        // day) finds its rows by time and sorts them, instead of filtering all of the
+        // org's. A longer one keeps to export order: each page would sort it all again.
+        const bool within_a_day = query.from && query.to && at_most_a_day(*query.from, *query.to);
+        Statement select(
+            lease.value()->connection(),
+            std::string("SELECT device, seq, id, canonical, server_flags FROM responses") +
+                (within_a_day ? " INDEXED BY responses_by_time" : "") +
+                " WHERE org = ?1"
+                " AND (?2 IS NULL OR site = ?2)" +
+                (within_a_day ? " AND submitted_at >= ?3 AND submitted_at < ?4"
+                              : " AND (?3 IS NULL OR submitted_at >= ?3)"
+                                " AND (?4 IS NULL OR submitted_at < ?4)") +
+                " AND (?5 IS NULL OR (device, seq, id) > (?5, ?6, ?7))"
+                " ORDER BY device, seq, id LIMIT ?8");
         select.bind(1, query.org)
             .bind_nullable(2, query.site)
             .bind_nullable(3, query.from)
