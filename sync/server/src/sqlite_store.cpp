@@ -283,10 +283,7 @@ class SqliteStore final : public ServerStore {
                                 " AND (?4 IS NULL OR submitted_at < ?4)") +
                 " AND (?5 IS NULL OR (device, seq, id) > (?5, ?6, ?7))"
                 " ORDER BY device, seq, id LIMIT ?8");
-        select.bind(1, query.org)
-            .bind_nullable(2, query.site)
-            .bind_nullable(3, query.from)
-            .bind_nullable(4, query.to);
+        bind_filter(select, query.org, query.site, query.from, query.to);
         if (after) select.bind(5, after->device).bind(6, after->seq).bind(7, after->id);
         select.bind(8, static_cast<std::int64_t>(limit));
         ExportPage page;
@@ -313,10 +310,7 @@ class SqliteStore final : public ServerStore {
                          " AND (?2 IS NULL OR site = ?2)"
                          " AND (?3 IS NULL OR day >= ?3)"
                          " AND (?4 IS NULL OR day < ?4)");
-        select.bind(1, query.org)
-            .bind_nullable(2, query.site)
-            .bind_nullable(3, query.first_day)
-            .bind_nullable(4, query.end_day);
+        bind_filter(select, query.org, query.site, query.first_day, query.end_day);
         DayStateRow row;
         row.key.org = query.org;
         for (;;) {
@@ -535,6 +529,16 @@ class SqliteStore final : public ServerStore {
         if (auto committed = transaction.value().commit(); !committed)
             return fail_all(committed.error());
         return results;
+    }
+
+    // The filter of the export and of the day states: ?1 org, ?2 site, ?3 and ?4 the
+    // lower and upper bound (each NULL when open).
+    static void bind_filter(Statement& statement, const std::string& org,
+                            const std::optional<std::string>& site,
+                            const std::optional<std::string>& lower,
+                            const std::optional<std::string>& upper) {
+        statement.bind(1, org).bind_nullable(2, site).bind_nullable(3, lower).bind_nullable(4,
+                                                                                            upper);
     }
 
     // Never a null pointer: SQLite binds a null blob pointer as NULL, not as an empty
