@@ -130,6 +130,17 @@ TEST_CASE("a score from day states equals the score of the same records re-read"
         CHECK(actual.body == expected.body);
         CHECK(actual.records == expected.records);
     }
+    // Under another policy the states (stamped with the old one's fingerprint) are not
+    // merged: every day is rebuilt from its records, as a re-read gives it.
+    auto counting_incomplete = config;
+    counting_incomplete.policy.include_incomplete = true;
+    ApiService folded_changed(*folded_store, counting_incomplete);
+    ApiService reread_changed(*reread_store, counting_incomplete);
+    const ResponseQuery everything{"demo-org", {}, {}, {}};
+    auto changed = folded_changed.score(everything);
+    CHECK(changed.body == reread_changed.score(everything).body);
+    CHECK(changed.body != folded.score(everything).body);
+
     // The server's flags were folded in: they exclude records the kiosk did not flag.
     CHECK_THAT(folded.score({"demo-org", {}, {}, {}}).body,
                Catch::Contains("\"burst\": ") && Catch::Contains("\"speeder\": "));
