@@ -1,6 +1,7 @@
 #include "cx/server/day_state.hpp"
 
 #include "cx/integrity/chain_audit_state.hpp"
+#include "cx/integrity/seal.hpp"
 #include "cx/scoring/accumulator_state.hpp"
 #include "cx/server/server_flags.hpp"
 
@@ -17,7 +18,19 @@ void DayState::add(Response& record, std::string_view server_flags) {
         ++unsigned_records;
         return;
     }
-    chains.add(record);  // before the server's flags change what it hashes
+    integrity::Digest prev{};
+    integrity::parse_digest(record.prev_hash, prev);  // the record parser checked its form
+    // Before the server's flags change what it hashes.
+    add(record, server_flags, integrity::record_digest(record), prev);
+}
+
+void DayState::add(Response& record, std::string_view server_flags, const integrity::Digest& hash,
+                   const integrity::Digest& prev_hash) {
+    if (!record.is_signed()) {
+        ++unsigned_records;
+        return;
+    }
+    chains.add(record.device, record.key, record.seq, hash, prev_hash);
     add_server_flags(record, server_flags);
     scores.add(record);
 }
@@ -69,7 +82,12 @@ std::string ScoringDayFolder::fold(std::optional<std::string_view> state,
     for (const auto& record : stored) {
         // The unsigned row it replaces was counted as such; now it is evidence.
         if (record.upgraded) --day.unsigned_records;
-        day.add(records_[record.index], batch[record.index].server_flags);
+        const auto& row = batch[record.index];
+        integrity::Digest hash{};
+        integrity::Digest prev_hash{};
+        integrity::parse_digest(row.hash, hash);  // empty for an unsigned record
+        integrity::parse_digest(row.prev_hash, prev_hash);
+        day.add(records_[record.index], row.server_flags, hash, prev_hash);
     }
     return encode_day_state(day, fingerprint_);
 }

@@ -27,6 +27,10 @@ struct DayState {
 
     // A record as the store keeps it, parsed; its server_flags as stored.
     void add(Response& record, std::string_view server_flags);
+    // The same, with the record's hash and prev_hash already known (the ingest's
+    // StoredRecord has them: hashing the record again costs more than the rest).
+    void add(Response& record, std::string_view server_flags, const integrity::Digest& hash,
+             const integrity::Digest& prev_hash);
     void merge(DayState&& other);
 };
 
