@@ -5,6 +5,7 @@
 // Each kiosk seals its chain with a fixed test key (kiosk-01 has the published
 // vectors' key, seed 00 01 … 1f; kiosk-0k's seed starts with k − 1), so that
 // `gen_responses --pubkeys` prints the keys `cxscore --pubkeys` checks them with.
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -36,6 +37,7 @@ std::string uuid_v4(std::mt19937_64& rng) {
 struct Kiosk {
     std::string device;
     cx::integrity::SigningKey key;
+    std::string site;
     std::int64_t seq = 0;
     std::string prev_hash = std::string(cx::integrity::kGenesisPrevHash);
     std::int64_t clock = 0;  // seconds since epoch of the last submission
@@ -68,10 +70,11 @@ int main(int argc, char** argv) {
         std::printf("%s}\n", json.c_str());
         return 0;
     }
-    if (argc < 2 || argc > 4) {
+    if (argc < 2 || argc > 5) {
         std::fprintf(
             stderr,
-            "usage: %s N [SEED] [ORG]   (writes N sealed records to stdout)\n"
+            "usage: %s N [SEED] [ORG] [SITES]   (writes N sealed records to stdout;\n"
+            "           SITES > 1 spreads the kiosks over sites site-1 … site-SITES)\n"
             "       %s --pubkeys        (the kiosks' public keys, for cxscore --pubkeys)\n",
             argv[0], argv[0]);
         return 2;
@@ -79,6 +82,7 @@ int main(int argc, char** argv) {
     const long long count = std::atoll(argv[1]);
     const unsigned long long seed = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 2026;
     const std::string org = argc > 3 ? argv[3] : "demo-org";
+    const int sites = argc > 4 ? std::max(1, std::atoi(argv[4])) : 1;
 
     auto config = cx::load_scoring_config(cx::default_config_dir());
     if (!config) {
@@ -94,7 +98,8 @@ int main(int argc, char** argv) {
     std::discrete_distribution<int> level_of({2, 4, 14, 38, 42});
     std::vector<Kiosk> kiosks;
     for (int k = 1; k <= kKiosks; ++k) {
-        Kiosk kiosk{device_name(k), test_key(k)};
+        Kiosk kiosk{device_name(k), test_key(k),
+                    sites == 1 ? "hq" : "site-" + std::to_string((k - 1) % sites + 1)};
         kiosk.clock = 1795942800;  // 2026-11-29T09:00:00Z
         kiosks.push_back(std::move(kiosk));
     }
@@ -107,7 +112,7 @@ int main(int argc, char** argv) {
         r.id = uuid_v4(rng);
         r.device = kiosk.device;
         r.org = org;
-        r.site = "hq";
+        r.site = kiosk.site;
         r.seq = ++kiosk.seq;
         r.questionnaire = questionnaire.id;
         r.lang = unit(rng) < 0.85 ? cx::Lang::Zh : cx::Lang::En;

@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
+#include "cx/integrity/seal.hpp"
+#include "cx/server/server_store.hpp"
 #include "cx/sync/protocol.hpp"
 #include "cx/sync/uploader.hpp"
 #include "sync_test_support.hpp"
@@ -13,8 +15,56 @@ using namespace cx;
 
 namespace {
 
-struct Scored : test::ServerFixture {
-    Scored() : http("127.0.0.1", server->port()) {
+// The real cxserver and cxscore side by side on its records.
+struct ScoreServer : test::ServerFixture {
+    ScoreServer() : http("127.0.0.1", server->port()) {}
+    httplib::Client http;
+
+    httplib::Result get(const std::string& path, const std::string& token) {
+        return http.Get(path, {{"Authorization", "Bearer " + token}});
+    }
+
+    // cxscore's report over what the export endpoint returns for `query`, checking the
+    // signatures with the devices' keys as the server does (both pinned the test key).
+    std::string cxscore_report(const std::string& query) {
+        auto exported = get("/api/v1/orgs/demo-org/responses.jsonl" + query, viewer_token);
+        REQUIRE(exported);
+        REQUIRE(exported->status == 200);
+        auto file = dir / "scored.jsonl";
+        std::ofstream(file, std::ios::binary) << exported->body;
+        auto pubkeys = dir / "pubkeys.json";
+        const auto key = test::test_signing_key().public_key().hex();
+        std::ofstream(pubkeys) << R"({"kiosk-01": ")" << key << R"(", "kiosk-07": ")" << key
+                               << "\"}\n";
+        auto result =
+            test::run_command({CXSCORE_PATH, "score", "--responses", file.string(), "--config",
+                               CX_TEST_CONFIG_DIR, "--pubkeys", pubkeys.string()});
+        INFO(result.err);
+        REQUIRE(result.exit_code == 0);
+        return result.out;
+    }
+
+    // The score endpoint's answer to `query` is cxscore's on the export of it.
+    void check_same_as_cxscore(const std::string& query) {
+        INFO("query " << query);
+        auto reply = get("/api/v1/orgs/demo-org/score" + query, viewer_token);
+        REQUIRE(reply);
+        CHECK(reply->status == 200);
+        CHECK(reply->get_header_value("Content-Type") == "application/json");
+        CHECK(reply->body == cxscore_report(query));
+    }
+
+    void upload(const std::vector<PendingRecord>& records, const std::string& token) {
+        test::MemoryOutbox outbox(records);
+        auto config = client_config();
+        config.token = token;
+        REQUIRE(sync_once(outbox, config).ok);
+        REQUIRE(outbox.waiting() == 0);
+    }
+};
+
+struct Scored : ScoreServer {
+    Scored() {
         // Two sites of one org, and some incomplete or flagged responses the policy excludes.
         auto north = test::make_records("demo-org", "hq", "kiosk-01", 1, 120);
         test::MemoryOutbox outbox(north);
@@ -34,30 +84,36 @@ struct Scored : test::ServerFixture {
         config.token = branch_token;
         REQUIRE(sync_once(branch_outbox, config).ok);
     }
-    httplib::Client http;
+};
 
-    httplib::Result get(const std::string& path, const std::string& token) {
-        return http.Get(path, {{"Authorization", "Bearer " + token}});
+struct DaySpread : ScoreServer {
+    // The kiosk flags what the server flags: cxscore sees only the kiosk's flags.
+    test::SpreadChain hq{"hq", "kiosk-01", 100, true};
+    test::SpreadChain branch{"branch", "kiosk-07", 60, true};
+    std::string branch_token = test::add_token(
+        db, {"--role", "device", "--org", "demo-org", "--site", "branch", "--device", "kiosk-07"});
+
+    // Rows stored unsigned before integrity, as a migrated database holds them: stored
+    // through the store with no scoring config, which marks their days stale as the
+    // migration to day states does (on either backend, beside the running server).
+    void store_unsigned(std::int64_t first, std::int64_t last) {
+        auto store = open_store(db);
+        REQUIRE(store);
+        std::vector<StoredRecord> rows;
+        for (auto seq = first; seq <= last; ++seq)
+            rows.push_back(stored_record(hq.unsealed[static_cast<std::size_t>(seq - 1)]));
+        auto outcomes = store.value()->ingest(rows, "2025-11-30T00:00:00Z");
+        REQUIRE(outcomes);
+        for (auto outcome : outcomes.value()) REQUIRE(outcome == RecordOutcome::Stored);
     }
 
-    // cxscore's report over what the export endpoint returns for `query`, checking the
-    // signatures with the devices' keys as the server does (both pinned the test key).
-    std::string cxscore_report(const std::string& query) {
-        auto exported = get("/api/v1/orgs/demo-org/responses.jsonl" + query, viewer_token);
-        REQUIRE(exported);
-        REQUIRE(exported->status == 200);
-        auto file = dir / "scored.jsonl";
-        std::ofstream(file, std::ios::binary) << exported->body;
-        auto pubkeys = dir / "pubkeys.json";
-        const auto key = test::test_signing_key().public_key().hex();
-        std::ofstream(pubkeys) << R"({"kiosk-01": ")" << key << R"(", "kiosk-07": ")" << key
-                               << "\"}\n";
-        auto result = test::run_command({CXSCORE_PATH, "score", "--responses", file.string(),
-                                         "--config", CX_TEST_CONFIG_DIR, "--pubkeys",
-                                         pubkeys.string()});
-        INFO(result.err);
-        REQUIRE(result.exit_code == 0);
-        return result.out;
+    std::int64_t stale_days() {
+        auto store = open_store(db);
+        REQUIRE(store);
+        std::int64_t stale = 0;
+        REQUIRE(store.value()->for_each_day_state(
+            {"demo-org", {}, {}, {}}, [&](const DayStateRow& row) { stale += row.state.empty(); }));
+        return stale;
     }
 };
 
@@ -65,14 +121,43 @@ struct Scored : test::ServerFixture {
 
 TEST_CASE_METHOD(Scored, "the score endpoint equals cxscore score on the same records") {
     for (std::string query : {"", "?site=branch", "?site=hq&from=2025-11-25T11:00:00Z",
-                              "?to=2025-11-25", "?from=2025-11-25&to=2025-11-26"}) {
-        INFO("query " << query);
-        auto reply = get("/api/v1/orgs/demo-org/score" + query, viewer_token);
-        REQUIRE(reply);
-        CHECK(reply->status == 200);
-        CHECK(reply->get_header_value("Content-Type") == "application/json");
-        CHECK(reply->body == cxscore_report(query));
-    }
+                              "?to=2025-11-25", "?from=2025-11-25&to=2025-11-26"})
+        check_same_as_cxscore(query);
+}
+
+TEST_CASE_METHOD(DaySpread,
+                 "scores from day states equal cxscore over days, sites, mid-day bounds, late "
+                 "arrivals, stale days and upgraded unsigned rows") {
+    // Bounds at midnight and mid-day, one day, several, open on either side, per site.
+    const std::vector<std::string> queries{
+        "",
+        "?site=branch",
+        "?site=hq&from=2025-11-25T11:00:00Z",
+        "?to=2025-11-27T13:30:00Z",
+        "?from=2025-11-25&to=2025-11-28",
+        "?from=2025-11-26T05:00:00Z&to=2025-11-26T20:00:00Z",
+        "?from=2025-11-26&to=2025-11-26T09:00:00Z",
+        "?site=hq&from=2025-11-24T12:00:00Z&to=2025-11-28T06:00:00Z",
+        "?from=2025-11-27T10:00:00Z&to=2025-11-25T10:00:00Z",
+    };
+    // kiosk-01 without seqs 30–35 (they arrive late) and 90–95 (stored unsigned).
+    auto early = hq.records(1, 29);
+    for (auto& record : hq.records(36, 89)) early.push_back(std::move(record));
+    for (auto& record : hq.records(96, 100)) early.push_back(std::move(record));
+    upload(early, device_token);
+    upload(branch.records(1, 60), branch_token);
+    store_unsigned(90, 95);
+    REQUIRE(stale_days() > 0);
+
+    for (const auto& query : queries) check_same_as_cxscore(query);
+    // The whole range's score rebuilt the stale days and put them back.
+    CHECK(stale_days() == 0);
+
+    // Late arrivals into days that have states, and the unsigned rows' sealed versions.
+    upload(hq.records(30, 35), device_token);
+    upload(hq.records(90, 95), device_token);
+    for (const auto& query : queries) check_same_as_cxscore(query);
+    CHECK(stale_days() == 0);
 }
 
 TEST_CASE_METHOD(Scored, "the score endpoint needs a viewer or admin token of that org") {

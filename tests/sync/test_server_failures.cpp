@@ -25,8 +25,17 @@ class OutOfMemoryOnTokens final : public ServerStore {
   public:
     explicit OutOfMemoryOnTokens(ServerStore& real) : real_(real) {}
     Result<std::vector<RecordOutcome>> ingest(std::span<const StoredRecord> batch,
-                                              std::string_view received_at) override {
-        return real_.ingest(batch, received_at);
+                                              std::string_view received_at,
+                                              DayStateFolder& folder) override {
+        return real_.ingest(batch, received_at, folder);
+    }
+    Status for_each_day_state(const DayStateQuery& query,
+                              const std::function<void(const DayStateRow&)>& visit) override {
+        return real_.for_each_day_state(query, visit);
+    }
+    Result<bool> replace_day_state(const DayKey& key, std::int64_t version,
+                                   std::string_view state) override {
+        return real_.replace_day_state(key, version, state);
     }
     Result<ExportPage> export_page(const ResponseQuery& query,
                                    const std::optional<ExportCursor>& after,

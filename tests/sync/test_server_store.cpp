@@ -59,6 +59,17 @@ std::vector<std::string> export_all(ServerStore& store, const ResponseQuery& que
     return lines;
 }
 
+// Folds by appending each stored record's seq (and "u" for an upgrade) to the state.
+struct AppendingFolder final : DayStateFolder {
+    std::string fold(std::optional<std::string_view> state, std::span<const StoredRecord> batch,
+                     std::span<const StoredInBatch> stored) override {
+        std::string next(state.value_or("new"));
+        for (const auto& record : stored)
+            next += " " + std::to_string(batch[record.index].seq) + (record.upgraded ? "u" : "");
+        return next;
+    }
+};
+
 }  // namespace
 
 TEST_CASE("server store suite") {
@@ -173,6 +184,54 @@ TEST_CASE("server store suite") {
         CHECK(export_all(store, {"nobody", {}, {}, {}}).empty());
     }
 
+    SECTION("day states: each day's stored records are folded in the ingest, rows found by range") {
+        AppendingFolder folder;
+        // seq 838 … 841 of k1 cross midnight (2025-11-25 → 26); k2 is at another site.
+        auto hq = stored_batch("o", "hq", "k1", 838, 4);
+        auto branch = stored_batch("o", "branch", "k2", 1, 2);
+        REQUIRE(store.ingest(hq, now, folder).ok());
+        REQUIRE(store.ingest(branch, now, folder).ok());
+        auto repeated = stored_batch("o", "hq", "k1", 841, 2);  // 841 again: a duplicate
+        REQUIRE(store.ingest(repeated, now, folder).ok());
+        auto rows = [&](DayStateQuery query) {
+            std::map<std::string, std::pair<std::string, std::int64_t>> found;
+            REQUIRE(store
+                        .for_each_day_state(
+                            query,
+                            [&](const DayStateRow& row) {
+                                found[row.key.site + "/" + row.key.device + "/" + row.key.day] = {
+                                    row.state, row.version};
+                            })
+                        .ok());
+            return found;
+        };
+        using Rows = std::map<std::string, std::pair<std::string, std::int64_t>>;
+        auto all = rows({"o", {}, {}, {}});
+        CHECK(all ==
+              Rows{{"hq/k1/2025-11-25", {"new 838 839", all["hq/k1/2025-11-25"].second}},
+                   {"hq/k1/2025-11-26", {"new 840 841 842", all["hq/k1/2025-11-26"].second}},
+                   {"branch/k2/2025-11-25", {"new 1 2", all["branch/k2/2025-11-25"].second}}});
+        CHECK(rows({"o", std::string("branch"), {}, {}}).size() == 1);
+        CHECK(rows({"o", {}, std::string("2025-11-26"), {}}).size() == 1);
+        CHECK(rows({"o", {}, {}, std::string("2025-11-26")}).size() == 2);
+        CHECK(rows({"o", {}, std::string("2025-11-25"), std::string("2025-11-25")}).empty());
+        CHECK(rows({"other", {}, {}, {}}).empty());
+
+        // A rebuilt state is put back only at the version it was read with.
+        const DayKey day{"o", "hq", "k1", "2025-11-26"};
+        const auto version = all["hq/k1/2025-11-26"].second;
+        CHECK_FALSE(store.replace_day_state(day, version - 1, "stale read").value());
+        CHECK(store.replace_day_state(day, version, "rebuilt").value());
+        auto after = rows({"o", {}, std::string("2025-11-26"), {}})["hq/k1/2025-11-26"];
+        CHECK(after.first == "rebuilt");
+        CHECK(after.second > version);
+        CHECK_FALSE(store.replace_day_state(day, version, "again").value());
+
+        // Without a folder the days are marked stale (empty) for the next score to rebuild.
+        REQUIRE(store.ingest(stored_batch("o", "hq", "k1", 843, 1), now).ok());
+        CHECK(rows({"o", {}, std::string("2025-11-26"), {}})["hq/k1/2025-11-26"].first.empty());
+    }
+
     SECTION("tokens: add, find by selector, revoke") {
         TokenHash hash{};
         hash[0] = 7;
@@ -260,7 +319,8 @@ TEST_CASE("stored records survive reopening the database") {
     CHECK(export_all(*open_store(url).value(), {"o", {}, {}, {}}).size() == 4);
 }
 
-TEST_CASE("sqlite store: a version 1 database is migrated to version 3 and keeps its rows") {
+TEST_CASE(
+    "sqlite store: a version 1 database is migrated to the current version and keeps its rows") {
     test::TempDir dir;
     const auto path = (dir / "server.db").string();
     {
@@ -276,13 +336,24 @@ TEST_CASE("sqlite store: a version 1 database is migrated to version 3 and keeps
     REQUIRE(open_sqlite_store(path).ok());
     auto db = sqlite::Connection::open(path, {sqlite::Access::ReadOnly});
     REQUIRE(db.ok());
-    CHECK(db.value().user_version().value() == 3);
+    CHECK(db.value().user_version().value() ==
+          static_cast<std::int64_t>(sqlite_schema_versions().size()));
     sqlite::Statement row(db.value(), "SELECT id, server_flags, key, late FROM responses");
     REQUIRE(row.step().value());
     CHECK(row.text(0) == "r1");
     CHECK(row.text(1) == "[]");
     CHECK(row.is_null(2));  // stored unsigned, before integrity
     CHECK(row.integer(3) == 0);
+    // Its day is marked stale: the first score rebuilds it from the record.
+    sqlite::Statement day(db.value(),
+                          "SELECT org, site, device, day, length(state) FROM day_states");
+    REQUIRE(day.step().value());
+    CHECK(day.text(0) == "o");
+    CHECK(day.text(1) == "hq");
+    CHECK(day.text(2) == "k1");
+    CHECK(day.text(3) == "2025-11-25");
+    CHECK(day.integer(4) == 0);
+    CHECK_FALSE(day.step().value());
 }
 
 TEST_CASE("sqlite store: a newer schema is refused as TooNew and never re-stamped") {
@@ -296,7 +367,7 @@ TEST_CASE("sqlite store: a newer schema is refused as TooNew and never re-stampe
     auto opened = open_store("sqlite:" + path);
     REQUIRE_FALSE(opened.ok());
     CHECK(opened.error().kind == ErrorKind::TooNew);
-    CHECK_THAT(opened.error().message, Catch::Contains("9") && Catch::Contains("(3)"));
+    CHECK_THAT(opened.error().message, Catch::Contains("9") && Catch::Contains("(4)"));
     auto db = sqlite::Connection::open(path, {sqlite::Access::ReadOnly});
     REQUIRE(db.ok());
     CHECK(db.value().user_version().value() == 9);
@@ -339,15 +410,23 @@ TEST_CASE("sqlite store: a v2 row stored unsigned is upgraded by its sealed vers
     }
     auto store = open_sqlite_store(path);
     REQUIRE(store.ok());
+    AppendingFolder folder;
     auto ingest = [&](const Response& record) {
         auto row = stored_record(record);
-        auto outcome = store.value()->ingest({&row, 1}, "2026-11-25T12:00:00Z");
+        auto outcome = store.value()->ingest({&row, 1}, "2026-11-25T12:00:00Z", folder);
         REQUIRE(outcome.ok());
         return outcome.value().at(0);
     };
     auto sealed = test::make_response("o", "hq", "k1", 1);
     CHECK(ingest(sealed) == RecordOutcome::Stored);  // the upgrade
     CHECK(ingest(sealed) == RecordOutcome::Duplicate);
+    // The migration marked its day stale (empty); the upgrade was folded into it as one.
+    std::vector<std::string> states;
+    REQUIRE(store.value()
+                ->for_each_day_state({"o", {}, {}, {}},
+                                     [&](const DayStateRow& row) { states.push_back(row.state); })
+                .ok());
+    CHECK(states == std::vector<std::string>{" 1u"});
     CHECK(export_all(*store.value(), {"o", {}, {}, {}}) ==
           std::vector<std::string>{to_canonical_json(sealed)});
     CHECK(is_sealed_version_of(to_canonical_json(sealed), to_canonical_json(unsigned_record)));

@@ -8,6 +8,7 @@
 #include "cx/integrity/chain_audit.hpp"
 #include "cx/scoring/report.hpp"
 #include "cx/scoring/response.hpp"
+#include "cx/server/day_score.hpp"
 #include "cx/server/integrity_report.hpp"
 #include "cx/server/seal_gate.hpp"
 #include "cx/sync/protocol.hpp"
@@ -117,15 +118,6 @@ class BatchDocument {
     }
 };
 
-// The kiosk's flags and the server's (sync/PROTOCOL.md "Server flags"): the score
-// excludes by both, since the kiosk may lie.
-void add_server_flags(Response& record, std::string_view server_flags) {
-    for (std::string_view flag : {"burst", "speeder"})
-        if (server_flags.find("\"" + std::string(flag) + "\"") != std::string_view::npos)
-            record.flags.emplace_back(flag);
-    canonicalize(record);
-}
-
 }  // namespace
 
 Reply ApiService::ingest(const TokenGrant& grant, std::string_view body) {
@@ -145,9 +137,11 @@ Reply ApiService::ingest(const TokenGrant& grant, std::string_view body) {
     Response record;
     BatchAck ack;
     std::vector<StoredRecord> valid;
+    std::vector<Response> parsed_records;  // each valid record as parsed, for its day state
     std::vector<ServerFlags> flags;        // of each valid record
     std::vector<std::size_t> valid_index;  // batch index of each valid record
     valid.reserve(responses.size());
+    parsed_records.reserve(responses.size());
     std::size_t index = 0;
     for (auto element : responses) {
         // Not even an object: the body is malformed, which is no one record's fault.
@@ -166,6 +160,7 @@ Reply ApiService::ingest(const TokenGrant& grant, std::string_view body) {
                                           std::move(sealed.value()->detail)));
         } else {
             valid.push_back(stored_record(record));
+            parsed_records.push_back(record);
             flags.push_back(record_server_flags(record, now, config_.policy));
             valid_index.push_back(index);
         }
@@ -175,7 +170,8 @@ Reply ApiService::ingest(const TokenGrant& grant, std::string_view body) {
         return error_reply(ApiError::Unavailable, marked.error().message);
     for (std::size_t i = 0; i < valid.size(); ++i) valid[i].server_flags = flags[i].json();
 
-    auto outcomes = store_.ingest(valid, format_utc_timestamp(now));
+    ScoringDayFolder days(config_, std::move(parsed_records));
+    auto outcomes = store_.ingest(valid, format_utc_timestamp(now), days);
     if (!outcomes) return error_reply(ApiError::Unavailable, outcomes.error().message);
     for (std::size_t i = 0; i < valid.size(); ++i) {
         switch (outcomes.value()[i]) {
@@ -197,43 +193,24 @@ Reply ApiService::ingest(const TokenGrant& grant, std::string_view body) {
 }
 
 Reply ApiService::score(const ResponseQuery& query) {
-    ScoreAccumulator accumulator(config_.questionnaire, config_.policy);
-    ResponseParser parser({&config_.questionnaire, 1});
-    integrity::ChainAudit audit;
-    IntegritySummary integrity{true, {}, {}};
-    Response record;
-    std::size_t scored = 0;
-    std::string unreadable;  // a stored record the current config refuses
-    auto walked = for_each_record_with_flags(
-        store_, query, [&](std::string_view line, std::string_view server_flags) {
-            auto parsed = parser.parse(line, record);
-            if (!parsed) {
-                if (unreadable.empty()) unreadable = parsed.error().message;
-                return;
-            }
-            // Stored before integrity and not yet re-sent sealed: not evidence.
-            if (!record.is_signed()) {
-                ++integrity.excluded["unsigned"];
-                return;
-            }
-            audit.add(record);  // before the server's flags change what it hashes
-            add_server_flags(record, server_flags);
-            accumulator.add(record);
-            ++scored;
-        });
-    if (!walked) return error_reply(ApiError::Unavailable, walked.error().message);
-    if (!unreadable.empty())
+    DayState records(config_);
+    if (auto collected = collect_day_states(store_, query, records); !collected) {
+        const auto& error = collected.error();
         return error_reply(
-            ApiError::Internal,
-            "a stored record does not fit the server's questionnaire config: " + unreadable);
-    auto report = make_report(accumulator, config_.questionnaire, config_.policy,
+            error.kind == ErrorKind::Internal ? ApiError::Internal : ApiError::Unavailable,
+            error.message);
+    }
+    auto report = make_report(records.scores, config_.questionnaire, config_.policy,
                               config_.management, std::nullopt);
+    IntegritySummary integrity{true, {}, {}};
+    // Stored before integrity and not yet re-sent sealed: not evidence.
+    if (records.unsigned_records) integrity.excluded["unsigned"] = records.unsigned_records;
     // A score selects a period or a site: chains are audited from their first selected
     // record, as `cxscore score` does on the export of the same query (whole chains from
     // seq 1: GET …/integrity).
-    integrity.devices = audit.report(integrity::ChainStart::FirstRecord);
+    integrity.devices = records.chains.report(integrity::ChainStart::FirstRecord);
     report.integrity = std::move(integrity);
-    return {200, render_report_json(report), scored};
+    return {200, render_report_json(report), static_cast<std::size_t>(records.scores.responses())};
 }
 
 Reply ApiService::integrity(std::string_view org) {

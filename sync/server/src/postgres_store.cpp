@@ -57,12 +57,13 @@ class PostgresStore final : public ServerStore {
     PostgresStore(std::string url, std::size_t connections) : pool_(std::move(url), connections) {}
 
     Result<std::vector<RecordOutcome>> ingest(std::span<const StoredRecord> batch,
-                                              std::string_view received_at) override {
+                                              std::string_view received_at,
+                                              DayStateFolder& folder) override {
         if (batch.empty()) return std::vector<RecordOutcome>{};
         auto lease = pool_.acquire();
         if (!lease) return lease.error();
         for (int attempt = 1;; ++attempt) {
-            auto outcomes = ingest_once(*lease.value(), batch, received_at);
+            auto outcomes = ingest_once(*lease.value(), batch, received_at, folder);
             if (outcomes || outcomes.error().kind != ErrorKind::Busy || attempt == kBusyAttempts)
                 return outcomes;
         }
@@ -222,33 +223,66 @@ class PostgresStore final : public ServerStore {
 
     Status for_each_link(std::string_view org,
                          const std::function<void(const ChainLink&)>& visit) override {
-        auto lease = pool_.acquire();
-        if (!lease) return lease.error();
-        auto& db = *lease.value();
-        // A cursor in one snapshot: an org's links may be millions of rows, read a page at a time.
-        Transaction transaction(db, Isolation::RepeatableRead);
-        if (!transaction.begun()) return transaction.begun().error();
-        auto declared = db.query(
-            "DECLARE links NO SCROLL CURSOR FOR SELECT device, key, seq, hash, prev_hash"
-            " FROM responses WHERE org = $1 AND key IS NOT NULL",
-            {org});
-        if (!declared) return declared.error();
         ChainLink link;
-        for (;;) {
-            auto page = db.query("FETCH 10000 FROM links");
-            if (!page) return page.error();
-            const auto& rows = page.value();
-            if (rows.empty()) break;
-            for (int row = 0; row < rows.size(); ++row) {
+        return for_each_row(
+            "SELECT device, key, seq, hash, prev_hash FROM responses"
+            " WHERE org = $1 AND key IS NOT NULL",
+            {org}, [&](const Rows& rows, int row) {
                 link.device = rows.text(row, 0);
                 link.key = rows.text(row, 1);
                 link.seq = rows.integer(row, 2);
                 link.hash = rows.text(row, 3);
                 link.prev_hash = rows.text(row, 4);
                 visit(link);
+            });
+    }
+
+    Status for_each_day_state(const DayStateQuery& query,
+                              const std::function<void(const DayStateRow&)>& visit) override {
+        std::string sql =
+            "SELECT site, device, day, encode(state, 'hex'), version FROM day_states"
+            " WHERE org = $1";
+        std::vector<Param> params{query.org};
+        auto add_filter = [&](std::string_view condition, const std::optional<std::string>& value) {
+            if (!value) return;
+            params.emplace_back(*value);
+            sql += " AND " + std::string(condition) + " $" + std::to_string(params.size());
+        };
+        add_filter("site =", query.site);
+        add_filter("day >=", query.first_day);
+        add_filter("day <", query.end_day);
+        DayStateRow state;
+        state.key.org = query.org;
+        std::optional<Error> damaged;
+        auto walked = for_each_row(sql, params, [&](const Rows& rows, int row) {
+            state.key.site = rows.text(row, 0);
+            state.key.device = rows.text(row, 1);
+            state.key.day = rows.text(row, 2);
+            if (!from_hex(rows.text(row, 3), state.state)) {
+                if (!damaged)
+                    damaged = make_error(ErrorKind::Damaged, "PostgreSQL: the day state of " +
+                                                                 state.key.device + " on " +
+                                                                 state.key.day + " is damaged");
+                return;
             }
-        }
-        return transaction.commit();
+            state.version = rows.integer(row, 4);
+            visit(state);
+        });
+        if (!walked) return walked;
+        if (damaged) return *damaged;
+        return Ok{};
+    }
+
+    Result<bool> replace_day_state(const DayKey& key, std::int64_t version,
+                                   std::string_view state) override {
+        auto lease = pool_.acquire();
+        if (!lease) return lease.error();
+        auto rows = lease.value()->query(
+            "UPDATE day_states SET state = decode($5, 'hex'), version = version + 1"
+            " WHERE org = $1 AND site = $2 AND device = $3 AND day = $4 AND version = $6::bigint",
+            {key.org, key.site, key.device, key.day, to_hex(state), std::to_string(version)});
+        if (!rows) return rows.error();
+        return rows.value().affected() == 1;
     }
 
     Result<std::map<std::string, std::int64_t>> late_arrivals(std::string_view org) override {
@@ -266,11 +300,46 @@ class PostgresStore final : public ServerStore {
     }
 
   private:
-    static std::string to_hex(const TokenHash& hash) {
-        std::string hex(2 * hash.size() + 1, '\0');
-        sodium_bin2hex(hex.data(), hex.size(), hash.data(), hash.size());
+    // bytea travels as hex text (libpq's text format): encode()/decode() in the SQL.
+    static std::string to_hex(std::string_view bytes) {
+        std::string hex(2 * bytes.size() + 1, '\0');
+        sodium_bin2hex(hex.data(), hex.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                       bytes.size());
         hex.pop_back();
         return hex;
+    }
+    static std::string to_hex(const TokenHash& hash) {
+        return to_hex(std::string_view(reinterpret_cast<const char*>(hash.data()), hash.size()));
+    }
+    static bool from_hex(std::string_view hex, std::string& bytes) {
+        bytes.resize(hex.size() / 2);
+        std::size_t decoded = 0;
+        return hex.size() % 2 == 0 &&
+               sodium_hex2bin(reinterpret_cast<unsigned char*>(bytes.data()), bytes.size(),
+                              hex.data(), hex.size(), nullptr, &decoded, nullptr) == 0 &&
+               decoded == bytes.size();
+    }
+
+    // Every row of `select`, through a cursor in one snapshot: an org's records or
+    // day states may be millions of rows, held a page at a time.
+    Status for_each_row(std::string_view select, const std::vector<Param>& params,
+                        const std::function<void(const Rows& rows, int row)>& visit) {
+        auto lease = pool_.acquire();
+        if (!lease) return lease.error();
+        auto& db = *lease.value();
+        Transaction transaction(db, Isolation::RepeatableRead);
+        if (!transaction.begun()) return transaction.begun().error();
+        auto declared =
+            db.query("DECLARE cx_rows NO SCROLL CURSOR FOR " + std::string(select), params);
+        if (!declared) return declared.error();
+        for (;;) {
+            auto page = db.query("FETCH 10000 FROM cx_rows");
+            if (!page) return page.error();
+            const auto& rows = page.value();
+            if (rows.empty()) break;
+            for (int row = 0; row < rows.size(); ++row) visit(rows, row);
+        }
+        return transaction.commit();
     }
 
     static Result<std::vector<DeviceKey>> read_device_keys(Connection& db, std::string_view org,
@@ -294,7 +363,8 @@ class PostgresStore final : public ServerStore {
     // those already there), then settle the skipped ones by their stored bytes.
     Result<std::vector<RecordOutcome>> ingest_once(Connection& db,
                                                    std::span<const StoredRecord> batch,
-                                                   std::string_view received_at) {
+                                                   std::string_view received_at,
+                                                   DayStateFolder& folder) {
         Transaction transaction(db);
         if (!transaction.begun()) return transaction.begun().error();
         // In one order everywhere, so two batches naming the same devices cannot deadlock.
@@ -322,13 +392,25 @@ class PostgresStore final : public ServerStore {
         auto inserted = insert_rows(db, batch, received_at, late);
         if (!inserted) return inserted.error();
         std::vector<RecordOutcome> outcomes(batch.size(), RecordOutcome::Stored);
+        std::vector<bool> upgraded(batch.size(), false);
         std::vector<std::size_t> skipped;
         for (std::size_t i = 0; i < batch.size(); ++i)
             if (inserted.value().erase(batch[i].id) == 0) skipped.push_back(i);
         if (!skipped.empty()) {
-            auto settled = settle_skipped(db, batch, received_at, late, skipped, outcomes);
+            auto settled =
+                settle_skipped(db, batch, received_at, late, skipped, outcomes, upgraded);
             if (!settled) return settled.error();
         }
+        std::vector<StoredInBatch> stored;
+        for (std::size_t i = 0; i < batch.size(); ++i)
+            if (outcomes[i] == RecordOutcome::Stored) stored.push_back({i, upgraded[i]});
+        if (auto folded = fold_day_states(
+                batch, stored, folder, [&](const DayKey& key) { return read_day_state(db, key); },
+                [&](const DayKey& key, std::string_view state) {
+                    return write_day_state(db, key, state);
+                });
+            !folded)
+            return folded.error();
         if (auto committed = transaction.commit(); !committed) return committed.error();
         return outcomes;
     }
@@ -350,12 +432,38 @@ class PostgresStore final : public ServerStore {
         return stored;
     }
 
+    // A day's state inside the ingest transaction (the device's lock is held).
+    static Result<std::optional<std::string>> read_day_state(Connection& db, const DayKey& key) {
+        auto rows = db.query(
+            "SELECT encode(state, 'hex') FROM day_states"
+            " WHERE org = $1 AND site = $2 AND device = $3 AND day = $4",
+            {key.org, key.site, key.device, key.day});
+        if (!rows) return rows.error();
+        if (rows.value().empty()) return std::optional<std::string>{};
+        std::string state;
+        if (!from_hex(rows.value().text(0, 0), state))
+            return make_error(ErrorKind::Damaged, "PostgreSQL: the day state of " + key.device +
+                                                      " on " + key.day + " is damaged");
+        return std::optional<std::string>{std::move(state)};
+    }
+
+    static Status write_day_state(Connection& db, const DayKey& key, std::string_view state) {
+        auto rows = db.query(
+            "INSERT INTO day_states(org, site, device, day, state)"
+            " VALUES($1, $2, $3, $4, decode($5, 'hex')) ON CONFLICT (org, site, device, day)"
+            " DO UPDATE SET state = excluded.state, version = day_states.version + 1",
+            {key.org, key.site, key.device, key.day, to_hex(state)});
+        if (!rows) return rows.error();
+        return Ok{};
+    }
+
     // Records whose id was stored already (before this batch, or earlier in it):
     // duplicates, conflicts, or the sealed version of an unsigned row, in batch order.
     static Status settle_skipped(Connection& db, std::span<const StoredRecord> batch,
                                  std::string_view received_at, const std::vector<bool>& late,
                                  const std::vector<std::size_t>& skipped,
-                                 std::vector<RecordOutcome>& outcomes) {
+                                 std::vector<RecordOutcome>& outcomes,
+                                 std::vector<bool>& upgraded) {
         ArrayLiteral ids;
         for (auto i : skipped) ids.add(batch[i].id);
         auto rows = db.query("SELECT id, canonical FROM responses WHERE id = ANY($1::text[])",
@@ -380,16 +488,19 @@ class PostgresStore final : public ServerStore {
                 case SameId::Upgrade:
                     break;
             }
-            auto upgraded = db.query(
+            auto updated = db.query(
                 "UPDATE responses SET received_at = $2, canonical = $3, server_flags = $4,"
                 " key = $5, hash = $6, prev_hash = $7, late = $8::boolean"
                 " WHERE id = $1 AND key IS NULL",
                 {record.id, received_at, record.canonical, record.server_flags, record.key,
                  record.hash, record.prev_hash, late[i] ? "t" : "f"});
-            if (!upgraded) return upgraded.error();
+            if (!updated) return updated.error();
             outcomes[i] =
-                upgraded.value().affected() == 1 ? RecordOutcome::Stored : RecordOutcome::Conflict;
-            if (outcomes[i] == RecordOutcome::Stored) found->second = record.canonical;
+                updated.value().affected() == 1 ? RecordOutcome::Stored : RecordOutcome::Conflict;
+            if (outcomes[i] == RecordOutcome::Stored) {
+                upgraded[i] = true;
+                found->second = record.canonical;
+            }
         }
         return Ok{};
     }

@@ -9,7 +9,7 @@ namespace {
 // PostgreSQL's text columns that are compared or ordered use the "C" collation:
 // byte order, as SQLite compares, so both backends export in the same order and
 // select the same UTC timestamps (which order like the times they name).
-constexpr std::array<SchemaStep, 3> kSteps{{
+constexpr std::array<SchemaStep, 4> kSteps{{
     // 1: responses and tokens.
     {R"sql(
 CREATE TABLE responses(
@@ -104,6 +104,42 @@ CREATE TABLE device_keys(
   trusted text NOT NULL CHECK (trusted IN ('admin', 'tofu')),
   bound_at text NOT NULL,
   UNIQUE (org, device, key));
+)sql"},
+    // 4: day states (server_store.hpp "Day states"): per org, site, device and UTC day
+    // the mergeable score state of its records, written in the ingest transaction;
+    // and the records by time, for the partial first and last day of a score.
+    // The rows already stored get their days marked stale (an empty state): the
+    // migration knows no scoring config, so the first score over a day rebuilds it
+    // from its records and puts it back.
+    {R"sql(
+CREATE TABLE day_states(
+  row INTEGER PRIMARY KEY,
+  org TEXT NOT NULL,
+  site TEXT NOT NULL,
+  device TEXT NOT NULL,
+  day TEXT NOT NULL,
+  state BLOB NOT NULL,
+  version INTEGER NOT NULL DEFAULT 1,
+  UNIQUE (org, site, device, day));
+CREATE INDEX day_states_by_day ON day_states(org, day);
+CREATE INDEX responses_by_time ON responses(org, submitted_at);
+INSERT INTO day_states(org, site, device, day, state)
+  SELECT DISTINCT org, site, device, substr(submitted_at, 1, 10), x'' FROM responses;
+)sql",
+     R"sql(
+CREATE TABLE day_states(
+  row bigserial PRIMARY KEY,
+  org text COLLATE "C" NOT NULL,
+  site text COLLATE "C" NOT NULL,
+  device text COLLATE "C" NOT NULL,
+  day text COLLATE "C" NOT NULL,
+  state bytea NOT NULL,
+  version bigint NOT NULL DEFAULT 1,
+  UNIQUE (org, site, device, day));
+CREATE INDEX day_states_by_day ON day_states(org, day);
+CREATE INDEX responses_by_time ON responses(org, submitted_at);
+INSERT INTO day_states(org, site, device, day, state)
+  SELECT DISTINCT org, site, device, substr(submitted_at, 1, 10), ''::bytea FROM responses;
 )sql"},
 }};
 

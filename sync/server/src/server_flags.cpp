@@ -87,4 +87,11 @@ Status mark_bursts(ServerStore& store, std::span<const StoredRecord> batch,
     return Ok{};
 }
 
+void add_server_flags(Response& record, std::string_view server_flags) {
+    for (std::string_view flag : {"burst", "speeder"})
+        if (server_flags.find("\"" + std::string(flag) + "\"") != std::string_view::npos)
+            record.flags.emplace_back(flag);
+    canonicalize(record);
+}
+
 }  // namespace cx

@@ -58,6 +58,13 @@ namespace {
 using sqlite::Connection;
 using sqlite::Statement;
 
+// Whether [from, to) spans at most 24 hours (bounds are canonical UTC timestamps).
+bool at_most_a_day(std::string_view from, std::string_view to) {
+    auto start = parse_utc_timestamp(from);
+    auto end = parse_utc_timestamp(to);
+    return start && end && *end - *start <= std::chrono::hours{24};
+}
+
 // Read connections for concurrent exports and token look-ups (WAL lets them
 // read while the writer commits).
 class ReaderPool {
@@ -116,6 +123,17 @@ class SqliteStore final : public ServerStore {
           chain_highest_(writer_,
                          "SELECT max(seq) FROM responses WHERE org = ?1 AND device = ?2"
                          " AND key = ?3"),
+          read_day_(writer_,
+                    "SELECT state FROM day_states"
+                    " WHERE org = ?1 AND site = ?2 AND device = ?3 AND day = ?4"),
+          write_day_(writer_,
+                     "INSERT INTO day_states(org, site, device, day, state)"
+                     " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(org, site, device, day)"
+                     " DO UPDATE SET state = excluded.state, version = version + 1"),
+          replace_day_(writer_,
+                       "UPDATE day_states SET state = ?5, version = version + 1"
+                       " WHERE org = ?1 AND site = ?2 AND device = ?3 AND day = ?4"
+                       " AND version = ?6"),
           bind_key_(writer_,
                     "INSERT INTO device_keys(org, device, key, trusted, bound_at)"
                     " VALUES(?1, ?2, ?3, 'admin', ?4)"
@@ -133,7 +151,8 @@ class SqliteStore final : public ServerStore {
 
     Status prepared() const {
         return sqlite::all_prepared({&insert_, &stored_canonical_, &upgrade_, &chain_highest_,
-                                     &bind_key_, &pin_key_, &insert_token_, &revoke_token_});
+                                     &read_day_, &write_day_, &replace_day_, &bind_key_, &pin_key_,
+                                     &insert_token_, &revoke_token_});
     }
 
     // Group commit: batches that arrive while a transaction is being written
@@ -142,8 +161,9 @@ class SqliteStore final : public ServerStore {
     // most of its time on). Each caller returns only after the commit that holds
     // its batch; a failed commit fails every batch of its group, none half.
     Result<std::vector<RecordOutcome>> ingest(std::span<const StoredRecord> batch,
-                                              std::string_view received_at) override {
-        QueuedBatch mine{batch, received_at, std::nullopt};
+                                              std::string_view received_at,
+                                              DayStateFolder& folder) override {
+        QueuedBatch mine{batch, received_at, folder, std::nullopt};
         std::unique_lock lock(queue_mutex_);
         queue_.push_back(&mine);
         while (!mine.result) {
@@ -168,19 +188,23 @@ class SqliteStore final : public ServerStore {
                                    std::size_t limit) override {
         auto lease = readers_.lease();
         if (!lease) return lease.error();
-        // Optional filters are written as "?N IS NULL OR …" so one statement serves all.
-        Statement select(lease.value()->connection(),
-                         "SELECT device, seq, id, canonical, server_flags FROM responses"
-                         " WHERE org = ?1"
-                         " AND (?2 IS NULL OR site = ?2)"
-                         " AND (?3 IS NULL OR submitted_at >= ?3)"
-                         " AND (?4 IS NULL OR submitted_at < ?4)"
-                         " AND (?5 IS NULL OR (device, seq, id) > (?5, ?6, ?7))"
-                         " ORDER BY device, seq, id LIMIT ?8");
-        select.bind(1, query.org)
-            .bind_nullable(2, query.site)
-            .bind_nullable(3, query.from)
-            .bind_nullable(4, query.to);
+        // Optional filters are written as "?N IS NULL OR …" so one statement serves all,
+        // in export order; a period of at most a day (a score's partial first or last
+        // day) finds its rows by time and sorts them, instead of filtering all of the
+        // org's. A longer one keeps to export order: each page would sort it all again.
+        const bool within_a_day = query.from && query.to && at_most_a_day(*query.from, *query.to);
+        Statement select(
+            lease.value()->connection(),
+            std::string("SELECT device, seq, id, canonical, server_flags FROM responses") +
+                (within_a_day ? " INDEXED BY responses_by_time" : "") +
+                " WHERE org = ?1"
+                " AND (?2 IS NULL OR site = ?2)" +
+                (within_a_day ? " AND submitted_at >= ?3 AND submitted_at < ?4"
+                              : " AND (?3 IS NULL OR submitted_at >= ?3)"
+                                " AND (?4 IS NULL OR submitted_at < ?4)") +
+                " AND (?5 IS NULL OR (device, seq, id) > (?5, ?6, ?7))"
+                " ORDER BY device, seq, id LIMIT ?8");
+        bind_filter(select, query.org, query.site, query.from, query.to);
         if (after) select.bind(5, after->device).bind(6, after->seq).bind(7, after->id);
         select.bind(8, static_cast<std::int64_t>(limit));
         ExportPage page;
@@ -195,6 +219,44 @@ class SqliteStore final : public ServerStore {
         }
         if (page.lines.size() == limit) page.next = std::move(last);
         return page;
+    }
+
+    Status for_each_day_state(const DayStateQuery& query,
+                              const std::function<void(const DayStateRow&)>& visit) override {
+        auto lease = readers_.lease();
+        if (!lease) return lease.error();
+        Statement select(lease.value()->connection(),
+                         "SELECT site, device, day, state, version FROM day_states"
+                         " WHERE org = ?1"
+                         " AND (?2 IS NULL OR site = ?2)"
+                         " AND (?3 IS NULL OR day >= ?3)"
+                         " AND (?4 IS NULL OR day < ?4)");
+        bind_filter(select, query.org, query.site, query.first_day, query.end_day);
+        DayStateRow row;
+        row.key.org = query.org;
+        for (;;) {
+            auto step = select.step();
+            if (!step) return step.error();
+            if (!step.value()) return Ok{};
+            row.key.site = select.text(0);
+            row.key.device = select.text(1);
+            row.key.day = select.text(2);
+            auto state = select.blob(3);
+            row.state.assign(reinterpret_cast<const char*>(state.data()), state.size());
+            row.version = select.integer(4);
+            visit(row);
+        }
+    }
+
+    Result<bool> replace_day_state(const DayKey& key, std::int64_t version,
+                                   std::string_view state) override {
+        std::lock_guard lock(write_mutex_);
+        auto replaced = bind_day(replace_day_.reset(), key)
+                            .bind_blob(5, as_bytes(state))
+                            .bind(6, version)
+                            .run();
+        if (!replaced) return replaced.error();
+        return writer_.changes() == 1;
     }
 
     Result<std::int64_t> add_token(std::string_view selector, const TokenHash& hash,
@@ -340,6 +402,7 @@ class SqliteStore final : public ServerStore {
     struct QueuedBatch {
         std::span<const StoredRecord> batch;
         std::string_view received_at;
+        DayStateFolder& folder;
         std::optional<Result<std::vector<RecordOutcome>>> result;  // set under queue_mutex_
     };
 
@@ -357,21 +420,68 @@ class SqliteStore final : public ServerStore {
         ChainHighs highs;
         for (const auto* queued : group) {
             std::vector<RecordOutcome> outcomes;
+            std::vector<StoredInBatch> stored;
             outcomes.reserve(queued->batch.size());
-            for (const auto& record : queued->batch) {
-                auto outcome = insert(record, queued->received_at, highs);
+            for (std::size_t i = 0; i < queued->batch.size(); ++i) {
+                bool upgraded = false;
+                auto outcome = insert(queued->batch[i], queued->received_at, highs, upgraded);
                 if (!outcome) return fail_all(outcome.error());
                 outcomes.push_back(outcome.value());
+                if (outcome.value() == RecordOutcome::Stored) stored.push_back({i, upgraded});
             }
+            if (auto folded = fold_day_states(
+                    queued->batch, stored, queued->folder,
+                    [&](const DayKey& key) { return read_day_state(key); },
+                    [&](const DayKey& key, std::string_view state) {
+                        return bind_day(write_day_.reset(), key)
+                            .bind_blob(5, as_bytes(state))
+                            .run();
+                    });
+                !folded)
+                return fail_all(folded.error());
             results.emplace_back(std::move(outcomes));
         }
         insert_.reset();  // lets go of the batches' strings it was bound to
         upgrade_.reset();
         stored_canonical_.reset();  // end their reads before the commit
         chain_highest_.reset();
+        read_day_.reset();
+        write_day_.reset();
         if (auto committed = transaction.value().commit(); !committed)
             return fail_all(committed.error());
         return results;
+    }
+
+    // The filter of the export and of the day states: ?1 org, ?2 site, ?3 and ?4 the
+    // lower and upper bound (each NULL when open).
+    static void bind_filter(Statement& statement, const std::string& org,
+                            const std::optional<std::string>& site,
+                            const std::optional<std::string>& lower,
+                            const std::optional<std::string>& upper) {
+        statement.bind(1, org).bind_nullable(2, site).bind_nullable(3, lower).bind_nullable(4,
+                                                                                            upper);
+    }
+
+    // Never a null pointer: SQLite binds a null blob pointer as NULL, not as an empty
+    // blob (a stale day's state).
+    static std::span<const unsigned char> as_bytes(std::string_view bytes) {
+        static constexpr unsigned char kEmpty = 0;
+        if (bytes.empty()) return {&kEmpty, 0};
+        return {reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()};
+    }
+
+    // The key's parameters (1–4) of the day-state statements.
+    static Statement& bind_day(Statement& statement, const DayKey& key) {
+        return statement.bind(1, key.org).bind(2, key.site).bind(3, key.device).bind(4, key.day);
+    }
+
+    Result<std::optional<std::string>> read_day_state(const DayKey& key) {
+        auto row = bind_day(read_day_.reset(), key).step();
+        if (!row) return row.error();
+        if (!row.value()) return std::optional<std::string>{};
+        auto state = read_day_.blob(0);
+        return std::optional<std::string>{
+            std::string(reinterpret_cast<const char*>(state.data()), state.size())};
     }
 
     // The highest seq the store holds for the record's chain.
@@ -413,8 +523,9 @@ class SqliteStore final : public ServerStore {
     // when it is already there (from an earlier batch or earlier in this one),
     // the stored bytes decide between Duplicate, Conflict and the upgrade of an
     // unsigned row by its sealed version.
+    // `upgraded` tells a Stored record that replaced an unsigned row from a new one.
     Result<RecordOutcome> insert(const StoredRecord& record, std::string_view received_at,
-                                 ChainHighs& highs) {
+                                 ChainHighs& highs, bool& upgraded) {
         auto late = highs.arrives_late(
             record, [this](const StoredRecord& chained) { return stored_chain_high(chained); });
         if (!late) return late.error();
@@ -435,9 +546,11 @@ class SqliteStore final : public ServerStore {
             case SameId::Upgrade:
                 break;
         }
-        auto upgraded = bind_row(upgrade_.reset(), record, received_at, late.value()).run();
-        if (!upgraded) return upgraded.error();
-        return writer_.changes() == 1 ? RecordOutcome::Stored : RecordOutcome::Conflict;
+        if (auto updated = bind_row(upgrade_.reset(), record, received_at, late.value()).run();
+            !updated)
+            return updated.error();
+        upgraded = writer_.changes() == 1;
+        return upgraded ? RecordOutcome::Stored : RecordOutcome::Conflict;
     }
 
     std::mutex queue_mutex_;  // guards queue_, group_writing_ and QueuedBatch::result
@@ -450,6 +563,9 @@ class SqliteStore final : public ServerStore {
     Statement stored_canonical_;
     Statement upgrade_;
     Statement chain_highest_;
+    Statement read_day_;
+    Statement write_day_;
+    Statement replace_day_;
     Statement bind_key_;
     Statement pin_key_;
     Statement insert_token_;

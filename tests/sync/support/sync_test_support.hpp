@@ -42,6 +42,22 @@ std::vector<PendingRecord> make_records(std::string_view org, std::string_view s
 // Seals a record changed after make_response again (same key and prev_hash).
 void reseal(Response& record, const integrity::SigningKey& key = test_signing_key());
 
+// One device's sealed chain spread over several days: seq s about 77 minutes after
+// s − 1 (from 2025-11-24T02:00Z), except every 10th only 4 s after it (the server
+// flags it burst when both are complete); every 13th taken in 5 s (the server flags
+// it speeder), every 11th flagged speeder by the kiosk, every 9th abandoned. With
+// `kiosk_flags_as_server`, the kiosk flags burst and speeder where the server does,
+// so `cxscore` over an export (which carries only the kiosk's flags) scores as the
+// server does. `unsealed` keeps each record before its seal.
+struct SpreadChain {
+    SpreadChain(std::string_view site, std::string_view device, std::int64_t count,
+                bool kiosk_flags_as_server);
+    std::vector<Response> sealed;
+    std::vector<Response> unsealed;
+    // The sealed records of seqs [first, last].
+    std::vector<PendingRecord> records(std::int64_t first, std::int64_t last) const;
+};
+
 // Holds records in memory in the order given, like the kiosk's outbox: each
 // record waits, is sent or is refused (with the server's reason).
 class MemoryOutbox final : public Outbox {

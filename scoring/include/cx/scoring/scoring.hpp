@@ -37,6 +37,7 @@ class RatioMean {
     std::optional<mpq_class> mean() const;
 
   private:
+    friend class AccumulatorCodec;  // its exact state as bytes (accumulator_state.hpp)
     struct Bucket {
         std::int64_t count = 0;
         std::int64_t numerators = 0;
@@ -95,8 +96,11 @@ class ScoreAccumulator {
 
     ScoreSummary summarize() const;
     std::int64_t respondents() const { return overall_.count(); }
+    // Every response added: the respondents and those left out.
+    std::int64_t responses() const { return overall_.count() + excluded_total_; }
 
   private:
+    friend class AccumulatorCodec;  // its exact state as bytes (accumulator_state.hpp)
     // Counts `response` under each exclusion reason that applies; false if none does.
     bool excluded(const Response& response);
     void count_exclusion(std::string_view reason);

@@ -64,6 +64,7 @@ class ChainAudit {
     };
 
   private:
+    friend class ChainAuditCodec;  // its runs as bytes (chain_audit_state.hpp)
     // device → key → runs
     std::map<std::string, std::map<std::string, KeyRuns, std::less<>>, std::less<>> chains_;
 };

@@ -34,4 +34,8 @@ ServerFlags record_server_flags(const Response& record, std::chrono::sys_seconds
 Status mark_bursts(ServerStore& store, std::span<const StoredRecord> batch,
                    std::span<ServerFlags> flags, const ScoringPolicy& policy);
 
+// Adds the server's burst and speeder (in `server_flags`, a row's JSON array) to the
+// record's own flags: the score excludes by both, since the kiosk may lie.
+void add_server_flags(Response& record, std::string_view server_flags);
+
 }  // namespace cx

@@ -112,6 +112,71 @@ struct ExportPage {
     std::optional<ExportCursor> next;       // set when more may follow
 };
 
+// Day states (README "Scores that do not slow down"): the store keeps, per org,
+// site, device and UTC day of submitted_at, the exact mergeable score and chain
+// audit state of the records it holds (opaque bytes, cx/server/day_state.hpp),
+// updated in the ingest transaction, so that a score merges days instead of
+// re-reading records. An empty state is a day marked stale (rows stored before day
+// states, or by an ingest without a config): the next score rebuilds it from the
+// day's records and puts it back.
+
+// The day a record counts in: the first 10 characters ("YYYY-MM-DD") of its
+// canonical submitted_at.
+std::string_view record_day(std::string_view submitted_at);
+
+struct DayKey {
+    std::string org;
+    std::string site;
+    std::string device;
+    std::string day;  // "YYYY-MM-DD"
+    auto operator<=>(const DayKey&) const = default;
+};
+
+struct DayStateRow {
+    DayKey key;
+    std::string state;         // empty: stale
+    std::int64_t version = 0;  // bumped by every write of the row
+};
+
+// Which day states a score reads: days in [first_day, end_day), either bound open.
+struct DayStateQuery {
+    std::string org;
+    std::optional<std::string> site;
+    std::optional<std::string> first_day;
+    std::optional<std::string> end_day;
+};
+
+// A record of a batch that ingest stored (new, or the sealed version of an unsigned row).
+struct StoredInBatch {
+    std::size_t index = 0;  // into the batch
+    bool upgraded = false;  // replaced an unsigned row (which its day counted as unsigned)
+};
+
+// Turns a day's state and the records a batch stored into it into the new state.
+// The store calls it inside the ingest transaction, once per day the batch stored
+// records in (fold_day_states); it reads and writes no store itself.
+class DayStateFolder {
+  public:
+    virtual ~DayStateFolder() = default;
+    // `state`: the day's current bytes, nullopt when the store holds none yet.
+    virtual std::string fold(std::optional<std::string_view> state,
+                             std::span<const StoredRecord> batch,
+                             std::span<const StoredInBatch> stored) = 0;
+};
+
+// Marks every day it touches stale (an ingest that knows no scoring config: tests,
+// tools); the next score rebuilds those days from their records.
+DayStateFolder& stale_day_folder();
+
+// The part of ingest every backend shares: groups the stored records by day and,
+// for each day, reads its state, folds and writes the result, through the backend's
+// two statements (read: the row's state or nullopt; write: insert, or replace and
+// bump the version). Both run inside the ingest transaction.
+Status fold_day_states(std::span<const StoredRecord> batch, std::span<const StoredInBatch> stored,
+                       DayStateFolder& folder,
+                       const std::function<Result<std::optional<std::string>>(const DayKey&)>& read,
+                       const std::function<Status(const DayKey&, std::string_view state)>& write);
+
 class ServerStore {
   public:
     virtual ~ServerStore() = default;
@@ -122,9 +187,25 @@ class ServerStore {
     // the rest is) — unless the stored row is unsigned and the record is its
     // sealed version (same content apart from the seal): the row is upgraded and
     // the record counts as Stored. Each stored row gets `received_at`, and is
-    // marked late when its chain already holds a higher seq. An error stores nothing.
+    // marked late when its chain already holds a higher seq. The Stored records'
+    // day states are folded by `folder` in the same transaction (fold_day_states).
+    // An error stores nothing.
     virtual Result<std::vector<RecordOutcome>> ingest(std::span<const StoredRecord> batch,
-                                                      std::string_view received_at) = 0;
+                                                      std::string_view received_at,
+                                                      DayStateFolder& folder) = 0;
+    // The same, marking the days it stores into stale (stale_day_folder).
+    Result<std::vector<RecordOutcome>> ingest(std::span<const StoredRecord> batch,
+                                              std::string_view received_at) {
+        return ingest(batch, received_at, stale_day_folder());
+    }
+
+    // Every day state row matching `query`, in no particular order.
+    virtual Status for_each_day_state(const DayStateQuery& query,
+                                      const std::function<void(const DayStateRow&)>& visit) = 0;
+    // Puts back a state a score rebuilt from the day's records, only if the row still
+    // has `version` (no ingest wrote it since it was read): false when it had changed.
+    virtual Result<bool> replace_day_state(const DayKey& key, std::int64_t version,
+                                           std::string_view state) = 0;
 
     virtual Result<ExportPage> export_page(const ResponseQuery& query,
                                            const std::optional<ExportCursor>& after,
