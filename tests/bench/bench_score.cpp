@@ -1,4 +1,5 @@
-// Score benchmark (README "Scores that do not slow down"): fills an SQLite store
+// Score benchmark (README "Scores that do not slow down"): fills a store (SQLite,
+// or a real PostgreSQL 15 the benchmark starts itself)
 // with N of gen_responses' records (4 kiosks on 2 sites, ~3 years at 1M) through
 // the store's ingest with the server's day-state folder, in big batches; then, in
 // the same run, times the score endpoint's path (ApiService::score) for the whole
@@ -7,7 +8,7 @@
 // checks the report equals cxscore's with them, and prints the ratios
 // against the target (≤ 0.5). Last, the real cxserver streams the export of a
 // tenth of the records and of all of them: its peak RSS must not grow with them.
-//   bench_score [N=1000000]
+//   bench_score [N=1000000] [sqlite|postgresql]
 #include <httplib.h>
 
 #include <chrono>
@@ -20,6 +21,7 @@
 #include "cx/server/api_service.hpp"
 #include "cx/server/day_state.hpp"
 #include "sync_test_support.hpp"
+#include "test_postgres_server.hpp"
 
 using namespace cx;
 using Clock = std::chrono::steady_clock;
@@ -103,20 +105,26 @@ Timed best_of_three(Run run) {
 
 int main(int argc, char** argv) {
     const std::size_t count = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 1000000;
+    const std::string backend = argc > 2 ? argv[2] : "sqlite";
+    if (backend != "sqlite" && backend != "postgresql") {
+        std::fprintf(stderr, "usage: bench_score [N] [sqlite|postgresql]\n");
+        return 2;
+    }
     auto config = load_scoring_config(CX_TEST_CONFIG_DIR);
     if (!config) {
         std::fprintf(stderr, "%s\n", config.error().message.c_str());
         return 3;
     }
     test::TempDir dir;
-    const auto db = dir / "server.db";
-    auto store = open_store("sqlite:" + db.string());
+    const std::string db = backend == "postgresql" ? test::TestPostgres::shared().fresh_database()
+                                                   : "sqlite:" + (dir / "server.db").string();
+    auto store = open_store(db);
     if (!store) {
         std::fprintf(stderr, "%s\n", store.error().message.c_str());
         return 4;
     }
-    std::printf("bench_score: %zu responses (gen_responses, 4 kiosks on 2 sites), load %s\n", count,
-                load_average().c_str());
+    std::printf("bench_score (%s): %zu responses (gen_responses, 4 kiosks on 2 sites), load %s\n",
+                backend.c_str(), count, load_average().c_str());
     auto start = Clock::now();
     if (!fill(*store.value(), config.value(), count)) {
         std::fprintf(stderr, "filling the store failed\n");

@@ -71,7 +71,7 @@ Digest digest_of(std::int64_t seq, unsigned char variant = 0) {
 
 }  // namespace
 
-TEST_CASE("byte codec: varints and zigzag round-trip at their edges; overlong input is refused") {
+TEST_CASE("byte codec: varints and zigzag round-trip at their edges, and overlong input is refused") {
     const std::vector<std::uint64_t> unsigned_values{
         0, 1, 127, 128, 300, 1ull << 35, std::numeric_limits<std::uint64_t>::max()};
     const std::vector<std::int64_t> signed_values{0,
