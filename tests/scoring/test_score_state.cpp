@@ -71,7 +71,8 @@ Digest digest_of(std::int64_t seq, unsigned char variant = 0) {
 
 }  // namespace
 
-TEST_CASE("byte codec: varints and zigzag round-trip at their edges, and overlong input is refused") {
+TEST_CASE(
+    "byte codec: varints and zigzag round-trip at their edges, and overlong input is refused") {
     const std::vector<std::uint64_t> unsigned_values{
         0, 1, 127, 128, 300, 1ull << 35, std::numeric_limits<std::uint64_t>::max()};
     const std::vector<std::int64_t> signed_values{0,
@@ -102,15 +103,16 @@ TEST_CASE("byte codec: varints and zigzag round-trip at their edges, and overlon
     CHECK(text == "kiosk-01");
     CHECK(in.at_end());
 
+    // A reader looks at bytes it does not own: each input outlives its reader.
     std::uint64_t value = 0;
-    ByteReader eleven_bytes(std::string(10, '\xff') + '\x01');
-    CHECK_FALSE(eleven_bytes.varint(value));
-    ByteReader too_wide(std::string(9, '\xff') + '\x02');  // a 65th bit
-    CHECK_FALSE(too_wide.varint(value));
-    ByteReader long_text(
-        std::string("\x05"
-                    "abc"));
-    CHECK_FALSE(long_text.text(text));
+    const std::string eleven_bytes = std::string(10, '\xff') + '\x01';
+    CHECK_FALSE(ByteReader(eleven_bytes).varint(value));
+    const std::string too_wide = std::string(9, '\xff') + '\x02';  // a 65th bit
+    CHECK_FALSE(ByteReader(too_wide).varint(value));
+    const std::string long_text =
+        "\x05"  // says 5 bytes, holds 3
+        "abc";
+    CHECK_FALSE(ByteReader(long_text).text(text));
 }
 
 TEST_CASE("score state: merging the parts' states gives the report of all the records") {
