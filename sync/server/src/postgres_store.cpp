@@ -95,9 +95,7 @@ class PostgresStore final : public ServerStore {
         params.emplace_back(limit_text);
         sql += " ORDER BY device, seq, id LIMIT $" + std::to_string(params.size()) + "::bigint";
 
-        auto lease = pool_.acquire();
-        if (!lease) return lease.error();
-        auto rows = lease.value()->query(sql, params);
+        auto rows = run(sql, params);
         if (!rows) return rows.error();
         ExportPage page;
         const auto& found = rows.value();
@@ -117,24 +115,20 @@ class PostgresStore final : public ServerStore {
 
     Result<std::int64_t> add_token(std::string_view selector, const TokenHash& hash,
                                    const TokenGrant& grant, std::string_view created_at) override {
-        auto lease = pool_.acquire();
-        if (!lease) return lease.error();
-        auto rows = lease.value()->query(
-            "INSERT INTO tokens(selector, hash, role, org, site, device, created_at)"
-            " VALUES($1, decode($2, 'hex'), $3, $4, $5, $6, $7) RETURNING id",
-            {selector, to_hex(hash), to_string(grant.role), grant.org, grant.site, grant.device,
-             created_at});
+        auto rows =
+            run("INSERT INTO tokens(selector, hash, role, org, site, device, created_at)"
+                " VALUES($1, decode($2, 'hex'), $3, $4, $5, $6, $7) RETURNING id",
+                {selector, to_hex(hash), to_string(grant.role), grant.org, grant.site, grant.device,
+                 created_at});
         if (!rows) return rows.error();
         return rows.value().integer(0, 0);
     }
 
     Result<std::optional<TokenRow>> find_token(std::string_view selector) override {
-        auto lease = pool_.acquire();
-        if (!lease) return lease.error();
-        auto rows = lease.value()->query(
-            "SELECT id, encode(hash, 'hex'), role, org, site, device FROM tokens"
-            " WHERE selector = $1 AND revoked_at IS NULL",
-            {selector});
+        auto rows =
+            run("SELECT id, encode(hash, 'hex'), role, org, site, device FROM tokens"
+                " WHERE selector = $1 AND revoked_at IS NULL",
+                {selector});
         if (!rows) return rows.error();
         const auto& found = rows.value();
         if (found.empty()) return std::optional<TokenRow>{};
@@ -155,11 +149,9 @@ class PostgresStore final : public ServerStore {
     }
 
     Result<bool> revoke_token(std::int64_t id, std::string_view revoked_at) override {
-        auto lease = pool_.acquire();
-        if (!lease) return lease.error();
-        auto rows = lease.value()->query(
-            "UPDATE tokens SET revoked_at = $2 WHERE id = $1::bigint AND revoked_at IS NULL",
-            {std::to_string(id), revoked_at});
+        auto rows =
+            run("UPDATE tokens SET revoked_at = $2 WHERE id = $1::bigint AND revoked_at IS NULL",
+                {std::to_string(id), revoked_at});
         if (!rows) return rows.error();
         return rows.value().affected() == 1;
     }
@@ -173,13 +165,11 @@ class PostgresStore final : public ServerStore {
 
     Status bind_key(std::string_view org, std::string_view device, std::string_view key,
                     std::string_view bound_at) override {
-        auto lease = pool_.acquire();
-        if (!lease) return lease.error();
-        auto rows = lease.value()->query(
-            "INSERT INTO device_keys(org, device, key, trusted, bound_at)"
-            " VALUES($1, $2, $3, 'admin', $4)"
-            " ON CONFLICT(org, device, key) DO UPDATE SET trusted = 'admin'",
-            {org, device, key, bound_at});
+        auto rows =
+            run("INSERT INTO device_keys(org, device, key, trusted, bound_at)"
+                " VALUES($1, $2, $3, 'admin', $4)"
+                " ON CONFLICT(org, device, key) DO UPDATE SET trusted = 'admin'",
+                {org, device, key, bound_at});
         if (!rows) return rows.error();
         return Ok{};
     }
@@ -210,12 +200,10 @@ class PostgresStore final : public ServerStore {
                                                                   std::string_view device,
                                                                   std::string_view key,
                                                                   std::int64_t seq) override {
-        auto lease = pool_.acquire();
-        if (!lease) return lease.error();
-        auto rows = lease.value()->query(
-            "SELECT submitted_at FROM responses WHERE org = $1 AND device = $2 AND key = $3"
-            " AND seq <= $4::bigint AND complete ORDER BY seq DESC LIMIT 1",
-            {org, device, key, std::to_string(seq)});
+        auto rows =
+            run("SELECT submitted_at FROM responses WHERE org = $1 AND device = $2 AND key = $3"
+                " AND seq <= $4::bigint AND complete ORDER BY seq DESC LIMIT 1",
+                {org, device, key, std::to_string(seq)});
         if (!rows) return rows.error();
         if (rows.value().empty()) return std::optional<std::string>{};
         return std::optional<std::string>{std::string(rows.value().text(0, 0))};
@@ -275,9 +263,7 @@ class PostgresStore final : public ServerStore {
 
     Result<bool> replace_day_state(const DayKey& key, std::int64_t version,
                                    std::string_view state) override {
-        auto lease = pool_.acquire();
-        if (!lease) return lease.error();
-        auto rows = lease.value()->query(
+        auto rows = run(
             "UPDATE day_states SET state = decode($5, 'hex'), version = version + 1"
             " WHERE org = $1 AND site = $2 AND device = $3 AND day = $4 AND version = $6::bigint",
             {key.org, key.site, key.device, key.day, to_hex(state), std::to_string(version)});
@@ -286,12 +272,10 @@ class PostgresStore final : public ServerStore {
     }
 
     Result<std::map<std::string, std::int64_t>> late_arrivals(std::string_view org) override {
-        auto lease = pool_.acquire();
-        if (!lease) return lease.error();
-        auto rows = lease.value()->query(
-            "SELECT device, count(*) FILTER (WHERE late) FROM responses WHERE org = $1"
-            " GROUP BY device",
-            {org});
+        auto rows =
+            run("SELECT device, count(*) FILTER (WHERE late) FROM responses WHERE org = $1"
+                " GROUP BY device",
+                {org});
         if (!rows) return rows.error();
         std::map<std::string, std::int64_t> late;
         for (int row = 0; row < rows.value().size(); ++row)
@@ -300,6 +284,13 @@ class PostgresStore final : public ServerStore {
     }
 
   private:
+    // One statement on a pooled connection (its rows own their result: they outlive the lease).
+    Result<Rows> run(std::string_view sql, const std::vector<Param>& params) {
+        auto lease = pool_.acquire();
+        if (!lease) return lease.error();
+        return lease.value()->query(sql, params);
+    }
+
     // bytea travels as hex text (libpq's text format): encode()/decode() in the SQL.
     static std::string to_hex(std::string_view bytes) {
         std::string hex(2 * bytes.size() + 1, '\0');
