@@ -2,7 +2,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <array>
 #include <ostream>
+#include <vector>
 
 #include "cx/config/command_line.hpp"
 #include "cx/config/exit_codes.hpp"
@@ -82,6 +85,39 @@ int revoke_token(const Console& console, ServerStore& store, std::optional<std::
     if (!revoked) return console.fail(ExitCode::Store, revoked.error().message);
     if (!revoked.value()) return console.fail(ExitCode::NotFound, "no active token matches");
     console.out << "revoked" << std::endl;
+    return to_int(ExitCode::Ok);
+}
+
+// One line a token, columns aligned: what rotating or revoking one needs (its id),
+// never the token itself (the store has only its hash). Revoked ones with `all`.
+int list_tokens(const Console& console, ServerStore& store, const std::string& org, bool all) {
+    auto tokens =
+        store.list_tokens(org.empty() ? std::nullopt : std::optional<std::string_view>(org));
+    if (!tokens) return console.fail(ExitCode::Store, tokens.error().message);
+    std::vector<std::array<std::string, 7>> table{
+        {"id", "role", "org", "site", "device", "created", "revoked"}};
+    for (const auto& token : tokens.value()) {
+        if (token.revoked_at && !all) continue;
+        const auto& grant = token.grant;
+        table.push_back({std::to_string(grant.id), std::string(to_string(grant.role)), grant.org,
+                         grant.site.empty() ? "-" : grant.site,
+                         grant.device.empty() ? "-" : grant.device, token.created_at,
+                         token.revoked_at.value_or("-")});
+    }
+    std::array<std::size_t, 7> widths{};
+    for (const auto& row : table)
+        for (std::size_t column = 0; column < row.size(); ++column)
+            widths[column] = std::max(widths[column], row[column].size());
+    const std::size_t columns = all ? 7 : 6;
+    for (const auto& row : table) {
+        std::string line;
+        for (std::size_t column = 0; column < columns; ++column) {
+            line += row[column];
+            if (column + 1 < columns) line.append(widths[column] - row[column].size() + 2, ' ');
+        }
+        console.out << line << "\n";
+    }
+    console.out.flush();
     return to_int(ExitCode::Ok);
 }
 
@@ -205,6 +241,15 @@ int run_cxserver(int argc, const char* const* argv, std::ostream& out, std::ostr
     std::string token_argument;
     auto* token_option = revoke->add_option("--token", token_argument)->group("");
 
+    auto* list = app.add_subcommand(
+        "list-tokens",
+        "list issued tokens (id, role, org, site, device, created), never their values");
+    add_db(list);
+    std::string list_org;
+    bool list_all = false;
+    list->add_option("--org", list_org, "only this organisation's tokens");
+    list->add_flag("--all", list_all, "revoked tokens too, with the time they were revoked");
+
     auto* export_command = app.add_subcommand("export", "write an org's records as JSONL");
     add_db(export_command);
     std::string out_file, from, to, export_site;
@@ -237,6 +282,8 @@ int run_cxserver(int argc, const char* const* argv, std::ostream& out, std::ostr
                            pubkey);
 
     if (*revoke) return revoke_token(console, *store.value(), revoke_id);
+
+    if (*list) return list_tokens(console, *store.value(), list_org, list_all);
 
     ResponseQuery query{org, {}, {}, {}};
     if (!export_site.empty()) query.site = export_site;
