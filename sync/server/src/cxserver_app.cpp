@@ -14,6 +14,7 @@
 #include "cx/integrity/seal.hpp"
 #include "cx/server/api_server.hpp"
 #include "cx/server/export_file.hpp"
+#include "cx/server/sqlite_backup.hpp"
 #include "cx/server/tokens.hpp"
 
 namespace cx {
@@ -118,6 +119,41 @@ int list_tokens(const Console& console, ServerStore& store, const std::string& o
         console.out << line << "\n";
     }
     console.out.flush();
+    return to_int(ExitCode::Ok);
+}
+
+// backup and restore work on the SQLite file itself, before any store is opened
+// (a restore must not migrate or lock the database it is about to replace).
+int back_up_or_restore(const Console& console, const std::string& db, bool restore,
+                       const std::string& file) {
+    auto url = parse_db_url(db);
+    if (!url) return console.fail(ExitCode::Usage, url.error().message);
+    if (url.value().kind != DbUrl::Kind::Sqlite)
+        return console.fail(
+            ExitCode::Usage,
+            "backup and restore are for the embedded SQLite database; back up "
+            "PostgreSQL with pg_dump and restore with pg_restore (deploy/README.md)");
+    const auto& path = url.value().location;
+    if (restore) {
+        auto restored = restore_sqlite(file, path);
+        if (!restored) {
+            const auto kind = restored.error().kind;
+            const bool bad_backup = kind == ErrorKind::Invalid || kind == ErrorKind::Damaged ||
+                                    kind == ErrorKind::TooNew;
+            return console.fail(bad_backup ? ExitCode::BadData : ExitCode::Store,
+                                restored.error().message);
+        }
+        console.err << "cxserver: restored " << path << " from " << file << std::endl;
+        return to_int(ExitCode::Ok);
+    }
+    auto written = back_up_sqlite(path, file);
+    if (!written)
+        return console.fail(
+            written.error().kind == ErrorKind::Io ? ExitCode::Output : ExitCode::Store,
+            written.error().message);
+    console.out << "sha256: " << written.value().sha256 << "\nbytes: " << written.value().bytes
+                << std::endl;
+    console.err << "cxserver: backed up " << path << " to " << file << std::endl;
     return to_int(ExitCode::Ok);
 }
 
@@ -250,6 +286,20 @@ int run_cxserver(int argc, const char* const* argv, std::ostream& out, std::ostr
     list->add_option("--org", list_org, "only this organisation's tokens");
     list->add_flag("--all", list_all, "revoked tokens too, with the time they were revoked");
 
+    auto* backup = app.add_subcommand(
+        "backup", "copy the SQLite database while the server runs (a consistent snapshot)");
+    add_db(backup);
+    std::string backup_out;
+    backup->add_option("--out", backup_out, "the backup file (written completely or not at all)")
+        ->required();
+    auto* restore = app.add_subcommand(
+        "restore", "replace the SQLite database by a backup (stop the server first)");
+    add_db(restore);
+    std::string restore_from;
+    restore->add_option("--from", restore_from, "a file written by cxserver backup")
+        ->required()
+        ->check(CLI::ExistingFile);
+
     auto* export_command = app.add_subcommand("export", "write an org's records as JSONL");
     add_db(export_command);
     std::string out_file, from, to, export_site;
@@ -269,6 +319,9 @@ int run_cxserver(int argc, const char* const* argv, std::ostream& out, std::ostr
                             "a token is never given on the command line (every user sees it in "
                             "the process list, and it stays in the shell history): pass it on "
                             "stdin, e.g. cxserver revoke-token --db … < token-file, or use --id N");
+
+    if (*backup) return back_up_or_restore(console, db, false, backup_out);
+    if (*restore) return back_up_or_restore(console, db, true, restore_from);
 
     // serve: a connection per worker thread, and one for the event loop's token look-ups.
     auto store =
