@@ -13,8 +13,9 @@
       a fresh Debian 12 root (a cached debootstrap, unpacked per run): apt-get
       install of the packages from the files with their dependencies from
       Debian's mirror, users, folders and modes; then boots systemd in it
-      (systemd-nspawn -b), waits for cxserver.service to answer /api/v1/health
-      and powers it off; then apt-get purge and what is left.
+      (systemd-nspawn -b), waits for cxserver.service to answer /api/v1/health,
+      purges the packages in the running system and powers it off; then what
+      the purge left.
 
 Each subcommand prints what it checked and exits non-zero with the reason on
 the first failure.
@@ -76,6 +77,7 @@ def expected_packages(version):
             "files": ["./usr/bin/cxkiosk", "./etc/cxkiosk/kiosk.json",
                       "./usr/share/cxkiosk/config/kiosk.example.json"],
             "conffiles": ["/etc/cxkiosk/kiosk.json"],
+            "maintainer_scripts": True,
             # fonts-noto-cjk by hand; the rest from dpkg-shlibdeps (libc6, GLFW, SQLite, libcurl).
             "depends": ["fonts-noto-cjk", f"cxkiosk-common (= {version})", "adduser",
                         "libc6 (>=", "libglfw3", "libsqlite3-0", "libcurl4"],
@@ -85,6 +87,7 @@ def expected_packages(version):
             "files": ["./usr/bin/cxserver", "./usr/bin/cxscore", "./etc/cxserver/cxserver.env",
                       f".{UNIT_DIR}/{SERVER_UNIT}"],
             "conffiles": ["/etc/cxserver/cxserver.env"],
+            "maintainer_scripts": True,
             "depends": [f"cxkiosk-common (= {version})", "adduser", "libc6 (>=",
                         "libmicrohttpd12", "libpq5", "libsqlite3-0", "libsodium23"],
         },
@@ -93,6 +96,7 @@ def expected_packages(version):
             "files": [f"./usr/share/cxkiosk/config/{name}.json"
                       for name in ("questionnaire", "policy", "management")],
             "conffiles": [],
+            "maintainer_scripts": False,
             "depends": [],
         },
     }
@@ -124,12 +128,14 @@ def check_package(path, package, spec):
         conffiles_path = os.path.join(control, "conffiles")
         conffiles = open(conffiles_path).read().split() if os.path.exists(conffiles_path) else []
         expect(conffiles == spec["conffiles"], f"{package}: conffiles {conffiles}")
-        if spec["conffiles"]:
-            for script in ("postinst", "prerm", "postrm"):
-                script_path = os.path.join(control, script)
-                expect(os.access(script_path, os.X_OK), f"{package}: no executable {script}")
-                run(["sh", "-n", script_path])
-                expect("@" not in open(script_path).read(), f"{package}: {script} kept a @VARIABLE@")
+        for script in ("postinst", "prerm", "postrm"):
+            script_path = os.path.join(control, script)
+            if not spec["maintainer_scripts"]:
+                expect(not os.path.exists(script_path), f"{package}: has a {script}")
+                continue
+            expect(os.access(script_path, os.X_OK), f"{package}: no executable {script}")
+            run(["sh", "-n", script_path])
+            expect("@" not in open(script_path).read(), f"{package}: {script} kept a @VARIABLE@")
     finally:
         shutil.rmtree(control)
 
@@ -138,8 +144,9 @@ def packages(args):
     shutil.rmtree(args.out, ignore_errors=True)
     os.makedirs(args.out)
     started = time.monotonic()
-    run(["cpack", "-G", "DEB", "--config", os.path.join(args.build_dir, "CPackConfig.cmake"),
-         "-B", args.out], cwd=args.build_dir)
+    build_dir = os.path.abspath(args.build_dir)
+    run(["cpack", "-G", "DEB", "--config", os.path.join(build_dir, "CPackConfig.cmake"),
+         "-B", os.path.abspath(args.out)], cwd=build_dir)
     print(f"cpack -G DEB: {time.monotonic() - started:.1f} s")
     # cpack's scratch folder is not a package.
     shutil.rmtree(os.path.join(args.out, "_CPack_Packages"), ignore_errors=True)
@@ -163,6 +170,26 @@ def unpacked_root(debs_dir):
     return root
 
 
+def commands_of(unit_path):
+    """The programs a unit runs (Exec*= lines, after systemd's prefixes like '-' and '+')."""
+    programs = []
+    for line in open(unit_path):
+        match = re.match(r"\s*Exec\w+=\s*[-@:+!]*(\S+)", line)
+        if match and match.group(1).startswith("/"):
+            programs.append(match.group(1))
+    return programs
+
+
+def add_dependencies_from_host(root, unit_path):
+    """verify checks that each program a unit runs is there; the host's copy (installed
+    by deploy/install-deps.sh) stands in for a program the packages depend on."""
+    for program in commands_of(unit_path):
+        in_root = os.path.join(root, program.lstrip("/"))
+        if not os.path.exists(in_root) and os.path.exists(program):
+            os.makedirs(os.path.dirname(in_root), exist_ok=True)
+            shutil.copy(program, in_root)
+
+
 def security_exposure(root):
     result = run(["systemd-analyze", "security", "--offline=true", f"--root={root}",
                   f"{UNIT_DIR}/{SERVER_UNIT}"], check=False)
@@ -181,6 +208,7 @@ def units(args):
         for name in names:
             installed = os.path.join(root, UNIT_DIR.lstrip("/"), name)
             expect(os.path.exists(installed), f"{name} is not in any package")
+            add_dependencies_from_host(root, installed)
             # Warnings (an unknown key, a missing binary) go to stderr with exit 0: fail on them too.
             result = run(["systemd-analyze", "verify", "--man=no", f"--root={root}",
                           f"{UNIT_DIR}/{name}"], check=False)
@@ -246,8 +274,10 @@ def install_packages(root, debs, lists_age):
     if lists_age > 86400:
         shell(root, "apt-get update -qq")
     started = time.monotonic()
-    shell(root, f"apt-get install -y -qq {INBOX}/*.deb")
-    print(f"apt-get install: {time.monotonic() - started:.1f} s")
+    output = shell(root, f"apt-get install -y -q {INBOX}/*.deb").stdout
+    installed = re.search(r"(\d+) newly installed", output)
+    expect(installed, f"apt-get install said:\n{output}")
+    print(f"apt-get install: {installed.group(1)} packages, {time.monotonic() - started:.1f} s")
 
 
 def check_installed(root):
@@ -282,8 +312,9 @@ def in_container(init_pid, *command):
     return run(["nsenter", "--target", str(init_pid), "--all", *command], check=False)
 
 
-def boot_and_ask_health(root):
-    """Boots the root's systemd and waits for the packaged, hardened unit to answer."""
+def boot_serve_and_purge(root):
+    """Boots the root's systemd, waits for the packaged, hardened unit to answer, then
+    purges the packages in the running system (prerm stops the server) and powers off."""
     port = free_port()
     env_file = os.path.join(root, "etc/cxserver/cxserver.env")
     settings = open(env_file).read()
@@ -318,7 +349,15 @@ def boot_and_ask_health(root):
         expect(unit_user == "cxserver", f"{SERVER_UNIT} runs as '{unit_user}'")
         database = in_container(init_pid, "stat", "-c", "%U:%G %a", "/var/lib/cxserver/cx.db").stdout.strip()
         expect(database == "cxserver:cxserver 600", f"the server's database: {database}")
-        print(f"/var/lib/cxserver/cx.db {database}: OK")
+        print(f"runs as cxserver; /var/lib/cxserver/cx.db {database}: OK")
+
+        purge = in_container(init_pid, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "purge",
+                             "-y", "-qq", "cxserver", "cxkiosk", "cxkiosk-common")
+        expect(purge.returncode == 0, f"apt-get purge exited {purge.returncode}:\n{purge.stdout}{purge.stderr}")
+        wait_for("the purged server to stop answering", lambda: health(port) is None, 30)
+        state = in_container(init_pid, "systemctl", "is-active", SERVER_UNIT).stdout.strip()
+        expect(state == "inactive", f"{SERVER_UNIT} is {state} after purge")
+        print(f"apt-get purge in the running system stopped {SERVER_UNIT}: OK")
     finally:
         container.terminate()  # nspawn asks the container's systemd to power off
         try:
@@ -328,16 +367,18 @@ def boot_and_ask_health(root):
             container.wait()
 
 
-def purge_and_check(root):
-    shell(root, "apt-get purge -y -qq cxserver cxkiosk cxkiosk-common")
+def check_purged(root):
     left = [path for path in ("/var/lib/cxserver", "/var/lib/cxkiosk", "/etc/cxserver", "/etc/cxkiosk",
                               "/usr/bin/cxserver", "/usr/bin/cxkiosk", "/usr/share/cxkiosk",
-                              f"/etc/systemd/system/multi-user.target.wants/{SERVER_UNIT}")
+                              f"/etc/systemd/system/multi-user.target.wants/{SERVER_UNIT}",
+                              f"/var/lib/systemd/deb-systemd-helper-enabled/{SERVER_UNIT}.dsh-also",
+                              f"/var/lib/systemd/deb-systemd-helper-masked/{SERVER_UNIT}")
             if os.path.lexists(os.path.join(root, path.lstrip("/")))]
     expect(not left, f"left after purge: {left}")
-    status = shell(root, "dpkg-query -W -f='${db:Status-Abbrev}' cxserver cxkiosk cxkiosk-common",
-                   check=False).stdout
-    expect("i" not in status.replace("un", ""), f"dpkg still knows the packages: {status}")
+    for package in ("cxserver", "cxkiosk", "cxkiosk-common"):
+        status = shell(root, f"dpkg-query -W -f='${{db:Status-Status}}' {package} 2>/dev/null",
+                       check=False).stdout.strip()
+        expect(status in ("", "not-installed"), f"dpkg still has {package}: {status}")
     # Debian keeps system users after purge (postrm says why).
     shell(root, "getent passwd cxserver >/dev/null && getent passwd cxkiosk >/dev/null")
     print("purge: state folders, conffiles, programs and unit links gone; system users kept: OK")
@@ -360,8 +401,8 @@ def install(args):
         shutil.copy(args.sample, os.path.join(root, INBOX.lstrip("/"), "responses.jsonl"))
         install_packages(root, deb_paths(args.debs), time.time() - os.path.getmtime(tarball))
         check_installed(root)
-        boot_and_ask_health(root)
-        purge_and_check(root)
+        boot_serve_and_purge(root)
+        check_purged(root)
     finally:
         shutil.rmtree(work)
     print(f"install test: {time.monotonic() - started:.1f} s")
