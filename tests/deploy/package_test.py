@@ -281,14 +281,16 @@ def install_packages(root, debs, lists_age):
 
 
 def check_installed(root):
-    for user, state_dir, settings in (("cxserver", "/var/lib/cxserver", "/etc/cxserver/cxserver.env"),
-                                      ("cxkiosk", "/var/lib/cxkiosk", "/etc/cxkiosk/kiosk.json")):
+    # The server's settings may hold a database password; the kiosk's token has a file of its own.
+    for user, state_dir, settings, settings_stat in (
+            ("cxserver", "/var/lib/cxserver", "/etc/cxserver/cxserver.env", "root:cxserver 640"),
+            ("cxkiosk", "/var/lib/cxkiosk", "/etc/cxkiosk/kiosk.json", "root:root 644")):
         entry = shell(root, f"getent passwd {user}").stdout.strip().split(":")
         expect(int(entry[2]) < 1000 and entry[5] == state_dir and entry[6] == "/usr/sbin/nologin",
                f"system user {user}: {entry}")
         expect(stat_of(root, state_dir) == f"{user}:{user} 700", f"{state_dir}: {stat_of(root, state_dir)}")
-        expect(stat_of(root, settings) == f"root:{user} 640", f"{settings}: {stat_of(root, settings)}")
-        print(f"user {user}, {state_dir} 700, {settings} root:{user} 640: OK")
+        expect(stat_of(root, settings) == settings_stat, f"{settings}: {stat_of(root, settings)}")
+        print(f"user {user}, {state_dir} {user}:{user} 700, {settings} {settings_stat}: OK")
     shell(root, "cxserver --help >/dev/null && cxscore --help >/dev/null && cxkiosk --help >/dev/null")
     # cxscore finds the questionnaire and policy of cxkiosk-common in /usr/share/cxkiosk/config.
     report = shell(root, f"cxscore score --responses {INBOX}/responses.jsonl --format json").stdout
