@@ -38,11 +38,12 @@ SERVER_UNIT = "cxserver.service"
 UNIT_DIR = "/lib/systemd/system"
 SECURITY_LIMIT = 4.9  # the upper end of systemd-analyze's "OK"
 APT_CACHE = "/var/cache/cxkiosk-tests/apt-archives"
-# Neither machined nor a system bus on a host whose PID 1 is not systemd: the container
-# stays in the caller's cgroup and is not registered.
 # Where the test puts files into the root (nspawn mounts a tmpfs of its own on /tmp).
 INBOX = "/srv/cx-test"
-NSPAWN = ["systemd-nspawn", "--quiet", "--keep-unit", "--register=no"]
+# Neither machined nor a system bus on a host whose PID 1 is not systemd: the container
+# stays in the caller's cgroup and is not registered. Its name (nspawn keeps state under
+# it in /run) is this run's, so two runs at once do not meet.
+NSPAWN = ["systemd-nspawn", "--quiet", "--keep-unit", "--register=no", f"--machine=cx-test-{os.getpid()}"]
 
 
 class Failure(Exception):
