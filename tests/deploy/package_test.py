@@ -25,6 +25,7 @@ import glob
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -329,6 +330,7 @@ def boot_serve_and_purge(root):
         container = subprocess.Popen([*NSPAWN, "--boot", "--directory", root, "--console=pipe"],
                                      stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
     started = time.monotonic()
+    init_pid = None
     try:
         init_pid = wait_for("the container's systemd", lambda: container_init(container.pid), 30)
 
@@ -366,6 +368,10 @@ def boot_serve_and_purge(root):
         try:
             container.wait(60)
         except subprocess.TimeoutExpired:
+            # Killing nspawn alone would leave the container running; killing its init ends
+            # every process of its PID namespace.
+            if init_pid:
+                os.kill(init_pid, signal.SIGKILL)
             container.kill()
             container.wait()
 
