@@ -2,8 +2,10 @@
 # Installs every Debian 12 package cxkiosk needs to build, run and test.
 # Idempotent: packages already present are left alone, and apt is only
 # asked when something is missing. With --tests it also installs what only the
-# tests need (the PostgreSQL server they start themselves): ./deploy/run.sh
-# runs cxserver on its embedded SQLite with no PostgreSQL server installed.
+# tests need (the PostgreSQL server they start themselves; for the package test
+# dpkg-shlibdeps, systemd-analyze, and debootstrap and systemd-nspawn, which make
+# and boot a fresh Debian 12 root): ./deploy/run.sh runs cxserver on its
+# embedded SQLite with no PostgreSQL server installed.
 set -euo pipefail
 
 packages=(
@@ -21,7 +23,7 @@ packages=(
 )
 
 case "${1:-}" in
-  --tests) packages+=(postgresql) ;;
+  --tests) packages+=(postgresql dpkg-dev systemd debootstrap systemd-container) ;;
   --fuzz) packages+=(clang-14 libfuzzer-14-dev) ;;  # tests/fuzz/run-fuzz.sh
   "") ;;
   *) echo "usage: $0 [--tests|--fuzz]" >&2; exit 2 ;;
