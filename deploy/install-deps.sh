@@ -2,7 +2,8 @@
 # Installs every Debian 12 package cxkiosk needs to build, run and test.
 # Idempotent: packages already present are left alone, and apt is only
 # asked when something is missing. With --tests it also installs what only the
-# tests need (the PostgreSQL server they start themselves): ./deploy/run.sh
+# tests need (the PostgreSQL server they start themselves, and cage, grim and
+# Xwayland and systemd-analyze for the kiosk session tests): ./deploy/run.sh
 # runs cxserver on its embedded SQLite with no PostgreSQL server installed.
 set -euo pipefail
 
@@ -12,7 +13,7 @@ packages=(
   # libraries
   libimgui-dev libglfw3-dev libgl-dev libsqlite3-dev libcurl4-openssl-dev
   libcpp-httplib-dev libmicrohttpd-dev nlohmann-json3-dev libsodium-dev libcli11-dev
-  libxlsxwriter-dev libsimdjson-dev zlib1g-dev libssl-dev libpq-dev
+  libxlsxwriter-dev libsimdjson-dev zlib1g-dev libssl-dev libpq-dev libsystemd-dev
   # fonts (Simplified Chinese)
   fonts-noto-cjk
   # tests: Catch2, a headless X server with input driving and screenshots
@@ -21,7 +22,7 @@ packages=(
 )
 
 case "${1:-}" in
-  --tests) packages+=(postgresql) ;;
+  --tests) packages+=(postgresql cage grim xwayland systemd) ;;
   --fuzz) packages+=(clang-14 libfuzzer-14-dev) ;;  # tests/fuzz/run-fuzz.sh
   "") ;;
   *) echo "usage: $0 [--tests|--fuzz]" >&2; exit 2 ;;
