@@ -3,7 +3,7 @@
 # Idempotent: packages already present are left alone, and apt is only
 # asked when something is missing. With --tests it also installs what only the
 # tests need (the PostgreSQL server they start themselves, and cage, grim and
-# Xwayland and systemd-analyze for the kiosk session tests): ./deploy/run.sh
+# Xwayland, systemd-analyze and systemd-nspawn for the kiosk session tests): ./deploy/run.sh
 # runs cxserver on its embedded SQLite with no PostgreSQL server installed.
 set -euo pipefail
 
@@ -22,7 +22,7 @@ packages=(
 )
 
 case "${1:-}" in
-  --tests) packages+=(postgresql cage grim xwayland systemd) ;;
+  --tests) packages+=(postgresql cage grim xwayland systemd systemd-container) ;;
   --fuzz) packages+=(clang-14 libfuzzer-14-dev) ;;  # tests/fuzz/run-fuzz.sh
   "") ;;
   *) echo "usage: $0 [--tests|--fuzz]" >&2; exit 2 ;;
