@@ -2,8 +2,8 @@
 # Installs every Debian 12 package cxkiosk needs to build, run and test.
 # Idempotent: packages already present are left alone, and apt is only
 # asked when something is missing. With --tests it also installs what only the
-# tests need (the PostgreSQL server they start themselves, and cage, grim and
-# Xwayland, systemd-analyze and systemd-nspawn for the kiosk session tests): ./deploy/run.sh
+# tests need (the PostgreSQL server they start themselves; cage, grim, Xwayland,
+# systemd-analyze and systemd-nspawn for the kiosk session tests): ./deploy/run.sh
 # runs cxserver on its embedded SQLite with no PostgreSQL server installed.
 set -euo pipefail
 

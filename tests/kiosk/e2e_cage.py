@@ -9,7 +9,7 @@ sets it to the main process's. It checks:
 1. READY=1 from cxkiosk (through cage and `env -u WATCHDOG_PID`), then its watchdog pings;
 2. a `grim` screenshot of cage's output shows the welcome screen (pixels checked, PNG kept);
 3. `kill -9` of cxkiosk ends cage and its Xwayland: the unit's main process exits, which is
-   what Restart=always restarts (systemd's part, not run here);
+   what Restart=always restarts (systemd's part: e2e_session_systemd.py runs it);
 4. the same ExecStart started again (as that restart does) brings the welcome screen back on
    the same data dir, READY=1 and pings again.
 cage 0.1.4 on the headless backend shows black for a fullscreen view it tries to scan out
