@@ -147,34 +147,6 @@ class ServerProcess {
     std::filesystem::path log_path_;
 };
 
-// Forwards TCP connections from a loopback port to 127.0.0.1:`upstream_port`.
-// While drop_replies > 0, each connection's reply is cut off as soon as its
-// first byte arrives — the server has already committed by then — and the
-// count goes down by one.
-class DroppingProxy {
-  public:
-    explicit DroppingProxy(int upstream_port);
-    ~DroppingProxy();
-    DroppingProxy(const DroppingProxy&) = delete;
-    DroppingProxy& operator=(const DroppingProxy&) = delete;
-
-    int port() const { return port_; }
-    std::atomic<int> drop_replies{0};
-    std::atomic<int> dropped{0};
-
-  private:
-    void accept_loop();
-    void relay(int client, int upstream);
-
-    int listener_ = -1;
-    int port_ = 0;
-    int upstream_port_;
-    std::atomic<bool> stopping_{false};
-    std::mutex threads_mutex_;
-    std::vector<std::thread> relays_;
-    std::thread acceptor_;
-};
-
 // A fresh database with a device token (demo-org/hq/kiosk-01) and a viewer
 // token (demo-org), and the real cxserver serving it.
 struct ServerFixture {
