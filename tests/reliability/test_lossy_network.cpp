@@ -37,18 +37,6 @@ std::string kiosk_name(int kiosk) {
     return "kiosk-" + std::to_string(kiosk + 1);
 }
 
-// A canonical record begins {"id":"…","device":"…" (cx::append_canonical_json).
-std::pair<std::string, std::string> id_and_device(std::string_view canonical) {
-    constexpr std::string_view kId = R"({"id":")", kDevice = R"(","device":")";
-    REQUIRE(canonical.starts_with(kId));
-    const auto id_end = canonical.find('"', kId.size());
-    REQUIRE(canonical.substr(id_end).starts_with(kDevice));
-    const auto device_start = id_end + kDevice.size();
-    const auto device_end = canonical.find('"', device_start);
-    return {std::string(canonical.substr(kId.size(), id_end - kId.size())),
-            std::string(canonical.substr(device_start, device_end - device_start))};
-}
-
 struct Kiosk {
     test::TempDir data_dir;
     std::unique_ptr<kiosk::Store> store;
@@ -64,7 +52,7 @@ std::map<std::string, kiosk::UploadState> kiosk_records(kiosk::Store& store) {
         REQUIRE(page.ok());
         if (page.value().empty()) return records;
         for (const auto& record : page.value())
-            records[id_and_device(record.json).first] = record.state;
+            records[test::id_and_device(record.json).first] = record.state;
     }
 }
 
@@ -150,19 +138,8 @@ TEST_CASE("kiosks syncing through a lossy network: after it heals the server hol
     }
     CHECK(static_cast<double>(requests - untouched) >= 0.3 * static_cast<double>(requests));
 
-    auto opened = open_store(db);
-    REQUIRE(opened.ok());
-    std::map<std::string, std::set<std::string>> stored;
-    std::size_t lines = 0;
-    REQUIRE(
-        for_each_record(*opened.value(), {"demo-org", {}, {}, {}}, [&](std::string_view canonical) {
-            auto [id, device] = id_and_device(canonical);
-            stored[device].insert(id);
-            ++lines;
-        }).ok());
-    std::size_t unique = 0;
-    for (const auto& [device, ids] : stored) unique += ids.size();
-    CHECK(unique == lines);  // no record twice
+    auto stored = test::stored_ids(db);
+    CHECK(stored.unique() == stored.lines);  // no record twice
     for (int i = 0; i < kKiosks; ++i) {
         INFO(kiosk_name(i));
         auto held = kiosk_records(*kiosks[static_cast<std::size_t>(i)].store);
@@ -172,6 +149,6 @@ TEST_CASE("kiosks syncing through a lossy network: after it heals the server hol
             ids.insert(id);
             CHECK(state == kiosk::UploadState::Sent);  // nothing refused, nothing waiting
         }
-        CHECK(stored[kiosk_name(i)] == ids);
+        CHECK(stored.by_device[kiosk_name(i)] == ids);
     }
 }

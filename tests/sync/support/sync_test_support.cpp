@@ -395,6 +395,38 @@ std::vector<std::string> stored_server_flags(const std::string& db_url) {
     return flags;
 }
 
+std::pair<std::string, std::string> id_and_device(std::string_view canonical) {
+    constexpr std::string_view kId = R"({"id":")", kDevice = R"(","device":")";
+    const auto id_end = canonical.find('"', kId.size());
+    if (!canonical.starts_with(kId) || id_end == std::string_view::npos ||
+        !canonical.substr(id_end).starts_with(kDevice))
+        throw std::runtime_error("not a canonical record: " + std::string(canonical.substr(0, 80)));
+    const auto device_start = id_end + kDevice.size();
+    const auto device_end = canonical.find('"', device_start);
+    return {std::string(canonical.substr(kId.size(), id_end - kId.size())),
+            std::string(canonical.substr(device_start, device_end - device_start))};
+}
+
+std::size_t StoredIds::unique() const {
+    std::size_t total = 0;
+    for (const auto& [device, ids] : by_device) total += ids.size();
+    return total;
+}
+
+StoredIds stored_ids(const std::string& db_url) {
+    auto store = open_store(db_url);
+    if (!store) throw std::runtime_error("cannot open " + db_url + ": " + store.error().message);
+    StoredIds stored;
+    auto walked =
+        for_each_record(*store.value(), {"demo-org", {}, {}, {}}, [&](std::string_view canonical) {
+            auto [id, device] = id_and_device(canonical);
+            stored.by_device[device].insert(id);
+            ++stored.lines;
+        });
+    if (!walked) throw std::runtime_error("reading records: " + walked.error().message);
+    return stored;
+}
+
 std::vector<std::string> split_lines(std::string_view jsonl) {
     std::vector<std::string> lines;
     std::size_t start = 0;

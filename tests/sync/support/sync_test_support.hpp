@@ -6,9 +6,11 @@
 
 #include <atomic>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -168,5 +170,19 @@ std::vector<std::string> stored_server_flags(const std::string& db_url);
 
 // Every line of `jsonl` (without newlines).
 std::vector<std::string> split_lines(std::string_view jsonl);
+
+// The id and device of a canonical record, which begins {"id":"…","device":"…"
+// (cx::append_canonical_json).
+std::pair<std::string, std::string> id_and_device(std::string_view canonical);
+
+// The ids of demo-org's records per device, read through the store (works while
+// the server is down); `lines` counts every record read, so a record stored
+// twice shows as lines > the ids' total.
+struct StoredIds {
+    std::map<std::string, std::set<std::string>> by_device;
+    std::size_t lines = 0;
+    std::size_t unique() const;
+};
+StoredIds stored_ids(const std::string& db_url);
 
 }  // namespace cx::test
