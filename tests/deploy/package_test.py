@@ -81,6 +81,8 @@ def expected_packages(version):
             "conffiles": ["/etc/cxkiosk/kiosk.json"],
             "maintainer_scripts": True,
             # fonts-noto-cjk by hand; the rest from dpkg-shlibdeps (libc6, GLFW, SQLite, libcurl).
+            # The kiosk session's compositor, seat and X server.
+            "recommends": "cage, seatd, xwayland",
             "depends": ["fonts-noto-cjk", f"cxkiosk-common (= {version})", "adduser",
                         "libc6 (>=", "libglfw3", "libsqlite3-0", "libcurl4"],
         },
@@ -105,13 +107,16 @@ def expected_packages(version):
 
 
 def check_package(path, package, spec):
-    fields = run(["dpkg-deb", "-f", path, "Package", "Depends"]).stdout
+    fields = run(["dpkg-deb", "-f", path, "Package", "Depends", "Recommends"]).stdout
     print(f"--- {os.path.basename(path)}\n{run(['dpkg-deb', '-I', path]).stdout}", end="")
     expect(f"Package: {package}\n" in fields, f"{path}: {fields}")
     depends = re.search(r"^Depends: (.*)$", fields, re.M)
     depends = depends.group(1) if depends else ""
     for needed in spec["depends"]:
         expect(needed in depends, f"{package}: Depends lacks '{needed}': {depends}")
+    recommends = re.search(r"^Recommends: (.*)$", fields, re.M)
+    expect((recommends.group(1) if recommends else "") == spec.get("recommends", ""),
+           f"{package}: Recommends {recommends.group(1) if recommends else None}")
 
     contents = run(["dpkg-deb", "-c", path]).stdout
     names = {line.split()[-1] for line in contents.splitlines()}
