@@ -48,17 +48,17 @@ int serve(const Console& console, ServerStore& store, ServeArguments arguments) 
     auto address = parse_listen_address(arguments.listen);
     if (!address) return console.fail(ExitCode::Usage, address.error().message);
     std::tie(options.host, options.port) = address.value();
-    options.io_timeout = std::chrono::seconds{arguments.io_timeout_seconds};
-    auto config = load_scoring_config(arguments.config_dir.empty()
-                                          ? default_config_dir()
-                                          : std::filesystem::path(arguments.config_dir));
-    if (!config) return console.fail(ExitCode::BadData, config.error().message);
     auto silent_after = parse_duration(arguments.silent_after);
     if (!silent_after)
         return console.fail(ExitCode::Usage, "--silent-after: " + silent_after.error().message);
     FleetRules fleet;
     fleet.silent_after = silent_after.value();
     fleet.low_disk_bytes = arguments.low_disk_mb << 20;
+    options.io_timeout = std::chrono::seconds{arguments.io_timeout_seconds};
+    auto config = load_scoring_config(arguments.config_dir.empty()
+                                          ? default_config_dir()
+                                          : std::filesystem::path(arguments.config_dir));
+    if (!config) return console.fail(ExitCode::BadData, config.error().message);
     ApiService service(store, config.value(), fleet);
     RequestLog log(stderr);
     ApiServer server(service, options, log);
