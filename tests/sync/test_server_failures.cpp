@@ -82,10 +82,6 @@ class OutOfMemoryOnTokens final : public ServerStore {
         return real_.late_arrivals(org);
     }
     Status put_heartbeat(const DeviceHeartbeat& beat) override { return real_.put_heartbeat(beat); }
-    Status note_upload(std::string_view org, std::string_view site, std::string_view device,
-                       std::string_view received_at) override {
-        return real_.note_upload(org, site, device, received_at);
-    }
     Result<std::vector<DeviceActivity>> device_activity(std::string_view org) override {
         return real_.device_activity(org);
     }

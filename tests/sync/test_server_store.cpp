@@ -360,10 +360,14 @@ TEST_CASE("server store: heartbeats and the device list") {
                            "2026-11-25T09:00:00Z")
                 .ok());  // not a device
     REQUIRE(store.bind_key("o", "keyed", std::string(64, 'a'), "2026-11-25T09:00:00Z").ok());
-    REQUIRE(
-        store.ingest(stored_batch("o", "north", "recorded", 1, 3), "2026-11-25T10:00:00Z").ok());
-    REQUIRE(store.note_upload("o", "north", "recorded", "2026-11-25T10:00:00Z").ok());
-    REQUIRE(store.note_upload("o", "north", "recorded", "2026-11-25T10:05:00Z").ok());
+    // Its last upload: the latest batch that stored or duplicated records of it.
+    const auto recorded = stored_batch("o", "north", "recorded", 1, 3);
+    REQUIRE(store.ingest(recorded, "2026-11-25T10:00:00Z").ok());
+    REQUIRE(store.ingest(recorded, "2026-11-25T10:05:00Z").ok());  // duplicates
+    auto conflicting = stored_batch("o", "north", "recorded", 1, 1);
+    conflicting[0].canonical += " ";  // other bytes under a stored id: not an upload of it
+    REQUIRE(store.ingest(conflicting, "2026-11-25T10:09:00Z").value()[0] ==
+            RecordOutcome::Conflict);
     Heartbeat first{"0.1.0", 60, 3, 1, "2026-11-25T09:59:00Z", 5'000'000'000, -1500};
     REQUIRE(store.put_heartbeat({"o", "hq", "beating", "2026-11-25T10:00:00Z", first}).ok());
     Heartbeat latest{"0.1.1", 7, 0, 0, std::nullopt, 42, std::nullopt};

@@ -190,13 +190,6 @@ Reply ApiService::ingest(const TokenGrant& grant, std::string_view body) {
     }
     std::sort(ack.refused.begin(), ack.refused.end(),
               [](const RecordRefusal& a, const RecordRefusal& b) { return a.index < b.index; });
-    // The device's last upload (GET …/devices): after the batch is stored, so a failure
-    // here asks for a re-send, which stores nothing twice.
-    if (ack.stored + ack.duplicates > 0)
-        if (auto noted =
-                store_.note_upload(grant.org, grant.site, grant.device, format_utc_timestamp(now));
-            !noted)
-            return error_reply(ApiError::Unavailable, noted.error().message);
     return {200, encode_ack(ack), index};
 }
 

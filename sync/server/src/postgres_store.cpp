@@ -52,6 +52,12 @@ const std::string kInsertBatch =
 // A transaction that lost a deadlock or a serialization conflict is tried again as it is.
 constexpr int kBusyAttempts = 3;
 
+// A device's last upload (GET …/devices), set in the ingest transaction.
+constexpr std::string_view kNoteUpload =
+    "INSERT INTO device_uploads(org, device, site, last_upload_at) VALUES($1, $2, $3, $4)"
+    " ON CONFLICT(org, device) DO UPDATE SET site = excluded.site,"
+    " last_upload_at = excluded.last_upload_at";
+
 class PostgresStore final : public ServerStore {
   public:
     PostgresStore(std::string url, std::size_t connections) : pool_(std::move(url), connections) {}
@@ -333,17 +339,6 @@ class PostgresStore final : public ServerStore {
         return Ok{};
     }
 
-    Status note_upload(std::string_view org, std::string_view site, std::string_view device,
-                       std::string_view received_at) override {
-        auto rows = run(
-            "INSERT INTO device_uploads(org, device, site, last_upload_at) VALUES($1, $2, $3, $4)"
-            " ON CONFLICT(org, device) DO UPDATE SET site = excluded.site,"
-            " last_upload_at = excluded.last_upload_at",
-            {org, device, site, received_at});
-        if (!rows) return rows.error();
-        return Ok{};
-    }
-
     Result<std::vector<DeviceActivity>> device_activity(std::string_view org) override {
         auto lease = pool_.acquire();
         if (!lease) return lease.error();
@@ -523,6 +518,16 @@ class PostgresStore final : public ServerStore {
                 });
             !folded)
             return folded.error();
+        if (auto noted = note_uploads(batch, outcomes,
+                                      [&](const StoredRecord& record) -> Status {
+                                          auto rows =
+                                              db.query(kNoteUpload, {record.org, record.device,
+                                                                     record.site, received_at});
+                                          if (!rows) return rows.error();
+                                          return Ok{};
+                                      });
+            !noted)
+            return noted.error();
         if (auto committed = transaction.commit(); !committed) return committed.error();
         return outcomes;
     }

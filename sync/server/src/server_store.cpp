@@ -1,6 +1,7 @@
 #include "cx/server/server_store.hpp"
 
 #include <algorithm>
+#include <set>
 #include <tuple>
 
 #include "cx/integrity/seal.hpp"
@@ -25,6 +26,18 @@ std::optional<Role> parse_role(std::string_view text) {
     for (Role role : {Role::Device, Role::Viewer, Role::Admin})
         if (to_string(role) == text) return role;
     return std::nullopt;
+}
+
+Status note_uploads(std::span<const StoredRecord> batch, std::span<const RecordOutcome> outcomes,
+                    const std::function<Status(const StoredRecord& of_device)>& note) {
+    std::set<std::tuple<std::string_view, std::string_view, std::string_view>> noted;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (outcomes[i] == RecordOutcome::Conflict) continue;
+        const auto& record = batch[i];
+        if (!noted.emplace(record.org, record.site, record.device).second) continue;
+        if (auto kept = note(record); !kept) return kept;
+    }
+    return Ok{};
 }
 
 std::vector<DeviceActivity> merge_device_sightings(DeviceSightings sightings) {

@@ -443,17 +443,6 @@ class SqliteStore final : public ServerStore {
         return put_heartbeat_.run();
     }
 
-    Status note_upload(std::string_view org, std::string_view site, std::string_view device,
-                       std::string_view received_at) override {
-        std::lock_guard lock(write_mutex_);
-        return note_upload_.reset()
-            .bind(1, org)
-            .bind(2, device)
-            .bind(3, site)
-            .bind(4, received_at)
-            .run();
-    }
-
     Result<std::vector<DeviceActivity>> device_activity(std::string_view org) override {
         auto lease = readers_.lease();
         if (!lease) return lease.error();
@@ -567,6 +556,17 @@ class SqliteStore final : public ServerStore {
                     });
                 !folded)
                 return fail_all(folded.error());
+            if (auto noted = note_uploads(queued->batch, outcomes,
+                                          [&](const StoredRecord& record) {
+                                              return note_upload_.reset()
+                                                  .bind(1, record.org)
+                                                  .bind(2, record.device)
+                                                  .bind(3, record.site)
+                                                  .bind(4, queued->received_at)
+                                                  .run();
+                                          });
+                !noted)
+                return fail_all(noted.error());
             results.emplace_back(std::move(outcomes));
         }
         insert_.reset();  // lets go of the batches' strings it was bound to
@@ -575,6 +575,7 @@ class SqliteStore final : public ServerStore {
         chain_highest_.reset();
         read_day_.reset();
         write_day_.reset();
+        note_upload_.reset();
         if (auto committed = transaction.value().commit(); !committed)
             return fail_all(committed.error());
         return results;

@@ -176,6 +176,12 @@ class DayStateFolder {
 // tools); the next score rebuilds those days from their records.
 DayStateFolder& stale_day_folder();
 
+// The part of ingest that keeps each device's last upload: `note` once per device
+// (org, site, device) of the batch with a Stored or Duplicate record, inside the
+// ingest transaction.
+Status note_uploads(std::span<const StoredRecord> batch, std::span<const RecordOutcome> outcomes,
+                    const std::function<Status(const StoredRecord& of_device)>& note);
+
 // The part of ingest every backend shares: groups the stored records by day and,
 // for each day, reads its state, folds and writes the result, through the backend's
 // two statements (read: the row's state or nullopt; write: insert, or replace and
@@ -233,7 +239,9 @@ class ServerStore {
     // canonical bytes is a Duplicate, with other bytes a Conflict (not stored;
     // the rest is) — unless the stored row is unsigned and the record is its
     // sealed version (same content apart from the seal): the row is upgraded and
-    // the record counts as Stored. Each stored row gets `received_at`, and is
+    // the record counts as Stored. Each device the batch stored or duplicated records
+    // of has its last upload set to `received_at` (note_uploads, GET …/devices). Each
+    // stored row gets `received_at`, and is
     // marked late when its chain already holds a higher seq. The Stored records'
     // day states are folded by `folder` in the same transaction (fold_day_states).
     // An error stores nothing.
@@ -302,9 +310,6 @@ class ServerStore {
 
     // Keeps `beat` as its device's latest heartbeat (replacing the one before).
     virtual Status put_heartbeat(const DeviceHeartbeat& beat) = 0;
-    // A batch from this device stored or duplicated records at `received_at`.
-    virtual Status note_upload(std::string_view org, std::string_view site, std::string_view device,
-                               std::string_view received_at) = 0;
     // Every device of `org` the store knows by a device token, bound key, record or
     // heartbeat, in (site, device) order; one query per table, whatever the number
     // of devices.
