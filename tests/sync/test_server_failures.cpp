@@ -81,6 +81,10 @@ class OutOfMemoryOnTokens final : public ServerStore {
     Result<std::map<std::string, std::int64_t>> late_arrivals(std::string_view org) override {
         return real_.late_arrivals(org);
     }
+    Status put_heartbeat(const DeviceHeartbeat& beat) override { return real_.put_heartbeat(beat); }
+    Result<std::vector<DeviceActivity>> device_activity(std::string_view org) override {
+        return real_.device_activity(org);
+    }
 
   private:
     ServerStore& real_;

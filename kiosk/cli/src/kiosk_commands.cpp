@@ -21,6 +21,8 @@ namespace {
 // The token in the settings file, or else the one in DATA_DIR/token.
 Result<ClientConfig> upload_config(const KioskConfig& config, const std::string& ca_file) {
     ClientConfig client;
+    client.version = CX_VERSION;
+    client.data_dir = config.data_dir;
     client.server_url = config.server;
     client.token = config.token;
     client.ca_file = ca_file;

@@ -43,6 +43,8 @@ struct ServeArguments {
     ServerOptions options;
     int io_timeout_seconds = static_cast<int>(ServerOptions{}.io_timeout.count());
     std::string config_dir;
+    std::string silent_after = "30m";
+    std::int64_t low_disk_mb = FleetRules{}.low_disk_bytes >> 20;
 };
 
 int serve(const Console& console, ServerStore& store, ServeArguments arguments) {
@@ -50,12 +52,18 @@ int serve(const Console& console, ServerStore& store, ServeArguments arguments) 
     auto address = parse_listen_address(arguments.listen);
     if (!address) return console.fail(ExitCode::Usage, address.error().message);
     std::tie(options.host, options.port) = address.value();
+    auto silent_after = parse_duration(arguments.silent_after);
+    if (!silent_after)
+        return console.fail(ExitCode::Usage, "--silent-after: " + silent_after.error().message);
+    FleetRules fleet;
+    fleet.silent_after = silent_after.value();
+    fleet.low_disk_bytes = arguments.low_disk_mb << 20;
     options.io_timeout = std::chrono::seconds{arguments.io_timeout_seconds};
     auto config = load_scoring_config(arguments.config_dir.empty()
                                           ? default_config_dir()
                                           : std::filesystem::path(arguments.config_dir));
     if (!config) return console.fail(ExitCode::BadData, config.error().message);
-    ApiService service(store, config.value());
+    ApiService service(store, config.value(), fleet);
     RequestLog log(stderr);
     ApiServer server(service, options, log);
     auto port = server.bind();
@@ -250,6 +258,17 @@ int run_cxserver(int argc, const char* const* argv, std::ostream& out, std::ostr
                      "open connections from one client address at most")
         ->capture_default_str()
         ->check(CLI::Range(1, 100000));
+    serve_command
+        ->add_option("--silent-after", serving.silent_after,
+                     "GET …/devices calls a kiosk silent after this long without a heartbeat "
+                     "(90s, 30m, 2h, 1d)")
+        ->capture_default_str();
+    serve_command
+        ->add_option("--low-disk-mb", serving.low_disk_mb,
+                     "GET …/devices calls a kiosk with less free disk (MiB) in its data dir "
+                     "attention: low_disk")
+        ->capture_default_str()
+        ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 30));
     serve_command->add_option("--config", serving.config_dir,
                               "config directory (questionnaire, policy)");
 

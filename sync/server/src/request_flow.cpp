@@ -106,7 +106,7 @@ MHD_Result ApiServer::Impl::handle(MHD_Connection* connection, const char* uploa
         case Exchange::Stage::Authorizing:  // resumed: the job decided
             if (exchange.reply && exchange.reply->status != 200)
                 return reply(connection, exchange, *exchange.reply, true, exchange.retry_after);
-            if (exchange.route == Route::Upload) return start_body(connection, exchange);
+            if (carries_body(exchange.route)) return start_body(connection, exchange);
             if (exchange.export_stream && !take_export_slot(exchange))
                 return refuse(connection, exchange, ApiError::Unavailable,
                               "the server streams as many exports as it may; retry shortly",
@@ -194,7 +194,7 @@ MHD_Result ApiServer::Impl::begin(MHD_Connection* connection, const char* url, c
     exchange.stage = Exchange::Stage::Authorizing;
     auto authorization = header_value(connection, MHD_HTTP_HEADER_AUTHORIZATION);
     std::function<std::chrono::milliseconds()> job;
-    if (exchange.route == Route::Upload) {
+    if (carries_body(exchange.route)) {
         job = [this, &exchange, authorization] {
             auto decision = service.authorize_upload(authorization);
             if (auto* grant = std::get_if<TokenGrant>(&decision)) {
@@ -218,6 +218,10 @@ MHD_Result ApiServer::Impl::begin(MHD_Connection* connection, const char* url, c
             }
             if (exchange.route == Route::Integrity) {
                 exchange.reply = service.integrity(query.org);
+                return std::chrono::milliseconds{};
+            }
+            if (exchange.route == Route::Devices) {
+                exchange.reply = service.devices(query.org);
                 return std::chrono::milliseconds{};
             }
             auto stream = std::make_shared<ExportStream>();
@@ -291,7 +295,9 @@ MHD_Result ApiServer::Impl::receive(MHD_Connection* connection, const char* uplo
     deadlines.clear(connection);
     exchange.stage = Exchange::Stage::Working;
     bool queued = run_suspended(connection, exchange, [this, &exchange] {
-        exchange.reply = service.ingest(*exchange.grant, exchange.body->text());
+        exchange.reply = exchange.route == Route::Heartbeat
+                             ? service.heartbeat(*exchange.grant, exchange.body->text())
+                             : service.ingest(*exchange.grant, exchange.body->text());
         exchange.body.reset();
         give_back_body_slot(exchange);
         return std::chrono::milliseconds{};

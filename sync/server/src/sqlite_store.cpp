@@ -147,12 +147,27 @@ class SqliteStore final : public ServerStore {
                         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
           revoke_token_(writer_,
                         "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL"),
+          put_heartbeat_(writer_,
+                         "INSERT INTO device_heartbeats(org, device, site, received_at, version,"
+                         " uptime_s, waiting, refused, last_activity, free_disk_bytes,"
+                         " clock_offset_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+                         " ON CONFLICT(org, device) DO UPDATE SET site = excluded.site,"
+                         " received_at = excluded.received_at, version = excluded.version,"
+                         " uptime_s = excluded.uptime_s, waiting = excluded.waiting,"
+                         " refused = excluded.refused, last_activity = excluded.last_activity,"
+                         " free_disk_bytes = excluded.free_disk_bytes,"
+                         " clock_offset_ms = excluded.clock_offset_ms"),
+          note_upload_(writer_,
+                       "INSERT INTO device_uploads(org, device, site, last_upload_at)"
+                       " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(org, device) DO UPDATE SET"
+                       " site = excluded.site, last_upload_at = excluded.last_upload_at"),
           readers_(std::move(path)) {}
 
     Status prepared() const {
         return sqlite::all_prepared({&insert_, &stored_canonical_, &upgrade_, &chain_highest_,
                                      &read_day_, &write_day_, &replace_day_, &bind_key_, &pin_key_,
-                                     &insert_token_, &revoke_token_});
+                                     &insert_token_, &revoke_token_, &put_heartbeat_,
+                                     &note_upload_});
     }
 
     // Group commit: batches that arrive while a transaction is being written
@@ -407,6 +422,81 @@ class SqliteStore final : public ServerStore {
         }
     }
 
+    Status put_heartbeat(const DeviceHeartbeat& beat) override {
+        const auto& h = beat.heartbeat;
+        std::lock_guard lock(write_mutex_);
+        put_heartbeat_.reset()
+            .bind(1, beat.org)
+            .bind(2, beat.device)
+            .bind(3, beat.site)
+            .bind(4, beat.received_at)
+            .bind(5, h.version)
+            .bind(6, h.uptime_s)
+            .bind(7, h.waiting)
+            .bind(8, h.refused)
+            .bind_nullable(9, h.last_activity)
+            .bind(10, h.free_disk_bytes);
+        if (h.clock_offset_ms)
+            put_heartbeat_.bind(11, *h.clock_offset_ms);
+        else
+            put_heartbeat_.bind(11, std::nullopt);
+        return put_heartbeat_.run();
+    }
+
+    Result<std::vector<DeviceActivity>> device_activity(std::string_view org) override {
+        auto lease = readers_.lease();
+        if (!lease) return lease.error();
+        auto& db = lease.value()->connection();
+        DeviceSightings sightings;
+        // Each query visits its rows with the statement positioned on one.
+        auto each_row = [&](const char* sql, const std::function<void(Statement&)>& visit) {
+            Statement select(db, sql);
+            select.bind(1, org);
+            for (;;) {
+                auto row = select.step();
+                if (!row) return Status(row.error());
+                if (!row.value()) return Status(Ok{});
+                visit(select);
+            }
+        };
+        auto text = [](Statement& row, int column) { return std::string(row.text(column)); };
+        for (auto read : {
+                 each_row("SELECT device, site, received_at, version, uptime_s, waiting, refused,"
+                          " last_activity, free_disk_bytes, clock_offset_ms"
+                          " FROM device_heartbeats WHERE org = ?1",
+                          [&](Statement& row) {
+                              DeviceHeartbeat beat{
+                                  std::string(org), text(row, 1), text(row, 0), text(row, 2), {}};
+                              auto& h = beat.heartbeat;
+                              h.version = text(row, 3);
+                              h.uptime_s = row.integer(4);
+                              h.waiting = row.integer(5);
+                              h.refused = row.integer(6);
+                              if (!row.is_null(7)) h.last_activity = text(row, 7);
+                              h.free_disk_bytes = row.integer(8);
+                              if (!row.is_null(9)) h.clock_offset_ms = row.integer(9);
+                              sightings.heartbeats.push_back(std::move(beat));
+                          }),
+                 each_row(
+                     "SELECT device, last_upload_at FROM device_uploads WHERE org = ?1",
+                     [&](Statement& row) { sightings.last_uploads[text(row, 0)] = text(row, 1); }),
+                 each_row("SELECT device, max(site), count(*) FROM responses WHERE org = ?1"
+                          " GROUP BY device",
+                          [&](Statement& row) {
+                              sightings.records[text(row, 0)] = {text(row, 1), row.integer(2)};
+                          }),
+                 // Ordered by id: the newest token's site is the one kept.
+                 each_row(
+                     "SELECT device, site FROM tokens WHERE org = ?1 AND role = 'device'"
+                     " ORDER BY id",
+                     [&](Statement& row) { sightings.token_sites[text(row, 0)] = text(row, 1); }),
+                 each_row("SELECT DISTINCT device FROM device_keys WHERE org = ?1",
+                          [&](Statement& row) { sightings.key_devices.push_back(text(row, 0)); }),
+             })
+            if (!read) return read.error();
+        return merge_device_sightings(std::move(sightings));
+    }
+
   private:
     static Result<std::vector<DeviceKey>> read_device_keys(Connection& db, std::string_view org,
                                                            std::optional<std::string_view> device) {
@@ -466,6 +556,17 @@ class SqliteStore final : public ServerStore {
                     });
                 !folded)
                 return fail_all(folded.error());
+            if (auto noted = note_uploads(queued->batch, outcomes,
+                                          [&](const StoredRecord& record) {
+                                              return note_upload_.reset()
+                                                  .bind(1, record.org)
+                                                  .bind(2, record.device)
+                                                  .bind(3, record.site)
+                                                  .bind(4, queued->received_at)
+                                                  .run();
+                                          });
+                !noted)
+                return fail_all(noted.error());
             results.emplace_back(std::move(outcomes));
         }
         insert_.reset();  // lets go of the batches' strings it was bound to
@@ -474,6 +575,7 @@ class SqliteStore final : public ServerStore {
         chain_highest_.reset();
         read_day_.reset();
         write_day_.reset();
+        note_upload_.reset();
         if (auto committed = transaction.value().commit(); !committed)
             return fail_all(committed.error());
         return results;
@@ -597,6 +699,8 @@ class SqliteStore final : public ServerStore {
     Statement pin_key_;
     Statement insert_token_;
     Statement revoke_token_;
+    Statement put_heartbeat_;
+    Statement note_upload_;
     ReaderPool readers_;
 };
 

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -148,6 +149,14 @@ Result<std::size_t> MemoryOutbox::pending_count() {
     std::lock_guard lock(mutex_);
     if (auto error = failure()) return *error;
     return waiting_;
+}
+
+// Records in memory have no submission time: last_record_at stays unknown.
+Result<OutboxHealth> MemoryOutbox::health() {
+    std::lock_guard lock(mutex_);
+    if (auto error = failure()) return *error;
+    const auto refused = std::count(states_.begin(), states_.end(), State::Refused);
+    return OutboxHealth{static_cast<std::int64_t>(waiting_), refused, std::nullopt};
 }
 
 void MemoryOutbox::add(std::vector<PendingRecord> records) {

@@ -71,6 +71,7 @@ class MemoryOutbox final : public Outbox {
     Result<std::size_t> requeue_refused() override;
     Status record_sync(const SyncReport& report) override;
     Result<std::size_t> pending_count() override;
+    Result<OutboxHealth> health() override;
 
     void add(std::vector<PendingRecord> records);  // as the kiosk completes responses
     std::vector<SyncReport> reports();

@@ -176,6 +176,12 @@ class DayStateFolder {
 // tools); the next score rebuilds those days from their records.
 DayStateFolder& stale_day_folder();
 
+// The part of ingest that keeps each device's last upload: `note` once per device
+// (org, site, device) of the batch with a Stored or Duplicate record, inside the
+// ingest transaction.
+Status note_uploads(std::span<const StoredRecord> batch, std::span<const RecordOutcome> outcomes,
+                    const std::function<Status(const StoredRecord& of_device)>& note);
+
 // The part of ingest every backend shares: groups the stored records by day and,
 // for each day, reads its state, folds and writes the result, through the backend's
 // two statements (read: the row's state or nullopt; write: insert, or replace and
@@ -184,6 +190,45 @@ Status fold_day_states(std::span<const StoredRecord> batch, std::span<const Stor
                        DayStateFolder& folder,
                        const std::function<Result<std::optional<std::string>>(const DayKey&)>& read,
                        const std::function<Status(const DayKey&, std::string_view state)>& write);
+
+// The latest heartbeat of a device (sync/PROTOCOL.md "POST /api/v1/heartbeat"), with
+// the server's own time of receipt.
+struct DeviceHeartbeat {
+    std::string org;
+    std::string site;
+    std::string device;
+    std::string received_at;
+    Heartbeat heartbeat;
+    bool operator==(const DeviceHeartbeat&) const = default;
+};
+
+// What the store knows of one device of an org, for GET …/devices: the latest
+// heartbeat, the last batch that stored or duplicated a record of it, and how many
+// records it holds. `site`: of its latest heartbeat, else of its records, else of its
+// newest device token; empty when it is known only by a bound key.
+struct DeviceActivity {
+    std::string site;
+    std::string device;
+    std::optional<DeviceHeartbeat> heartbeat;
+    std::optional<std::string> last_upload_at;
+    std::int64_t records = 0;
+    bool operator==(const DeviceActivity&) const = default;
+};
+
+// Merges what one query per table found into the device list of device_activity:
+// each device once, its site by the precedence above, in (site, device) order.
+struct DeviceSightings {
+    std::vector<DeviceHeartbeat> heartbeats;
+    std::map<std::string, std::string> last_uploads;  // device → received_at
+    struct Records {
+        std::string site;
+        std::int64_t count = 0;
+    };
+    std::map<std::string, Records> records;          // device → its records
+    std::map<std::string, std::string> token_sites;  // device → site of its newest token
+    std::vector<std::string> key_devices;            // devices with a bound key
+};
+std::vector<DeviceActivity> merge_device_sightings(DeviceSightings sightings);
 
 class ServerStore {
   public:
@@ -194,7 +239,9 @@ class ServerStore {
     // canonical bytes is a Duplicate, with other bytes a Conflict (not stored;
     // the rest is) — unless the stored row is unsigned and the record is its
     // sealed version (same content apart from the seal): the row is upgraded and
-    // the record counts as Stored. Each stored row gets `received_at`, and is
+    // the record counts as Stored. Each device the batch stored or duplicated records
+    // of has its last upload set to `received_at` (note_uploads, GET …/devices). Each
+    // stored row gets `received_at`, and is
     // marked late when its chain already holds a higher seq. The Stored records'
     // day states are folded by `folder` in the same transaction (fold_day_states).
     // An error stores nothing.
@@ -260,6 +307,13 @@ class ServerStore {
                                  const std::function<void(const ChainLink&)>& visit) = 0;
     // Per device of `org`: how many records arrived below their chain's highest seq.
     virtual Result<std::map<std::string, std::int64_t>> late_arrivals(std::string_view org) = 0;
+
+    // Keeps `beat` as its device's latest heartbeat (replacing the one before).
+    virtual Status put_heartbeat(const DeviceHeartbeat& beat) = 0;
+    // Every device of `org` the store knows by a device token, bound key, record or
+    // heartbeat, in (site, device) order; one query per table, whatever the number
+    // of devices.
+    virtual Result<std::vector<DeviceActivity>> device_activity(std::string_view org) = 0;
 };
 
 // Every record matching `query` in export order, read page by page so memory
