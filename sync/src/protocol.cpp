@@ -30,6 +30,9 @@ constexpr ApiErrorInfo kApiErrors[] = {
     {ApiError::UnsupportedEncoding, 415, "unsupported_encoding"},
     {ApiError::TooManyRequests, 429, "too_many_requests"},
     {ApiError::HeadersTooLarge, 431, "headers_too_large"},
+    {ApiError::UnknownCode, 403, "unknown_code"},
+    {ApiError::CodeExpired, 410, "code_expired"},
+    {ApiError::CodeUsed, 410, "code_used"},
 };
 
 const ApiErrorInfo& info(ApiError error) {

@@ -21,7 +21,7 @@ namespace cx {
 
 inline constexpr std::size_t kExportPageRecords = 2000;
 
-enum class Route { Health, Upload, Score, Export, Integrity, Unknown };
+enum class Route { Health, Upload, Enrol, Score, Export, Integrity, Unknown };
 
 struct ExportStream;
 

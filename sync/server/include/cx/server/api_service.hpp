@@ -12,6 +12,7 @@
 #include <variant>
 
 #include "cx/config/config_files.hpp"
+#include "cx/server/enrolment_codes.hpp"
 #include "cx/server/server_flags.hpp"
 #include "cx/server/server_store.hpp"
 #include "cx/server/tokens.hpp"
@@ -45,6 +46,11 @@ class ApiService {
     // errors only for what is no record's fault.
     Reply ingest(const TokenGrant& grant, std::string_view body);
 
+    // POST /api/v1/enrol: trades a one-time code and the kiosk's public key for a
+    // device token (sync/PROTOCOL.md "Enrolment"). Needs no token; any status but
+    // 200 and 503 is a failed attempt the caller counts against the address.
+    Reply enrol(std::string_view body);
+
     // The filter for {org}'s score or export, or the 400/401/403 reply that refuses it.
     std::variant<ResponseQuery, Reply> authorize_org_query(std::string_view authorization,
                                                            std::string_view org,
@@ -67,6 +73,7 @@ class ApiService {
     ServerStore& store_;
     const ScoringConfig& config_;
     TokenService tokens_;
+    EnrolmentService enrolment_;
 };
 
 // "YYYY-MM-DD" → that day 00:00:00Z; a full UTC timestamp as is; nullopt otherwise.
