@@ -122,6 +122,9 @@ std::string test_db_url(const TempDir& dir);
 // `cxserver add-token --db DB_URL …`: the token from the last line of stdout.
 std::string add_token(const std::string& db_url, const std::vector<std::string>& grant);
 
+// `cxserver enrol-code --db DB_URL …`: the code from the last line of stdout.
+std::string enrol_code(const std::string& db_url, const std::vector<std::string>& device);
+
 // The real cxserver on 127.0.0.1. The constructor waits for its "listening on"
 // line; the destructor stops it (SIGTERM, then SIGKILL after 5 s).
 class ServerProcess {
