@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "curl_transport.hpp"
 #include "cx/sync/gzip.hpp"
 
 namespace cx {
@@ -36,41 +37,6 @@ AttemptOutcome UploadResult::outcome() const {
 }
 
 namespace {
-
-TransportError classify_curl_error(CURLcode code) {
-    switch (code) {
-        case CURLE_OK:
-            return TransportError::None;
-        case CURLE_COULDNT_RESOLVE_HOST:
-        case CURLE_COULDNT_RESOLVE_PROXY:
-        case CURLE_COULDNT_CONNECT:
-            return TransportError::Connect;
-        case CURLE_OPERATION_TIMEDOUT:
-            return TransportError::Timeout;
-        case CURLE_SSL_CONNECT_ERROR:
-        case CURLE_PEER_FAILED_VERIFICATION:
-        case CURLE_SSL_CACERT_BADFILE:
-        case CURLE_SSL_CERTPROBLEM:
-            return TransportError::Tls;
-        case CURLE_GOT_NOTHING:
-        case CURLE_RECV_ERROR:
-        case CURLE_SEND_ERROR:
-        case CURLE_PARTIAL_FILE:
-            return TransportError::ConnectionLost;
-        case CURLE_URL_MALFORMAT:
-        case CURLE_UNSUPPORTED_PROTOCOL:
-            return TransportError::BadUrl;
-        case CURLE_ABORTED_BY_CALLBACK:
-            return TransportError::Cancelled;
-        default:
-            return TransportError::Other;
-    }
-}
-
-std::size_t append_to_string(char* data, std::size_t size, std::size_t count, void* out) {
-    static_cast<std::string*>(out)->append(data, size * count);
-    return size * count;
-}
 
 // libcurl calls this at least once a second during a transfer; non-zero aborts it.
 int abort_if_cancelled(void* flag, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
@@ -110,16 +76,8 @@ UploadClient::UploadClient(ClientConfig config)
     std::string url = config_.server_url;
     while (!url.empty() && url.back() == '/') url.pop_back();
     url += kResponsesPath;
-    curl_easy_setopt(easy, CURLOPT_URL, url.c_str());  // libcurl copies strings it is given
-    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
-                     static_cast<long>(config_.connect_timeout.count()));
-    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(config_.total_timeout.count()));
-    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);  // timeouts from a worker thread
-    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (!config_.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, config_.ca_file.c_str());
-    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, append_to_string);
+    set_transport_options(easy, url, config_.ca_file, config_.connect_timeout,
+                          config_.total_timeout);
     std::string authorization = "Authorization: Bearer " + config_.token;
     for (const char* header : {authorization.c_str(), "Content-Type: application/json",
                                "Content-Encoding: gzip", "Expect:"})
