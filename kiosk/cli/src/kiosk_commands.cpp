@@ -82,8 +82,16 @@ int run_kiosk(const Console& console, const KioskConfig& config, const ScoringCo
     std::optional<ClientConfig> client;
     if (!config.server.empty()) {
         auto made = upload_config(config, ca_file);
-        if (!made) return fail_token(console, config, made.error());
-        client = std::move(made).value();
+        if (made) {
+            client = std::move(made).value();
+        } else if (made.error().kind == ErrorKind::NotFound) {
+            // Not enrolled yet: staff enrol it from the panel (or `cxkiosk enrol`).
+            console.err << "cxkiosk: no upload token yet (" << made.error().message
+                        << "): uploads are off until the kiosk is enrolled and restarted"
+                        << std::endl;
+        } else {
+            return fail_token(console, config, made.error());
+        }
     }
     const auto regular_face = find_cjk_font();
     if (!regular_face)
@@ -116,6 +124,7 @@ int run_kiosk(const Console& console, const KioskConfig& config, const ScoringCo
                  opened.value().recovery_notice.has_value());
     if (!layout_dump.empty()) app.set_layout_dump(layout_dump);
     if (!text_dump.empty()) app.set_text_dump(text_dump);
+    app.set_ca_file(ca_file);
     // Uploads on its own thread through its own Store (own SQLite connection),
     // so the UI thread never waits on it; the UI only nudges it after a save
     // and when staff press "sync now".
