@@ -79,8 +79,8 @@ struct UiText {
     LocalizedText retry_requested{"已请求重新提交", "Retry requested"};
     LocalizedText retry_requeued{"已重新排队 %d 条", "%d requeued"};
     LocalizedText store_error{"存储错误：%s", "Store error: %s"};
-    LocalizedText sync_unavailable{"上传未启用（未配置服务器）",
-                                   "Uploading is off (no server configured)"};
+    LocalizedText sync_unavailable{"上传未启用（未配置服务器，或尚未登记）",
+                                   "Uploading is off (no server configured, or not enrolled)"};
     LocalizedText score_heading{"服务得分", "Service score"};
     LocalizedText score_ci{"95%% 置信区间 %s – %s", "95%% CI %s – %s"};
     LocalizedText score_counted{"%d 位受访者 · 排除 %d 份", "%d respondents · %d excluded"};
