@@ -10,24 +10,15 @@ bound "enrolled". Screenshots go to --artifacts.
 """
 import json
 import os
-import socket
 import stat
 import subprocess
 import sys
 import time
 
 sys.dont_write_bytecode = True  # importing the kiosk e2e helpers leaves no __pycache__ in the tree
-from e2e_kiosk import check, run_e2e  # noqa: E402
+from e2e_kiosk import check, free_port, run_e2e  # noqa: E402
 
 PIN = "2468"
-
-
-def free_port():
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    return port
 
 
 def cxserver(server, *args):

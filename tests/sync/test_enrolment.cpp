@@ -18,11 +18,7 @@ using nlohmann::json;
 namespace {
 
 const integrity::SigningKey& kiosk_key() {
-    static const integrity::SigningKey key = [] {
-        std::array<unsigned char, 32> seed{};
-        seed.fill(0x07);
-        return integrity::SigningKey::from_seed(seed);
-    }();
+    static const integrity::SigningKey key = test::key_from_seed_byte(0x07);
     return key;
 }
 
