@@ -18,7 +18,7 @@ std::optional<std::string> type(EnrolPad& pad, std::string_view digits) {
 
 }  // namespace
 
-TEST_CASE("enrol pad: twelve digits and OK send the code once; more digits are not taken") {
+TEST_CASE("enrol pad: twelve digits and OK send the code once, more digits are not taken") {
     EnrolPad pad;
     CHECK_FALSE(type(pad, "1234567890123"));
     CHECK(pad.digits == "123456789012");
@@ -35,7 +35,7 @@ TEST_CASE("enrol pad: twelve digits and OK send the code once; more digits are n
     CHECK(pad.digits == "123456789019");
 }
 
-TEST_CASE("enrol pad: an outcome shows; typing after a failure starts over") {
+TEST_CASE("enrol pad: an outcome shows, and typing after a failure starts over") {
     EnrolPad pad;
     type(pad, "000000000000");
     REQUIRE(step(pad, enrol_event::Submit{}));
