@@ -2,8 +2,11 @@
 # Installs every Debian 12 package cxkiosk needs to build, run and test.
 # Idempotent: packages already present are left alone, and apt is only
 # asked when something is missing. With --tests it also installs what only the
-# tests need (the PostgreSQL server they start themselves): ./deploy/run.sh
-# runs cxserver on its embedded SQLite with no PostgreSQL server installed.
+# tests need (the PostgreSQL server they start themselves; for the package test
+# dpkg-shlibdeps, systemd-analyze, and debootstrap and systemd-nspawn, which make
+# and boot a fresh Debian 12 root; cage, grim and Xwayland for the kiosk session
+# tests): ./deploy/run.sh runs cxserver on its embedded SQLite with no
+# PostgreSQL server installed.
 set -euo pipefail
 
 packages=(
@@ -12,7 +15,8 @@ packages=(
   # libraries
   libimgui-dev libglfw3-dev libgl-dev libsqlite3-dev libcurl4-openssl-dev
   libcpp-httplib-dev libmicrohttpd-dev nlohmann-json3-dev libsodium-dev libcli11-dev
-  libxlsxwriter-dev libsimdjson-dev zlib1g-dev libssl-dev libpq-dev libqrencode-dev
+  libxlsxwriter-dev libsimdjson-dev zlib1g-dev libssl-dev libpq-dev libsystemd-dev
+  libqrencode-dev
   # fonts (Simplified Chinese)
   fonts-noto-cjk
   # tests: Catch2, a headless X server with input driving and screenshots
@@ -21,7 +25,7 @@ packages=(
 )
 
 case "${1:-}" in
-  --tests) packages+=(postgresql) ;;
+  --tests) packages+=(postgresql dpkg-dev systemd debootstrap systemd-container cage grim xwayland) ;;
   --fuzz) packages+=(clang-14 libfuzzer-14-dev) ;;  # tests/fuzz/run-fuzz.sh
   "") ;;
   *) echo "usage: $0 [--tests|--fuzz]" >&2; exit 2 ;;

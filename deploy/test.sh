@@ -2,7 +2,7 @@
 # Quick-start command 2: install what is missing, build (Debug, warnings as
 # errors) and run the whole test suite with ctest; then build the asan preset
 # (AddressSanitizer + UndefinedBehaviorSanitizer) and run the unit and
-# integration tests under it (label e2e excluded for time). Exit status is
+# integration tests under it (labels e2e and deploy excluded for time). Exit status is
 # non-zero when either run fails. Arguments go to the first ctest run.
 set -euo pipefail
 cd "$(dirname "$0")/.."

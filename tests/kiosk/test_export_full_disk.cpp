@@ -4,11 +4,6 @@
 // room again the same command replaces the file.
 #include <catch2/catch.hpp>
 
-#include <sys/mount.h>
-#include <sys/statvfs.h>
-
-#include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -16,39 +11,13 @@
 #include "cx/kiosk/recovery.hpp"
 #include "kiosk_test_support.hpp"
 #include "run_cli.hpp"
+#include "small_tmpfs.hpp"
 
 using namespace cx;
 using namespace cx::kiosk;
 using namespace std::chrono_literals;
 
 namespace {
-
-// A 1 MiB tmpfs at `path`, unmounted (lazily, so a failed check cannot leave it busy) at the end.
-class SmallTmpfs {
-  public:
-    explicit SmallTmpfs(std::filesystem::path path) : path_(std::move(path)) {
-        std::filesystem::create_directories(path_);
-        if (::mount("cxkiosk-test", path_.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "size=1m") != 0)
-            FAIL("cannot mount a tmpfs at " << path_.string() << ": " << std::strerror(errno)
-                                            << " (this test runs as root, here and in CI)");
-    }
-    ~SmallTmpfs() { ::umount2(path_.c_str(), MNT_DETACH); }
-    SmallTmpfs(const SmallTmpfs&) = delete;
-    SmallTmpfs& operator=(const SmallTmpfs&) = delete;
-
-    // Fills the medium until only `left` bytes are free.
-    void fill_leaving(std::uint64_t left) {
-        struct statvfs stats {};
-        REQUIRE(::statvfs(path_.c_str(), &stats) == 0);
-        const std::uint64_t free = stats.f_bavail * stats.f_frsize;
-        REQUIRE(free > left);
-        std::ofstream(path_ / "filler", std::ios::binary) << std::string(free - left, 'x');
-    }
-    void empty_filler() { std::filesystem::remove(path_ / "filler"); }
-
-  private:
-    std::filesystem::path path_;
-};
 
 void add_responses(const std::filesystem::path& data_dir, int count) {
     const auto& config = cx::kiosk::test::shipped_config();
@@ -83,7 +52,7 @@ TEST_CASE("cxkiosk export on a full medium exits 7 and leaves the older file unt
     cx::kiosk::test::TempDir dir;
     const auto data_dir = dir.path / "data";
     add_responses(data_dir, 300);
-    SmallTmpfs medium(dir.path / "medium");
+    cx::test::SmallTmpfs medium(dir.path / "medium", "size=1m");
     const auto medium_dir = dir.path / "medium";
     const std::string older = "an older export that must survive\n";
 

@@ -5,10 +5,13 @@
 # 16 parallel floods (and as much again of request-line bytes), 100,000 bad
 # tokens from one address — with the same figures asserted as tests/hostile
 # (README "cxserver"); the server crash loop with CRASH_KILLS kills (default 100)
-# on SQLite and on PostgreSQL (a PostgreSQL 15 the test starts itself); then every
+# on SQLite and on PostgreSQL (a PostgreSQL 15 the test starts itself); four kiosks
+# syncing LOSSY_RESPONSES responses each (default 2000) through the fault proxy
+# on both backends; the kiosk crash loop under Xvfb with KIOSK_KILLS kills
+# (default 200); then every
 # libFuzzer target for FUZZ_SECONDS each (default 600; tests/fuzz/run-fuzz.sh, its
 # own clang-14 build).
-# Usage: [CRASH_KILLS=N] [FUZZ_SECONDS=N] tests/reliability/run-long.sh [BUILD_DIR]
+# Usage: [CRASH_KILLS=N] [LOSSY_RESPONSES=N] [KIOSK_KILLS=N] [FUZZ_SECONDS=N] tests/reliability/run-long.sh [BUILD_DIR]
 #        (default build/release)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -26,5 +29,10 @@ python3 "$root/tests/hostile/hostile_http.py" --long --server "$server" \
 for backend in sqlite postgresql; do
   CX_TEST_BACKEND=$backend CX_CRASH_KILLS="${CRASH_KILLS:-100}" \
     "$build/tests/reliability/test_server_crash_loop" --durations yes
+  CX_TEST_BACKEND=$backend CX_LOSSY_RESPONSES="${LOSSY_RESPONSES:-2000}" \
+    "$build/tests/reliability/test_lossy_network" --durations yes
 done
+python3 "$here/e2e_kiosk_crash_loop.py" --kiosk "$build/kiosk/cxkiosk" \
+  --artifacts "$build/tests/reliability/artifacts-crash-loop-long" \
+  --questionnaire "$root/config/questionnaire.json" --kills "${KIOSK_KILLS:-200}"
 "$root/tests/fuzz/run-fuzz.sh" "${FUZZ_SECONDS:-600}"

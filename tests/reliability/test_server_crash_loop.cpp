@@ -42,36 +42,6 @@ std::string kiosk_name(int kiosk) {
     return "kiosk-" + std::to_string(kiosk + 1);
 }
 
-// A canonical record begins {"id":"…","device":"…" (cx::append_canonical_json).
-std::pair<std::string, std::string> id_and_device(std::string_view canonical) {
-    constexpr std::string_view kId = R"({"id":")", kDevice = R"(","device":")";
-    REQUIRE(canonical.starts_with(kId));
-    const auto id_end = canonical.find('"', kId.size());
-    REQUIRE(canonical.substr(id_end).starts_with(kDevice));
-    const auto device_start = id_end + kDevice.size();
-    const auto device_end = canonical.find('"', device_start);
-    return {std::string(canonical.substr(kId.size(), id_end - kId.size())),
-            std::string(canonical.substr(device_start, device_end - device_start))};
-}
-
-// The ids stored per device, read through the store (the server may be down).
-std::map<std::string, std::set<std::string>> stored_ids(const std::string& db_url) {
-    auto store = open_store(db_url);
-    REQUIRE(store.ok());
-    std::map<std::string, std::set<std::string>> by_device;
-    std::size_t lines = 0;
-    REQUIRE(
-        for_each_record(*store.value(), {"demo-org", {}, {}, {}}, [&](std::string_view canonical) {
-            auto [id, device] = id_and_device(canonical);
-            by_device[device].insert(id);
-            ++lines;
-        }).ok());
-    std::size_t unique = 0;
-    for (const auto& [device, ids] : by_device) unique += ids.size();
-    CHECK(unique == lines);  // no record twice
-    return by_device;
-}
-
 }  // namespace
 
 TEST_CASE("cxserver killed at random moments during 8 uploaders loses and doubles nothing") {
@@ -120,9 +90,10 @@ TEST_CASE("cxserver killed at random moments during 8 uploaders loses and double
         // What the kiosks were told before the kill is final: read it now, while nothing runs.
         std::vector<std::vector<std::string>> acknowledged;
         for (auto& outbox : outboxes) acknowledged.push_back(outbox->sent_ids());
-        auto stored = stored_ids(db);
+        auto stored = test::stored_ids(db);
+        CHECK(stored.unique() == stored.lines);  // no record twice
         for (int kiosk = 0; kiosk < kKiosks; ++kiosk) {
-            const auto& held = stored[kiosk_name(kiosk)];
+            const auto& held = stored.by_device[kiosk_name(kiosk)];
             INFO("kill " << kill << ", " << kiosk_name(kiosk));
             for (const auto& id : acknowledged[static_cast<std::size_t>(kiosk)])
                 CHECK(held.count(id) == 1);
@@ -147,10 +118,11 @@ TEST_CASE("cxserver killed at random moments during 8 uploaders loses and double
     stop_uploads = true;
     kiosks.clear();
     REQUIRE(all_sent());
-    auto stored = stored_ids(db);
+    auto stored = test::stored_ids(db);
+    CHECK(stored.unique() == stored.lines);
     for (int kiosk = 0; kiosk < kKiosks; ++kiosk) {
         INFO(kiosk_name(kiosk));
-        CHECK(stored[kiosk_name(kiosk)].size() == kRecordsPerKiosk);
+        CHECK(stored.by_device[kiosk_name(kiosk)].size() == kRecordsPerKiosk);
         CHECK(outboxes[static_cast<std::size_t>(kiosk)]->refused().empty());
     }
 }

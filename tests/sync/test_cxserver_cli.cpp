@@ -86,6 +86,45 @@ TEST_CASE("cxserver revoke-token: the token on stdin, never as an argument, 8 wh
     CHECK(cxserver({"revoke-token", "--db", db, "--id", "77"}).exit_code == 8);
 }
 
+TEST_CASE("cxserver list-tokens: ids, roles and bindings, never a token, revoked ones with --all") {
+    cx::test::TempDir dir;
+    const std::string backend = GENERATE("sqlite", "postgresql");
+    INFO("backend " << backend);
+    const auto db = fresh_db(backend, dir);
+    std::vector<std::string> tokens;
+    for (std::vector<std::string> grant :
+         {std::vector<std::string>{"--role", "viewer", "--org", "o"},
+          {"--role", "device", "--org", "o", "--site", "hq", "--device", "kiosk-01"},
+          {"--role", "admin", "--org", "other"}}) {
+        grant.insert(grant.begin(), {"add-token", "--db", db});
+        auto issued = cxserver(grant);
+        REQUIRE(issued.exit_code == 0);
+        tokens.push_back(cx::test::split_lines(issued.out).back());
+    }
+    REQUIRE(cxserver({"revoke-token", "--db", db, "--id", "1"}).exit_code == 0);
+
+    auto active = cxserver({"list-tokens", "--db", db});
+    REQUIRE(active.exit_code == 0);
+    auto lines = cx::test::split_lines(active.out);
+    REQUIRE(lines.size() == 3);
+    CHECK_THAT(lines[0], Catch::Matches("id +role +org +site +device +created"));
+    CHECK_THAT(lines[1], Catch::Matches("2 +device +o +hq +kiosk-01 +20[0-9-]+T[0-9:]+Z"));
+    CHECK_THAT(lines[2], Catch::Matches("3 +admin +other +- +- +20[0-9-]+T[0-9:]+Z"));
+
+    auto of_org = cx::test::split_lines(cxserver({"list-tokens", "--db", db, "--org", "o"}).out);
+    REQUIRE(of_org.size() == 2);
+    CHECK_THAT(of_org[1], Catch::StartsWith("2 "));
+
+    auto all = cxserver({"list-tokens", "--db", db, "--all"});
+    auto all_lines = cx::test::split_lines(all.out);
+    REQUIRE(all_lines.size() == 4);
+    CHECK_THAT(all_lines[0], Catch::EndsWith("revoked"));
+    CHECK_THAT(all_lines[1],
+               Catch::Matches("1 +viewer +o +- +- +20[0-9-]+T[0-9:]+Z +20[0-9-]+T[0-9:]+Z"));
+    CHECK_THAT(all_lines[2], Catch::EndsWith(" -"));
+    for (const auto& token : tokens) CHECK_THAT(all.out, !Catch::Contains(token.substr(0, 16)));
+}
+
 TEST_CASE("cxserver add-token --pubkey binds a device's key, a malformed key or role exits 2") {
     cx::test::TempDir dir;
     const std::string backend = GENERATE("sqlite", "postgresql");

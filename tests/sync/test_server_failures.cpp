@@ -52,6 +52,9 @@ class OutOfMemoryOnTokens final : public ServerStore {
     Result<bool> revoke_token(std::int64_t id, std::string_view revoked_at) override {
         return real_.revoke_token(id, revoked_at);
     }
+    Result<std::vector<TokenListing>> list_tokens(std::optional<std::string_view> org) override {
+        return real_.list_tokens(org);
+    }
     Result<std::vector<DeviceKey>> device_keys(std::string_view org,
                                                std::optional<std::string_view> device) override {
         return real_.device_keys(org, device);

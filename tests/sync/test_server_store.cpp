@@ -246,6 +246,24 @@ TEST_CASE("server store suite") {
         CHECK(store.revoke_token(id.value(), now).value());
         CHECK_FALSE(store.find_token("0123456789abcdef").value());
     }
+    SECTION("tokens are listed by id, per org or all, revoked ones with their time") {
+        auto device = store.add_token("aaaaaaaaaaaaaaaa", {}, {0, Role::Device, "o", "hq", "k1"},
+                                      "2025-01-01T00:00:00Z");
+        auto viewer = store.add_token("bbbbbbbbbbbbbbbb", {}, {0, Role::Viewer, "p", "", ""},
+                                      "2025-01-02T00:00:00Z");
+        REQUIRE(device.ok());
+        REQUIRE(viewer.ok());
+        REQUIRE(store.revoke_token(device.value(), "2025-01-03T00:00:00Z").value());
+        const TokenListing revoked_device{{device.value(), Role::Device, "o", "hq", "k1"},
+                                          "2025-01-01T00:00:00Z",
+                                          "2025-01-03T00:00:00Z"};
+        const TokenListing active_viewer{
+            {viewer.value(), Role::Viewer, "p", "", ""}, "2025-01-02T00:00:00Z", std::nullopt};
+        CHECK(store.list_tokens(std::nullopt).value() ==
+              std::vector<TokenListing>{revoked_device, active_viewer});
+        CHECK(store.list_tokens("p").value() == std::vector<TokenListing>{active_viewer});
+        CHECK(store.list_tokens("q").value().empty());
+    }
     SECTION("server_flags are kept beside the canonical bytes, never inside them") {
         auto record = stored(test::make_response("o", "hq", "k1", 1));
         record.server_flags = R"(["clock"])";

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "cx/sync/uploader.hpp"
+#include "fault_proxy.hpp"
 #include "sync_test_support.hpp"
 
 using namespace cx;
@@ -225,15 +226,15 @@ TEST_CASE_METHOD(
     "replies lost after the server committed: the worker re-sends, nothing lost or doubled") {
     auto records = test::make_records("demo-org", "hq", "kiosk-01", 1, 1300);
     test::MemoryOutbox outbox(records);
-    test::DroppingProxy proxy(server->port());
-    proxy.drop_replies = 2;
+    test::FaultProxy proxy(server->port(), 0.0, 1);
+    proxy.fail_next(test::Fault::LoseReply, 2);
     auto config = client_config();
     config.server_url = "http://127.0.0.1:" + std::to_string(proxy.port());
     {
         UploadWorker worker(outbox, config, 1h);
         REQUIRE(drained(outbox, 60s));
     }
-    CHECK(proxy.dropped == 2);
+    CHECK(proxy.counts()[static_cast<std::size_t>(test::Fault::LoseReply)] == 2);
     CHECK(export_with_cli() == as_jsonl(records));
     auto reports = outbox.reports();
     REQUIRE(reports.size() >= 3);  // two failed attempts, then the successful pass

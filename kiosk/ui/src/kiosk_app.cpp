@@ -12,6 +12,7 @@
 #include "cx/kiosk/layout_dump.hpp"
 #include "cx/kiosk/pin.hpp"
 #include "cx/kiosk/removable_media.hpp"
+#include "cx/kiosk/watchdog.hpp"
 #include "layout.hpp"
 #include "paint.hpp"
 #include "screens.hpp"
@@ -219,9 +220,7 @@ std::optional<SteadyTime> KioskApp::wake_at(SteadyTime now) {
     if (last_frame_at_ < shown_since + kFadeIn) return now;
     auto deadline = next_deadline(state_, timings_, now);
     // Opening or closing time; while closed it is the only deadline (no redraw timer).
-    if (hours_change_at_)
-        deadline = deadline ? std::min(*deadline, *hours_change_at_) : *hours_change_at_;
-    return deadline;
+    return earliest(deadline, hours_change_at_);
 }
 
 void KioskApp::handle(Event event, SteadyTime now) {

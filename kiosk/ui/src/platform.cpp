@@ -17,7 +17,9 @@
 #include <utility>
 #include <vector>
 
+#include "cx/kiosk/watchdog.hpp"
 #include "layout.hpp"
+#include "service_notifier.hpp"
 
 namespace cx::kiosk {
 
@@ -334,13 +336,13 @@ Status Platform::run(const FontSources& fonts, FrameClient& client) {
 void Platform::frame_loop(FrameClient& client) {
     int polled_frames_left = kFramesAfterInput;
     bool first_frame = true;
+    // Pings systemd's watchdog from here, so that only a loop that still draws keeps it fed.
+    auto notifier = ServiceNotifier::from_environment();
     while (!stop_requested_ && !client.finished() && !glfwWindowShouldClose(window_)) {
         const auto now = std::chrono::steady_clock::now();
-        auto wake = client.wake_at(now);
-        if (input_.corner_pressed_at) {  // wake up when the long press is due, even without input
-            const auto due_at = *input_.corner_pressed_at + kStaffLongPress;
-            wake = wake ? std::min(*wake, due_at) : due_at;
-        }
+        auto wake = earliest(client.wake_at(now), notifier.next_ping());
+        if (input_.corner_pressed_at)  // wake up when the long press is due, even without input
+            wake = earliest(wake, *input_.corner_pressed_at + kStaffLongPress);
         const bool due = wake && *wake <= now;
         if (options_.render_continuously || polled_frames_left > 0 || due) {
             glfwPollEvents();
@@ -363,6 +365,7 @@ void Platform::frame_loop(FrameClient& client) {
         client.frame(frame_time);
         render(window_);
         release_held_keys();
+        notifier.frame_drawn(std::chrono::steady_clock::now());
         if (first_frame && options_.report_startup) {
             if (auto ms = ms_since_process_start()) {
                 std::fprintf(stderr, "cxkiosk: first frame %.0f ms after process start\n", *ms);

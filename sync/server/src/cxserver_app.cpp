@@ -4,8 +4,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <iostream>
 #include <ostream>
+#include <vector>
 
 #include "cx/config/command_line.hpp"
 #include "cx/config/exit_codes.hpp"
@@ -15,6 +18,7 @@
 #include "cx/server/api_server.hpp"
 #include "cx/server/enrolment_codes.hpp"
 #include "cx/server/export_file.hpp"
+#include "cx/server/sqlite_backup.hpp"
 #include "cx/server/terminal_qr.hpp"
 #include "cx/server/tokens.hpp"
 #include "cx/sync/enrolment.hpp"
@@ -88,6 +92,74 @@ int revoke_token(const Console& console, ServerStore& store, std::optional<std::
     if (!revoked) return console.fail(ExitCode::Store, revoked.error().message);
     if (!revoked.value()) return console.fail(ExitCode::NotFound, "no active token matches");
     console.out << "revoked" << std::endl;
+    return to_int(ExitCode::Ok);
+}
+
+// One line a token, columns aligned: what rotating or revoking one needs (its id),
+// never the token itself (the store has only its hash). Revoked ones with `all`.
+int list_tokens(const Console& console, ServerStore& store, const std::string& org, bool all) {
+    auto tokens =
+        store.list_tokens(org.empty() ? std::nullopt : std::optional<std::string_view>(org));
+    if (!tokens) return console.fail(ExitCode::Store, tokens.error().message);
+    std::vector<std::array<std::string, 7>> table{
+        {"id", "role", "org", "site", "device", "created", "revoked"}};
+    for (const auto& token : tokens.value()) {
+        if (token.revoked_at && !all) continue;
+        const auto& grant = token.grant;
+        table.push_back({std::to_string(grant.id), std::string(to_string(grant.role)), grant.org,
+                         grant.site.empty() ? "-" : grant.site,
+                         grant.device.empty() ? "-" : grant.device, token.created_at,
+                         token.revoked_at.value_or("-")});
+    }
+    std::array<std::size_t, 7> widths{};
+    for (const auto& row : table)
+        for (std::size_t column = 0; column < row.size(); ++column)
+            widths[column] = std::max(widths[column], row[column].size());
+    const std::size_t columns = all ? 7 : 6;
+    for (const auto& row : table) {
+        std::string line;
+        for (std::size_t column = 0; column < columns; ++column) {
+            line += row[column];
+            if (column + 1 < columns) line.append(widths[column] - row[column].size() + 2, ' ');
+        }
+        console.out << line << "\n";
+    }
+    console.out.flush();
+    return to_int(ExitCode::Ok);
+}
+
+// backup and restore work on the SQLite file itself, before any store is opened
+// (a restore must not migrate or lock the database it is about to replace).
+int back_up_or_restore(const Console& console, const std::string& db, bool restore,
+                       const std::string& file) {
+    auto url = parse_db_url(db);
+    if (!url) return console.fail(ExitCode::Usage, url.error().message);
+    if (url.value().kind != DbUrl::Kind::Sqlite)
+        return console.fail(
+            ExitCode::Usage,
+            "backup and restore are for the embedded SQLite database; back up "
+            "PostgreSQL with pg_dump and restore with pg_restore (deploy/README.md)");
+    const auto& path = url.value().location;
+    if (restore) {
+        auto restored = restore_sqlite(file, path);
+        if (!restored) {
+            const auto kind = restored.error().kind;
+            const bool bad_backup = kind == ErrorKind::Invalid || kind == ErrorKind::Damaged ||
+                                    kind == ErrorKind::TooNew;
+            return console.fail(bad_backup ? ExitCode::BadData : ExitCode::Store,
+                                restored.error().message);
+        }
+        console.err << "cxserver: restored " << path << " from " << file << std::endl;
+        return to_int(ExitCode::Ok);
+    }
+    auto written = back_up_sqlite(path, file);
+    if (!written)
+        return console.fail(
+            written.error().kind == ErrorKind::Io ? ExitCode::Output : ExitCode::Store,
+            written.error().message);
+    console.out << "sha256: " << written.value().sha256 << "\nbytes: " << written.value().bytes
+                << std::endl;
+    console.err << "cxserver: backed up " << path << " to " << file << std::endl;
     return to_int(ExitCode::Ok);
 }
 
@@ -245,6 +317,29 @@ int run_cxserver(int argc, const char* const* argv, std::ostream& out, std::ostr
     std::string token_argument;
     auto* token_option = revoke->add_option("--token", token_argument)->group("");
 
+    auto* list = app.add_subcommand(
+        "list-tokens",
+        "list issued tokens (id, role, org, site, device, created), never their values");
+    add_db(list);
+    std::string list_org;
+    bool list_all = false;
+    list->add_option("--org", list_org, "only this organisation's tokens");
+    list->add_flag("--all", list_all, "revoked tokens too, with the time they were revoked");
+
+    auto* backup = app.add_subcommand(
+        "backup", "copy the SQLite database while the server runs (a consistent snapshot)");
+    add_db(backup);
+    std::string backup_out;
+    backup->add_option("--out", backup_out, "the backup file (written completely or not at all)")
+        ->required();
+    auto* restore = app.add_subcommand(
+        "restore", "replace the SQLite database by a backup (stop the server first)");
+    add_db(restore);
+    std::string restore_from;
+    restore->add_option("--from", restore_from, "a file written by cxserver backup")
+        ->required()
+        ->check(CLI::ExistingFile);
+
     auto* export_command = app.add_subcommand("export", "write an org's records as JSONL");
     add_db(export_command);
     std::string out_file, from, to, export_site;
@@ -265,6 +360,9 @@ int run_cxserver(int argc, const char* const* argv, std::ostream& out, std::ostr
                             "the process list, and it stays in the shell history): pass it on "
                             "stdin, e.g. cxserver revoke-token --db … < token-file, or use --id N");
 
+    if (*backup) return back_up_or_restore(console, db, false, backup_out);
+    if (*restore) return back_up_or_restore(console, db, true, restore_from);
+
     // serve: a connection per worker thread, and one for the event loop's token look-ups.
     auto store =
         open_store(db, *serve_command ? static_cast<std::size_t>(serving.options.threads) + 1 : 1);
@@ -281,6 +379,8 @@ int run_cxserver(int argc, const char* const* argv, std::ostream& out, std::ostr
                                     ttl);
 
     if (*revoke) return revoke_token(console, *store.value(), revoke_id);
+
+    if (*list) return list_tokens(console, *store.value(), list_org, list_all);
 
     ResponseQuery query{org, {}, {}, {}};
     if (!export_site.empty()) query.site = export_site;

@@ -158,6 +158,32 @@ class PostgresStore final : public ServerStore {
         return rows.value().affected() == 1;
     }
 
+    Result<std::vector<TokenListing>> list_tokens(std::optional<std::string_view> org) override {
+        // An org name is never empty (TokenService refuses it): '' asks for all.
+        auto rows =
+            run("SELECT id, role, org, site, device, created_at, revoked_at FROM tokens"
+                " WHERE $1 = '' OR org = $1 ORDER BY id",
+                {org.value_or("")});
+        if (!rows) return rows.error();
+        const auto& found = rows.value();
+        std::vector<TokenListing> tokens;
+        for (int row = 0; row < found.size(); ++row) {
+            auto role = parse_role(found.text(row, 1));
+            if (!role)
+                return make_error(
+                    ErrorKind::Damaged,
+                    "PostgreSQL: token row " + std::string(found.text(row, 0)) + " is damaged");
+            TokenListing token{{found.integer(row, 0), *role, std::string(found.text(row, 2)),
+                                std::string(found.text(row, 3)), std::string(found.text(row, 4))},
+                               std::string(found.text(row, 5)),
+                               {}};
+            if (auto revoked = found.nullable_text(row, 6))
+                token.revoked_at = std::string(*revoked);
+            tokens.push_back(std::move(token));
+        }
+        return tokens;
+    }
+
     Result<std::vector<DeviceKey>> device_keys(std::string_view org,
                                                std::optional<std::string_view> device) override {
         auto lease = pool_.acquire();

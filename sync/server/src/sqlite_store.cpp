@@ -317,6 +317,33 @@ class SqliteStore final : public ServerStore {
         return writer_.changes() == 1;
     }
 
+    Result<std::vector<TokenListing>> list_tokens(std::optional<std::string_view> org) override {
+        auto lease = readers_.lease();
+        if (!lease) return lease.error();
+        // An org name is never empty (TokenService refuses it): '' asks for all.
+        Statement select(lease.value()->connection(),
+                         "SELECT id, role, org, site, device, created_at, revoked_at FROM tokens"
+                         " WHERE ?1 = '' OR org = ?1 ORDER BY id");
+        select.bind(1, org.value_or(""));
+        std::vector<TokenListing> tokens;
+        while (true) {
+            auto row = select.step();
+            if (!row) return row.error();
+            if (!row.value()) return tokens;
+            auto role = parse_role(select.text(1));
+            if (!role)
+                return make_error(
+                    ErrorKind::Damaged,
+                    "SQLite: token row " + std::to_string(select.integer(0)) + " is damaged");
+            TokenListing token{{select.integer(0), *role, std::string(select.text(2)),
+                                std::string(select.text(3)), std::string(select.text(4))},
+                               std::string(select.text(5)),
+                               {}};
+            if (!select.is_null(6)) token.revoked_at = std::string(select.text(6));
+            tokens.push_back(std::move(token));
+        }
+    }
+
     Result<std::vector<DeviceKey>> device_keys(std::string_view org,
                                                std::optional<std::string_view> device) override {
         auto lease = readers_.lease();

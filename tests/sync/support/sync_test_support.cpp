@@ -371,86 +371,6 @@ std::string ServerProcess::log() const {
 
 // ---------------------------------------------------------------------------
 
-DroppingProxy::DroppingProxy(int upstream_port) : upstream_port_(upstream_port) {
-    listener_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0;
-    socklen_t size = sizeof address;
-    if (bind(listener_, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
-        listen(listener_, 64) != 0 ||
-        getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &size) != 0)
-        throw std::runtime_error("proxy: cannot listen on 127.0.0.1");
-    port_ = ntohs(address.sin_port);
-    acceptor_ = std::thread([this] { accept_loop(); });
-}
-
-DroppingProxy::~DroppingProxy() {
-    stopping_ = true;
-    acceptor_.join();
-    close(listener_);
-    std::lock_guard lock(threads_mutex_);
-    for (auto& relay : relays_) relay.join();
-}
-
-void DroppingProxy::accept_loop() {
-    while (!stopping_) {
-        pollfd fd{listener_, POLLIN, 0};
-        if (poll(&fd, 1, 50) <= 0) continue;
-        int client = accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
-        if (client < 0) continue;
-        int upstream = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        address.sin_port = htons(static_cast<uint16_t>(upstream_port_));
-        if (connect(upstream, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-            close(upstream);
-            close(client);
-            continue;
-        }
-        std::lock_guard lock(threads_mutex_);
-        relays_.emplace_back([this, client, upstream] { relay(client, upstream); });
-    }
-}
-
-void DroppingProxy::relay(int client, int upstream) {
-    char buffer[65536];
-    bool open = true;
-    while (open && !stopping_) {
-        pollfd fds[2] = {{client, POLLIN, 0}, {upstream, POLLIN, 0}};
-        if (poll(fds, 2, 50) <= 0) continue;
-        for (int side = 0; side < 2 && open; ++side) {
-            if (!(fds[side].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-            ssize_t n = read(fds[side].fd, buffer, sizeof buffer);
-            if (n <= 0) {
-                open = false;
-                break;
-            }
-            if (side == 1 && drop_replies.load() > 0) {
-                // The reply has started, so the server finished (and committed) the request.
-                --drop_replies;
-                ++dropped;
-                open = false;
-                break;
-            }
-            int to = side == 0 ? upstream : client;
-            for (ssize_t written = 0; written < n;) {
-                ssize_t w =
-                    send(to, buffer + written, static_cast<std::size_t>(n - written), MSG_NOSIGNAL);
-                if (w <= 0) {
-                    open = false;
-                    break;
-                }
-                written += w;
-            }
-        }
-    }
-    close(client);
-    close(upstream);
-}
-
 ServerFixture::ServerFixture(std::vector<std::string> server_args) : db(test_db_url(dir)) {
     device_token = add_token(
         db, {"--role", "device", "--org", "demo-org", "--site", "hq", "--device", "kiosk-01"});
@@ -487,6 +407,38 @@ std::vector<std::string> stored_server_flags(const std::string& db_url) {
         [&](std::string_view, std::string_view server_flags) { flags.emplace_back(server_flags); });
     if (!walked) throw std::runtime_error("reading server_flags: " + walked.error().message);
     return flags;
+}
+
+std::pair<std::string, std::string> id_and_device(std::string_view canonical) {
+    constexpr std::string_view kId = R"({"id":")", kDevice = R"(","device":")";
+    const auto id_end = canonical.find('"', kId.size());
+    if (!canonical.starts_with(kId) || id_end == std::string_view::npos ||
+        !canonical.substr(id_end).starts_with(kDevice))
+        throw std::runtime_error("not a canonical record: " + std::string(canonical.substr(0, 80)));
+    const auto device_start = id_end + kDevice.size();
+    const auto device_end = canonical.find('"', device_start);
+    return {std::string(canonical.substr(kId.size(), id_end - kId.size())),
+            std::string(canonical.substr(device_start, device_end - device_start))};
+}
+
+std::size_t StoredIds::unique() const {
+    std::size_t total = 0;
+    for (const auto& [device, ids] : by_device) total += ids.size();
+    return total;
+}
+
+StoredIds stored_ids(const std::string& db_url) {
+    auto store = open_store(db_url);
+    if (!store) throw std::runtime_error("cannot open " + db_url + ": " + store.error().message);
+    StoredIds stored;
+    auto walked =
+        for_each_record(*store.value(), {"demo-org", {}, {}, {}}, [&](std::string_view canonical) {
+            auto [id, device] = id_and_device(canonical);
+            stored.by_device[device].insert(id);
+            ++stored.lines;
+        });
+    if (!walked) throw std::runtime_error("reading records: " + walked.error().message);
+    return stored;
 }
 
 std::vector<std::string> split_lines(std::string_view jsonl) {

@@ -6,9 +6,11 @@
 
 #include <atomic>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -152,34 +154,6 @@ class ServerProcess {
     std::filesystem::path log_path_;
 };
 
-// Forwards TCP connections from a loopback port to 127.0.0.1:`upstream_port`.
-// While drop_replies > 0, each connection's reply is cut off as soon as its
-// first byte arrives — the server has already committed by then — and the
-// count goes down by one.
-class DroppingProxy {
-  public:
-    explicit DroppingProxy(int upstream_port);
-    ~DroppingProxy();
-    DroppingProxy(const DroppingProxy&) = delete;
-    DroppingProxy& operator=(const DroppingProxy&) = delete;
-
-    int port() const { return port_; }
-    std::atomic<int> drop_replies{0};
-    std::atomic<int> dropped{0};
-
-  private:
-    void accept_loop();
-    void relay(int client, int upstream);
-
-    int listener_ = -1;
-    int port_ = 0;
-    int upstream_port_;
-    std::atomic<bool> stopping_{false};
-    std::mutex threads_mutex_;
-    std::vector<std::thread> relays_;
-    std::thread acceptor_;
-};
-
 // A fresh database with a device token (demo-org/hq/kiosk-01) and a viewer
 // token (demo-org), and the real cxserver serving it.
 struct ServerFixture {
@@ -201,5 +175,19 @@ std::vector<std::string> stored_server_flags(const std::string& db_url);
 
 // Every line of `jsonl` (without newlines).
 std::vector<std::string> split_lines(std::string_view jsonl);
+
+// The id and device of a canonical record, which begins {"id":"…","device":"…"
+// (cx::append_canonical_json).
+std::pair<std::string, std::string> id_and_device(std::string_view canonical);
+
+// The ids of demo-org's records per device, read through the store (works while
+// the server is down); `lines` counts every record read, so a record stored
+// twice shows as lines > the ids' total.
+struct StoredIds {
+    std::map<std::string, std::set<std::string>> by_device;
+    std::size_t lines = 0;
+    std::size_t unique() const;
+};
+StoredIds stored_ids(const std::string& db_url);
 
 }  // namespace cx::test

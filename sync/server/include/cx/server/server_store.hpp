@@ -38,6 +38,14 @@ struct TokenGrant {
     bool operator==(const TokenGrant&) const = default;
 };
 
+// A token as `cxserver list-tokens` shows it.
+struct TokenListing {
+    TokenGrant grant;
+    std::string created_at;
+    std::optional<std::string> revoked_at;
+    bool operator==(const TokenListing&) const = default;
+};
+
 // A validated record as the store keeps it: the canonical line verbatim plus
 // the columns it is found by and its place in its device key's hash chain.
 struct StoredRecord {
@@ -250,6 +258,9 @@ class ServerStore {
     virtual Result<std::optional<TokenRow>> find_token(std::string_view selector) = 0;
     // False when no active token has this id.
     virtual Result<bool> revoke_token(std::int64_t id, std::string_view revoked_at) = 0;
+    // Every token issued for `org` (all orgs when none), revoked ones too, by id:
+    // what an operator needs to rotate or revoke one (never its value or hash).
+    virtual Result<std::vector<TokenListing>> list_tokens(std::optional<std::string_view> org) = 0;
 
     // The keys bound to one device of `org` (device given) or to all its devices,
     // by device, then in the order they were bound.
