@@ -37,6 +37,9 @@ constexpr ApiErrorInfo kApiErrors[] = {
     {ApiError::TooManyRequests, 429, "too_many_requests"},
     {ApiError::HeadersTooLarge, 431, "headers_too_large"},
     {ApiError::InvalidHeartbeat, 400, "invalid_heartbeat"},
+    {ApiError::UnknownCode, 403, "unknown_code"},
+    {ApiError::CodeExpired, 410, "code_expired"},
+    {ApiError::CodeUsed, 410, "code_used"},
 };
 
 const ApiErrorInfo& info(ApiError error) {

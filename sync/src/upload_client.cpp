@@ -6,6 +6,7 @@
 #include <cctype>
 #include <optional>
 
+#include "curl_transport.hpp"
 #include "cx/sync/gzip.hpp"
 
 namespace cx {
@@ -38,41 +39,6 @@ AttemptOutcome UploadResult::outcome() const {
 }
 
 namespace {
-
-TransportError classify_curl_error(CURLcode code) {
-    switch (code) {
-        case CURLE_OK:
-            return TransportError::None;
-        case CURLE_COULDNT_RESOLVE_HOST:
-        case CURLE_COULDNT_RESOLVE_PROXY:
-        case CURLE_COULDNT_CONNECT:
-            return TransportError::Connect;
-        case CURLE_OPERATION_TIMEDOUT:
-            return TransportError::Timeout;
-        case CURLE_SSL_CONNECT_ERROR:
-        case CURLE_PEER_FAILED_VERIFICATION:
-        case CURLE_SSL_CACERT_BADFILE:
-        case CURLE_SSL_CERTPROBLEM:
-            return TransportError::Tls;
-        case CURLE_GOT_NOTHING:
-        case CURLE_RECV_ERROR:
-        case CURLE_SEND_ERROR:
-        case CURLE_PARTIAL_FILE:
-            return TransportError::ConnectionLost;
-        case CURLE_URL_MALFORMAT:
-        case CURLE_UNSUPPORTED_PROTOCOL:
-            return TransportError::BadUrl;
-        case CURLE_ABORTED_BY_CALLBACK:
-            return TransportError::Cancelled;
-        default:
-            return TransportError::Other;
-    }
-}
-
-std::size_t append_to_string(char* data, std::size_t size, std::size_t count, void* out) {
-    static_cast<std::string*>(out)->append(data, size * count);
-    return size * count;
-}
 
 // Keeps the value of a reply's `Date` header (libcurl passes each header line once).
 std::size_t keep_date_header(char* data, std::size_t size, std::size_t count, void* date) {
@@ -124,19 +90,9 @@ struct UploadClient::Curl {
 
 UploadClient::UploadClient(ClientConfig config)
     : config_(std::move(config)), curl_(std::make_unique<Curl>()) {
-    base_url_ = config_.server_url;
-    while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
     CURL* easy = curl_->easy;
     if (!easy) return;
-    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
-                     static_cast<long>(config_.connect_timeout.count()));
-    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(config_.total_timeout.count()));
-    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);  // timeouts from a worker thread
-    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (!config_.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, config_.ca_file.c_str());
-    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, append_to_string);
+    set_transport_options(easy, config_.ca_file, config_.connect_timeout, config_.total_timeout);
     curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, keep_date_header);
     std::string authorization = "Authorization: Bearer " + config_.token;
     for (const char* header : {authorization.c_str(), "Content-Type: application/json",
@@ -160,7 +116,7 @@ UploadResult UploadClient::post(std::string_view path, std::string_view body, st
     if (!easy) return {TransportError::Other, 0, {}, "libcurl could not create a handle"};
     auto packed = gzip_compress(body);
     if (!packed) return {TransportError::Other, 0, {}, packed.error().message};
-    const std::string url = base_url_ + std::string(path);
+    const std::string url = endpoint_url(config_.server_url, path);
     std::string date;
     char message[CURL_ERROR_SIZE] = {};
     curl_easy_setopt(easy, CURLOPT_URL, url.c_str());  // libcurl copies strings it is given

@@ -323,3 +323,64 @@ TEST_CASE_METHOD(BeatingKiosk, "kiosk → server: a kiosk clock 5 minutes fast i
     auto offset = entry["last_heartbeat"]["clock_offset_ms"].get<std::int64_t>();
     CHECK(std::abs(offset - 300'000) < 1500);
 }
+
+TEST_CASE_METHOD(FourResponses, "cxkiosk enrol trades a code for its token, then uploads with it") {
+    auto code = test::enrol_code(
+        db, {"--org", "demo-org", "--site", "hq", "--device", "kiosk-01", "--ttl", "30m"});
+    auto enrol = [&](const std::string& server_url, std::vector<std::string> extra = {}) {
+        std::vector<std::string> argv{CXKIOSK_PATH, "--config-dir", CX_TEST_CONFIG_DIR,
+                                      "enrol",      "--data-dir",   data_dir.path().string(),
+                                      "--server",   server_url,     "--code",
+                                      code};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        return test::run_command(argv);
+    };
+    auto enrolled = enrol(server->url());
+    INFO(enrolled.err);
+    REQUIRE(enrolled.exit_code == 0);
+    CHECK_THAT(enrolled.out, Catch::Contains("device kiosk-01"));
+
+    // DATA_DIR/token, owner-only, and nowhere in what the command printed.
+    const auto token_file = data_dir / "token";
+    CHECK((std::filesystem::status(token_file).permissions() & std::filesystem::perms::all) ==
+          (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+    std::ifstream in(token_file);
+    std::string token;
+    std::getline(in, token);
+    REQUIRE(token.size() == 64);
+    CHECK(enrolled.out.find(token) == std::string::npos);
+    CHECK(enrolled.err.find(token) == std::string::npos);
+
+    // The kiosk uploads with it, under the key it sent with the code.
+    auto synced =
+        test::run_command({CXKIOSK_PATH, "--config-dir", CX_TEST_CONFIG_DIR, "sync", "--once",
+                           "--data-dir", data_dir.path().string(), "--server", server->url()});
+    INFO(synced.err);
+    CHECK(synced.exit_code == 0);
+    CHECK(test::split_lines(export_with_cli()).size() == 4);
+    httplib::Client http("127.0.0.1", server->port());
+    auto report =
+        http.Get("/api/v1/orgs/demo-org/integrity", {{"Authorization", "Bearer " + viewer_token}});
+    REQUIRE(report);
+    auto device = nlohmann::json::parse(report->body)["devices"][0];
+    CHECK(device["keys"][0]["key"] ==
+          kiosk::load_device_key(data_dir.path()).value().public_key().hex());
+    CHECK(device["keys"][0]["trusted"] == "enrolled");
+
+    // Enrolled already: refused unless --force; --force with a used code: the server's reason.
+    auto again = enrol(server->url());
+    CHECK(again.exit_code == 2);
+    CHECK_THAT(again.err, Catch::Contains("--force"));
+    auto used = enrol(server->url(), {"--force"});
+    CHECK(used.exit_code == 1);
+    CHECK_THAT(used.err, Catch::Contains("code_used"));
+    // The token stays as it was.
+    std::ifstream kept(token_file);
+    std::string still;
+    std::getline(kept, still);
+    CHECK(still == token);
+    // Plain http only to this machine: the token would travel in clear.
+    auto plain = enrol("http://certifier.example:8080", {"--force"});
+    CHECK(plain.exit_code == 2);
+    CHECK_THAT(plain.err, Catch::Contains("https"));
+}

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <thread>
+#include <variant>
 
 #include "cx/postgres/connection.hpp"
 #include "cx/postgres/migrate.hpp"
@@ -298,6 +299,86 @@ TEST_CASE("server store suite") {
         CHECK(store.device_keys("other-org", std::nullopt).value().empty());
     }
 
+    SECTION("an enrolment code works once, until it expires, and binds the key \"enrolled\"") {
+        auto code_hash = [](char fill) {
+            TokenHash hash{};
+            hash.fill(static_cast<unsigned char>(fill));
+            return hash;
+        };
+        for (auto [fill, expires] :
+             {std::pair{'c', "2026-11-26T12:00:00Z"}, std::pair{'x', "2026-11-25T12:30:00Z"}})
+            REQUIRE(
+                store.add_enrolment_code({code_hash(fill), "o", "hq", "k1", now, expires}).ok());
+        const std::string tofu(64, 'a'), enrolled(64, 'b');
+        REQUIRE(store.pin_first_key("o", "k1", tofu, now).ok());
+        auto enrol = [&](char fill, std::string selector, const std::string& key, std::string at) {
+            auto outcome = store.enrol(
+                {code_hash(fill), std::move(selector), code_hash('t'), key, std::move(at)});
+            REQUIRE(outcome.ok());
+            return outcome.value();
+        };
+        auto first = enrol('c', "1111111111111111", enrolled, "2026-11-25T13:00:00Z");
+        REQUIRE(std::holds_alternative<TokenGrant>(first));
+        const auto& grant = std::get<TokenGrant>(first);
+        CHECK(grant == TokenGrant{grant.id, Role::Device, "o", "hq", "k1"});
+        auto token = store.find_token("1111111111111111").value();
+        REQUIRE(token);
+        CHECK(token->grant == grant);
+        CHECK(token->hash == code_hash('t'));
+        // Used: refused, and nothing more is issued.
+        CHECK(enrol('c', "2222222222222222", enrolled, "2026-11-25T13:00:01Z") ==
+              EnrolmentOutcome{EnrolmentRefusal::Used});
+        CHECK_FALSE(store.find_token("2222222222222222").value());
+        CHECK(enrol('x', "3333333333333333", enrolled, "2026-11-25T12:30:00Z") ==
+              EnrolmentOutcome{EnrolmentRefusal::Expired});
+        CHECK(enrol('u', "4444444444444444", enrolled, now) ==
+              EnrolmentOutcome{EnrolmentRefusal::Unknown});
+        CHECK_FALSE(store.find_token("3333333333333333").value());
+        // A key pinned on first use and sent with a code becomes "enrolled"; an admin's
+        // binding keeps its trust.
+        REQUIRE(
+            store.add_enrolment_code({code_hash('d'), "o", "hq", "k1", now, "2026-11-26T12:00:00Z"})
+                .ok());
+        REQUIRE(std::holds_alternative<TokenGrant>(
+            enrol('d', "5555555555555555", tofu, "2026-11-25T14:00:00Z")));
+        REQUIRE(store.bind_key("o", "k1", enrolled, "2026-11-25T15:00:00Z").ok());
+        CHECK(store.device_keys("o", "k1").value() ==
+              std::vector<DeviceKey>{{"k1", tofu, KeyTrust::Enrolled, now},
+                                     {"k1", enrolled, KeyTrust::Admin, "2026-11-25T13:00:00Z"}});
+    }
+
+    SECTION("two enrolments racing one code: exactly one gets a token") {
+        TokenHash code{};
+        code.fill(0x42);
+        REQUIRE(
+            store.add_enrolment_code({code, "o", "hq", "k1", now, "2026-11-26T12:00:00Z"}).ok());
+        constexpr int kRacers = 6;
+        std::vector<std::optional<Result<EnrolmentOutcome>>> results(kRacers);
+        std::atomic<bool> go{false};
+        std::vector<std::thread> racers;
+        for (int i = 0; i < kRacers; ++i)
+            racers.emplace_back([&, i] {
+                while (!go) std::this_thread::yield();
+                const std::string key(64, static_cast<char>('a' + i));
+                results[i] = store.enrol(
+                    {code, std::string(16, static_cast<char>('0' + i)), TokenHash{}, key, now});
+            });
+        go = true;
+        for (auto& racer : racers) racer.join();
+        int granted = 0, used = 0;
+        for (const auto& result : results) {
+            REQUIRE(result);
+            REQUIRE(result->ok());
+            if (std::holds_alternative<TokenGrant>(result->value()))
+                ++granted;
+            else if (std::get<EnrolmentRefusal>(result->value()) == EnrolmentRefusal::Used)
+                ++used;
+        }
+        CHECK(granted == 1);
+        CHECK(used == kRacers - 1);
+        CHECK(store.device_keys("o", "k1").value().size() == 1);
+    }
+
     SECTION("a row stored unsigned is upgraded by its sealed version, once") {
         auto unsigned_record = stored(test::make_unsigned_response("o", "hq", "k1", 1));
         CHECK(outcomes({&unsigned_record, 1}) == std::vector<RecordOutcome>{Stored});
@@ -504,6 +585,28 @@ TEST_CASE("sqlite store: a v2 row stored unsigned is upgraded by its sealed vers
           std::vector<std::string>{to_canonical_json(sealed)});
     CHECK(is_sealed_version_of(to_canonical_json(sealed), to_canonical_json(unsigned_record)));
     CHECK_FALSE(is_sealed_version_of(to_canonical_json(sealed), to_canonical_json(sealed)));
+}
+
+TEST_CASE(
+    "sqlite store: keys bound before enrolment codes keep their trust through the migration") {
+    test::TempDir dir;
+    const auto path = (dir / "server.db").string();
+    const std::string pinned(64, 'a'), bound(64, 'b');
+    {
+        auto db = sqlite::Connection::open(path);
+        REQUIRE(db.ok());
+        REQUIRE(sqlite::migrate(db.value(), sqlite_schema_versions().first(4)).ok());
+        sqlite::Statement insert(db.value(),
+                                 "INSERT INTO device_keys(org, device, key, trusted, bound_at)"
+                                 " VALUES ('o', 'k1', ?1, ?2, '2026-11-25T12:00:00Z')");
+        for (auto [key, trust] : {std::pair{&pinned, "tofu"}, std::pair{&bound, "admin"}})
+            REQUIRE(insert.reset().bind(1, *key).bind(2, trust).run().ok());
+    }
+    auto store = open_sqlite_store(path);
+    REQUIRE(store.ok());
+    CHECK(store.value()->device_keys("o", "k1").value() ==
+          std::vector<DeviceKey>{{"k1", pinned, KeyTrust::Tofu, "2026-11-25T12:00:00Z"},
+                                 {"k1", bound, KeyTrust::Admin, "2026-11-25T12:00:00Z"}});
 }
 
 TEST_CASE("both backends have one list of schema versions") {

@@ -6,11 +6,13 @@
 #include <chrono>
 
 #include "cx/integrity/chain_audit.hpp"
+#include "cx/integrity/seal.hpp"
 #include "cx/scoring/report.hpp"
 #include "cx/scoring/response.hpp"
 #include "cx/server/day_score.hpp"
 #include "cx/server/integrity_report.hpp"
 #include "cx/server/seal_gate.hpp"
+#include "cx/sync/enrolment.hpp"
 #include "cx/sync/protocol.hpp"
 
 namespace cx {
@@ -30,7 +32,7 @@ std::optional<std::string> normalize_time_bound(std::string_view text) {
 }
 
 ApiService::ApiService(ServerStore& store, const ScoringConfig& config, FleetRules fleet)
-    : store_(store), config_(config), tokens_(store), fleet_(fleet) {}
+    : store_(store), config_(config), tokens_(store), fleet_(fleet), enrolment_(store) {}
 
 Reply ApiService::health() const {
     return {200, "{\"status\":\"ok\",\"protocol\":" + std::to_string(kProtocolVersion) + "}", 0};
@@ -210,6 +212,41 @@ Reply ApiService::devices(std::string_view org) {
     auto body = org_devices_json(store_, org, fleet_, now);
     if (!body) return error_reply(ApiError::Unavailable, body.error().message);
     return {200, std::move(body.value()), 0};
+}
+
+Reply ApiService::enrol(std::string_view body) {
+    auto request = decode_enrol_request(body);
+    if (!request) return error_reply(ApiError::MalformedJson, request.error().message);
+    auto code = normalize_enrolment_code(request.value().code);
+    if (!code)
+        return error_reply(ApiError::BadParameter, "code must be " +
+                                                       std::to_string(kEnrolmentCodeDigits) +
+                                                       " digits (dashes and spaces are ignored)");
+    const auto& pubkey = request.value().pubkey;
+    if (auto key = integrity::PublicKey::from_hex(pubkey); !key)
+        return error_reply(ApiError::BadParameter, "pubkey: " + key.error().message);
+    auto outcome = enrolment_.enrol(*code, pubkey);
+    if (!outcome) return error_reply(ApiError::Unavailable, outcome.error().message);
+    if (auto* refusal = std::get_if<EnrolmentRefusal>(&outcome.value())) {
+        switch (*refusal) {
+            case EnrolmentRefusal::Unknown:
+                return error_reply(ApiError::UnknownCode,
+                                   "no such enrolment code; check the digits, or ask for a new "
+                                   "code (cxserver enrol-code)");
+            case EnrolmentRefusal::Expired:
+                return error_reply(ApiError::CodeExpired,
+                                   "this enrolment code has expired; ask for a new one");
+            case EnrolmentRefusal::Used:
+                return error_reply(ApiError::CodeUsed,
+                                   "this enrolment code was used already (a code works once); "
+                                   "ask for a new one");
+        }
+    }
+    const auto& issued = std::get<IssuedToken>(outcome.value());
+    return {200,
+            encode_enrol_reply(
+                {issued.token, issued.grant.org, issued.grant.site, issued.grant.device}),
+            0};
 }
 
 Reply ApiService::score(const ResponseQuery& query) {

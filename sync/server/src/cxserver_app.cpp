@@ -2,8 +2,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
+#include <iostream>
 #include <ostream>
 #include <vector>
 
@@ -13,9 +16,12 @@
 #include "cx/config/signal_watch.hpp"
 #include "cx/integrity/seal.hpp"
 #include "cx/server/api_server.hpp"
+#include "cx/server/enrolment_codes.hpp"
 #include "cx/server/export_file.hpp"
 #include "cx/server/sqlite_backup.hpp"
+#include "cx/server/terminal_qr.hpp"
 #include "cx/server/tokens.hpp"
+#include "cx/sync/enrolment.hpp"
 
 namespace cx {
 
@@ -202,6 +208,28 @@ int issue_token(const Console& console, ServerStore& store, const TokenGrant& re
     return to_int(ExitCode::Ok);
 }
 
+// Prints the code grouped for reading, and as a QR code when stdout is a terminal.
+int issue_enrolment_code(const Console& console, ServerStore& store, const TokenGrant& device,
+                         const std::string& ttl_text) {
+    auto ttl = parse_enrolment_ttl(ttl_text);
+    if (!ttl) return console.fail(ExitCode::Usage, ttl.error().message);
+    EnrolmentService enrolment(store);
+    auto issued = enrolment.issue(device, ttl.value());
+    if (!issued) {
+        const bool bad_grant = issued.error().kind == ErrorKind::Invalid;
+        return console.fail(bad_grant ? ExitCode::Usage : ExitCode::Store, issued.error().message);
+    }
+    const auto& code = issued.value();
+    auto& out = console.out;
+    out << "org: " << device.org << "\nsite: " << device.site << "\ndevice: " << device.device
+        << "\nexpires: " << code.expires_at << "\n";
+    if (&out == &std::cout && isatty(STDOUT_FILENO)) {
+        if (auto drawn = terminal_qr(code.code)) out << drawn.value();
+    }
+    out << group_enrolment_code(code.code) << std::endl;
+    return to_int(ExitCode::Ok);
+}
+
 }  // namespace
 
 int run_cxserver(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
@@ -287,6 +315,18 @@ int run_cxserver(int argc, const char* const* argv, std::ostream& out, std::ostr
                           "the device's Ed25519 public key (64 hex, `cxkiosk pubkey`): binds it "
                           "to the device (device tokens; a re-installed kiosk's new key too)");
 
+    auto* enrol_code = app.add_subcommand(
+        "enrol-code",
+        "issue a one-time code a kiosk trades for its device token (`cxkiosk enrol`); prints it "
+        "as the last line of stdout, with a QR code on a terminal");
+    add_db(enrol_code);
+    std::string ttl = "24h";
+    enrol_code->add_option("--org", org, "organisation")->required();
+    enrol_code->add_option("--site", site, "site")->required();
+    enrol_code->add_option("--device", device, "device")->required();
+    enrol_code->add_option("--ttl", ttl, "how long the code works: 30m, 24h, 7d (1m to 7d)")
+        ->capture_default_str();
+
     auto* revoke = app.add_subcommand(
         "revoke-token", "revoke a token by its id, or by its value read from stdin (one line)");
     add_db(revoke);
@@ -352,6 +392,10 @@ int run_cxserver(int argc, const char* const* argv, std::ostream& out, std::ostr
     if (*add_token)
         return issue_token(console, *store.value(), {0, *parse_role(role_text), org, site, device},
                            pubkey);
+
+    if (*enrol_code)
+        return issue_enrolment_code(console, *store.value(), {0, Role::Device, org, site, device},
+                                    ttl);
 
     if (*revoke) return revoke_token(console, *store.value(), revoke_id);
 

@@ -21,7 +21,7 @@ namespace cx {
 
 inline constexpr std::size_t kExportPageRecords = 2000;
 
-enum class Route { Health, Upload, Heartbeat, Score, Export, Integrity, Devices, Unknown };
+enum class Route { Health, Upload, Heartbeat, Enrol, Score, Export, Integrity, Devices, Unknown };
 
 struct ExportStream;
 
@@ -72,7 +72,8 @@ struct ExportStream {
 // connection is suspended, so only this job touches it.
 Status fetch_page(ExportStream& stream, ServerStore& store);
 
-// The routes whose request has a body a device token sends (a batch, a heartbeat).
+// The routes whose request has a body a device token sends (a batch, a heartbeat);
+// an enrolment's body comes without a token (begin() starts it before any token check).
 inline bool carries_body(Route route) {
     return route == Route::Upload || route == Route::Heartbeat;
 }

@@ -49,6 +49,11 @@ constexpr std::string_view kLockDevice =
 const std::string kInsertBatch =
     std::string(postgres_insert_batch_sql()) + " ON CONFLICT (id) DO NOTHING RETURNING id";
 
+// Parameters: selector, hash (hex), role, org, site, device, created_at.
+constexpr std::string_view kInsertToken =
+    "INSERT INTO tokens(selector, hash, role, org, site, device, created_at)"
+    " VALUES($1, decode($2, 'hex'), $3, $4, $5, $6, $7) RETURNING id";
+
 // A transaction that lost a deadlock or a serialization conflict is tried again as it is.
 constexpr int kBusyAttempts = 3;
 
@@ -121,11 +126,8 @@ class PostgresStore final : public ServerStore {
 
     Result<std::int64_t> add_token(std::string_view selector, const TokenHash& hash,
                                    const TokenGrant& grant, std::string_view created_at) override {
-        auto rows =
-            run("INSERT INTO tokens(selector, hash, role, org, site, device, created_at)"
-                " VALUES($1, decode($2, 'hex'), $3, $4, $5, $6, $7) RETURNING id",
-                {selector, to_hex(hash), to_string(grant.role), grant.org, grant.site, grant.device,
-                 created_at});
+        auto rows = run(kInsertToken, {selector, to_hex(hash), to_string(grant.role), grant.org,
+                                       grant.site, grant.device, created_at});
         if (!rows) return rows.error();
         return rows.value().integer(0, 0);
     }
@@ -226,6 +228,56 @@ class PostgresStore final : public ServerStore {
         if (!keys) return keys.error();
         if (auto committed = transaction.commit(); !committed) return committed.error();
         return keys;
+    }
+
+    Status add_enrolment_code(const EnrolmentCode& code) override {
+        auto rows =
+            run("INSERT INTO enrolment_codes(hash, org, site, device, created_at, expires_at)"
+                " VALUES(decode($1, 'hex'), $2, $3, $4, $5, $6)",
+                {to_hex(code.hash), code.org, code.site, code.device, code.created_at,
+                 code.expires_at});
+        if (!rows) return rows.error();
+        return Ok{};
+    }
+
+    Result<EnrolmentOutcome> enrol(const Enrolment& enrolment) override {
+        auto lease = pool_.acquire();
+        if (!lease) return lease.error();
+        auto& db = *lease.value();
+        Transaction transaction(db);
+        if (!transaction.begun()) return transaction.begun().error();
+        const auto code_hash = to_hex(enrolment.code_hash);
+        // FOR UPDATE: of two enrolments with one code (on two instances, too), the
+        // second waits for the first to commit and then reads the code as used.
+        auto found = db.query(
+            "SELECT org, site, device, expires_at, used_at FROM enrolment_codes"
+            " WHERE hash = decode($1, 'hex') FOR UPDATE",
+            {code_hash});
+        if (!found) return found.error();
+        const auto& code = found.value();
+        if (code.empty()) return EnrolmentOutcome{EnrolmentRefusal::Unknown};
+        if (!code.is_null(0, 4)) return EnrolmentOutcome{EnrolmentRefusal::Used};
+        if (code.text(0, 3) <= enrolment.at) return EnrolmentOutcome{EnrolmentRefusal::Expired};
+        TokenGrant grant{0, Role::Device, std::string(code.text(0, 0)),
+                         std::string(code.text(0, 1)), std::string(code.text(0, 2))};
+        auto used = db.query(
+            "UPDATE enrolment_codes SET used_at = $2 WHERE hash = decode($1, 'hex')"
+            " AND used_at IS NULL",
+            {code_hash, enrolment.at});
+        if (!used) return used.error();
+        auto token = db.query(kInsertToken, {enrolment.token_selector, to_hex(enrolment.token_hash),
+                                             to_string(Role::Device), grant.org, grant.site,
+                                             grant.device, enrolment.at});
+        if (!token) return token.error();
+        grant.id = token.value().integer(0, 0);
+        auto bound = db.query(
+            "INSERT INTO device_keys(org, device, key, trusted, bound_at)"
+            " VALUES($1, $2, $3, 'enrolled', $4) ON CONFLICT(org, device, key)"
+            " DO UPDATE SET trusted = 'enrolled' WHERE device_keys.trusted = 'tofu'",
+            {grant.org, grant.device, enrolment.key, enrolment.at});
+        if (!bound) return bound.error();
+        if (auto committed = transaction.commit(); !committed) return committed.error();
+        return EnrolmentOutcome{std::move(grant)};
     }
 
     Result<std::optional<std::string>> last_complete_at_or_before(std::string_view org,
@@ -460,7 +512,7 @@ class PostgresStore final : public ServerStore {
         for (int row = 0; row < rows.value().size(); ++row)
             keys.push_back({std::string(rows.value().text(row, 0)),
                             std::string(rows.value().text(row, 1)),
-                            rows.value().text(row, 2) == "tofu" ? KeyTrust::Tofu : KeyTrust::Admin,
+                            parse_key_trust(rows.value().text(row, 2)).value_or(KeyTrust::Admin),
                             std::string(rows.value().text(row, 3))});
         return keys;
     }

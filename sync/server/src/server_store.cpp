@@ -86,7 +86,21 @@ StoredRecord stored_record(const Response& record) {
 }
 
 std::string_view to_string(KeyTrust trust) {
-    return trust == KeyTrust::Admin ? "admin" : "tofu";
+    switch (trust) {
+        case KeyTrust::Admin:
+            return "admin";
+        case KeyTrust::Tofu:
+            return "tofu";
+        case KeyTrust::Enrolled:
+            return "enrolled";
+    }
+    return "admin";
+}
+
+std::optional<KeyTrust> parse_key_trust(std::string_view text) {
+    for (KeyTrust trust : {KeyTrust::Admin, KeyTrust::Tofu, KeyTrust::Enrolled})
+        if (to_string(trust) == text) return trust;
+    return std::nullopt;
 }
 
 Status for_each_record_with_flags(

@@ -161,13 +161,26 @@ class SqliteStore final : public ServerStore {
                        "INSERT INTO device_uploads(org, device, site, last_upload_at)"
                        " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(org, device) DO UPDATE SET"
                        " site = excluded.site, last_upload_at = excluded.last_upload_at"),
+          insert_code_(writer_,
+                       "INSERT INTO enrolment_codes(hash, org, site, device, created_at,"
+                       " expires_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"),
+          find_code_(writer_,
+                     "SELECT org, site, device, expires_at, used_at FROM enrolment_codes"
+                     " WHERE hash = ?1"),
+          use_code_(writer_,
+                    "UPDATE enrolment_codes SET used_at = ?2 WHERE hash = ?1 AND used_at IS NULL"),
+          enrol_key_(writer_,
+                     "INSERT INTO device_keys(org, device, key, trusted, bound_at)"
+                     " VALUES(?1, ?2, ?3, 'enrolled', ?4) ON CONFLICT(org, device, key)"
+                     " DO UPDATE SET trusted = 'enrolled' WHERE trusted = 'tofu'"),
           readers_(std::move(path)) {}
 
     Status prepared() const {
         return sqlite::all_prepared({&insert_, &stored_canonical_, &upgrade_, &chain_highest_,
                                      &read_day_, &write_day_, &replace_day_, &bind_key_, &pin_key_,
                                      &insert_token_, &revoke_token_, &put_heartbeat_,
-                                     &note_upload_});
+                                     &note_upload_, &insert_code_, &find_code_, &use_code_,
+                                     &enrol_key_});
     }
 
     // Group commit: batches that arrive while a transaction is being written
@@ -370,6 +383,60 @@ class SqliteStore final : public ServerStore {
         return read_device_keys(writer_, org, device);
     }
 
+    Status add_enrolment_code(const EnrolmentCode& code) override {
+        std::lock_guard lock(write_mutex_);
+        return insert_code_.reset()
+            .bind_blob(1, code.hash)
+            .bind(2, code.org)
+            .bind(3, code.site)
+            .bind(4, code.device)
+            .bind(5, code.created_at)
+            .bind(6, code.expires_at)
+            .run();
+    }
+
+    Result<EnrolmentOutcome> enrol(const Enrolment& enrolment) override {
+        // The one writer: two enrolments with one code are one after the other.
+        std::lock_guard lock(write_mutex_);
+        auto transaction = sqlite::Transaction::begin(writer_);
+        if (!transaction) return transaction.error();
+        auto found = find_code_.reset().bind_blob(1, enrolment.code_hash).step();
+        if (!found) return found.error();
+        if (!found.value()) return EnrolmentOutcome{EnrolmentRefusal::Unknown};
+        TokenGrant grant{0, Role::Device, std::string(find_code_.text(0)),
+                         std::string(find_code_.text(1)), std::string(find_code_.text(2))};
+        const bool used = !find_code_.is_null(4);
+        const bool expired = find_code_.text(3) <= enrolment.at;
+        find_code_.reset();
+        if (used) return EnrolmentOutcome{EnrolmentRefusal::Used};
+        if (expired) return EnrolmentOutcome{EnrolmentRefusal::Expired};
+        if (auto done =
+                use_code_.reset().bind_blob(1, enrolment.code_hash).bind(2, enrolment.at).run();
+            !done)
+            return done.error();
+        auto token = insert_token_.reset()
+                         .bind(1, enrolment.token_selector)
+                         .bind_blob(2, enrolment.token_hash)
+                         .bind(3, to_string(Role::Device))
+                         .bind(4, grant.org)
+                         .bind(5, grant.site)
+                         .bind(6, grant.device)
+                         .bind(7, enrolment.at)
+                         .run();
+        if (!token) return token.error();
+        grant.id = writer_.last_insert_rowid();
+        if (auto bound = enrol_key_.reset()
+                             .bind(1, grant.org)
+                             .bind(2, grant.device)
+                             .bind(3, enrolment.key)
+                             .bind(4, enrolment.at)
+                             .run();
+            !bound)
+            return bound.error();
+        if (auto committed = transaction.value().commit(); !committed) return committed.error();
+        return EnrolmentOutcome{std::move(grant)};
+    }
+
     Result<std::optional<std::string>> last_complete_at_or_before(std::string_view org,
                                                                   std::string_view device,
                                                                   std::string_view key,
@@ -511,7 +578,7 @@ class SqliteStore final : public ServerStore {
             if (!row) return row.error();
             if (!row.value()) return keys;
             keys.push_back({std::string(select.text(0)), std::string(select.text(1)),
-                            select.text(2) == "tofu" ? KeyTrust::Tofu : KeyTrust::Admin,
+                            parse_key_trust(select.text(2)).value_or(KeyTrust::Admin),
                             std::string(select.text(3))});
         }
     }
@@ -701,6 +768,10 @@ class SqliteStore final : public ServerStore {
     Statement revoke_token_;
     Statement put_heartbeat_;
     Statement note_upload_;
+    Statement insert_code_;
+    Statement find_code_;
+    Statement use_code_;
+    Statement enrol_key_;
     ReaderPool readers_;
 };
 

@@ -42,6 +42,10 @@ enum class ApiError {
     TooManyRequests,      // 429: too many failed authentications from this address
     HeadersTooLarge,      // 431: request line and headers over 16 KiB
     InvalidHeartbeat,     // 400: a heartbeat body that breaks its schema
+    // Enrolment (POST /api/v1/enrol): the code is refused.
+    UnknownCode,  // 403: no such code
+    CodeExpired,  // 410: the code's time ran out before it was used
+    CodeUsed,     // 410: the code was used already (it works once)
 };
 std::string_view to_string(ApiError error);  // the wire code, e.g. "invalid_record"
 int http_status(ApiError error);

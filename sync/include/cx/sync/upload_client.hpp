@@ -89,7 +89,6 @@ class UploadClient {
     UploadResult post(std::string_view path, std::string_view body, std::string& reply);
 
     ClientConfig config_;
-    std::string base_url_;  // server_url without trailing '/'
     std::optional<std::chrono::milliseconds> clock_offset_;
     struct Curl;
     std::unique_ptr<Curl> curl_;

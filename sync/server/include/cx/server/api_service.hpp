@@ -13,6 +13,7 @@
 
 #include "cx/config/config_files.hpp"
 #include "cx/server/fleet_report.hpp"
+#include "cx/server/enrolment_codes.hpp"
 #include "cx/server/server_flags.hpp"
 #include "cx/server/server_store.hpp"
 #include "cx/server/tokens.hpp"
@@ -50,6 +51,11 @@ class ApiService {
     // a body that breaks the schema is 400 invalid_heartbeat.
     Reply heartbeat(const TokenGrant& grant, std::string_view body);
 
+    // POST /api/v1/enrol: trades a one-time code and the kiosk's public key for a
+    // device token (sync/PROTOCOL.md "Enrolment"). Needs no token; any status but
+    // 200 and 503 is a failed attempt the caller counts against the address.
+    Reply enrol(std::string_view body);
+
     // The filter for {org}'s score or export, or the 400/401/403 reply that refuses it.
     std::variant<ResponseQuery, Reply> authorize_org_query(std::string_view authorization,
                                                            std::string_view org,
@@ -75,6 +81,7 @@ class ApiService {
     const ScoringConfig& config_;
     TokenService tokens_;
     FleetRules fleet_;
+    EnrolmentService enrolment_;
 };
 
 // "YYYY-MM-DD" → that day 00:00:00Z; a full UTC timestamp as is; nullopt otherwise.

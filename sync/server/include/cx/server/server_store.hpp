@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "cx/scoring/response.hpp"
@@ -69,10 +70,12 @@ StoredRecord stored_record(const Response& record);
 
 // How the server came to trust a device's key (sync/PROTOCOL.md "Device keys").
 enum class KeyTrust {
-    Admin,  // bound by `cxserver add-token … --pubkey KEY`
-    Tofu,   // pinned from the device's first signed upload (trust on first use)
+    Admin,     // bound by `cxserver add-token … --pubkey KEY`
+    Tofu,      // pinned from the device's first signed upload (trust on first use)
+    Enrolled,  // sent by the kiosk with a one-time enrolment code (`cxserver enrol-code`)
 };
-std::string_view to_string(KeyTrust trust);  // "admin", "tofu"
+std::string_view to_string(KeyTrust trust);  // "admin", "tofu", "enrolled"
+std::optional<KeyTrust> parse_key_trust(std::string_view text);
 
 struct DeviceKey {
     std::string device;
@@ -230,6 +233,30 @@ struct DeviceSightings {
 };
 std::vector<DeviceActivity> merge_device_sightings(DeviceSightings sightings);
 
+// A one-time enrolment code as the store keeps it: its hash, never the code.
+struct EnrolmentCode {
+    TokenHash hash{};  // hash_token of the code's digits
+    std::string org;
+    std::string site;
+    std::string device;
+    std::string created_at;
+    std::string expires_at;  // canonical UTC: the code is refused from this time on
+};
+
+// Why a code is refused (sync/PROTOCOL.md "Enrolment").
+enum class EnrolmentRefusal { Unknown, Expired, Used };
+// The device's new grant, or why the code was refused.
+using EnrolmentOutcome = std::variant<TokenGrant, EnrolmentRefusal>;
+
+// What an enrolment writes, in one transaction with the code's use.
+struct Enrolment {
+    TokenHash code_hash{};
+    std::string token_selector;  // the new device token's selector and hash
+    TokenHash token_hash{};
+    std::string key;  // the kiosk's public key, 64 lowercase hex
+    std::string at;   // now: checked against the code's expiry, and written as its use
+};
+
 class ServerStore {
   public:
     virtual ~ServerStore() = default;
@@ -296,6 +323,14 @@ class ServerStore {
                                                          std::string_view device,
                                                          std::string_view key,
                                                          std::string_view pinned_at) = 0;
+    // Keeps a new enrolment code (its hash is unique: a clash is an error).
+    virtual Status add_enrolment_code(const EnrolmentCode& code) = 0;
+    // In one transaction: uses the code (once), issues a device token for its org,
+    // site and device, and binds `key` to that device trusted "enrolled" (a key
+    // already bound keeps its trust; one pinned on first use becomes "enrolled").
+    // Of two enrolments with one code at once, exactly one gets the grant.
+    virtual Result<EnrolmentOutcome> enrol(const Enrolment& enrolment) = 0;
+
     // The submitted_at of the complete record of this chain with the highest seq
     // at or below `seq`, if the store holds one.
     virtual Result<std::optional<std::string>> last_complete_at_or_before(std::string_view org,
