@@ -16,6 +16,7 @@ packages=(
   libimgui-dev libglfw3-dev libgl-dev libsqlite3-dev libcurl4-openssl-dev
   libcpp-httplib-dev libmicrohttpd-dev nlohmann-json3-dev libsodium-dev libcli11-dev
   libxlsxwriter-dev libsimdjson-dev zlib1g-dev libssl-dev libpq-dev libsystemd-dev
+  libqrencode-dev
   # fonts (Simplified Chinese)
   fonts-noto-cjk
   # tests: Catch2, a headless X server with input driving and screenshots

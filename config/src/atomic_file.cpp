@@ -61,11 +61,13 @@ std::filesystem::path temporary_path_for(const std::filesystem::path& final_path
            ("." + final_path.filename().string() + ".tmp-" + std::to_string(random()));
 }
 
-Result<AtomicFileWriter> AtomicFileWriter::create(const std::filesystem::path& final_path) {
+Result<AtomicFileWriter> AtomicFileWriter::create(const std::filesystem::path& final_path,
+                                                  unsigned mode) {
     if (sodium_init() < 0)
         return make_error(ErrorKind::Internal, "libsodium could not be initialised");
     auto temp = temporary_path_for(final_path);
-    int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    int fd =
+        ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, static_cast<mode_t>(mode));
     if (fd < 0) return make_error(ErrorKind::Io, os_error("cannot create", temp));
     return AtomicFileWriter(final_path, temp, fd);
 }

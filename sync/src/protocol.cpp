@@ -2,6 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <array>
+#include <climits>
+
+#include "cx/scoring/response.hpp"
+
 namespace cx {
 
 namespace {
@@ -30,6 +36,10 @@ constexpr ApiErrorInfo kApiErrors[] = {
     {ApiError::UnsupportedEncoding, 415, "unsupported_encoding"},
     {ApiError::TooManyRequests, 429, "too_many_requests"},
     {ApiError::HeadersTooLarge, 431, "headers_too_large"},
+    {ApiError::InvalidHeartbeat, 400, "invalid_heartbeat"},
+    {ApiError::UnknownCode, 403, "unknown_code"},
+    {ApiError::CodeExpired, 410, "code_expired"},
+    {ApiError::CodeUsed, 410, "code_used"},
 };
 
 const ApiErrorInfo& info(ApiError error) {
@@ -138,6 +148,81 @@ Result<BatchAck> decode_ack(std::string_view body) {
         ack.refused.push_back(std::move(*refusal));
     }
     return ack;
+}
+
+std::string encode_heartbeat(const Heartbeat& heartbeat) {
+    nlohmann::ordered_json body = {
+        {"version", heartbeat.version},
+        {"uptime_s", heartbeat.uptime_s},
+        {"waiting", heartbeat.waiting},
+        {"refused", heartbeat.refused},
+        {"last_activity", heartbeat.last_activity ? nlohmann::ordered_json(*heartbeat.last_activity)
+                                                  : nlohmann::ordered_json(nullptr)},
+        {"free_disk_bytes", heartbeat.free_disk_bytes},
+        {"clock_offset_ms", heartbeat.clock_offset_ms
+                                ? nlohmann::ordered_json(*heartbeat.clock_offset_ms)
+                                : nlohmann::ordered_json(nullptr)}};
+    return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+namespace {
+
+constexpr std::size_t kMaxVersionChars = 64;
+
+Error heartbeat_error(std::string_view field, std::string_view why) {
+    return make_error(ErrorKind::Invalid, std::string(field) + ": " + std::string(why));
+}
+
+// A whole number ≥ 0 (counts, bytes, seconds).
+Result<std::int64_t> count_field(const nlohmann::json& body, std::string_view field) {
+    const auto& value = body.at(std::string(field));
+    if (!value.is_number_integer() ||
+        (value.is_number_unsigned() && value.get<std::uint64_t>() > INT64_MAX))
+        return heartbeat_error(field, "must be an integer ≥ 0");
+    auto number = value.get<std::int64_t>();
+    if (number < 0) return heartbeat_error(field, "must be an integer ≥ 0");
+    return number;
+}
+
+}  // namespace
+
+Result<Heartbeat> decode_heartbeat(std::string_view body) {
+    static const std::array<std::string_view, 7> kFields{
+        "version",       "uptime_s",        "waiting",        "refused",
+        "last_activity", "free_disk_bytes", "clock_offset_ms"};
+    auto json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+    if (!json.is_object()) return make_error(ErrorKind::Invalid, "body must be a JSON object");
+    for (const auto& [name, _] : json.items())
+        if (std::find(kFields.begin(), kFields.end(), name) == kFields.end())
+            return heartbeat_error(name.substr(0, 64), "unknown field");
+    for (auto field : kFields)
+        if (!json.contains(std::string(field))) return heartbeat_error(field, "missing");
+    Heartbeat heartbeat;
+    const auto& version = json["version"];
+    if (!version.is_string() || version.get_ref<const std::string&>().empty() ||
+        version.get_ref<const std::string&>().size() > kMaxVersionChars)
+        return heartbeat_error("version", "must be a string of 1–64 characters");
+    heartbeat.version = version.get<std::string>();
+    for (auto [field, slot] :
+         {std::pair{"uptime_s", &heartbeat.uptime_s}, std::pair{"waiting", &heartbeat.waiting},
+          std::pair{"refused", &heartbeat.refused},
+          std::pair{"free_disk_bytes", &heartbeat.free_disk_bytes}}) {
+        auto number = count_field(json, field);
+        if (!number) return number.error();
+        *slot = number.value();
+    }
+    if (const auto& activity = json["last_activity"]; !activity.is_null()) {
+        if (!activity.is_string() || !parse_utc_timestamp(activity.get<std::string>()))
+            return heartbeat_error("last_activity", "must be null or YYYY-MM-DDTHH:MM:SSZ");
+        heartbeat.last_activity = activity.get<std::string>();
+    }
+    if (const auto& offset = json["clock_offset_ms"]; !offset.is_null()) {
+        if (!offset.is_number_integer() ||
+            (offset.is_number_unsigned() && offset.get<std::uint64_t>() > INT64_MAX))
+            return heartbeat_error("clock_offset_ms", "must be null or an integer");
+        heartbeat.clock_offset_ms = offset.get<std::int64_t>();
+    }
+    return heartbeat;
 }
 
 }  // namespace cx

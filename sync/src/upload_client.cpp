@@ -2,8 +2,11 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
+#include <cctype>
 #include <optional>
 
+#include "curl_transport.hpp"
 #include "cx/sync/gzip.hpp"
 
 namespace cx {
@@ -37,38 +40,20 @@ AttemptOutcome UploadResult::outcome() const {
 
 namespace {
 
-TransportError classify_curl_error(CURLcode code) {
-    switch (code) {
-        case CURLE_OK:
-            return TransportError::None;
-        case CURLE_COULDNT_RESOLVE_HOST:
-        case CURLE_COULDNT_RESOLVE_PROXY:
-        case CURLE_COULDNT_CONNECT:
-            return TransportError::Connect;
-        case CURLE_OPERATION_TIMEDOUT:
-            return TransportError::Timeout;
-        case CURLE_SSL_CONNECT_ERROR:
-        case CURLE_PEER_FAILED_VERIFICATION:
-        case CURLE_SSL_CACERT_BADFILE:
-        case CURLE_SSL_CERTPROBLEM:
-            return TransportError::Tls;
-        case CURLE_GOT_NOTHING:
-        case CURLE_RECV_ERROR:
-        case CURLE_SEND_ERROR:
-        case CURLE_PARTIAL_FILE:
-            return TransportError::ConnectionLost;
-        case CURLE_URL_MALFORMAT:
-        case CURLE_UNSUPPORTED_PROTOCOL:
-            return TransportError::BadUrl;
-        case CURLE_ABORTED_BY_CALLBACK:
-            return TransportError::Cancelled;
-        default:
-            return TransportError::Other;
+// Keeps the value of a reply's `Date` header (libcurl passes each header line once).
+std::size_t keep_date_header(char* data, std::size_t size, std::size_t count, void* date) {
+    std::string_view line(data, size * count);
+    constexpr std::string_view kName = "date:";
+    if (line.size() > kName.size() &&
+        std::equal(kName.begin(), kName.end(), line.begin(), [](char a, char b) {
+            return a == std::tolower(static_cast<unsigned char>(b));
+        })) {
+        auto value = line.substr(kName.size());
+        while (!value.empty() && (value.back() == '\r' || value.back() == '\n'))
+            value.remove_suffix(1);
+        while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+        static_cast<std::string*>(date)->assign(value);
     }
-}
-
-std::size_t append_to_string(char* data, std::size_t size, std::size_t count, void* out) {
-    static_cast<std::string*>(out)->append(data, size * count);
     return size * count;
 }
 
@@ -107,19 +92,8 @@ UploadClient::UploadClient(ClientConfig config)
     : config_(std::move(config)), curl_(std::make_unique<Curl>()) {
     CURL* easy = curl_->easy;
     if (!easy) return;
-    std::string url = config_.server_url;
-    while (!url.empty() && url.back() == '/') url.pop_back();
-    url += kResponsesPath;
-    curl_easy_setopt(easy, CURLOPT_URL, url.c_str());  // libcurl copies strings it is given
-    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
-                     static_cast<long>(config_.connect_timeout.count()));
-    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(config_.total_timeout.count()));
-    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);  // timeouts from a worker thread
-    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (!config_.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, config_.ca_file.c_str());
-    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, append_to_string);
+    set_transport_options(easy, config_.ca_file, config_.connect_timeout, config_.total_timeout);
+    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, keep_date_header);
     std::string authorization = "Authorization: Bearer " + config_.token;
     for (const char* header : {authorization.c_str(), "Content-Type: application/json",
                                "Content-Encoding: gzip", "Expect:"})
@@ -136,50 +110,74 @@ void UploadClient::cancel_when(const std::atomic<bool>* flag) {
     curl_easy_setopt(curl_->easy, CURLOPT_NOPROGRESS, 0L);
 }
 
-UploadResult UploadClient::post_batch(std::span<const PendingRecord> records) {
+UploadResult UploadClient::post(std::string_view path, std::string_view body, std::string& reply) {
     UploadResult result;
     CURL* easy = curl_->easy;
     if (!easy) return {TransportError::Other, 0, {}, "libcurl could not create a handle"};
-    auto packed = gzip_compress(encode_batch(records));
+    auto packed = gzip_compress(body);
     if (!packed) return {TransportError::Other, 0, {}, packed.error().message};
-    const std::string& body = packed.value();
-    std::string reply;
+    const std::string url = endpoint_url(config_.server_url, path);
+    std::string date;
     char message[CURL_ERROR_SIZE] = {};
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body.data());
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    curl_easy_setopt(easy, CURLOPT_URL, url.c_str());  // libcurl copies strings it is given
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, packed.value().data());
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(packed.value().size()));
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, &reply);
+    curl_easy_setopt(easy, CURLOPT_HEADERDATA, &date);
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, message);
+    const auto sent = config_.now();
     CURLcode code = curl_easy_perform(easy);
+    const auto answered = config_.now();
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, nullptr);
     if (code != CURLE_OK) {
         result.transport = classify_curl_error(code);
         result.detail = message[0] ? message : curl_easy_strerror(code);
         return result;
     }
+    if (auto server_second = curl_getdate(date.c_str(), nullptr);
+        !date.empty() && server_second >= 0) {
+        using std::chrono::milliseconds;
+        const auto server_time =
+            std::chrono::system_clock::from_time_t(server_second) + milliseconds{500};
+        const auto kiosk_time = sent + (answered - sent) / 2;
+        clock_offset_ = std::chrono::duration_cast<milliseconds>(kiosk_time - server_time);
+    }
     long status = 0;
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
     result.http_status = static_cast<int>(status);
-    if (status == 200) {
-        auto ack = decode_ack(reply);
-        if (ack) {
-            auto mismatch = ack_mismatch(ack.value(), records);
-            if (!mismatch) {
-                result.ack = std::move(ack.value());
-                return result;
-            }
-            result.detail = *mismatch;
-        } else {
-            result.detail = ack.error().message;
-        }
-        // A 200 that does not account for the batch proves nothing: treat as no reply.
-        result.transport = TransportError::Other;
-        result.http_status = 0;
-        return result;
+    if (status != 200) {
+        if (auto error = decode_error(reply))
+            result.detail = error->code + ": " + error->detail;
+        else
+            result.detail = "HTTP " + std::to_string(status) + ": " + reply.substr(0, 200);
     }
-    if (auto error = decode_error(reply))
-        result.detail = error->code + ": " + error->detail;
-    else
-        result.detail = "HTTP " + std::to_string(status) + ": " + reply.substr(0, 200);
+    return result;
+}
+
+UploadResult UploadClient::post_heartbeat(const Heartbeat& heartbeat) {
+    std::string reply;
+    return post(kHeartbeatPath, encode_heartbeat(heartbeat), reply);
+}
+
+UploadResult UploadClient::post_batch(std::span<const PendingRecord> records) {
+    std::string reply;
+    auto result = post(kResponsesPath, encode_batch(records), reply);
+    if (result.http_status != 200) return result;
+    auto ack = decode_ack(reply);
+    if (ack) {
+        auto mismatch = ack_mismatch(ack.value(), records);
+        if (!mismatch) {
+            result.ack = std::move(ack.value());
+            return result;
+        }
+        result.detail = *mismatch;
+    } else {
+        result.detail = ack.error().message;
+    }
+    // A 200 that does not account for the batch proves nothing: treat as no reply.
+    result.transport = TransportError::Other;
+    result.http_status = 0;
     return result;
 }
 

@@ -1,9 +1,14 @@
 #include "cx/sync/uploader.hpp"
 
+#include <sys/statvfs.h>
+
+#include <algorithm>
 #include <iostream>
 #include <optional>
 #include <random>
 #include <utility>
+
+#include "cx/scoring/response.hpp"
 
 namespace cx {
 
@@ -107,6 +112,27 @@ BatchAttempt store_failure(Error error) {
 
 }  // namespace
 
+Result<Heartbeat> make_heartbeat(Outbox& outbox, const UploadClient& client,
+                                 std::chrono::steady_clock::duration uptime) {
+    auto health = outbox.health();
+    if (!health) return health.error();
+    const auto& config = client.config();
+    Heartbeat heartbeat;
+    heartbeat.version = config.version;
+    heartbeat.uptime_s = std::chrono::duration_cast<std::chrono::seconds>(uptime).count();
+    heartbeat.waiting = health.value().waiting;
+    heartbeat.refused = health.value().refused;
+    if (auto at = health.value().last_record_at)
+        heartbeat.last_activity =
+            format_utc_timestamp(std::chrono::floor<std::chrono::seconds>(*at));
+    struct statvfs disk {};
+    if (!config.data_dir.empty() && ::statvfs(config.data_dir.c_str(), &disk) == 0)
+        heartbeat.free_disk_bytes =
+            static_cast<std::int64_t>(disk.f_bavail) * static_cast<std::int64_t>(disk.f_frsize);
+    if (auto offset = client.clock_offset()) heartbeat.clock_offset_ms = offset->count();
+    return heartbeat;
+}
+
 SyncReport sync_once(Outbox& outbox, const ClientConfig& config, const SyncOptions& options) {
     PassTally tally;
     if (options.retry_refused)
@@ -184,24 +210,54 @@ bool UploadWorker::sleep_until_stopped(std::chrono::steady_clock::time_point dea
 }
 
 void UploadWorker::run() {
+    using std::chrono::steady_clock;
     UploadClient client(config_);
     client.cancel_when(&cancel_transfer_);
+    const auto started = steady_clock::now();
+    auto heartbeat_due = started;
     for (;;) {
-        upload_pass(client);
-        std::unique_lock lock(mutex_);
-        auto next_interval = std::chrono::steady_clock::now() + interval_;
-        wake_.wait_until(lock, next_interval, [this] { return stopping_ || nudged_; });
-        if (stopping_) return;
+        bool reached_server = upload_pass(client);
+        const auto next_pass = steady_clock::now() + interval_;
+        // Between passes: heartbeats when due, until a nudge or the next interval.
+        for (;;) {
+            if (reached_server || steady_clock::now() >= heartbeat_due) {
+                send_heartbeat(client, started);
+                heartbeat_due = steady_clock::now() + config_.heartbeat_interval;
+                reached_server = false;
+            }
+            std::unique_lock lock(mutex_);
+            wake_.wait_until(lock, std::min(next_pass, heartbeat_due),
+                             [this] { return stopping_ || nudged_; });
+            if (stopping_) return;
+            if (nudged_ || steady_clock::now() >= next_pass) break;
+        }
+        std::lock_guard lock(mutex_);
         nudged_ = false;
         accept_nudges_ = true;
     }
 }
 
-void UploadWorker::upload_pass(UploadClient& client) {
+void UploadWorker::send_heartbeat(UploadClient& client,
+                                  std::chrono::steady_clock::time_point started) {
+    auto heartbeat = make_heartbeat(outbox_, client, std::chrono::steady_clock::now() - started);
+    if (!heartbeat) {
+        std::cerr << "cx upload: no heartbeat: store: " << heartbeat.error().message << '\n';
+        return;
+    }
+    // Not retried: the next heartbeat is due within the interval anyway.
+    auto sent = client.post_heartbeat(heartbeat.value());
+    if (sent.outcome() != AttemptOutcome::Accepted && sent.transport != TransportError::Cancelled)
+        std::cerr << "cx upload: heartbeat not delivered: "
+                  << (sent.detail.empty() ? std::string(to_string(sent.transport)) : sent.detail)
+                  << '\n';
+}
+
+bool UploadWorker::upload_pass(UploadClient& client) {
     std::mt19937_64 random(std::random_device{}());
     std::uniform_real_distribution<double> unit(0.0, 1.0);
     PassTally tally;
     int attempt_of_batch = 1;
+    bool reached_server = false;
     // The worker has no caller to tell; a store that cannot keep the report is
     // also what the panel's next read of it shows.
     auto report = [&](const BatchAttempt& last) {
@@ -218,17 +274,21 @@ void UploadWorker::upload_pass(UploadClient& client) {
         if (!stopping && take_requeue_request())
             if (auto requeued = outbox_.requeue_refused(); !requeued) {
                 report(store_failure(requeued.error()));
-                return hold_until_next_interval();
+                hold_until_next_interval();
+                return reached_server;
             }
         // When stopping, fall through to the report so staff see what this pass sent.
         auto attempt = stopping ? BatchAttempt{} : send_next_batch(outbox_, client);
+        if (!attempt.batch.empty() && attempt.result.transport == TransportError::None)
+            reached_server = true;
         if (attempt.store_error) {
             report(attempt);
-            return hold_until_next_interval();
+            hold_until_next_interval();
+            return reached_server;
         }
         if (attempt.batch.empty()) {
             if (tally.any()) report(attempt);
-            return;
+            return reached_server;
         }
         auto decision =
             decide(config_.retry, attempt_of_batch, attempt.result.outcome(), unit(random));
@@ -239,13 +299,15 @@ void UploadWorker::upload_pass(UploadClient& client) {
                 continue;
             case RetryAction::RetryAfter:
                 report(attempt);
-                if (sleep_until_stopped(std::chrono::steady_clock::now() + decision.delay)) return;
+                if (sleep_until_stopped(std::chrono::steady_clock::now() + decision.delay))
+                    return reached_server;
                 ++attempt_of_batch;
                 continue;
             case RetryAction::GiveUpUntilNextInterval:
             case RetryAction::StopAndReport:
                 report(attempt);
-                return hold_until_next_interval();
+                hold_until_next_interval();
+                return reached_server;
         }
     }
 }

@@ -18,14 +18,13 @@ import os
 import pty
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import time
 
 sys.dont_write_bytecode = True  # importing the kiosk e2e helpers leaves no __pycache__ in the tree
-from e2e_kiosk import Failure, check, run_e2e  # noqa: E402
+from e2e_kiosk import Failure, check, free_port, run_e2e  # noqa: E402
 
 PIN = "2468"
 PLANTED_SYNC_AT = "2026-11-25T08:30:00Z"
@@ -379,10 +378,7 @@ def sync_now_reaches_the_server(s, server, config_dir):
     """The uploader fails while the server is down; staff see it on the panel, the
     server comes up, "sync now" uploads at once (the worker would otherwise wait
     out its retry delay or the hour-long interval), and the panel follows."""
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
+    port = free_port()
     server_db = "sqlite:" + os.path.join(s.workdir, "server.db")
     added = subprocess.run([server, "add-token", "--db", server_db, "--role", "device", "--org", "e2e-org",
                             "--site", "lab", "--device", "e2e-kiosk"],

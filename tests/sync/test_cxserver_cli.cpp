@@ -36,6 +36,10 @@ TEST_CASE("cxserver: bad command lines exit 2, database failures 4, an unwritabl
     CHECK(cxserver({}).exit_code == 2);
     CHECK(cxserver({"serve"}).exit_code == 2);
     CHECK(cxserver({"serve", "--db", db, "--listen", "nowhere"}).exit_code == 2);
+    auto silent = cxserver({"serve", "--db", db, "--silent-after", "30 minutes"});
+    CHECK(silent.exit_code == 2);
+    CHECK_THAT(silent.err, Catch::Contains("--silent-after") && Catch::Contains("like 90s"));
+    CHECK(cxserver({"serve", "--db", db, "--low-disk-mb", "-1"}).exit_code == 2);
     CHECK(cxserver({"add-token", "--db", db, "--role", "device", "--org", "o"}).exit_code == 2);
     CHECK(cxserver({"serve", "--db", db, "--config", (dir / "no-config").string()}).exit_code == 3);
 

@@ -17,11 +17,7 @@ using nlohmann::json;
 namespace {
 
 const integrity::SigningKey& reinstalled_key() {
-    static const integrity::SigningKey key = [] {
-        std::array<unsigned char, 32> seed{};
-        seed.fill(0x42);
-        return integrity::SigningKey::from_seed(seed);
-    }();
+    static const integrity::SigningKey key = test::key_from_seed_byte(0x42);
     return key;
 }
 

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "cx/config/config_files.hpp"
 #include "cx/kiosk/recovery.hpp"
@@ -243,4 +244,143 @@ TEST_CASE_METHOD(SixResponses,
     REQUIRE(kiosk["refusals"].size() == 1);
     CHECK(kiosk["refusals"][0]["seq"] == 2);
     CHECK(kiosk["refusals"][0]["code"] == "bad_signature");
+}
+
+namespace {
+
+// Fleet health (sync/PROTOCOL.md "POST /api/v1/heartbeat"): the kiosk's own store and
+// the uploader the kiosk runs, heartbeats every 200 ms, the upload interval an hour.
+struct BeatingKiosk : FourResponses {
+    std::unique_ptr<kiosk::Store> store = open_kiosk_store();
+    httplib::Client http{"127.0.0.1", server->port()};
+
+    ClientConfig beating_config() {
+        auto config = client_config();
+        config.heartbeat_interval = 200ms;
+        config.version = "9.8.7";
+        config.data_dir = data_dir.path();
+        return config;
+    }
+    // kiosk-01 as GET …/devices lists it, once `ready` holds (polled, up to 30 s).
+    nlohmann::json listed_once(const std::function<bool(const nlohmann::json&)>& ready) {
+        nlohmann::json entry;
+        const auto deadline = std::chrono::steady_clock::now() + 30s;
+        do {
+            auto reply = http.Get("/api/v1/orgs/demo-org/devices",
+                                  {{"Authorization", "Bearer " + viewer_token}});
+            REQUIRE(reply);
+            REQUIRE(reply->status == 200);
+            const auto body = nlohmann::json::parse(reply->body);
+            for (const auto& device : body["devices"])
+                if (device["device"] == "kiosk-01") entry = device;
+            if (!entry.is_null() && !entry["last_heartbeat"].is_null() && ready(entry)) break;
+            std::this_thread::sleep_for(50ms);
+        } while (std::chrono::steady_clock::now() < deadline);
+        INFO(entry.dump());
+        REQUIRE(!entry["last_heartbeat"].is_null());
+        return entry;
+    }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(BeatingKiosk, "kiosk → server: heartbeats after a sync and on their interval") {
+    UploadWorker worker(*store, beating_config(), 1h);
+    // The heartbeat after the first pass already says nothing waits.
+    auto entry = listed_once([](const nlohmann::json& device) {
+        return device["records"] == 4 && device["last_heartbeat"]["waiting"] == 0;
+    });
+    INFO(entry.dump());
+    CHECK(entry["status"] == "ok");
+    CHECK(entry["site"] == "hq");
+    CHECK(entry["last_upload"].is_string());
+    const auto& beat = entry["last_heartbeat"];
+    CHECK(beat["version"] == "9.8.7");
+    CHECK(beat["refused"] == 0);
+    CHECK(beat["last_activity"] == "2026-11-25T12:03:40Z");  // the fourth response's submission
+    CHECK(beat["free_disk_bytes"].get<std::int64_t>() > 0);
+    // Same machine, same clock: the estimate is within half a second plus the round trip.
+    REQUIRE(beat["clock_offset_ms"].is_number_integer());
+    CHECK(std::abs(beat["clock_offset_ms"].get<std::int64_t>()) < 1500);
+
+    // Nothing waits and the upload interval is an hour: only the heartbeat interval
+    // keeps it coming, its uptime growing.
+    auto later = listed_once(
+        [](const nlohmann::json& device) { return device["last_heartbeat"]["uptime_s"] >= 2; });
+    CHECK(later["last_heartbeat"]["uptime_s"] >= 2);
+    CHECK(later["status"] == "ok");
+}
+
+TEST_CASE_METHOD(BeatingKiosk, "kiosk → server: a kiosk clock 5 minutes fast is attention: clock") {
+    auto config = beating_config();
+    config.now = [] { return std::chrono::system_clock::now() + 5min; };
+    UploadWorker worker(*store, config, 1h);
+    auto entry =
+        listed_once([](const nlohmann::json& device) { return device["status"] == "attention"; });
+    INFO(entry.dump());
+    CHECK(entry["status"] == "attention");
+    CHECK(entry["reasons"] == nlohmann::json::array({"clock"}));
+    auto offset = entry["last_heartbeat"]["clock_offset_ms"].get<std::int64_t>();
+    CHECK(std::abs(offset - 300'000) < 1500);
+}
+
+TEST_CASE_METHOD(FourResponses, "cxkiosk enrol trades a code for its token, then uploads with it") {
+    auto code = test::enrol_code(
+        db, {"--org", "demo-org", "--site", "hq", "--device", "kiosk-01", "--ttl", "30m"});
+    auto enrol = [&](const std::string& server_url, std::vector<std::string> extra = {}) {
+        std::vector<std::string> argv{CXKIOSK_PATH, "--config-dir", CX_TEST_CONFIG_DIR,
+                                      "enrol",      "--data-dir",   data_dir.path().string(),
+                                      "--server",   server_url,     "--code",
+                                      code};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        return test::run_command(argv);
+    };
+    auto enrolled = enrol(server->url());
+    INFO(enrolled.err);
+    REQUIRE(enrolled.exit_code == 0);
+    CHECK_THAT(enrolled.out, Catch::Contains("device kiosk-01"));
+
+    // DATA_DIR/token, owner-only, and nowhere in what the command printed.
+    const auto token_file = data_dir / "token";
+    CHECK((std::filesystem::status(token_file).permissions() & std::filesystem::perms::all) ==
+          (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+    std::ifstream in(token_file);
+    std::string token;
+    std::getline(in, token);
+    REQUIRE(token.size() == 64);
+    CHECK(enrolled.out.find(token) == std::string::npos);
+    CHECK(enrolled.err.find(token) == std::string::npos);
+
+    // The kiosk uploads with it, under the key it sent with the code.
+    auto synced =
+        test::run_command({CXKIOSK_PATH, "--config-dir", CX_TEST_CONFIG_DIR, "sync", "--once",
+                           "--data-dir", data_dir.path().string(), "--server", server->url()});
+    INFO(synced.err);
+    CHECK(synced.exit_code == 0);
+    CHECK(test::split_lines(export_with_cli()).size() == 4);
+    httplib::Client http("127.0.0.1", server->port());
+    auto report =
+        http.Get("/api/v1/orgs/demo-org/integrity", {{"Authorization", "Bearer " + viewer_token}});
+    REQUIRE(report);
+    auto device = nlohmann::json::parse(report->body)["devices"][0];
+    CHECK(device["keys"][0]["key"] ==
+          kiosk::load_device_key(data_dir.path()).value().public_key().hex());
+    CHECK(device["keys"][0]["trusted"] == "enrolled");
+
+    // Enrolled already: refused unless --force; --force with a used code: the server's reason.
+    auto again = enrol(server->url());
+    CHECK(again.exit_code == 2);
+    CHECK_THAT(again.err, Catch::Contains("--force"));
+    auto used = enrol(server->url(), {"--force"});
+    CHECK(used.exit_code == 1);
+    CHECK_THAT(used.err, Catch::Contains("code_used"));
+    // The token stays as it was.
+    std::ifstream kept(token_file);
+    std::string still;
+    std::getline(kept, still);
+    CHECK(still == token);
+    // Plain http only to this machine: the token would travel in clear.
+    auto plain = enrol("http://certifier.example:8080", {"--force"});
+    CHECK(plain.exit_code == 2);
+    CHECK_THAT(plain.err, Catch::Contains("https"));
 }

@@ -27,7 +27,8 @@ TEST_CASE("every API error has its status and wire code") {
           Expected{ApiError::UriTooLong, 414, "uri_too_long"},
           Expected{ApiError::UnsupportedEncoding, 415, "unsupported_encoding"},
           Expected{ApiError::TooManyRequests, 429, "too_many_requests"},
-          Expected{ApiError::HeadersTooLarge, 431, "headers_too_large"}}) {
+          Expected{ApiError::HeadersTooLarge, 431, "headers_too_large"},
+          Expected{ApiError::InvalidHeartbeat, 400, "invalid_heartbeat"}}) {
         CHECK(http_status(error) == status);
         CHECK(to_string(error) == code);
     }
@@ -91,4 +92,33 @@ TEST_CASE("a request log line has method, path, status, records and ms, and stay
     CHECK(line == "2026-11-25T10:00:00Z POST /api/v1/responses 200 records=500 12.3ms\n");
     auto sneaky = format_request_log_line("t", {"GET", "/a\nb", 404, 0, 0});
     CHECK(sneaky.find('\n') == sneaky.size() - 1);
+}
+
+TEST_CASE("a heartbeat round-trips, nulls included, and its decoder is strict") {
+    const Heartbeat full{"0.1.0", 86'400, 12, 3, "2026-11-25T10:00:00Z", 5'000'000'000, -1'234};
+    const auto body = encode_heartbeat(full);
+    CHECK(body == R"({"version":"0.1.0","uptime_s":86400,"waiting":12,"refused":3,)"
+                  R"("last_activity":"2026-11-25T10:00:00Z","free_disk_bytes":5000000000,)"
+                  R"("clock_offset_ms":-1234})");
+    CHECK(decode_heartbeat(body).value() == full);
+    const Heartbeat fresh{"0.1.0", 0, 0, 0, std::nullopt, 1, std::nullopt};
+    CHECK(decode_heartbeat(encode_heartbeat(fresh)).value() == fresh);
+
+    auto refusal = [](std::string_view bad) {
+        auto decoded = decode_heartbeat(bad);
+        REQUIRE_FALSE(decoded.ok());
+        CHECK(decoded.error().kind == ErrorKind::Invalid);
+        return decoded.error().message;
+    };
+    CHECK(refusal(R"({"version":"1"})") == "uptime_s: missing");
+    CHECK(refusal(R"({"waiting":18446744073709551615,"version":"1","uptime_s":0,"refused":0,)"
+                  R"("last_activity":null,"free_disk_bytes":0,"clock_offset_ms":null})") ==
+          "waiting: must be an integer ≥ 0");
+    CHECK(refusal(R"({"version":"1","uptime_s":0,"waiting":0,"refused":0,"last_activity":)"
+                  R"("2026-11-25 10:00:00","free_disk_bytes":0,"clock_offset_ms":null})") ==
+          "last_activity: must be null or YYYY-MM-DDTHH:MM:SSZ");
+    CHECK(refusal(std::string(R"({"version":")") + std::string(65, 'v') +
+                  R"(","uptime_s":0,"waiting":0,"refused":0,"last_activity":null,)"
+                  R"("free_disk_bytes":0,"clock_offset_ms":null})") ==
+          "version: must be a string of 1–64 characters");
 }

@@ -68,6 +68,12 @@ class OutOfMemoryOnTokens final : public ServerStore {
                                                  std::string_view pinned_at) override {
         return real_.pin_first_key(org, device, key, pinned_at);
     }
+    Status add_enrolment_code(const EnrolmentCode& code) override {
+        return real_.add_enrolment_code(code);
+    }
+    Result<EnrolmentOutcome> enrol(const Enrolment& enrolment) override {
+        return real_.enrol(enrolment);
+    }
     Result<std::optional<std::string>> last_complete_at_or_before(std::string_view org,
                                                                   std::string_view device,
                                                                   std::string_view key,
@@ -80,6 +86,10 @@ class OutOfMemoryOnTokens final : public ServerStore {
     }
     Result<std::map<std::string, std::int64_t>> late_arrivals(std::string_view org) override {
         return real_.late_arrivals(org);
+    }
+    Status put_heartbeat(const DeviceHeartbeat& beat) override { return real_.put_heartbeat(beat); }
+    Result<std::vector<DeviceActivity>> device_activity(std::string_view org) override {
+        return real_.device_activity(org);
     }
 
   private:

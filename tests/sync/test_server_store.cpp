@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <thread>
+#include <variant>
 
 #include "cx/postgres/connection.hpp"
 #include "cx/postgres/migrate.hpp"
@@ -298,6 +299,86 @@ TEST_CASE("server store suite") {
         CHECK(store.device_keys("other-org", std::nullopt).value().empty());
     }
 
+    SECTION("an enrolment code works once, until it expires, and binds the key \"enrolled\"") {
+        auto code_hash = [](char fill) {
+            TokenHash hash{};
+            hash.fill(static_cast<unsigned char>(fill));
+            return hash;
+        };
+        for (auto [fill, expires] :
+             {std::pair{'c', "2026-11-26T12:00:00Z"}, std::pair{'x', "2026-11-25T12:30:00Z"}})
+            REQUIRE(
+                store.add_enrolment_code({code_hash(fill), "o", "hq", "k1", now, expires}).ok());
+        const std::string tofu(64, 'a'), enrolled(64, 'b');
+        REQUIRE(store.pin_first_key("o", "k1", tofu, now).ok());
+        auto enrol = [&](char fill, std::string selector, const std::string& key, std::string at) {
+            auto outcome = store.enrol(
+                {code_hash(fill), std::move(selector), code_hash('t'), key, std::move(at)});
+            REQUIRE(outcome.ok());
+            return outcome.value();
+        };
+        auto first = enrol('c', "1111111111111111", enrolled, "2026-11-25T13:00:00Z");
+        REQUIRE(std::holds_alternative<TokenGrant>(first));
+        const auto& grant = std::get<TokenGrant>(first);
+        CHECK(grant == TokenGrant{grant.id, Role::Device, "o", "hq", "k1"});
+        auto token = store.find_token("1111111111111111").value();
+        REQUIRE(token);
+        CHECK(token->grant == grant);
+        CHECK(token->hash == code_hash('t'));
+        // Used: refused, and nothing more is issued.
+        CHECK(enrol('c', "2222222222222222", enrolled, "2026-11-25T13:00:01Z") ==
+              EnrolmentOutcome{EnrolmentRefusal::Used});
+        CHECK_FALSE(store.find_token("2222222222222222").value());
+        CHECK(enrol('x', "3333333333333333", enrolled, "2026-11-25T12:30:00Z") ==
+              EnrolmentOutcome{EnrolmentRefusal::Expired});
+        CHECK(enrol('u', "4444444444444444", enrolled, now) ==
+              EnrolmentOutcome{EnrolmentRefusal::Unknown});
+        CHECK_FALSE(store.find_token("3333333333333333").value());
+        // A key pinned on first use and sent with a code becomes "enrolled"; an admin's
+        // binding keeps its trust.
+        REQUIRE(
+            store.add_enrolment_code({code_hash('d'), "o", "hq", "k1", now, "2026-11-26T12:00:00Z"})
+                .ok());
+        REQUIRE(std::holds_alternative<TokenGrant>(
+            enrol('d', "5555555555555555", tofu, "2026-11-25T14:00:00Z")));
+        REQUIRE(store.bind_key("o", "k1", enrolled, "2026-11-25T15:00:00Z").ok());
+        CHECK(store.device_keys("o", "k1").value() ==
+              std::vector<DeviceKey>{{"k1", tofu, KeyTrust::Enrolled, now},
+                                     {"k1", enrolled, KeyTrust::Admin, "2026-11-25T13:00:00Z"}});
+    }
+
+    SECTION("two enrolments racing one code: exactly one gets a token") {
+        TokenHash code{};
+        code.fill(0x42);
+        REQUIRE(
+            store.add_enrolment_code({code, "o", "hq", "k1", now, "2026-11-26T12:00:00Z"}).ok());
+        constexpr int kRacers = 6;
+        std::vector<std::optional<Result<EnrolmentOutcome>>> results(kRacers);
+        std::atomic<bool> go{false};
+        std::vector<std::thread> racers;
+        for (int i = 0; i < kRacers; ++i)
+            racers.emplace_back([&, i] {
+                while (!go) std::this_thread::yield();
+                const std::string key(64, static_cast<char>('a' + i));
+                results[i] = store.enrol(
+                    {code, std::string(16, static_cast<char>('0' + i)), TokenHash{}, key, now});
+            });
+        go = true;
+        for (auto& racer : racers) racer.join();
+        int granted = 0, used = 0;
+        for (const auto& result : results) {
+            REQUIRE(result);
+            REQUIRE(result->ok());
+            if (std::holds_alternative<TokenGrant>(result->value()))
+                ++granted;
+            else if (std::get<EnrolmentRefusal>(result->value()) == EnrolmentRefusal::Used)
+                ++used;
+        }
+        CHECK(granted == 1);
+        CHECK(used == kRacers - 1);
+        CHECK(store.device_keys("o", "k1").value().size() == 1);
+    }
+
     SECTION("a row stored unsigned is upgraded by its sealed version, once") {
         auto unsigned_record = stored(test::make_unsigned_response("o", "hq", "k1", 1));
         CHECK(outcomes({&unsigned_record, 1}) == std::vector<RecordOutcome>{Stored});
@@ -335,6 +416,60 @@ TEST_CASE("stored records survive reopening the database") {
                 ->ingest(stored_batch("o", "hq", "k1", 1, 4), "2026-11-25T12:00:00Z")
                 .ok());
     CHECK(export_all(*open_store(url).value(), {"o", {}, {}, {}}).size() == 4);
+}
+
+TEST_CASE("server store: heartbeats and the device list") {
+    auto backend = GENERATE(from_range(backends()));
+    INFO("backend " << backend.name);
+    test::TempDir dir;
+    auto opened = open_store(backend.url(dir));
+    REQUIRE(opened.ok());
+    auto& store = *opened.value();
+    CHECK(store.device_activity("o").value().empty());
+
+    // Known by a token only, by a bound key only, by records only, by a heartbeat only.
+    REQUIRE(store
+                .add_token("sel-a", TokenHash{}, {0, Role::Device, "o", "hq", "tokened"},
+                           "2026-11-25T08:00:00Z")
+                .ok());
+    REQUIRE(store
+                .add_token("sel-b", TokenHash{}, {0, Role::Device, "o", "south", "tokened"},
+                           "2026-11-25T09:00:00Z")
+                .ok());  // its newest token names its site
+    REQUIRE(store
+                .add_token("sel-c", TokenHash{}, {0, Role::Viewer, "o", "", ""},
+                           "2026-11-25T09:00:00Z")
+                .ok());  // not a device
+    REQUIRE(store.bind_key("o", "keyed", std::string(64, 'a'), "2026-11-25T09:00:00Z").ok());
+    // Its last upload: the latest batch that stored or duplicated records of it.
+    const auto recorded = stored_batch("o", "north", "recorded", 1, 3);
+    REQUIRE(store.ingest(recorded, "2026-11-25T10:00:00Z").ok());
+    REQUIRE(store.ingest(recorded, "2026-11-25T10:05:00Z").ok());  // duplicates
+    auto conflicting = stored_batch("o", "north", "recorded", 1, 1);
+    conflicting[0].canonical += " ";  // other bytes under a stored id: not an upload of it
+    REQUIRE(store.ingest(conflicting, "2026-11-25T10:09:00Z").value()[0] ==
+            RecordOutcome::Conflict);
+    Heartbeat first{"0.1.0", 60, 3, 1, "2026-11-25T09:59:00Z", 5'000'000'000, -1500};
+    REQUIRE(store.put_heartbeat({"o", "hq", "beating", "2026-11-25T10:00:00Z", first}).ok());
+    Heartbeat latest{"0.1.1", 7, 0, 0, std::nullopt, 42, std::nullopt};
+    REQUIRE(store.put_heartbeat({"o", "east", "beating", "2026-11-25T10:10:00Z", latest}).ok());
+    REQUIRE(store.put_heartbeat({"other", "hq", "elsewhere", "2026-11-25T10:00:00Z", first}).ok());
+
+    auto devices = store.device_activity("o");
+    REQUIRE(devices.ok());
+    const std::vector<DeviceActivity> expected{
+        {"", "keyed", std::nullopt, std::nullopt, 0},
+        // The latest heartbeat replaced the first, site and all; null fields stay null.
+        {"east", "beating", DeviceHeartbeat{"o", "east", "beating", "2026-11-25T10:10:00Z", latest},
+         std::nullopt, 0},
+        {"north", "recorded", std::nullopt, "2026-11-25T10:05:00Z", 3},
+        {"south", "tokened", std::nullopt, std::nullopt, 0},
+    };
+    CHECK(devices.value() == expected);
+    auto other = store.device_activity("other");
+    REQUIRE(other.ok());
+    REQUIRE(other.value().size() == 1);
+    CHECK(other.value()[0].heartbeat->heartbeat == first);
 }
 
 TEST_CASE(
@@ -385,7 +520,8 @@ TEST_CASE("sqlite store: a newer schema is refused as TooNew and never re-stampe
     auto opened = open_store("sqlite:" + path);
     REQUIRE_FALSE(opened.ok());
     CHECK(opened.error().kind == ErrorKind::TooNew);
-    CHECK_THAT(opened.error().message, Catch::Contains("9") && Catch::Contains("(4)"));
+    const auto known = "(" + std::to_string(server_schema_steps().size()) + ")";
+    CHECK_THAT(opened.error().message, Catch::Contains("9") && Catch::Contains(known));
     auto db = sqlite::Connection::open(path, {sqlite::Access::ReadOnly});
     REQUIRE(db.ok());
     CHECK(db.value().user_version().value() == 9);
@@ -449,6 +585,28 @@ TEST_CASE("sqlite store: a v2 row stored unsigned is upgraded by its sealed vers
           std::vector<std::string>{to_canonical_json(sealed)});
     CHECK(is_sealed_version_of(to_canonical_json(sealed), to_canonical_json(unsigned_record)));
     CHECK_FALSE(is_sealed_version_of(to_canonical_json(sealed), to_canonical_json(sealed)));
+}
+
+TEST_CASE(
+    "sqlite store: keys bound before enrolment codes keep their trust through the migration") {
+    test::TempDir dir;
+    const auto path = (dir / "server.db").string();
+    const std::string pinned(64, 'a'), bound(64, 'b');
+    {
+        auto db = sqlite::Connection::open(path);
+        REQUIRE(db.ok());
+        REQUIRE(sqlite::migrate(db.value(), sqlite_schema_versions().first(4)).ok());
+        sqlite::Statement insert(db.value(),
+                                 "INSERT INTO device_keys(org, device, key, trusted, bound_at)"
+                                 " VALUES ('o', 'k1', ?1, ?2, '2026-11-25T12:00:00Z')");
+        for (auto [key, trust] : {std::pair{&pinned, "tofu"}, std::pair{&bound, "admin"}})
+            REQUIRE(insert.reset().bind(1, *key).bind(2, trust).run().ok());
+    }
+    auto store = open_sqlite_store(path);
+    REQUIRE(store.ok());
+    CHECK(store.value()->device_keys("o", "k1").value() ==
+          std::vector<DeviceKey>{{"k1", pinned, KeyTrust::Tofu, "2026-11-25T12:00:00Z"},
+                                 {"k1", bound, KeyTrust::Admin, "2026-11-25T12:00:00Z"}});
 }
 
 TEST_CASE("both backends have one list of schema versions") {

@@ -172,6 +172,24 @@ int run_cxkiosk(int argc, const char* const* argv, std::ostream& out, std::ostre
     sync_cmd->add_flag("--retry-refused", sync_options.retry_refused,
                        "send the records the server refused again (they wait again first)");
 
+    auto* enrol_cmd = cli.add_subcommand(
+        "enrol",
+        "enrol this kiosk with a one-time code from `cxserver enrol-code`: sends the device's "
+        "public key with the code and writes the device token to DATA_DIR/token (mode 600); "
+        "the token is never printed");
+    add_data_dir(enrol_cmd);
+    enrol_cmd->add_option("--server", flags.server,
+                          "server URL, https://… (or server in --config); plain http only to "
+                          "127.0.0.1, ::1 or localhost");
+    std::string enrolment_code;
+    enrol_cmd->add_option("--code", enrolment_code, "the code, e.g. 1234-5678-9012")->required();
+    enrol_cmd->add_option("--ca", ca_file, "CA certificate (PEM) of a private server CA")
+        ->check(CLI::ExistingFile);
+    bool force_enrolment = false;
+    enrol_cmd->add_flag("--force", force_enrolment,
+                        "enrol a kiosk that has a token already (replaces it; the device key "
+                        "and its record chain stay)");
+
     try {
         cli.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -203,6 +221,8 @@ int run_cxkiosk(int argc, const char* const* argv, std::ostream& out, std::ostre
     if (*audit_cmd) return run_audit(console, config.value().data_dir);
     if (*pubkey_cmd) return run_pubkey(console, config.value().data_dir);
     if (*status_cmd) return run_status(console, config.value(), scoring.value(), status_format);
+    if (*enrol_cmd)
+        return run_enrol(console, config.value(), ca_file, enrolment_code, force_enrolment);
     if (*sync_cmd) return run_sync(console, config.value(), ca_file, sync_options);
     return run_kiosk(console, config.value(), scoring.value(), platform, ca_file, layout_dump,
                      text_dump);

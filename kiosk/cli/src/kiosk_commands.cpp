@@ -5,6 +5,7 @@
 #include "cx/assets/font.hpp"
 #include "cx/config/secret_input.hpp"
 #include "cx/config/signal_watch.hpp"
+#include "cx/kiosk/enrolment.hpp"
 #include "cx/kiosk/export.hpp"
 #include "cx/kiosk/kiosk_app.hpp"
 #include "cx/kiosk/pin.hpp"
@@ -21,6 +22,8 @@ namespace {
 // The token in the settings file, or else the one in DATA_DIR/token.
 Result<ClientConfig> upload_config(const KioskConfig& config, const std::string& ca_file) {
     ClientConfig client;
+    client.version = CX_VERSION;
+    client.data_dir = config.data_dir;
     client.server_url = config.server;
     client.token = config.token;
     client.ca_file = ca_file;
@@ -81,8 +84,16 @@ int run_kiosk(const Console& console, const KioskConfig& config, const ScoringCo
     std::optional<ClientConfig> client;
     if (!config.server.empty()) {
         auto made = upload_config(config, ca_file);
-        if (!made) return fail_token(console, config, made.error());
-        client = std::move(made).value();
+        if (made) {
+            client = std::move(made).value();
+        } else if (made.error().kind == ErrorKind::NotFound) {
+            // Not enrolled yet: staff enrol it from the panel (or `cxkiosk enrol`).
+            console.err << "cxkiosk: no upload token yet (" << made.error().message
+                        << "): uploads are off until the kiosk is enrolled and restarted"
+                        << std::endl;
+        } else {
+            return fail_token(console, config, made.error());
+        }
     }
     const auto regular_face = find_cjk_font();
     if (!regular_face)
@@ -115,6 +126,7 @@ int run_kiosk(const Console& console, const KioskConfig& config, const ScoringCo
                  opened.value().recovery_notice.has_value());
     if (!layout_dump.empty()) app.set_layout_dump(layout_dump);
     if (!text_dump.empty()) app.set_text_dump(text_dump);
+    app.set_ca_file(ca_file);
     // Uploads on its own thread through its own Store (own SQLite connection),
     // so the UI thread never waits on it; the UI only nudges it after a save
     // and when staff press "sync now".
@@ -238,6 +250,38 @@ int run_sync(const Console& console, const KioskConfig& config, const std::strin
     // A record refused in this run is news for whoever runs it (cron, staff).
     const bool all_delivered = report.ok && report.remaining == 0 && report.refused == 0;
     return to_int(all_delivered ? ExitCode::Ok : ExitCode::Unsent);
+}
+
+int run_enrol(const Console& console, const KioskConfig& config, const std::string& ca_file,
+              const std::string& code, bool force) {
+    if (config.server.empty())
+        return console.fail(ExitCode::Usage, "enrol needs --server (or server in --config)");
+    EnrolmentRequest request{{config.server, ca_file}, code, config.data_dir, force};
+    auto enrolled = enrol_kiosk(request);
+    if (!enrolled) {
+        const auto& error = enrolled.error();
+        switch (error.kind) {
+            case ErrorKind::Invalid:
+                return console.fail(ExitCode::Usage, error.message);
+            case ErrorKind::Network:
+            case ErrorKind::Refused:
+                return console.fail(ExitCode::Failure, "enrolment failed: " + error.message);
+            default:
+                return console.fail(ExitCode::Store, error.message);
+        }
+    }
+    const auto& device = enrolled.value();
+    console.out << "enrolled as org " << device.org << ", site " << device.site << ", device "
+                << device.device << "; token written to "
+                << (config.data_dir / kTokenFileName).string() << " (mode 600)" << std::endl;
+    // The kiosk stamps its records with the settings' names; the server takes only the
+    // token's (PROTOCOL.md "forbidden").
+    if (config.org != device.org || config.site != device.site || config.device != device.device)
+        console.err << "cxkiosk: warning: the settings name org " << config.org << ", site "
+                    << config.site << ", device " << config.device
+                    << ": set them to the enrolled ones, or the server refuses the records"
+                    << std::endl;
+    return to_int(ExitCode::Ok);
 }
 
 }  // namespace cx::kiosk

@@ -1,6 +1,7 @@
 #pragma once
 // What each cxkiosk command does once its command line is parsed: the kiosk
-// itself, export, audit, status, set-pin, pubkey and sync --once. Each returns its exit code.
+// itself, export, audit, status, set-pin, pubkey and sync --once, enrol. Each returns its exit
+// code.
 #include <filesystem>
 #include <ostream>
 #include <string>
@@ -37,5 +38,8 @@ int run_set_pin(const Console& console, const std::filesystem::path& data_dir);
 int run_pubkey(const Console& console, const std::filesystem::path& data_dir);
 int run_sync(const Console& console, const KioskConfig& config, const std::string& ca_file,
              const SyncOptions& options);
+// Trades a one-time code for the device token (cx/kiosk/enrolment.hpp).
+int run_enrol(const Console& console, const KioskConfig& config, const std::string& ca_file,
+              const std::string& code, bool force);
 
 }  // namespace cx::kiosk

@@ -5,11 +5,10 @@
 #include <filesystem>
 #include <string>
 
+#include "cx/kiosk/enrolment.hpp"
 #include "cx/scoring/result.hpp"
 
 namespace cx::kiosk {
-
-inline constexpr const char* kTokenFileName = "token";
 
 // Where a token given as an argument should go instead, for the refusal message.
 std::string token_argument_refusal();

@@ -178,6 +178,11 @@ Result<std::size_t> Store::pending_count() {
     return parts_->uploads.pending_count();
 }
 
+Result<OutboxHealth> Store::health() {
+    std::lock_guard lock(parts_->mutex);
+    return parts_->uploads.health();
+}
+
 std::string random_uuid() {
     static const int sodium_ready = sodium_init();  // thread-safe, idempotent
     (void)sodium_ready;

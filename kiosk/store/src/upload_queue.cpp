@@ -45,6 +45,9 @@ UploadQueue::UploadQueue(sqlite::Connection& db, AuditLog& audit)
                "SELECT id, record FROM responses WHERE upload_state = 'waiting' "
                "ORDER BY rowid LIMIT ?1"),
       count_waiting_(db, "SELECT COUNT(*) FROM responses WHERE upload_state = 'waiting'"),
+      health_(db,
+              "SELECT COALESCE(SUM(upload_state = 'waiting'), 0), "
+              "COALESCE(SUM(upload_state = 'refused'), 0), MAX(submitted_ms) FROM responses"),
       mark_sent_(db,
                  "UPDATE responses SET upload_state = 'sent', sent_at = ?1 "
                  "WHERE id = ?2 AND upload_state = 'waiting'"),
@@ -67,8 +70,8 @@ UploadQueue::UploadQueue(sqlite::Connection& db, AuditLog& audit)
                  "SELECT at, ok, http_status, sent, refused, remaining, detail FROM sync_state") {}
 
 Status UploadQueue::prepared() const {
-    return sqlite::all_prepared({&pending_, &count_waiting_, &mark_sent_, &mark_refused_, &requeue_,
-                                 &refusals_, &save_sync_, &last_sync_});
+    return sqlite::all_prepared({&pending_, &count_waiting_, &health_, &mark_sent_, &mark_refused_,
+                                 &requeue_, &refusals_, &save_sync_, &last_sync_});
 }
 
 Result<std::vector<PendingRecord>> UploadQueue::pending(std::size_t limit) {
@@ -88,6 +91,17 @@ Result<std::size_t> UploadQueue::pending_count() {
     const auto count = static_cast<std::size_t>(count_waiting_.integer(0));
     count_waiting_.reset();
     return count;
+}
+
+Result<OutboxHealth> UploadQueue::health() {
+    auto row = health_.reset().step();
+    if (!row) return row.error();
+    OutboxHealth health{health_.integer(0), health_.integer(1), std::nullopt};
+    if (!health_.is_null(2))
+        health.last_record_at =
+            std::chrono::system_clock::time_point{std::chrono::milliseconds{health_.integer(2)}};
+    health_.reset();
+    return health;
 }
 
 Status UploadQueue::mark_sent(std::span<const std::string> ids) {

@@ -21,6 +21,7 @@ class UploadQueue {
 
     Result<std::vector<PendingRecord>> pending(std::size_t limit);
     Result<std::size_t> pending_count();
+    Result<OutboxHealth> health();
     Status mark_sent(std::span<const std::string> ids);
     Status mark_refused(std::span<const RecordRefusal> refusals);
     // Audited as `refused_requeued` with {"count":n}.
@@ -36,6 +37,7 @@ class UploadQueue {
     AuditLog& audit_;
     sqlite::Statement pending_;
     sqlite::Statement count_waiting_;
+    sqlite::Statement health_;
     sqlite::Statement mark_sent_;
     sqlite::Statement mark_refused_;
     sqlite::Statement requeue_;

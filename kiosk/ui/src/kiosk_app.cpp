@@ -204,6 +204,9 @@ std::optional<SteadyTime> KioskApp::wake_at(SteadyTime now) {
     if (staff_.mode() != StaffMode::Closed) {
         auto deadline = staff_.next_deadline();
         if (panel_) deadline = std::min(*deadline, panel_status_at_ + kPanelStatusEvery);
+        // A code on its way: look for its outcome a few times a second.
+        if (enrolment_.valid())
+            deadline = std::min(*deadline, now + std::chrono::milliseconds(100));
         // The lockout countdown on the pad changes every second.
         if (staff_.lockout_seconds_left(std::chrono::system_clock::now()) > 0)
             deadline = std::min(*deadline, now + std::chrono::milliseconds(250));
@@ -275,6 +278,7 @@ void KioskApp::request_staff_entry(SteadyTime now) {
 }
 
 void KioskApp::staff_frame(SteadyTime now) {
+    collect_enrolment();
     if (staff_.tick(now)) return leave_staff(now);
     // Sync state, counts and mounted media follow what happens meanwhile (uploader, USB sticks).
     if (panel_ && now - panel_status_at_ >= kPanelStatusEvery) refresh_status(now);
@@ -297,16 +301,30 @@ void KioskApp::staff_frame(SteadyTime now) {
         std::visit(
             [&](const auto& a) {
                 using A = std::decay_t<decltype(a)>;
+                // The enrol screen's keys go to its pad, never to the PIN.
+                auto enrol_key = [&](EnrolEvent event) {
+                    if (auto code = step(*panel_->enrol, std::move(event)))
+                        start_enrolment(std::move(*code));
+                };
+                const bool enrolling = panel_ && panel_->enrol;
                 if constexpr (std::is_same_v<A, staff_action::Digit>) {
+                    if (enrolling) return enrol_key(enrol_event::Digit{a.digit});
                     if (pin_hash_) staff_.press_digit(a.digit, now, wall_now);
                 } else if constexpr (std::is_same_v<A, staff_action::Erase>) {
+                    if (enrolling) return enrol_key(enrol_event::Erase{});
                     staff_.erase_digit(now, wall_now);
                 } else if constexpr (std::is_same_v<A, staff_action::Submit>) {
+                    if (enrolling) return enrol_key(enrol_event::Submit{});
                     if (!pin_hash_) return;  // never opens the panel without a PIN
                     const std::string& hash = *pin_hash_;
                     staff_.submit([&](std::string_view pin) { return verify_pin(hash, pin); }, now,
                                   wall_now);
                 } else if constexpr (std::is_same_v<A, staff_action::Cancel>) {
+                    // Back to the panel, once the code is no longer on its way.
+                    if (enrolling) {
+                        if (panel_->enrol->phase != EnrolPad::Phase::Working) panel_->enrol.reset();
+                        return;
+                    }
                     staff_.cancel();
                 } else if constexpr (std::is_same_v<A, staff_action::Touch>) {
                     staff_.touch(now);
@@ -327,6 +345,8 @@ void KioskApp::staff_frame(SteadyTime now) {
                     staff_.leave();
                 } else if constexpr (std::is_same_v<A, staff_action::Quit>) {
                     quit = staff_.mode() == StaffMode::Panel;
+                } else if constexpr (std::is_same_v<A, staff_action::OpenEnrol>) {
+                    if (panel_ && !enrolment_.valid()) panel_->enrol.emplace();
                 }
             },
             action);
@@ -344,6 +364,36 @@ void KioskApp::staff_frame(SteadyTime now) {
         quit_ = true;
     }
     if (staff_.mode() == StaffMode::Closed) leave_staff(now);
+}
+
+void KioskApp::start_enrolment(std::string code) {
+    if (config_.server.empty()) {
+        step(*panel_->enrol, enrol_event::Finished{Error{text_.enrol_no_server.in(state_.lang)}});
+        return;
+    }
+    std::cerr << "cxkiosk: enrolling with " << config_.server << std::endl;
+    // Staff hold the PIN: a kiosk enrolled already gets the new token (its key stays).
+    EnrolmentRequest request{{config_.server, ca_file_}, std::move(code), config_.data_dir, true};
+    enrolment_ = std::async(std::launch::async,
+                            [request = std::move(request)] { return enrol_kiosk(request); });
+}
+
+void KioskApp::collect_enrolment() {
+    using namespace std::chrono_literals;
+    if (!enrolment_.valid() || enrolment_.wait_for(0s) != std::future_status::ready) return;
+    auto outcome = enrolment_.get();
+    if (outcome) {
+        const auto& device = outcome.value();
+        const auto detail = "org " + device.org + ", site " + device.site + ", device " +
+                            device.device + " (token in " + config_.data_dir.string() + "/" +
+                            kTokenFileName + ")";
+        std::cerr << "cxkiosk: enrolled as " << detail << std::endl;
+        log_store_error("audit log", store_.audit("enrolled", detail));
+    } else {
+        std::cerr << "cxkiosk: enrolment failed: " << outcome.error().message << std::endl;
+    }
+    // Staff mode may have timed out meanwhile: the outcome is then only logged.
+    if (panel_ && panel_->enrol) step(*panel_->enrol, enrol_event::Finished{std::move(outcome)});
 }
 
 void KioskApp::persist_staff_changes() {

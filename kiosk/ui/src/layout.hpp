@@ -97,6 +97,7 @@ inline constexpr float kFormatsLeft = 0.20f;
 inline constexpr float kFormatWidth = 0.09f;
 inline constexpr Frac kFormatRow{0.20f, 0.81f, 0.0f, 0.865f};  // x1 unused
 inline constexpr Frac kPanelExportButton{0.52f, 0.81f, 0.67f, 0.865f};
+inline constexpr Frac kPanelEnrol{0.37f, 0.905f, 0.56f, 0.975f};
 inline constexpr Frac kPanelLeave{0.58f, 0.905f, 0.77f, 0.975f};
 inline constexpr Frac kPanelQuit{0.79f, 0.905f, 0.97f, 0.975f};
 inline Frac pill(const Frac& row, float left, float width, float gap, int index) {

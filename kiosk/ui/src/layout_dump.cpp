@@ -25,6 +25,7 @@ std::vector<HitTarget> hit_targets(TextSize size) {
         {"staff_panel", "sync_now", kPanelSyncNow},
         {"staff_panel", "retry_refused", kPanelRetryRefused},
         {"staff_panel", "export", kPanelExportButton},
+        {"staff_panel", "enrol", kPanelEnrol},
         {"staff_panel", "leave", kPanelLeave},
         {"staff_panel", "quit", kPanelQuit},
         {"any", "staff_corner", kStaffCorner},

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "cx/sync/enrolment.hpp"
 #include "layout.hpp"
 #include "paint.hpp"
 
@@ -96,6 +97,43 @@ void read_pad_keys(Actions& actions) {
     if (pressed(ImGuiKey_Escape)) actions.push_back(staff_action::Cancel{});
 }
 
+// The 3 x 4 numeric keys (digits, erase, OK) and Cancel below them, shared by the
+// PIN pad and the enrol screen; keys do nothing while not `usable`.
+void number_keys(const StaffView& v, const Painter& p, Actions& actions, bool usable,
+                 const LocalizedText& cancel_label) {
+    const Lang lang = v.lang;
+    for (int i = 0; i < 12; ++i) {
+        const char key = layout::kPadKeyOrder[i];
+        const Rect r = place(layout::pad_key(i));
+        char id[16];
+        std::snprintf(id, sizeof id, "##pad-%c", key);
+        bool held = false;
+        const bool tapped = p.target(id, r, &held) && usable;
+        if (key == 'E') {
+            if (tapped) actions.push_back(staff_action::Erase{});
+            p.outlined(r, v.fonts.body, v.text.pad_erase.in(lang), held && usable, rounding(),
+                       usable ? kInk : kDisabledInk);
+        } else if (key == 'K') {
+            if (tapped) actions.push_back(staff_action::Submit{});
+            p.button(r,
+                     !usable ? kDisabled
+                     : held  ? kPrimaryPressed
+                             : kPrimary,
+                     v.fonts.heading, v.text.pad_ok.in(lang), usable ? kSurface : kDisabledInk,
+                     rounding());
+        } else {
+            if (tapped) actions.push_back(staff_action::Digit{key});
+            p.outlined(r, v.fonts.title, std::string(1, key), held && usable, rounding(),
+                       usable ? kInk : kDisabledInk);
+        }
+    }
+    const Rect cancel = place(layout::kPadCancel);
+    bool held = false;
+    if (p.target("##pad-cancel", cancel, &held)) actions.push_back(staff_action::Cancel{});
+    p.outlined(cancel, v.fonts.body, cancel_label.in(lang), held, rounding());
+    read_pad_keys(actions);
+}
+
 void pin_pad(const StaffView& v, const Painter& p, Actions& actions) {
     ImDrawList* draw = p.draw();
     const Lang lang = v.lang;
@@ -136,40 +174,20 @@ void pin_pad(const StaffView& v, const Painter& p, Actions& actions) {
     if (!message.empty())
         p.text_centered(v.fonts.body, message, {cx, h * 0.29f}, box.size().x * 0.92f, colour);
 
-    const bool usable = locked_for == 0 && v.pin_set;
-    for (int i = 0; i < 12; ++i) {
-        const char key = layout::kPadKeyOrder[i];
-        const Rect r = place(layout::pad_key(i));
-        char id[16];
-        std::snprintf(id, sizeof id, "##pad-%c", key);
-        bool held = false;
-        const bool tapped = p.target(id, r, &held) && usable;
-        if (key == 'E') {
-            if (tapped) actions.push_back(staff_action::Erase{});
-            p.outlined(r, v.fonts.body, v.text.pad_erase.in(lang), held && usable, rounding(),
-                       usable ? kInk : kDisabledInk);
-        } else if (key == 'K') {
-            if (tapped) actions.push_back(staff_action::Submit{});
-            p.button(r,
-                     !usable ? kDisabled
-                     : held  ? kPrimaryPressed
-                             : kPrimary,
-                     v.fonts.heading, v.text.pad_ok.in(lang), usable ? kSurface : kDisabledInk,
-                     rounding());
-        } else {
-            if (tapped) actions.push_back(staff_action::Digit{key});
-            p.outlined(r, v.fonts.title, std::string(1, key), held && usable, rounding(),
-                       usable ? kInk : kDisabledInk);
-        }
-    }
-    const Rect cancel = place(layout::kPadCancel);
-    bool held = false;
-    if (p.target("##pad-cancel", cancel, &held)) actions.push_back(staff_action::Cancel{});
-    p.outlined(cancel, v.fonts.body, v.text.pad_cancel.in(lang), held, rounding());
-    read_pad_keys(actions);
+    number_keys(v, p, actions, locked_for == 0 && v.pin_set, v.text.pad_cancel);
 }
 
 // ---- panel
+
+// Any key or touch keeps staff mode open.
+void touch_on_any_input(Actions& actions) {
+    const ImGuiIO& io = ImGui::GetIO();
+    bool any_key = !io.InputQueueCharacters.empty();
+    for (int i = 0; i < IM_ARRAYSIZE(io.KeysDown); ++i)
+        any_key = any_key || ImGui::IsKeyPressed(i, false);
+    if (any_key || ImGui::IsMouseClicked(ImGuiMouseButton_Left))
+        actions.push_back(staff_action::Touch{});
+}
 
 void counts_card(const StaffView& v, ImDrawList* draw) {
     const auto [r, pad, top] =
@@ -424,7 +442,7 @@ void panel(const StaffView& v, const Painter& p, Actions& actions) {
     export_card(v, p, actions);
     if (!v.panel.problem.empty()) {
         text_at(draw, v.fonts.body, 0.62f, {d.x * 0.03f, d.y * 0.915f}, kDanger, v.panel.problem,
-                d.x * 0.53f);
+                d.x * 0.32f);
     }
 
     const Rect leave = place(layout::kPanelLeave);
@@ -437,12 +455,57 @@ void panel(const StaffView& v, const Painter& p, Actions& actions) {
     p.button(quit, quit_held ? rgb(150, 30, 30) : kDanger, v.fonts.body, v.text.quit_kiosk.in(lang),
              kSurface, rounding());
 
-    const ImGuiIO& io = ImGui::GetIO();
-    bool any_key = !io.InputQueueCharacters.empty();
-    for (int i = 0; i < IM_ARRAYSIZE(io.KeysDown); ++i)
-        any_key = any_key || ImGui::IsKeyPressed(i, false);
-    if (any_key || ImGui::IsMouseClicked(ImGuiMouseButton_Left))
-        actions.push_back(staff_action::Touch{});
+    const Rect enrol = place(layout::kPanelEnrol);
+    bool enrol_held = false;
+    if (p.target("##enrol", enrol, &enrol_held)) actions.push_back(staff_action::OpenEnrol{});
+    p.outlined(enrol, v.fonts.body, v.text.enrol_button.in(lang), enrol_held, rounding());
+    touch_on_any_input(actions);
+}
+
+// The enrol screen: the code as typed (grouped like `cxserver enrol-code` prints it),
+// then what became of it.
+void enrol_screen(const StaffView& v, const Painter& p, Actions& actions) {
+    using Phase = EnrolPad::Phase;
+    const EnrolPad& pad = *v.panel.enrol;
+    ImDrawList* draw = p.draw();
+    const Lang lang = v.lang;
+    const Rect box = place(layout::kPadCard);
+    const float h = ImGui::GetIO().DisplaySize.y;
+    const float width = box.size().x * 0.9f;
+    card(draw, box);
+    const float cx = box.center().x;
+    p.text_centered(v.fonts.heading, v.text.enrol_title.in(lang), {cx, h * 0.09f}, width, kInk);
+    p.text_centered(v.fonts.body, v.text.enrol_prompt.in(lang), {cx, h * 0.155f}, width, kMutedInk);
+    std::string typed = pad.digits + std::string(kEnrolmentCodeDigits - pad.digits.size(), '_');
+    p.text_centered(v.fonts.heading, group_enrolment_code(typed), {cx, h * 0.215f}, width, kInk);
+    std::string message;
+    ImU32 colour = kMutedInk;
+    switch (pad.phase) {
+        case Phase::Entering:
+            break;
+        case Phase::Working:
+            message = v.text.enrol_working.in(lang);
+            break;
+        case Phase::Enrolled:
+            message = format(v.text.enrol_done.in(lang), pad.device.org.c_str(),
+                             pad.device.site.c_str(), pad.device.device.c_str()) +
+                      "\n" + v.text.enrol_restart.in(lang);
+            colour = kSuccess;
+            break;
+        case Phase::Failed:
+            message = format(v.text.enrol_failed.in(lang),
+                             shortened(pad.failure, kMaxDetailBytes).c_str());
+            colour = kDanger;
+            break;
+    }
+    if (!message.empty()) {
+        text_at(draw, v.fonts.body, 0.66f, {box.min.x + box.size().x * 0.05f, h * 0.255f}, colour,
+                message, width);
+    }
+    const bool usable = pad.phase != Phase::Working && pad.phase != Phase::Enrolled;
+    number_keys(v, p, actions, usable,
+                pad.phase == Phase::Enrolled ? v.text.enrol_back : v.text.pad_cancel);
+    touch_on_any_input(actions);
 }
 
 }  // namespace
@@ -453,6 +516,8 @@ std::vector<StaffAction> draw_staff_screen(const StaffView& v) {
     Actions actions;
     if (v.access.mode() == StaffMode::PinPad) {
         pin_pad(v, painter, actions);
+    } else if (v.access.mode() == StaffMode::Panel && v.panel.enrol) {
+        enrol_screen(v, painter, actions);
     } else if (v.access.mode() == StaffMode::Panel) {
         panel(v, painter, actions);
     }

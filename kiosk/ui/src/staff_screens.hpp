@@ -19,6 +19,7 @@
 #include "cx/kiosk/ui_text.hpp"
 #include "cx/scoring/scoring.hpp"
 #include "cx/sync/outbox.hpp"
+#include "enrol_pad.hpp"
 
 namespace cx::kiosk {
 
@@ -46,6 +47,8 @@ struct PanelData {
     bool message_is_error = false;
     bool sync_requested = false;
     std::string retry_message;  // what "retry refused" did
+    // While set, the panel shows the enrol screen (its numeric pad) instead.
+    std::optional<EnrolPad> enrol;
 };
 
 struct StaffView {
@@ -81,15 +84,18 @@ struct ChooseFormat {
 struct Export {};
 struct Leave {};
 struct Quit {};
+struct OpenEnrol {};
 }  // namespace staff_action
 
-using StaffAction =
-    std::variant<staff_action::Digit, staff_action::Erase, staff_action::Submit,
-                 staff_action::Cancel, staff_action::Touch, staff_action::SyncNow,
-                 staff_action::RetryRefused, staff_action::ChooseTarget, staff_action::ChooseFormat,
-                 staff_action::Export, staff_action::Leave, staff_action::Quit>;
+using StaffAction = std::variant<staff_action::Digit, staff_action::Erase, staff_action::Submit,
+                                 staff_action::Cancel, staff_action::Touch, staff_action::SyncNow,
+                                 staff_action::RetryRefused, staff_action::ChooseTarget,
+                                 staff_action::ChooseFormat, staff_action::Export,
+                                 staff_action::Leave, staff_action::Quit, staff_action::OpenEnrol>;
 
-// Draws the pad or the panel (whichever access.mode() says) over the whole display.
+// Draws the pad or the panel (whichever access.mode() says; in the panel, the enrol
+// screen while panel.enrol is set) over the whole display. On the PIN pad and the
+// enrol screen, Digit/Erase/Submit/Cancel are that screen's keys.
 std::vector<StaffAction> draw_staff_screen(const StaffView& view);
 
 }  // namespace cx::kiosk

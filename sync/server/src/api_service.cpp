@@ -6,11 +6,13 @@
 #include <chrono>
 
 #include "cx/integrity/chain_audit.hpp"
+#include "cx/integrity/seal.hpp"
 #include "cx/scoring/report.hpp"
 #include "cx/scoring/response.hpp"
 #include "cx/server/day_score.hpp"
 #include "cx/server/integrity_report.hpp"
 #include "cx/server/seal_gate.hpp"
+#include "cx/sync/enrolment.hpp"
 #include "cx/sync/protocol.hpp"
 
 namespace cx {
@@ -29,8 +31,8 @@ std::optional<std::string> normalize_time_bound(std::string_view text) {
     return std::nullopt;
 }
 
-ApiService::ApiService(ServerStore& store, const ScoringConfig& config)
-    : store_(store), config_(config), tokens_(store) {}
+ApiService::ApiService(ServerStore& store, const ScoringConfig& config, FleetRules fleet)
+    : store_(store), config_(config), tokens_(store), fleet_(fleet), enrolment_(store) {}
 
 Reply ApiService::health() const {
     return {200, "{\"status\":\"ok\",\"protocol\":" + std::to_string(kProtocolVersion) + "}", 0};
@@ -54,8 +56,9 @@ std::variant<TokenGrant, Reply> ApiService::authorize_upload(std::string_view au
     if (auto* refusal = std::get_if<Reply>(&caller)) return std::move(*refusal);
     const auto& grant = std::get<TokenGrant>(caller);
     if (grant.role != Role::Device)
-        return error_reply(ApiError::Forbidden, "only device tokens may upload (this is a " +
-                                                    std::string(to_string(grant.role)) + " token)");
+        return error_reply(ApiError::Forbidden,
+                           "only device tokens may upload or send heartbeats (this is a " +
+                               std::string(to_string(grant.role)) + " token)");
     return grant;
 }
 
@@ -190,6 +193,60 @@ Reply ApiService::ingest(const TokenGrant& grant, std::string_view body) {
     std::sort(ack.refused.begin(), ack.refused.end(),
               [](const RecordRefusal& a, const RecordRefusal& b) { return a.index < b.index; });
     return {200, encode_ack(ack), index};
+}
+
+Reply ApiService::heartbeat(const TokenGrant& grant, std::string_view body) {
+    auto beat = decode_heartbeat(body);
+    if (!beat) return error_reply(ApiError::InvalidHeartbeat, beat.error().message);
+    const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    const auto received_at = format_utc_timestamp(now);
+    if (auto kept = store_.put_heartbeat(
+            {grant.org, grant.site, grant.device, received_at, std::move(beat.value())});
+        !kept)
+        return error_reply(ApiError::Unavailable, kept.error().message);
+    return {200, "{\"received_at\":\"" + received_at + "\"}", 0};
+}
+
+Reply ApiService::devices(std::string_view org) {
+    const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    auto body = org_devices_json(store_, org, fleet_, now);
+    if (!body) return error_reply(ApiError::Unavailable, body.error().message);
+    return {200, std::move(body.value()), 0};
+}
+
+Reply ApiService::enrol(std::string_view body) {
+    auto request = decode_enrol_request(body);
+    if (!request) return error_reply(ApiError::MalformedJson, request.error().message);
+    auto code = normalize_enrolment_code(request.value().code);
+    if (!code)
+        return error_reply(ApiError::BadParameter, "code must be " +
+                                                       std::to_string(kEnrolmentCodeDigits) +
+                                                       " digits (dashes and spaces are ignored)");
+    const auto& pubkey = request.value().pubkey;
+    if (auto key = integrity::PublicKey::from_hex(pubkey); !key)
+        return error_reply(ApiError::BadParameter, "pubkey: " + key.error().message);
+    auto outcome = enrolment_.enrol(*code, pubkey);
+    if (!outcome) return error_reply(ApiError::Unavailable, outcome.error().message);
+    if (auto* refusal = std::get_if<EnrolmentRefusal>(&outcome.value())) {
+        switch (*refusal) {
+            case EnrolmentRefusal::Unknown:
+                return error_reply(ApiError::UnknownCode,
+                                   "no such enrolment code; check the digits, or ask for a new "
+                                   "code (cxserver enrol-code)");
+            case EnrolmentRefusal::Expired:
+                return error_reply(ApiError::CodeExpired,
+                                   "this enrolment code has expired; ask for a new one");
+            case EnrolmentRefusal::Used:
+                return error_reply(ApiError::CodeUsed,
+                                   "this enrolment code was used already (a code works once); "
+                                   "ask for a new one");
+        }
+    }
+    const auto& issued = std::get<IssuedToken>(outcome.value());
+    return {200,
+            encode_enrol_reply(
+                {issued.token, issued.grant.org, issued.grant.site, issued.grant.device}),
+            0};
 }
 
 Reply ApiService::score(const ResponseQuery& query) {

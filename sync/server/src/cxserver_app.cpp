@@ -2,8 +2,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
+#include <iostream>
 #include <ostream>
 #include <vector>
 
@@ -13,9 +16,12 @@
 #include "cx/config/signal_watch.hpp"
 #include "cx/integrity/seal.hpp"
 #include "cx/server/api_server.hpp"
+#include "cx/server/enrolment_codes.hpp"
 #include "cx/server/export_file.hpp"
 #include "cx/server/sqlite_backup.hpp"
+#include "cx/server/terminal_qr.hpp"
 #include "cx/server/tokens.hpp"
+#include "cx/sync/enrolment.hpp"
 
 namespace cx {
 
@@ -43,6 +49,8 @@ struct ServeArguments {
     ServerOptions options;
     int io_timeout_seconds = static_cast<int>(ServerOptions{}.io_timeout.count());
     std::string config_dir;
+    std::string silent_after = "30m";
+    std::int64_t low_disk_mb = FleetRules{}.low_disk_bytes >> 20;
 };
 
 int serve(const Console& console, ServerStore& store, ServeArguments arguments) {
@@ -50,12 +58,18 @@ int serve(const Console& console, ServerStore& store, ServeArguments arguments) 
     auto address = parse_listen_address(arguments.listen);
     if (!address) return console.fail(ExitCode::Usage, address.error().message);
     std::tie(options.host, options.port) = address.value();
+    auto silent_after = parse_duration(arguments.silent_after);
+    if (!silent_after)
+        return console.fail(ExitCode::Usage, "--silent-after: " + silent_after.error().message);
+    FleetRules fleet;
+    fleet.silent_after = silent_after.value();
+    fleet.low_disk_bytes = arguments.low_disk_mb << 20;
     options.io_timeout = std::chrono::seconds{arguments.io_timeout_seconds};
     auto config = load_scoring_config(arguments.config_dir.empty()
                                           ? default_config_dir()
                                           : std::filesystem::path(arguments.config_dir));
     if (!config) return console.fail(ExitCode::BadData, config.error().message);
-    ApiService service(store, config.value());
+    ApiService service(store, config.value(), fleet);
     RequestLog log(stderr);
     ApiServer server(service, options, log);
     auto port = server.bind();
@@ -194,6 +208,28 @@ int issue_token(const Console& console, ServerStore& store, const TokenGrant& re
     return to_int(ExitCode::Ok);
 }
 
+// Prints the code grouped for reading, and as a QR code when stdout is a terminal.
+int issue_enrolment_code(const Console& console, ServerStore& store, const TokenGrant& device,
+                         const std::string& ttl_text) {
+    auto ttl = parse_enrolment_ttl(ttl_text);
+    if (!ttl) return console.fail(ExitCode::Usage, ttl.error().message);
+    EnrolmentService enrolment(store);
+    auto issued = enrolment.issue(device, ttl.value());
+    if (!issued) {
+        const bool bad_grant = issued.error().kind == ErrorKind::Invalid;
+        return console.fail(bad_grant ? ExitCode::Usage : ExitCode::Store, issued.error().message);
+    }
+    const auto& code = issued.value();
+    auto& out = console.out;
+    out << "org: " << device.org << "\nsite: " << device.site << "\ndevice: " << device.device
+        << "\nexpires: " << code.expires_at << "\n";
+    if (&out == &std::cout && isatty(STDOUT_FILENO)) {
+        if (auto drawn = terminal_qr(code.code)) out << drawn.value();
+    }
+    out << group_enrolment_code(code.code) << std::endl;
+    return to_int(ExitCode::Ok);
+}
+
 }  // namespace
 
 int run_cxserver(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
@@ -250,6 +286,17 @@ int run_cxserver(int argc, const char* const* argv, std::ostream& out, std::ostr
                      "open connections from one client address at most")
         ->capture_default_str()
         ->check(CLI::Range(1, 100000));
+    serve_command
+        ->add_option("--silent-after", serving.silent_after,
+                     "GET …/devices calls a kiosk silent after this long without a heartbeat "
+                     "(90s, 30m, 2h, 1d)")
+        ->capture_default_str();
+    serve_command
+        ->add_option("--low-disk-mb", serving.low_disk_mb,
+                     "GET …/devices calls a kiosk with less free disk (MiB) in its data dir "
+                     "attention: low_disk")
+        ->capture_default_str()
+        ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 30));
     serve_command->add_option("--config", serving.config_dir,
                               "config directory (questionnaire, policy)");
 
@@ -267,6 +314,18 @@ int run_cxserver(int argc, const char* const* argv, std::ostream& out, std::ostr
     add_token->add_option("--pubkey", pubkey,
                           "the device's Ed25519 public key (64 hex, `cxkiosk pubkey`): binds it "
                           "to the device (device tokens; a re-installed kiosk's new key too)");
+
+    auto* enrol_code = app.add_subcommand(
+        "enrol-code",
+        "issue a one-time code a kiosk trades for its device token (`cxkiosk enrol`); prints it "
+        "as the last line of stdout, with a QR code on a terminal");
+    add_db(enrol_code);
+    std::string ttl = "24h";
+    enrol_code->add_option("--org", org, "organisation")->required();
+    enrol_code->add_option("--site", site, "site")->required();
+    enrol_code->add_option("--device", device, "device")->required();
+    enrol_code->add_option("--ttl", ttl, "how long the code works: 30m, 24h, 7d (1m to 7d)")
+        ->capture_default_str();
 
     auto* revoke = app.add_subcommand(
         "revoke-token", "revoke a token by its id, or by its value read from stdin (one line)");
@@ -333,6 +392,10 @@ int run_cxserver(int argc, const char* const* argv, std::ostream& out, std::ostr
     if (*add_token)
         return issue_token(console, *store.value(), {0, *parse_role(role_text), org, site, device},
                            pubkey);
+
+    if (*enrol_code)
+        return issue_enrolment_code(console, *store.value(), {0, Role::Device, org, site, device},
+                                    ttl);
 
     if (*revoke) return revoke_token(console, *store.value(), revoke_id);
 

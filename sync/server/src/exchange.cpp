@@ -2,6 +2,7 @@
 #include "exchange.hpp"
 
 #include "cx/scoring/response.hpp"
+#include "cx/sync/enrolment.hpp"
 
 namespace cx {
 
@@ -27,6 +28,8 @@ Status fetch_page(ExportStream& stream, ServerStore& store) {
 std::pair<Route, std::string> route_of(std::string_view method, std::string_view path) {
     if (path == kHealthPath) return {method == "GET" ? Route::Health : Route::Unknown, {}};
     if (path == kResponsesPath) return {method == "POST" ? Route::Upload : Route::Unknown, {}};
+    if (path == kHeartbeatPath) return {method == "POST" ? Route::Heartbeat : Route::Unknown, {}};
+    if (path == kEnrolPath) return {method == "POST" ? Route::Enrol : Route::Unknown, {}};
     constexpr std::string_view kOrgs = "/api/v1/orgs/";
     if (method != "GET" || !path.starts_with(kOrgs)) return {Route::Unknown, {}};
     auto rest = path.substr(kOrgs.size());
@@ -38,6 +41,7 @@ std::pair<Route, std::string> route_of(std::string_view method, std::string_view
     if (leaf == "/score") return {Route::Score, org};
     if (leaf == "/responses.jsonl") return {Route::Export, org};
     if (leaf == "/integrity") return {Route::Integrity, org};
+    if (leaf == "/devices") return {Route::Devices, org};
     return {Route::Unknown, {}};
 }
 

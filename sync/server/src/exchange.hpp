@@ -21,7 +21,7 @@ namespace cx {
 
 inline constexpr std::size_t kExportPageRecords = 2000;
 
-enum class Route { Health, Upload, Score, Export, Integrity, Unknown };
+enum class Route { Health, Upload, Heartbeat, Enrol, Score, Export, Integrity, Devices, Unknown };
 
 struct ExportStream;
 
@@ -71,6 +71,12 @@ struct ExportStream {
 // Fetches the page after stream.after; the stream is not yet shared or its
 // connection is suspended, so only this job touches it.
 Status fetch_page(ExportStream& stream, ServerStore& store);
+
+// The routes whose request has a body a device token sends (a batch, a heartbeat);
+// an enrolment's body comes without a token (begin() starts it before any token check).
+inline bool carries_body(Route route) {
+    return route == Route::Upload || route == Route::Heartbeat;
+}
 
 // "/api/v1/orgs/{org}/score" and ".../responses.jsonl"; anything else is Unknown.
 std::pair<Route, std::string> route_of(std::string_view method, std::string_view path);

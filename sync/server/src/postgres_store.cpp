@@ -49,8 +49,19 @@ constexpr std::string_view kLockDevice =
 const std::string kInsertBatch =
     std::string(postgres_insert_batch_sql()) + " ON CONFLICT (id) DO NOTHING RETURNING id";
 
+// Parameters: selector, hash (hex), role, org, site, device, created_at.
+constexpr std::string_view kInsertToken =
+    "INSERT INTO tokens(selector, hash, role, org, site, device, created_at)"
+    " VALUES($1, decode($2, 'hex'), $3, $4, $5, $6, $7) RETURNING id";
+
 // A transaction that lost a deadlock or a serialization conflict is tried again as it is.
 constexpr int kBusyAttempts = 3;
+
+// A device's last upload (GET …/devices), set in the ingest transaction.
+constexpr std::string_view kNoteUpload =
+    "INSERT INTO device_uploads(org, device, site, last_upload_at) VALUES($1, $2, $3, $4)"
+    " ON CONFLICT(org, device) DO UPDATE SET site = excluded.site,"
+    " last_upload_at = excluded.last_upload_at";
 
 class PostgresStore final : public ServerStore {
   public:
@@ -115,11 +126,8 @@ class PostgresStore final : public ServerStore {
 
     Result<std::int64_t> add_token(std::string_view selector, const TokenHash& hash,
                                    const TokenGrant& grant, std::string_view created_at) override {
-        auto rows =
-            run("INSERT INTO tokens(selector, hash, role, org, site, device, created_at)"
-                " VALUES($1, decode($2, 'hex'), $3, $4, $5, $6, $7) RETURNING id",
-                {selector, to_hex(hash), to_string(grant.role), grant.org, grant.site, grant.device,
-                 created_at});
+        auto rows = run(kInsertToken, {selector, to_hex(hash), to_string(grant.role), grant.org,
+                                       grant.site, grant.device, created_at});
         if (!rows) return rows.error();
         return rows.value().integer(0, 0);
     }
@@ -222,6 +230,56 @@ class PostgresStore final : public ServerStore {
         return keys;
     }
 
+    Status add_enrolment_code(const EnrolmentCode& code) override {
+        auto rows =
+            run("INSERT INTO enrolment_codes(hash, org, site, device, created_at, expires_at)"
+                " VALUES(decode($1, 'hex'), $2, $3, $4, $5, $6)",
+                {to_hex(code.hash), code.org, code.site, code.device, code.created_at,
+                 code.expires_at});
+        if (!rows) return rows.error();
+        return Ok{};
+    }
+
+    Result<EnrolmentOutcome> enrol(const Enrolment& enrolment) override {
+        auto lease = pool_.acquire();
+        if (!lease) return lease.error();
+        auto& db = *lease.value();
+        Transaction transaction(db);
+        if (!transaction.begun()) return transaction.begun().error();
+        const auto code_hash = to_hex(enrolment.code_hash);
+        // FOR UPDATE: of two enrolments with one code (on two instances, too), the
+        // second waits for the first to commit and then reads the code as used.
+        auto found = db.query(
+            "SELECT org, site, device, expires_at, used_at FROM enrolment_codes"
+            " WHERE hash = decode($1, 'hex') FOR UPDATE",
+            {code_hash});
+        if (!found) return found.error();
+        const auto& code = found.value();
+        if (code.empty()) return EnrolmentOutcome{EnrolmentRefusal::Unknown};
+        if (!code.is_null(0, 4)) return EnrolmentOutcome{EnrolmentRefusal::Used};
+        if (code.text(0, 3) <= enrolment.at) return EnrolmentOutcome{EnrolmentRefusal::Expired};
+        TokenGrant grant{0, Role::Device, std::string(code.text(0, 0)),
+                         std::string(code.text(0, 1)), std::string(code.text(0, 2))};
+        auto used = db.query(
+            "UPDATE enrolment_codes SET used_at = $2 WHERE hash = decode($1, 'hex')"
+            " AND used_at IS NULL",
+            {code_hash, enrolment.at});
+        if (!used) return used.error();
+        auto token = db.query(kInsertToken, {enrolment.token_selector, to_hex(enrolment.token_hash),
+                                             to_string(Role::Device), grant.org, grant.site,
+                                             grant.device, enrolment.at});
+        if (!token) return token.error();
+        grant.id = token.value().integer(0, 0);
+        auto bound = db.query(
+            "INSERT INTO device_keys(org, device, key, trusted, bound_at)"
+            " VALUES($1, $2, $3, 'enrolled', $4) ON CONFLICT(org, device, key)"
+            " DO UPDATE SET trusted = 'enrolled' WHERE device_keys.trusted = 'tofu'",
+            {grant.org, grant.device, enrolment.key, enrolment.at});
+        if (!bound) return bound.error();
+        if (auto committed = transaction.commit(); !committed) return committed.error();
+        return EnrolmentOutcome{std::move(grant)};
+    }
+
     Result<std::optional<std::string>> last_complete_at_or_before(std::string_view org,
                                                                   std::string_view device,
                                                                   std::string_view key,
@@ -309,6 +367,90 @@ class PostgresStore final : public ServerStore {
         return late;
     }
 
+    Status put_heartbeat(const DeviceHeartbeat& beat) override {
+        const auto& h = beat.heartbeat;
+        const auto uptime = std::to_string(h.uptime_s), waiting = std::to_string(h.waiting),
+                   refused = std::to_string(h.refused), free = std::to_string(h.free_disk_bytes);
+        std::optional<std::string> offset;
+        if (h.clock_offset_ms) offset = std::to_string(*h.clock_offset_ms);
+        auto rows =
+            run("INSERT INTO device_heartbeats(org, device, site, received_at, version, uptime_s,"
+                " waiting, refused, last_activity, free_disk_bytes, clock_offset_ms)"
+                " VALUES($1, $2, $3, $4, $5, $6::bigint, $7::bigint, $8::bigint, $9, $10::bigint,"
+                " $11::bigint)"
+                " ON CONFLICT(org, device) DO UPDATE SET site = excluded.site,"
+                " received_at = excluded.received_at, version = excluded.version,"
+                " uptime_s = excluded.uptime_s, waiting = excluded.waiting,"
+                " refused = excluded.refused, last_activity = excluded.last_activity,"
+                " free_disk_bytes = excluded.free_disk_bytes,"
+                " clock_offset_ms = excluded.clock_offset_ms",
+                {beat.org, beat.device, beat.site, beat.received_at, h.version, uptime, waiting,
+                 refused, h.last_activity ? Param(*h.last_activity) : std::nullopt, free,
+                 offset ? Param(*offset) : std::nullopt});
+        if (!rows) return rows.error();
+        return Ok{};
+    }
+
+    Result<std::vector<DeviceActivity>> device_activity(std::string_view org) override {
+        auto lease = pool_.acquire();
+        if (!lease) return lease.error();
+        auto& db = *lease.value();
+        DeviceSightings sightings;
+        auto each_row = [&](std::string_view sql,
+                            const std::function<void(const Rows&, int)>& visit) {
+            auto rows = db.query(sql, {org});
+            if (!rows) return Status(rows.error());
+            for (int row = 0; row < rows.value().size(); ++row) visit(rows.value(), row);
+            return Status(Ok{});
+        };
+        auto text = [](const Rows& rows, int row, int column) {
+            return std::string(rows.text(row, column));
+        };
+        for (auto read : {
+                 each_row("SELECT device, site, received_at, version, uptime_s, waiting, refused,"
+                          " last_activity, free_disk_bytes, clock_offset_ms"
+                          " FROM device_heartbeats WHERE org = $1",
+                          [&](const Rows&rows, int row) {
+                              DeviceHeartbeat beat{std::string(org),
+                                                   text(rows, row, 1),
+                                                   text(rows, row, 0),
+                                                   text(rows, row, 2),
+                                                   {}};
+                              auto& h = beat.heartbeat;
+                              h.version = text(rows, row, 3);
+                              h.uptime_s = rows.integer(row, 4);
+                              h.waiting = rows.integer(row, 5);
+                              h.refused = rows.integer(row, 6);
+                              if (!rows.is_null(row, 7)) h.last_activity = text(rows, row, 7);
+                              h.free_disk_bytes = rows.integer(row, 8);
+                              if (!rows.is_null(row, 9)) h.clock_offset_ms = rows.integer(row, 9);
+                              sightings.heartbeats.push_back(std::move(beat));
+                          }),
+                 each_row("SELECT device, last_upload_at FROM device_uploads WHERE org = $1",
+                          [&](const Rows&rows, int row) {
+                              sightings.last_uploads[text(rows, row, 0)] = text(rows, row, 1);
+                          }),
+                 each_row("SELECT device, max(site), count(*) FROM responses WHERE org = $1"
+                          " GROUP BY device",
+                          [&](const Rows&rows, int row) {
+                              sightings.records[text(rows, row, 0)] = {text(rows, row, 1),
+                                                                       rows.integer(row, 2)};
+                          }),
+                 // Ordered by id: the newest token's site is the one kept.
+                 each_row("SELECT device, site FROM tokens WHERE org = $1 AND role = 'device'"
+                          " ORDER BY id",
+                          [&](const Rows&rows, int row) {
+                              sightings.token_sites[text(rows, row, 0)] = text(rows, row, 1);
+                          }),
+                 each_row("SELECT DISTINCT device FROM device_keys WHERE org = $1",
+                          [&](const Rows&rows, int row) {
+                              sightings.key_devices.push_back(text(rows, row, 0));
+                          }),
+             })
+            if (!read) return read.error();
+        return merge_device_sightings(std::move(sightings));
+    }
+
   private:
     // One statement on a pooled connection (its rows own their result: they outlive the lease).
     Result<Rows> run(std::string_view sql, const std::vector<Param>& params) {
@@ -370,7 +512,7 @@ class PostgresStore final : public ServerStore {
         for (int row = 0; row < rows.value().size(); ++row)
             keys.push_back({std::string(rows.value().text(row, 0)),
                             std::string(rows.value().text(row, 1)),
-                            rows.value().text(row, 2) == "tofu" ? KeyTrust::Tofu : KeyTrust::Admin,
+                            parse_key_trust(rows.value().text(row, 2)).value_or(KeyTrust::Admin),
                             std::string(rows.value().text(row, 3))});
         return keys;
     }
@@ -428,6 +570,16 @@ class PostgresStore final : public ServerStore {
                 });
             !folded)
             return folded.error();
+        if (auto noted = note_uploads(batch, outcomes,
+                                      [&](const StoredRecord& record) -> Status {
+                                          auto rows =
+                                              db.query(kNoteUpload, {record.org, record.device,
+                                                                     record.site, received_at});
+                                          if (!rows) return rows.error();
+                                          return Ok{};
+                                      });
+            !noted)
+            return noted.error();
         if (auto committed = transaction.commit(); !committed) return committed.error();
         return outcomes;
     }

@@ -22,6 +22,12 @@ std::chrono::milliseconds ApiServer::Impl::judge(const Reply& refusal, const Exc
     return bad_tokens.record_failure(exchange.address, Clock::now());
 }
 
+std::chrono::milliseconds ApiServer::Impl::judge_enrolment(const Reply& reply,
+                                                           const Exchange& exchange) {
+    if (reply.status == 200 || reply.status == http_status(ApiError::Unavailable)) return {};
+    return bad_codes.record_failure(exchange.address, Clock::now());
+}
+
 QueryParams ApiServer::Impl::query_params(MHD_Connection* connection) const {
     QueryParams params;
     for (auto [name, slot] : {std::pair{"from", &params.from}, std::pair{"to", &params.to},
@@ -34,9 +40,10 @@ QueryParams ApiServer::Impl::query_params(MHD_Connection* connection) const {
 
 ApiServer::Impl::BodySlot ApiServer::Impl::take_body_slot(Exchange& exchange) {
     std::lock_guard lock(state_mutex);
-    if (uploading_grants.contains(exchange.grant->id)) return BodySlot::GrantBusy;
+    // An enrolment has no grant: only the count of bodies holds it.
+    if (exchange.grant && uploading_grants.contains(exchange.grant->id)) return BodySlot::GrantBusy;
     if (bodies_in_memory >= 2 * options.threads) return BodySlot::Full;
-    uploading_grants.insert(exchange.grant->id);
+    if (exchange.grant) uploading_grants.insert(exchange.grant->id);
     ++bodies_in_memory;
     exchange.holds_body_slot = true;
     return BodySlot::Taken;
@@ -62,7 +69,7 @@ void ApiServer::Impl::give_back_body_slot(Exchange& exchange) {
     exchange.holds_body_slot = false;
     std::lock_guard lock(state_mutex);
     --bodies_in_memory;
-    uploading_grants.erase(exchange.grant->id);
+    if (exchange.grant) uploading_grants.erase(exchange.grant->id);
 }
 
 MHD_Result ApiServer::Impl::reply(MHD_Connection* connection, Exchange& exchange,
@@ -106,7 +113,7 @@ MHD_Result ApiServer::Impl::handle(MHD_Connection* connection, const char* uploa
         case Exchange::Stage::Authorizing:  // resumed: the job decided
             if (exchange.reply && exchange.reply->status != 200)
                 return reply(connection, exchange, *exchange.reply, true, exchange.retry_after);
-            if (exchange.route == Route::Upload) return start_body(connection, exchange);
+            if (carries_body(exchange.route)) return start_body(connection, exchange);
             if (exchange.export_stream && !take_export_slot(exchange))
                 return refuse(connection, exchange, ApiError::Unavailable,
                               "the server streams as many exports as it may; retry shortly",
@@ -184,6 +191,15 @@ MHD_Result ApiServer::Impl::begin(MHD_Connection* connection, const char* url, c
                       "no endpoint " + exchange.method + " " + exchange.path);
 
     exchange.address = address_key(connection);
+    // An enrolment needs no token: its code is judged by a limiter of its own.
+    if (exchange.route == Route::Enrol) {
+        if (auto wait = bad_codes.refusal(exchange.address, Clock::now()))
+            return refuse(connection, exchange, ApiError::TooManyRequests,
+                          "too many failed enrolments from this address; retry after " +
+                              std::to_string(wait->count()) + " s",
+                          *wait);
+        return start_body(connection, exchange);
+    }
     if (auto wait = bad_tokens.refusal(exchange.address, Clock::now()))
         return refuse(connection, exchange, ApiError::TooManyRequests,
                       "too many requests with bad tokens from this address; retry after " +
@@ -194,7 +210,7 @@ MHD_Result ApiServer::Impl::begin(MHD_Connection* connection, const char* url, c
     exchange.stage = Exchange::Stage::Authorizing;
     auto authorization = header_value(connection, MHD_HTTP_HEADER_AUTHORIZATION);
     std::function<std::chrono::milliseconds()> job;
-    if (exchange.route == Route::Upload) {
+    if (carries_body(exchange.route)) {
         job = [this, &exchange, authorization] {
             auto decision = service.authorize_upload(authorization);
             if (auto* grant = std::get_if<TokenGrant>(&decision)) {
@@ -218,6 +234,10 @@ MHD_Result ApiServer::Impl::begin(MHD_Connection* connection, const char* url, c
             }
             if (exchange.route == Route::Integrity) {
                 exchange.reply = service.integrity(query.org);
+                return std::chrono::milliseconds{};
+            }
+            if (exchange.route == Route::Devices) {
+                exchange.reply = service.devices(query.org);
                 return std::chrono::milliseconds{};
             }
             auto stream = std::make_shared<ExportStream>();
@@ -245,7 +265,8 @@ MHD_Result ApiServer::Impl::start_body(MHD_Connection* connection, Exchange& exc
     std::size_t announced = 0;
     auto length = header_value(connection, MHD_HTTP_HEADER_CONTENT_LENGTH);
     std::from_chars(length.data(), length.data() + length.size(), announced);
-    if (announced > options.max_body) return reply(connection, exchange, too_large(), true);
+    const std::size_t limit = body_limit(exchange);
+    if (announced > limit) return reply(connection, exchange, too_large(exchange), true);
     switch (take_body_slot(exchange)) {
         case BodySlot::Taken:
             break;
@@ -258,10 +279,10 @@ MHD_Result ApiServer::Impl::start_body(MHD_Connection* connection, Exchange& exc
                           "the server holds as many uploads as it may; retry shortly",
                           std::chrono::seconds{1});
     }
-    exchange.body = std::make_unique<RequestBody>(*encoding, options.max_body, announced);
+    exchange.body = std::make_unique<RequestBody>(*encoding, limit, announced);
     exchange.stage = Exchange::Stage::Receiving;
     // A body has until the header deadline plus its size at the slowest accepted rate.
-    std::size_t allowance = announced ? announced : options.max_body;
+    std::size_t allowance = announced ? announced : limit;
     deadlines.set(connection, Clock::now() + options.io_timeout +
                                   std::chrono::seconds(allowance / kMinBodyBytesPerSecond));
     return MHD_YES;
@@ -278,7 +299,7 @@ MHD_Result ApiServer::Impl::receive(MHD_Connection* connection, const char* uplo
         give_back_body_slot(exchange);
         exchange.reply =
             state == RequestBody::State::TooLarge
-                ? too_large()
+                ? too_large(exchange)
                 : error_reply(ApiError::MalformedJson,
                               "request body could not be read (truncated, or not valid "
                               "gzip/deflate)");
@@ -291,10 +312,18 @@ MHD_Result ApiServer::Impl::receive(MHD_Connection* connection, const char* uplo
     deadlines.clear(connection);
     exchange.stage = Exchange::Stage::Working;
     bool queued = run_suspended(connection, exchange, [this, &exchange] {
-        exchange.reply = service.ingest(*exchange.grant, exchange.body->text());
+        std::chrono::milliseconds hold{};
+        if (exchange.route == Route::Enrol) {
+            exchange.reply = service.enrol(exchange.body->text());
+            hold = judge_enrolment(*exchange.reply, exchange);
+        } else if (exchange.route == Route::Heartbeat) {
+            exchange.reply = service.heartbeat(*exchange.grant, exchange.body->text());
+        } else {
+            exchange.reply = service.ingest(*exchange.grant, exchange.body->text());
+        }
         exchange.body.reset();
         give_back_body_slot(exchange);
-        return std::chrono::milliseconds{};
+        return hold;
     });
     if (!queued)
         return refuse(connection, exchange, ApiError::Unavailable, "the server is stopping",

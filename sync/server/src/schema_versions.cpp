@@ -9,7 +9,7 @@ namespace {
 // PostgreSQL's text columns that are compared or ordered use the "C" collation:
 // byte order, as SQLite compares, so both backends export in the same order and
 // select the same UTC timestamps (which order like the times they name).
-constexpr std::array<SchemaStep, 4> kSteps{{
+constexpr std::array<SchemaStep, 6> kSteps{{
     // 1: responses and tokens.
     {R"sql(
 CREATE TABLE responses(
@@ -140,6 +140,92 @@ CREATE INDEX day_states_by_day ON day_states(org, day);
 CREATE INDEX responses_by_time ON responses(org, submitted_at);
 INSERT INTO day_states(org, site, device, day, state)
   SELECT DISTINCT org, site, device, substr(submitted_at, 1, 10), ''::bytea FROM responses;
+)sql"},
+    // 5: fleet health (sync/PROTOCOL.md "POST /api/v1/heartbeat", "…/devices"): each
+    // device's latest heartbeat with the server's time of receipt, and when a batch of
+    // it last stored or duplicated records. One row per device, replaced in place.
+    {R"sql(
+CREATE TABLE device_heartbeats(
+  org TEXT NOT NULL,
+  device TEXT NOT NULL,
+  site TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  version TEXT NOT NULL,
+  uptime_s INTEGER NOT NULL,
+  waiting INTEGER NOT NULL,
+  refused INTEGER NOT NULL,
+  last_activity TEXT,
+  free_disk_bytes INTEGER NOT NULL,
+  clock_offset_ms INTEGER,
+  PRIMARY KEY (org, device));
+CREATE TABLE device_uploads(
+  org TEXT NOT NULL,
+  device TEXT NOT NULL,
+  site TEXT NOT NULL,
+  last_upload_at TEXT NOT NULL,
+  PRIMARY KEY (org, device));
+)sql",
+     R"sql(
+CREATE TABLE device_heartbeats(
+  org text COLLATE "C" NOT NULL,
+  device text COLLATE "C" NOT NULL,
+  site text COLLATE "C" NOT NULL,
+  received_at text NOT NULL,
+  version text NOT NULL,
+  uptime_s bigint NOT NULL,
+  waiting bigint NOT NULL,
+  refused bigint NOT NULL,
+  last_activity text,
+  free_disk_bytes bigint NOT NULL,
+  clock_offset_ms bigint,
+  PRIMARY KEY (org, device));
+CREATE TABLE device_uploads(
+  org text COLLATE "C" NOT NULL,
+  device text COLLATE "C" NOT NULL,
+  site text COLLATE "C" NOT NULL,
+  last_upload_at text NOT NULL,
+  PRIMARY KEY (org, device));
+)sql"},
+    // 6: enrolment by one-time code (sync/PROTOCOL.md "Enrolment"): each code's hash
+    // (never the code), what it enrols and until when, and when it was used; a key
+    // the kiosk sent with its code is trusted "enrolled". SQLite cannot change a
+    // CHECK constraint in place, so its device_keys table is copied into a new one.
+    {R"sql(
+CREATE TABLE device_keys_v6(
+  row INTEGER PRIMARY KEY,
+  org TEXT NOT NULL,
+  device TEXT NOT NULL,
+  key TEXT NOT NULL,
+  trusted TEXT NOT NULL CHECK (trusted IN ('admin', 'tofu', 'enrolled')),
+  bound_at TEXT NOT NULL,
+  UNIQUE (org, device, key));
+INSERT INTO device_keys_v6(row, org, device, key, trusted, bound_at)
+  SELECT row, org, device, key, trusted, bound_at FROM device_keys;
+DROP TABLE device_keys;
+ALTER TABLE device_keys_v6 RENAME TO device_keys;
+CREATE TABLE enrolment_codes(
+  row INTEGER PRIMARY KEY,
+  hash BLOB NOT NULL UNIQUE,
+  org TEXT NOT NULL,
+  site TEXT NOT NULL,
+  device TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  used_at TEXT);
+)sql",
+     R"sql(
+ALTER TABLE device_keys DROP CONSTRAINT device_keys_trusted_check;
+ALTER TABLE device_keys ADD CONSTRAINT device_keys_trusted_check
+  CHECK (trusted IN ('admin', 'tofu', 'enrolled'));
+CREATE TABLE enrolment_codes(
+  row bigserial PRIMARY KEY,
+  hash bytea NOT NULL UNIQUE,
+  org text COLLATE "C" NOT NULL,
+  site text COLLATE "C" NOT NULL,
+  device text COLLATE "C" NOT NULL,
+  created_at text NOT NULL,
+  expires_at text COLLATE "C" NOT NULL,
+  used_at text);
 )sql"},
 }};
 

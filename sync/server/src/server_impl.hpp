@@ -16,8 +16,10 @@
 
 #include "connection_deadlines.hpp"
 #include "cx/server/api_server.hpp"
+#include "cx/server/enrolment_codes.hpp"
 #include "cx/server/failure_limiter.hpp"
 #include "cx/server/worker_pool.hpp"
+#include "cx/sync/enrolment.hpp"
 #include "exchange.hpp"
 
 namespace cx {
@@ -35,6 +37,7 @@ struct ApiServer::Impl {
     ServerOptions options;
     RequestLog& log;
     FailureLimiter bad_tokens;
+    FailureLimiter bad_codes{kBadEnrolmentPolicy};  // POST /api/v1/enrol
     Deadlines deadlines;
     std::string tls_cert, tls_key;  // PEM text, alive as long as the daemon
     int listen_fd = -1;
@@ -99,10 +102,17 @@ struct ApiServer::Impl {
     MHD_Result stream_export(MHD_Connection* connection, Exchange& exchange);
     // The held-back time for a failed authentication (and counts it).
     std::chrono::milliseconds judge(const Reply& refusal, const Exchange& exchange);
+    // The same for an enrolment: every refusal but the store's 503 counts.
+    std::chrono::milliseconds judge_enrolment(const Reply& reply, const Exchange& exchange);
+    // What a request's body may hold: an enrolment is a code and a key.
+    std::size_t body_limit(const Exchange& exchange) const {
+        return exchange.route == Route::Enrol ? kMaxEnrolBody : options.max_body;
+    }
     QueryParams query_params(MHD_Connection* connection) const;
-    Reply too_large() const {
+    Reply too_large(const Exchange& exchange) const {
         return error_reply(ApiError::PayloadTooLarge,
-                           "request body over the limit of " + std::to_string(options.max_body) +
+                           "request body over the limit of " +
+                               std::to_string(body_limit(exchange)) +
                                " bytes (after gunzip); send smaller batches");
     }
     // One of the 2 × threads body slots, and the grant's one upload at a time:

@@ -1,5 +1,9 @@
 #include "cx/server/server_store.hpp"
 
+#include <algorithm>
+#include <set>
+#include <tuple>
+
 #include "cx/integrity/seal.hpp"
 #include "cx/server/postgres_store.hpp"
 #include "cx/server/sqlite_store.hpp"
@@ -24,6 +28,48 @@ std::optional<Role> parse_role(std::string_view text) {
     return std::nullopt;
 }
 
+Status note_uploads(std::span<const StoredRecord> batch, std::span<const RecordOutcome> outcomes,
+                    const std::function<Status(const StoredRecord& of_device)>& note) {
+    std::set<std::tuple<std::string_view, std::string_view, std::string_view>> noted;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (outcomes[i] == RecordOutcome::Conflict) continue;
+        const auto& record = batch[i];
+        if (!noted.emplace(record.org, record.site, record.device).second) continue;
+        if (auto kept = note(record); !kept) return kept;
+    }
+    return Ok{};
+}
+
+std::vector<DeviceActivity> merge_device_sightings(DeviceSightings sightings) {
+    std::map<std::string, DeviceActivity> devices;
+    auto seen = [&](const std::string& device) -> DeviceActivity& {
+        auto& activity = devices[device];
+        activity.device = device;
+        return activity;
+    };
+    // Lowest precedence first: a later source's site replaces an earlier one's.
+    for (const auto& device : sightings.key_devices) seen(device);
+    for (auto& [device, site] : sightings.token_sites) seen(device).site = std::move(site);
+    for (auto& [device, records] : sightings.records) {
+        auto& activity = seen(device);
+        activity.site = std::move(records.site);
+        activity.records = records.count;
+    }
+    for (auto& [device, at] : sightings.last_uploads) seen(device).last_upload_at = std::move(at);
+    for (auto& beat : sightings.heartbeats) {
+        auto& activity = seen(beat.device);
+        activity.site = beat.site;
+        activity.heartbeat = std::move(beat);
+    }
+    std::vector<DeviceActivity> list;
+    list.reserve(devices.size());
+    for (auto& [_, activity] : devices) list.push_back(std::move(activity));
+    std::stable_sort(list.begin(), list.end(), [](const auto& a, const auto& b) {
+        return std::tie(a.site, a.device) < std::tie(b.site, b.device);
+    });
+    return list;
+}
+
 StoredRecord stored_record(const Response& record) {
     return {record.id,
             record.org,
@@ -40,7 +86,21 @@ StoredRecord stored_record(const Response& record) {
 }
 
 std::string_view to_string(KeyTrust trust) {
-    return trust == KeyTrust::Admin ? "admin" : "tofu";
+    switch (trust) {
+        case KeyTrust::Admin:
+            return "admin";
+        case KeyTrust::Tofu:
+            return "tofu";
+        case KeyTrust::Enrolled:
+            return "enrolled";
+    }
+    return "admin";
+}
+
+std::optional<KeyTrust> parse_key_trust(std::string_view text) {
+    for (KeyTrust trust : {KeyTrust::Admin, KeyTrust::Tofu, KeyTrust::Enrolled})
+        if (to_string(trust) == text) return trust;
+    return std::nullopt;
 }
 
 Status for_each_record_with_flags(

@@ -147,12 +147,40 @@ class SqliteStore final : public ServerStore {
                         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
           revoke_token_(writer_,
                         "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL"),
+          put_heartbeat_(writer_,
+                         "INSERT INTO device_heartbeats(org, device, site, received_at, version,"
+                         " uptime_s, waiting, refused, last_activity, free_disk_bytes,"
+                         " clock_offset_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+                         " ON CONFLICT(org, device) DO UPDATE SET site = excluded.site,"
+                         " received_at = excluded.received_at, version = excluded.version,"
+                         " uptime_s = excluded.uptime_s, waiting = excluded.waiting,"
+                         " refused = excluded.refused, last_activity = excluded.last_activity,"
+                         " free_disk_bytes = excluded.free_disk_bytes,"
+                         " clock_offset_ms = excluded.clock_offset_ms"),
+          note_upload_(writer_,
+                       "INSERT INTO device_uploads(org, device, site, last_upload_at)"
+                       " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(org, device) DO UPDATE SET"
+                       " site = excluded.site, last_upload_at = excluded.last_upload_at"),
+          insert_code_(writer_,
+                       "INSERT INTO enrolment_codes(hash, org, site, device, created_at,"
+                       " expires_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"),
+          find_code_(writer_,
+                     "SELECT org, site, device, expires_at, used_at FROM enrolment_codes"
+                     " WHERE hash = ?1"),
+          use_code_(writer_,
+                    "UPDATE enrolment_codes SET used_at = ?2 WHERE hash = ?1 AND used_at IS NULL"),
+          enrol_key_(writer_,
+                     "INSERT INTO device_keys(org, device, key, trusted, bound_at)"
+                     " VALUES(?1, ?2, ?3, 'enrolled', ?4) ON CONFLICT(org, device, key)"
+                     " DO UPDATE SET trusted = 'enrolled' WHERE trusted = 'tofu'"),
           readers_(std::move(path)) {}
 
     Status prepared() const {
         return sqlite::all_prepared({&insert_, &stored_canonical_, &upgrade_, &chain_highest_,
                                      &read_day_, &write_day_, &replace_day_, &bind_key_, &pin_key_,
-                                     &insert_token_, &revoke_token_});
+                                     &insert_token_, &revoke_token_, &put_heartbeat_,
+                                     &note_upload_, &insert_code_, &find_code_, &use_code_,
+                                     &enrol_key_});
     }
 
     // Group commit: batches that arrive while a transaction is being written
@@ -355,6 +383,60 @@ class SqliteStore final : public ServerStore {
         return read_device_keys(writer_, org, device);
     }
 
+    Status add_enrolment_code(const EnrolmentCode& code) override {
+        std::lock_guard lock(write_mutex_);
+        return insert_code_.reset()
+            .bind_blob(1, code.hash)
+            .bind(2, code.org)
+            .bind(3, code.site)
+            .bind(4, code.device)
+            .bind(5, code.created_at)
+            .bind(6, code.expires_at)
+            .run();
+    }
+
+    Result<EnrolmentOutcome> enrol(const Enrolment& enrolment) override {
+        // The one writer: two enrolments with one code are one after the other.
+        std::lock_guard lock(write_mutex_);
+        auto transaction = sqlite::Transaction::begin(writer_);
+        if (!transaction) return transaction.error();
+        auto found = find_code_.reset().bind_blob(1, enrolment.code_hash).step();
+        if (!found) return found.error();
+        if (!found.value()) return EnrolmentOutcome{EnrolmentRefusal::Unknown};
+        TokenGrant grant{0, Role::Device, std::string(find_code_.text(0)),
+                         std::string(find_code_.text(1)), std::string(find_code_.text(2))};
+        const bool used = !find_code_.is_null(4);
+        const bool expired = find_code_.text(3) <= enrolment.at;
+        find_code_.reset();
+        if (used) return EnrolmentOutcome{EnrolmentRefusal::Used};
+        if (expired) return EnrolmentOutcome{EnrolmentRefusal::Expired};
+        if (auto done =
+                use_code_.reset().bind_blob(1, enrolment.code_hash).bind(2, enrolment.at).run();
+            !done)
+            return done.error();
+        auto token = insert_token_.reset()
+                         .bind(1, enrolment.token_selector)
+                         .bind_blob(2, enrolment.token_hash)
+                         .bind(3, to_string(Role::Device))
+                         .bind(4, grant.org)
+                         .bind(5, grant.site)
+                         .bind(6, grant.device)
+                         .bind(7, enrolment.at)
+                         .run();
+        if (!token) return token.error();
+        grant.id = writer_.last_insert_rowid();
+        if (auto bound = enrol_key_.reset()
+                             .bind(1, grant.org)
+                             .bind(2, grant.device)
+                             .bind(3, enrolment.key)
+                             .bind(4, enrolment.at)
+                             .run();
+            !bound)
+            return bound.error();
+        if (auto committed = transaction.value().commit(); !committed) return committed.error();
+        return EnrolmentOutcome{std::move(grant)};
+    }
+
     Result<std::optional<std::string>> last_complete_at_or_before(std::string_view org,
                                                                   std::string_view device,
                                                                   std::string_view key,
@@ -407,6 +489,81 @@ class SqliteStore final : public ServerStore {
         }
     }
 
+    Status put_heartbeat(const DeviceHeartbeat& beat) override {
+        const auto& h = beat.heartbeat;
+        std::lock_guard lock(write_mutex_);
+        put_heartbeat_.reset()
+            .bind(1, beat.org)
+            .bind(2, beat.device)
+            .bind(3, beat.site)
+            .bind(4, beat.received_at)
+            .bind(5, h.version)
+            .bind(6, h.uptime_s)
+            .bind(7, h.waiting)
+            .bind(8, h.refused)
+            .bind_nullable(9, h.last_activity)
+            .bind(10, h.free_disk_bytes);
+        if (h.clock_offset_ms)
+            put_heartbeat_.bind(11, *h.clock_offset_ms);
+        else
+            put_heartbeat_.bind(11, std::nullopt);
+        return put_heartbeat_.run();
+    }
+
+    Result<std::vector<DeviceActivity>> device_activity(std::string_view org) override {
+        auto lease = readers_.lease();
+        if (!lease) return lease.error();
+        auto& db = lease.value()->connection();
+        DeviceSightings sightings;
+        // Each query visits its rows with the statement positioned on one.
+        auto each_row = [&](const char* sql, const std::function<void(Statement&)>& visit) {
+            Statement select(db, sql);
+            select.bind(1, org);
+            for (;;) {
+                auto row = select.step();
+                if (!row) return Status(row.error());
+                if (!row.value()) return Status(Ok{});
+                visit(select);
+            }
+        };
+        auto text = [](Statement& row, int column) { return std::string(row.text(column)); };
+        for (auto read : {
+                 each_row("SELECT device, site, received_at, version, uptime_s, waiting, refused,"
+                          " last_activity, free_disk_bytes, clock_offset_ms"
+                          " FROM device_heartbeats WHERE org = ?1",
+                          [&](Statement& row) {
+                              DeviceHeartbeat beat{
+                                  std::string(org), text(row, 1), text(row, 0), text(row, 2), {}};
+                              auto& h = beat.heartbeat;
+                              h.version = text(row, 3);
+                              h.uptime_s = row.integer(4);
+                              h.waiting = row.integer(5);
+                              h.refused = row.integer(6);
+                              if (!row.is_null(7)) h.last_activity = text(row, 7);
+                              h.free_disk_bytes = row.integer(8);
+                              if (!row.is_null(9)) h.clock_offset_ms = row.integer(9);
+                              sightings.heartbeats.push_back(std::move(beat));
+                          }),
+                 each_row(
+                     "SELECT device, last_upload_at FROM device_uploads WHERE org = ?1",
+                     [&](Statement& row) { sightings.last_uploads[text(row, 0)] = text(row, 1); }),
+                 each_row("SELECT device, max(site), count(*) FROM responses WHERE org = ?1"
+                          " GROUP BY device",
+                          [&](Statement& row) {
+                              sightings.records[text(row, 0)] = {text(row, 1), row.integer(2)};
+                          }),
+                 // Ordered by id: the newest token's site is the one kept.
+                 each_row(
+                     "SELECT device, site FROM tokens WHERE org = ?1 AND role = 'device'"
+                     " ORDER BY id",
+                     [&](Statement& row) { sightings.token_sites[text(row, 0)] = text(row, 1); }),
+                 each_row("SELECT DISTINCT device FROM device_keys WHERE org = ?1",
+                          [&](Statement& row) { sightings.key_devices.push_back(text(row, 0)); }),
+             })
+            if (!read) return read.error();
+        return merge_device_sightings(std::move(sightings));
+    }
+
   private:
     static Result<std::vector<DeviceKey>> read_device_keys(Connection& db, std::string_view org,
                                                            std::optional<std::string_view> device) {
@@ -421,7 +578,7 @@ class SqliteStore final : public ServerStore {
             if (!row) return row.error();
             if (!row.value()) return keys;
             keys.push_back({std::string(select.text(0)), std::string(select.text(1)),
-                            select.text(2) == "tofu" ? KeyTrust::Tofu : KeyTrust::Admin,
+                            parse_key_trust(select.text(2)).value_or(KeyTrust::Admin),
                             std::string(select.text(3))});
         }
     }
@@ -466,6 +623,17 @@ class SqliteStore final : public ServerStore {
                     });
                 !folded)
                 return fail_all(folded.error());
+            if (auto noted = note_uploads(queued->batch, outcomes,
+                                          [&](const StoredRecord& record) {
+                                              return note_upload_.reset()
+                                                  .bind(1, record.org)
+                                                  .bind(2, record.device)
+                                                  .bind(3, record.site)
+                                                  .bind(4, queued->received_at)
+                                                  .run();
+                                          });
+                !noted)
+                return fail_all(noted.error());
             results.emplace_back(std::move(outcomes));
         }
         insert_.reset();  // lets go of the batches' strings it was bound to
@@ -474,6 +642,7 @@ class SqliteStore final : public ServerStore {
         chain_highest_.reset();
         read_day_.reset();
         write_day_.reset();
+        note_upload_.reset();
         if (auto committed = transaction.value().commit(); !committed)
             return fail_all(committed.error());
         return results;
@@ -597,6 +766,12 @@ class SqliteStore final : public ServerStore {
     Statement pin_key_;
     Statement insert_token_;
     Statement revoke_token_;
+    Statement put_heartbeat_;
+    Statement note_upload_;
+    Statement insert_code_;
+    Statement find_code_;
+    Statement use_code_;
+    Statement enrol_key_;
     ReaderPool readers_;
 };
 

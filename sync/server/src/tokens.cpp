@@ -47,7 +47,7 @@ std::optional<std::string_view> bearer_token(std::string_view authorization) {
     return token;
 }
 
-Result<IssuedToken> TokenService::issue(TokenGrant grant) {
+Status check_grant(const TokenGrant& grant) {
     if (!is_valid_identifier(grant.org)) return Error{"--org must be 1–64 of A–Z a–z 0–9 . _ -"};
     if (grant.role == Role::Device) {
         if (!is_valid_identifier(grant.site) || !is_valid_identifier(grant.device))
@@ -55,18 +55,30 @@ Result<IssuedToken> TokenService::issue(TokenGrant grant) {
     } else if (!grant.site.empty() || !grant.device.empty()) {
         return Error{"only device tokens are bound to a site and device"};
     }
+    return Ok{};
+}
+
+NewToken new_token() {
     ensure_sodium();
     unsigned char secret[kTokenHexChars / 2];
     randombytes_buf(secret, sizeof secret);
-    std::string token(kTokenHexChars + 1, '\0');
-    sodium_bin2hex(token.data(), token.size(), secret, sizeof secret);
-    token.pop_back();  // sodium_bin2hex's terminating NUL
+    NewToken fresh;
+    fresh.token.assign(kTokenHexChars + 1, '\0');
+    sodium_bin2hex(fresh.token.data(), fresh.token.size(), secret, sizeof secret);
+    fresh.token.pop_back();  // sodium_bin2hex's terminating NUL
     sodium_memzero(secret, sizeof secret);
-    auto id = store_.add_token(std::string_view(token).substr(0, kSelectorHexChars),
-                               hash_token(token), grant, now_utc());
+    fresh.selector = fresh.token.substr(0, kSelectorHexChars);
+    fresh.hash = hash_token(fresh.token);
+    return fresh;
+}
+
+Result<IssuedToken> TokenService::issue(TokenGrant grant) {
+    if (auto valid = check_grant(grant); !valid) return valid.error();
+    auto fresh = new_token();
+    auto id = store_.add_token(fresh.selector, fresh.hash, grant, now_utc());
     if (!id) return id.error();
     grant.id = id.value();
-    return IssuedToken{std::move(token), std::move(grant)};
+    return IssuedToken{std::move(fresh.token), std::move(grant)};
 }
 
 Result<std::optional<TokenGrant>> TokenService::authenticate(std::string_view token) {

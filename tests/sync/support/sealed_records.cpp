@@ -18,6 +18,12 @@ const integrity::SigningKey& test_signing_key() {
     return key;
 }
 
+integrity::SigningKey key_from_seed_byte(unsigned char fill) {
+    std::array<unsigned char, 32> seed{};
+    seed.fill(fill);
+    return integrity::SigningKey::from_seed(seed);
+}
+
 Response make_response(std::string_view org, std::string_view site, std::string_view device,
                        std::int64_t seq, const integrity::SigningKey& key) {
     // Hashes of seq 1, 2, … of each (org, site, device, key), extended on demand.

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -150,6 +151,14 @@ Result<std::size_t> MemoryOutbox::pending_count() {
     return waiting_;
 }
 
+// Records in memory have no submission time: last_record_at stays unknown.
+Result<OutboxHealth> MemoryOutbox::health() {
+    std::lock_guard lock(mutex_);
+    if (auto error = failure()) return *error;
+    const auto refused = std::count(states_.begin(), states_.end(), State::Refused);
+    return OutboxHealth{static_cast<std::int64_t>(waiting_), refused, std::nullopt};
+}
+
 void MemoryOutbox::add(std::vector<PendingRecord> records) {
     std::lock_guard lock(mutex_);
     waiting_ += records.size();
@@ -274,13 +283,27 @@ std::string test_db_url(const TempDir& dir) {
     return "sqlite:" + (dir / "server.db").string();
 }
 
-std::string add_token(const std::string& db_url, const std::vector<std::string>& grant) {
-    std::vector<std::string> argv = {CXSERVER_PATH, "add-token", "--db", db_url};
-    argv.insert(argv.end(), grant.begin(), grant.end());
+namespace {
+
+// `cxserver COMMAND --db DB_URL ARGS…`: the last line of its stdout.
+std::string last_line_of(const std::string& command, const std::string& db_url,
+                         const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {CXSERVER_PATH, command, "--db", db_url};
+    argv.insert(argv.end(), args.begin(), args.end());
     auto result = run_command(argv);
-    if (result.exit_code != 0) throw std::runtime_error("add-token failed: " + result.err);
+    if (result.exit_code != 0) throw std::runtime_error(command + " failed: " + result.err);
     auto lines = split_lines(result.out);
     return lines.empty() ? std::string{} : lines.back();
+}
+
+}  // namespace
+
+std::string add_token(const std::string& db_url, const std::vector<std::string>& grant) {
+    return last_line_of("add-token", db_url, grant);
+}
+
+std::string enrol_code(const std::string& db_url, const std::vector<std::string>& device) {
+    return last_line_of("enrol-code", db_url, device);
 }
 
 // ---------------------------------------------------------------------------

@@ -30,6 +30,8 @@ Response make_unsigned_response(std::string_view org, std::string_view site,
 
 // The key test records are sealed with: the published vectors' test key (seed 00 01 … 1f).
 const integrity::SigningKey& test_signing_key();
+// Another key for tests: the one whose 32-byte seed is `fill` repeated.
+integrity::SigningKey key_from_seed_byte(unsigned char fill);
 // make_unsigned_response sealed under `key` as seq `seq` of the device's one chain
 // (prev_hash the hash of the same device's seq − 1, so records made in any order
 // and any batches link up). Under a key other than the test key, the ids differ
@@ -71,6 +73,7 @@ class MemoryOutbox final : public Outbox {
     Result<std::size_t> requeue_refused() override;
     Status record_sync(const SyncReport& report) override;
     Result<std::size_t> pending_count() override;
+    Result<OutboxHealth> health() override;
 
     void add(std::vector<PendingRecord> records);  // as the kiosk completes responses
     std::vector<SyncReport> reports();
@@ -123,6 +126,9 @@ std::string test_db_url(const TempDir& dir);
 
 // `cxserver add-token --db DB_URL …`: the token from the last line of stdout.
 std::string add_token(const std::string& db_url, const std::vector<std::string>& grant);
+
+// `cxserver enrol-code --db DB_URL …`: the code from the last line of stdout.
+std::string enrol_code(const std::string& db_url, const std::vector<std::string>& device);
 
 // The real cxserver on 127.0.0.1. The constructor waits for its "listening on"
 // line; the destructor stops it (SIGTERM, then SIGKILL after 5 s).

@@ -19,7 +19,9 @@ struct WrittenFile {
 
 class AtomicFileWriter {
   public:
-    static Result<AtomicFileWriter> create(const std::filesystem::path& final_path);
+    // `mode`: the file's permissions (before the umask), e.g. 0600 for a secret.
+    static Result<AtomicFileWriter> create(const std::filesystem::path& final_path,
+                                           unsigned mode = 0644);
     AtomicFileWriter(AtomicFileWriter&& other) noexcept;
     AtomicFileWriter& operator=(AtomicFileWriter&&) = delete;
     AtomicFileWriter(const AtomicFileWriter&) = delete;

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -42,6 +43,16 @@ struct SyncReport {
     std::string detail;  // server error, latest refusal ("code: detail"), transport or store error
 };
 
+// What the kiosk's heartbeat says of its outbox (sync/PROTOCOL.md "POST /api/v1/heartbeat").
+struct OutboxHealth {
+    std::int64_t waiting = 0;  // neither sent nor refused
+    std::int64_t refused = 0;  // refused by the server, kept until staff retry them
+    // When the newest record was committed: a customer finished or abandoned a survey
+    // then, which is what tells a certifier whether anyone uses the kiosk. None before
+    // the first record.
+    std::optional<std::chrono::system_clock::time_point> last_record_at;
+};
+
 // Implementations must be callable from the upload worker's thread while the
 // UI thread writes new responses (e.g. a separate SQLite connection in WAL mode).
 class Outbox {
@@ -60,6 +71,8 @@ class Outbox {
     virtual Status record_sync(const SyncReport& report) = 0;
     // How many records wait (COUNT).
     virtual Result<std::size_t> pending_count() = 0;
+    // Counts and the newest record's time, for the heartbeat.
+    virtual Result<OutboxHealth> health() = 0;
 };
 
 }  // namespace cx

@@ -2,6 +2,7 @@
 // The upload protocol of sync/PROTOCOL.md as code: paths, error codes and the
 // JSON bodies both ends exchange. Records inside a batch are canonical lines.
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -18,6 +19,7 @@ inline constexpr std::size_t kMaxBatchRecords = 500;
 inline constexpr std::size_t kDefaultMaxBody = 8u << 20;  // 8 MiB
 inline constexpr std::string_view kResponsesPath = "/api/v1/responses";
 inline constexpr std::string_view kHealthPath = "/api/v1/health";
+inline constexpr std::string_view kHeartbeatPath = "/api/v1/heartbeat";
 
 enum class ApiError {
     MalformedJson,    // 400
@@ -39,6 +41,11 @@ enum class ApiError {
     UnsupportedEncoding,  // 415: Content-Encoding other than gzip, deflate or identity
     TooManyRequests,      // 429: too many failed authentications from this address
     HeadersTooLarge,      // 431: request line and headers over 16 KiB
+    InvalidHeartbeat,     // 400: a heartbeat body that breaks its schema
+    // Enrolment (POST /api/v1/enrol): the code is refused.
+    UnknownCode,  // 403: no such code
+    CodeExpired,  // 410: the code's time ran out before it was used
+    CodeUsed,     // 410: the code was used already (it works once)
 };
 std::string_view to_string(ApiError error);  // the wire code, e.g. "invalid_record"
 int http_status(ApiError error);
@@ -68,5 +75,23 @@ struct BatchAck {
 // {"stored":n,"duplicates":n,"refused":[{"index":i,"id":"…","error":"…","detail":"…"}]}
 std::string encode_ack(const BatchAck& ack);
 Result<BatchAck> decode_ack(std::string_view body);
+
+// What a kiosk says about itself (sync/PROTOCOL.md "POST /api/v1/heartbeat"); who
+// sends it comes from the device token, never from the body.
+struct Heartbeat {
+    std::string version;                       // the kiosk's build, e.g. "0.1.0"
+    std::int64_t uptime_s = 0;                 // since the kiosk's uploader started
+    std::int64_t waiting = 0;                  // records not yet acknowledged
+    std::int64_t refused = 0;                  // records the server refused, kept until staff retry
+    std::optional<std::string> last_activity;  // newest record committed (canonical UTC)
+    std::int64_t free_disk_bytes = 0;          // free to the kiosk in its data dir
+    std::optional<std::int64_t> clock_offset_ms;  // kiosk − server; none before the first reply
+    bool operator==(const Heartbeat&) const = default;
+};
+// {"version","uptime_s","waiting","refused","last_activity","free_disk_bytes","clock_offset_ms"}
+std::string encode_heartbeat(const Heartbeat& heartbeat);
+// Strict: every field present with its type and bounds, no other field; the error
+// (kind Invalid) names the field and why.
+Result<Heartbeat> decode_heartbeat(std::string_view body);
 
 }  // namespace cx

@@ -3,7 +3,10 @@
 // and reports what happened as a value. Not thread-safe: one per thread.
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -14,6 +17,10 @@
 
 namespace cx {
 
+// The kiosk's wall clock. Injected so that a test can run a kiosk whose clock is off
+// without touching the machine's.
+using WallClock = std::function<std::chrono::system_clock::time_point()>;
+
 struct ClientConfig {
     std::string server_url;  // "https://certifier.example:8443" (no trailing path)
     std::string token;       // device token from `cxserver add-token --role device`
@@ -22,6 +29,12 @@ struct ClientConfig {
     std::chrono::milliseconds total_timeout{60000};
     std::size_t batch_size = kMaxBatchRecords;
     RetryPolicy retry;
+    // Heartbeats (sync/PROTOCOL.md "POST /api/v1/heartbeat"): UploadWorker sends one
+    // after every pass that reached the server, and at least this often while it runs.
+    std::chrono::milliseconds heartbeat_interval{15 * 60 * 1000};
+    std::string version = "unknown";  // the kiosk's build, reported in heartbeats
+    std::filesystem::path data_dir;   // its free space is reported in heartbeats
+    WallClock now = [] { return std::chrono::system_clock::now(); };
 };
 
 enum class TransportError {
@@ -55,6 +68,14 @@ class UploadClient {
     // the batch (stored + duplicates + refused ≠ its size, or a refusal naming a
     // record not in it) is reported as a transient failure: nothing is marked.
     UploadResult post_batch(std::span<const PendingRecord> records);
+    // Sends the heartbeat gzip'ed; a 200 is its acknowledgement (ack stays empty).
+    UploadResult post_heartbeat(const Heartbeat& heartbeat);
+
+    // Kiosk clock minus server clock, from the `Date` header of the latest reply that
+    // had one (any status); none before. `Date` has whole seconds, so the server's
+    // time is taken as the middle of its second, and the kiosk's as the middle of the
+    // request: the estimate is good to ± (round trip / 2 + 0.5 s).
+    std::optional<std::chrono::milliseconds> clock_offset() const { return clock_offset_; }
 
     const ClientConfig& config() const { return config_; }
 
@@ -63,7 +84,12 @@ class UploadClient {
     void cancel_when(const std::atomic<bool>* flag);
 
   private:
+    // Posts `body` gzip'ed to `path`; the reply's body in `reply`. Measures the clock
+    // offset from its `Date` header.
+    UploadResult post(std::string_view path, std::string_view body, std::string& reply);
+
     ClientConfig config_;
+    std::optional<std::chrono::milliseconds> clock_offset_;
     struct Curl;
     std::unique_ptr<Curl> curl_;
 };

@@ -16,6 +16,12 @@ struct SyncOptions {
     bool retry_refused = false;  // requeue the refused records first (staff asked)
 };
 
+// What the kiosk says in a heartbeat: the outbox's counts and newest record, the
+// free space of `config.data_dir` (statvfs; 0 when it cannot be read, which the
+// server shows as low disk), the client's clock offset and the time since `started`.
+Result<Heartbeat> make_heartbeat(Outbox& outbox, const UploadClient& client,
+                                 std::chrono::steady_clock::duration uptime);
+
 // One attempt per batch until the outbox is empty or an attempt fails; no
 // waiting out a backoff (cron and systemd timers retry on their own schedule).
 // Records the server refuses one by one are marked refused and the next batch
@@ -25,7 +31,10 @@ struct SyncOptions {
 SyncReport sync_once(Outbox& outbox, const ClientConfig& config, const SyncOptions& options = {});
 
 // Uploads on its own thread every `interval`, and soon after nudge() (called
-// when a response is completed). Never blocks the caller: nudge() and the
+// when a response is completed). Sends a heartbeat (sync/PROTOCOL.md) after every
+// pass that reached the server and at least every ClientConfig::heartbeat_interval,
+// also when nothing waits; a heartbeat that fails is not retried (the next one is
+// due anyway) and never holds back an upload. Never blocks the caller: nudge() and the
 // destructor only signal and join. Failed attempts back off per
 // ClientConfig::retry; after a refused batch (401, 403: the token), spent
 // retries or an outbox error it waits for the next interval and ignores nudges
@@ -47,7 +56,9 @@ class UploadWorker {
 
   private:
     void run();
-    void upload_pass(UploadClient& client);
+    // True when an attempt of the pass got an HTTP reply.
+    bool upload_pass(UploadClient& client);
+    void send_heartbeat(UploadClient& client, std::chrono::steady_clock::time_point started);
     bool take_requeue_request();
     void hold_until_next_interval();
     // Sleeps until `deadline` or stop; true when stopping.

@@ -147,6 +147,7 @@ class Store final : public Outbox {
     Result<std::size_t> requeue_refused() override;
     Status record_sync(const SyncReport& report) override;
     Result<std::size_t> pending_count() override;
+    Result<OutboxHealth> health() override;
 
   private:
     struct Parts;  // the connection and the classes on it (src/store.cpp)

@@ -6,10 +6,12 @@
 // screens, whose timers stand still; leaving it returns to the welcome screen.
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "cx/kiosk/enrolment.hpp"
 #include "cx/kiosk/kiosk_config.hpp"
 #include "cx/kiosk/platform.hpp"
 #include "cx/kiosk/staff_access.hpp"
@@ -38,6 +40,9 @@ class KioskApp final : public FrameClient {
     // What "retry refused" does with an uploader (UploadWorker::retry_refused); must
     // return at once. Without it the panel requeues through the store itself.
     void set_retry_refused(std::function<void()> retry) { retry_refused_ = std::move(retry); }
+
+    // The private CA the enrol screen trusts besides the system's (--ca; empty: none).
+    void set_ca_file(std::string ca_file) { ca_file_ = std::move(ca_file); }
 
     // For tests: start() writes every screen's touch targets there, in both text
     // sizes (layout_dump.hpp).
@@ -76,6 +81,10 @@ class KioskApp final : public FrameClient {
     void export_now();
     void retry_refused(SteadyTime now);
     void leave_staff(SteadyTime now);
+    // Trades the code the enrol screen took on a thread of its own (enrol_kiosk).
+    void start_enrolment(std::string code);
+    // Takes the exchange's outcome once it is there (polled each frame, never waited for).
+    void collect_enrolment();
 
     const Questionnaire& questionnaire_;
     const ScoringPolicy& policy_;
@@ -97,6 +106,8 @@ class KioskApp final : public FrameClient {
     std::function<void()> sync_now_;
     std::function<void()> retry_refused_;
     std::function<void()> on_saved_;
+    std::string ca_file_;
+    std::future<Result<EnrolledDevice>> enrolment_;  // valid while a code is on its way
     void dump_texts(const paint::TextLog& texts);
     std::filesystem::path layout_dump_;
     std::filesystem::path text_dump_;

@@ -79,8 +79,8 @@ struct UiText {
     LocalizedText retry_requested{"已请求重新提交", "Retry requested"};
     LocalizedText retry_requeued{"已重新排队 %d 条", "%d requeued"};
     LocalizedText store_error{"存储错误：%s", "Store error: %s"};
-    LocalizedText sync_unavailable{"上传未启用（未配置服务器）",
-                                   "Uploading is off (no server configured)"};
+    LocalizedText sync_unavailable{"上传未启用（未配置服务器，或尚未登记）",
+                                   "Uploading is off (no server configured, or not enrolled)"};
     LocalizedText score_heading{"服务得分", "Service score"};
     LocalizedText score_ci{"95%% 置信区间 %s – %s", "95%% CI %s – %s"};
     LocalizedText score_counted{"%d 位受访者 · 排除 %d 份", "%d respondents · %d excluded"};
@@ -97,6 +97,20 @@ struct UiText {
                                 "Device %s · org %s · site %s · version %s"};
     LocalizedText leave_staff{"退出员工模式", "Leave staff mode"};
     LocalizedText quit_kiosk{"关闭程序", "Quit kiosk"};
+    // Enrolment by one-time code (%s: org, site, device; or the reason)
+    LocalizedText enrol_button{"登记本机", "Enrol kiosk"};
+    LocalizedText enrol_title{"登记本机", "Enrol this kiosk"};
+    LocalizedText enrol_prompt{"请输入登记码（cxserver enrol-code）",
+                               "Enter the enrolment code (cxserver enrol-code)"};
+    LocalizedText enrol_working{"正在登记...", "Enrolling..."};
+    LocalizedText enrol_done{"已登记：机构 %s · 网点 %s · 设备 %s",
+                             "Enrolled: org %s · site %s · device %s"};
+    LocalizedText enrol_restart{"下次启动时使用新的上传令牌",
+                                "Uploads use the new token from the next start"};
+    LocalizedText enrol_failed{"登记失败：%s", "Enrolment failed: %s"};
+    LocalizedText enrol_no_server{"未配置服务器（设置文件中的 server）",
+                                  "No server configured (server in the settings)"};
+    LocalizedText enrol_back{"返回", "Back"};
 };
 
 // "明天 08:30 开放" / "Opens tomorrow 08:30" for the closed screen, seen at `now`;

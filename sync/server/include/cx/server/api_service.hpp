@@ -12,6 +12,8 @@
 #include <variant>
 
 #include "cx/config/config_files.hpp"
+#include "cx/server/fleet_report.hpp"
+#include "cx/server/enrolment_codes.hpp"
 #include "cx/server/server_flags.hpp"
 #include "cx/server/server_store.hpp"
 #include "cx/server/tokens.hpp"
@@ -33,17 +35,26 @@ struct QueryParams {
 
 class ApiService {
   public:
-    ApiService(ServerStore& store, const ScoringConfig& config);
+    ApiService(ServerStore& store, const ScoringConfig& config, FleetRules fleet = {});
 
     Reply health() const;
-    // The device grant that may upload, or the 401/403/503 reply that refuses it,
-    // from the Authorization header alone (before any body byte is read).
+    // The device grant that may upload (a batch or a heartbeat), or the 401/403/503
+    // reply that refuses it, from the Authorization header alone (before any body
+    // byte is read).
     std::variant<TokenGrant, Reply> authorize_upload(std::string_view authorization);
     // A batch from `grant`'s device: each record is checked on its own (its
     // seal too, before the store's transaction); the valid ones are stored in one
     // transaction and the others named in the 200 (protocol v3). Whole-batch
     // errors only for what is no record's fault.
     Reply ingest(const TokenGrant& grant, std::string_view body);
+    // `grant`'s device's latest heartbeat, kept with the server's time of receipt;
+    // a body that breaks the schema is 400 invalid_heartbeat.
+    Reply heartbeat(const TokenGrant& grant, std::string_view body);
+
+    // POST /api/v1/enrol: trades a one-time code and the kiosk's public key for a
+    // device token (sync/PROTOCOL.md "Enrolment"). Needs no token; any status but
+    // 200 and 503 is a failed attempt the caller counts against the address.
+    Reply enrol(std::string_view body);
 
     // The filter for {org}'s score or export, or the 400/401/403 reply that refuses it.
     std::variant<ResponseQuery, Reply> authorize_org_query(std::string_view authorization,
@@ -56,6 +67,8 @@ class ApiService {
     Reply score(const ResponseQuery& query);
     // The org's chains, keys and late arrivals (sync/PROTOCOL.md "…/integrity").
     Reply integrity(std::string_view org);
+    // Every device of the org with its health (sync/PROTOCOL.md "…/devices").
+    Reply devices(std::string_view org);
 
     ServerStore& store() { return store_; }
     const ScoringConfig& config() const { return config_; }
@@ -67,6 +80,8 @@ class ApiService {
     ServerStore& store_;
     const ScoringConfig& config_;
     TokenService tokens_;
+    FleetRules fleet_;
+    EnrolmentService enrolment_;
 };
 
 // "YYYY-MM-DD" → that day 00:00:00Z; a full UTC timestamp as is; nullopt otherwise.

@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "cx/scoring/response.hpp"
@@ -69,10 +70,12 @@ StoredRecord stored_record(const Response& record);
 
 // How the server came to trust a device's key (sync/PROTOCOL.md "Device keys").
 enum class KeyTrust {
-    Admin,  // bound by `cxserver add-token … --pubkey KEY`
-    Tofu,   // pinned from the device's first signed upload (trust on first use)
+    Admin,     // bound by `cxserver add-token … --pubkey KEY`
+    Tofu,      // pinned from the device's first signed upload (trust on first use)
+    Enrolled,  // sent by the kiosk with a one-time enrolment code (`cxserver enrol-code`)
 };
-std::string_view to_string(KeyTrust trust);  // "admin", "tofu"
+std::string_view to_string(KeyTrust trust);  // "admin", "tofu", "enrolled"
+std::optional<KeyTrust> parse_key_trust(std::string_view text);
 
 struct DeviceKey {
     std::string device;
@@ -176,6 +179,12 @@ class DayStateFolder {
 // tools); the next score rebuilds those days from their records.
 DayStateFolder& stale_day_folder();
 
+// The part of ingest that keeps each device's last upload: `note` once per device
+// (org, site, device) of the batch with a Stored or Duplicate record, inside the
+// ingest transaction.
+Status note_uploads(std::span<const StoredRecord> batch, std::span<const RecordOutcome> outcomes,
+                    const std::function<Status(const StoredRecord& of_device)>& note);
+
 // The part of ingest every backend shares: groups the stored records by day and,
 // for each day, reads its state, folds and writes the result, through the backend's
 // two statements (read: the row's state or nullopt; write: insert, or replace and
@@ -184,6 +193,69 @@ Status fold_day_states(std::span<const StoredRecord> batch, std::span<const Stor
                        DayStateFolder& folder,
                        const std::function<Result<std::optional<std::string>>(const DayKey&)>& read,
                        const std::function<Status(const DayKey&, std::string_view state)>& write);
+
+// The latest heartbeat of a device (sync/PROTOCOL.md "POST /api/v1/heartbeat"), with
+// the server's own time of receipt.
+struct DeviceHeartbeat {
+    std::string org;
+    std::string site;
+    std::string device;
+    std::string received_at;
+    Heartbeat heartbeat;
+    bool operator==(const DeviceHeartbeat&) const = default;
+};
+
+// What the store knows of one device of an org, for GET …/devices: the latest
+// heartbeat, the last batch that stored or duplicated a record of it, and how many
+// records it holds. `site`: of its latest heartbeat, else of its records, else of its
+// newest device token; empty when it is known only by a bound key.
+struct DeviceActivity {
+    std::string site;
+    std::string device;
+    std::optional<DeviceHeartbeat> heartbeat;
+    std::optional<std::string> last_upload_at;
+    std::int64_t records = 0;
+    bool operator==(const DeviceActivity&) const = default;
+};
+
+// Merges what one query per table found into the device list of device_activity:
+// each device once, its site by the precedence above, in (site, device) order.
+struct DeviceSightings {
+    std::vector<DeviceHeartbeat> heartbeats;
+    std::map<std::string, std::string> last_uploads;  // device → received_at
+    struct Records {
+        std::string site;
+        std::int64_t count = 0;
+    };
+    std::map<std::string, Records> records;          // device → its records
+    std::map<std::string, std::string> token_sites;  // device → site of its newest token
+    std::vector<std::string> key_devices;            // devices with a bound key
+};
+std::vector<DeviceActivity> merge_device_sightings(DeviceSightings sightings);
+
+// A one-time enrolment code as the store keeps it: its hash, never the code.
+struct EnrolmentCode {
+    TokenHash hash{};  // hash_token of the code's digits
+    std::string org;
+    std::string site;
+    std::string device;
+    std::string created_at;
+    std::string expires_at;  // canonical UTC: the code is refused from this time on
+};
+
+// Why a code is refused (sync/PROTOCOL.md "Enrolment").
+enum class EnrolmentRefusal { Unknown, Expired, Used };
+// The device's new grant, or why the code was refused.
+using EnrolmentOutcome = std::variant<TokenGrant, EnrolmentRefusal>;
+
+// What an enrolment writes, in one transaction with the code's use.
+struct Enrolment {
+    TokenHash code_hash{};
+    std::string token_selector;  // the new device token's selector and hash
+    TokenHash token_hash{};
+    std::string key;  // the kiosk's public key, 64 lowercase hex
+    std::string at;   // now: checked against the code's expiry, and written as its use
+};
 
 class ServerStore {
   public:
@@ -194,7 +266,9 @@ class ServerStore {
     // canonical bytes is a Duplicate, with other bytes a Conflict (not stored;
     // the rest is) — unless the stored row is unsigned and the record is its
     // sealed version (same content apart from the seal): the row is upgraded and
-    // the record counts as Stored. Each stored row gets `received_at`, and is
+    // the record counts as Stored. Each device the batch stored or duplicated records
+    // of has its last upload set to `received_at` (note_uploads, GET …/devices). Each
+    // stored row gets `received_at`, and is
     // marked late when its chain already holds a higher seq. The Stored records'
     // day states are folded by `folder` in the same transaction (fold_day_states).
     // An error stores nothing.
@@ -249,6 +323,14 @@ class ServerStore {
                                                          std::string_view device,
                                                          std::string_view key,
                                                          std::string_view pinned_at) = 0;
+    // Keeps a new enrolment code (its hash is unique: a clash is an error).
+    virtual Status add_enrolment_code(const EnrolmentCode& code) = 0;
+    // In one transaction: uses the code (once), issues a device token for its org,
+    // site and device, and binds `key` to that device trusted "enrolled" (a key
+    // already bound keeps its trust; one pinned on first use becomes "enrolled").
+    // Of two enrolments with one code at once, exactly one gets the grant.
+    virtual Result<EnrolmentOutcome> enrol(const Enrolment& enrolment) = 0;
+
     // The submitted_at of the complete record of this chain with the highest seq
     // at or below `seq`, if the store holds one.
     virtual Result<std::optional<std::string>> last_complete_at_or_before(std::string_view org,
@@ -260,6 +342,13 @@ class ServerStore {
                                  const std::function<void(const ChainLink&)>& visit) = 0;
     // Per device of `org`: how many records arrived below their chain's highest seq.
     virtual Result<std::map<std::string, std::int64_t>> late_arrivals(std::string_view org) = 0;
+
+    // Keeps `beat` as its device's latest heartbeat (replacing the one before).
+    virtual Status put_heartbeat(const DeviceHeartbeat& beat) = 0;
+    // Every device of `org` the store knows by a device token, bound key, record or
+    // heartbeat, in (site, device) order; one query per table, whatever the number
+    // of devices.
+    virtual Result<std::vector<DeviceActivity>> device_activity(std::string_view org) = 0;
 };
 
 // Every record matching `query` in export order, read page by page so memory

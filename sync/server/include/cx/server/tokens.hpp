@@ -17,6 +17,18 @@ TokenHash hash_token(std::string_view token);
 // "Authorization" header value → the token, when it is "Bearer <64 hex>".
 std::optional<std::string_view> bearer_token(std::string_view authorization);
 
+// A grant's rule: a device token needs org, site and device, others an org only,
+// each a valid identifier.
+Status check_grant(const TokenGrant& grant);
+
+// A fresh random token with what the store keeps of it.
+struct NewToken {
+    std::string token;
+    std::string selector;
+    TokenHash hash{};
+};
+NewToken new_token();
+
 struct IssuedToken {
     std::string token;  // give to the kiosk or viewer; never stored
     TokenGrant grant;   // with its id
