@@ -394,6 +394,10 @@ def check_purged(root):
                               f"/var/lib/systemd/deb-systemd-helper-masked/{SERVER_UNIT}")
             if os.path.lexists(os.path.join(root.path, path.lstrip("/")))]
     expect(not left, f"left after purge: {left}")
+    # No link to a unit the purge took away (an administrator's `systemctl enable` of the
+    # kiosk session makes one the package's own scripts never recorded).
+    dangling = root.sh("find /etc/systemd/system -xtype l -name 'cx*'").stdout.split()
+    expect(not dangling, f"links to purged units left: {dangling}")
     for package in ("cxserver", "cxkiosk", "cxkiosk-common"):
         status = root.sh(f"dpkg-query -W -f='${{db:Status-Status}}' {package} 2>/dev/null",
                          check=False).stdout.strip()
@@ -410,7 +414,8 @@ GUIDE_CODE = "1234-5678-9012"  # the guide's enrolment code, the one enrol-code 
 # Every step of the guide, in its order: each is run and checked below, but `postgresql`
 # (tests/deploy/guide_postgres_test.py runs that one against a real PostgreSQL).
 GUIDE_STEPS = ["install-server", "viewer-token", "install-kiosk", "kiosk-settings", "enrol-code",
-               "enrol", "kiosk-session", "fleet", "rotate", "move", "backup", "restore",
+               "enrol", "kiosk-session", "fleet", "rotate", "move-code", "move-kiosk", "move-revoke",
+               "backup", "restore",
                "postgresql", "upgrade", "purge"]
 SERVER_DB = "sqlite:/var/lib/cxserver/cx.db"
 VIEWER_TOKEN = "/root/demo-org-viewer.token"
@@ -544,12 +549,14 @@ def follow_guide(root, guide, debs, log_path):
     expect(http_get(port, "/api/v1/orgs/demo-org/devices", viewer)[0] == 401, "the revoked token still reads")
     expect(http_get(port, "/api/v1/orgs/demo-org/devices", rotated)[0] == 200, "the new token does not read")
 
-    guide.step("move")
+    guide.step("move-code")
+    guide.step("move-kiosk")
+    expect(guide.file("/var/lib/cxkiosk/token").strip() != token, "the kiosk kept its old token")
+    guide.step("move-revoke")
     tokens = guide.tokens()
     expect(re.search(r"^2 +device +demo-org +hq +kiosk-01 +\S+Z +\S+Z$", tokens, re.M) and
            re.search(r"^4 +device +demo-org +annex +kiosk-01 +\S+Z +-$", tokens, re.M),
            f"after the move:\n{tokens}")
-    expect(guide.file("/var/lib/cxkiosk/token").strip() != token, "the kiosk kept its old token")
 
     guide.step("backup")
     backups = root.sh("ls /var/backups/cxserver").stdout.split()
@@ -559,8 +566,11 @@ def follow_guide(root, guide, debs, log_path):
     wait_healthy(root, port, log_path, "after the restore")
     expect(guide.tokens() == tokens, "the restored database lacks tokens")
 
+    main_pid = root.sh(f"systemctl show -P MainPID {SERVER_UNIT}").stdout.strip()
     guide.step("upgrade", cwd=f"{INBOX}/upgrade")
     wait_healthy(root, port, log_path, "after the upgrade")
+    restarted = root.sh(f"systemctl show -P MainPID {SERVER_UNIT}").stdout.strip()
+    expect(restarted != main_pid, f"{SERVER_UNIT} was not restarted by the upgrade (PID {main_pid})")
     version = root.sh("dpkg-query -W -f='${Version}' cxserver").stdout.strip()
     expect(version == newer, f"cxserver {version} after the upgrade, not {newer}")
     expect(guide.tokens() == tokens, "the upgrade lost tokens")
