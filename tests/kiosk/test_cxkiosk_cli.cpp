@@ -196,10 +196,14 @@ TEST_CASE("cxkiosk status: the store's report as JSON or text, 4 without a store
 
 TEST_CASE("cxkiosk pubkey prints the key the records carry, creating it before first start") {
     TempDir fresh;
-    const auto data_dir = fresh.path / "kiosk";  // not there yet: an installer's first step
+    // Not there yet, nor its parent: an installer's first step.
+    const auto data_dir = fresh.path / "var" / "kiosk";
     auto printed = cxkiosk({"pubkey", "--data-dir", data_dir.string()});
     INFO(printed.err);
     REQUIRE(printed.exit_code == 0);
+    struct stat dir_info {};
+    REQUIRE(::stat(data_dir.c_str(), &dir_info) == 0);
+    CHECK((dir_info.st_mode & 0777) == 0700);  // responses, key and token: the owner's alone
     REQUIRE(printed.out.size() == 65);
     CHECK(printed.out.back() == '\n');
     const auto key = printed.out.substr(0, 64);

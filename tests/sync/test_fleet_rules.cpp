@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "cx/scoring/response.hpp"
+#include "cx/server/duration_text.hpp"
 #include "cx/server/fleet_report.hpp"
 
 using namespace cx;

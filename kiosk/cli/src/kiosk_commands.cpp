@@ -57,15 +57,6 @@ Result<std::unique_ptr<Store>> open_existing_store(const std::filesystem::path& 
     return Store::open(path.string(), key.value());
 }
 
-Status create_data_dir(const std::filesystem::path& data_dir) {
-    std::error_code ec;
-    std::filesystem::create_directories(data_dir, ec);
-    if (ec)
-        return make_error(ErrorKind::Store,
-                          data_dir.string() + ": cannot create data dir: " + ec.message());
-    return Ok{};
-}
-
 }  // namespace
 
 int Console::fail(ExitCode code, const std::string& message) const {

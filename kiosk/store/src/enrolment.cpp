@@ -1,6 +1,7 @@
 #include "cx/kiosk/enrolment.hpp"
 
 #include "cx/config/atomic_file.hpp"
+#include "cx/kiosk/recovery.hpp"
 #include "cx/kiosk/store.hpp"
 #include "cx/sync/enrolment.hpp"
 
@@ -24,10 +25,7 @@ Result<EnrolledDevice> enrol_kiosk(const EnrolmentRequest& request) {
     if (!request.force && std::filesystem::exists(token_path, ec))
         return Error{"this kiosk is enrolled already (" + token_path.string() +
                      " exists); enrol again with --force to replace its token"};
-    std::filesystem::create_directories(request.data_dir, ec);
-    if (ec)
-        return make_error(ErrorKind::Store,
-                          request.data_dir.string() + ": cannot create data dir: " + ec.message());
+    if (auto created = create_data_dir(request.data_dir); !created) return created.error();
     auto key = load_device_key(request.data_dir);
     if (!key) return key.error();
     auto enrolled = request_enrolment(request.server, *code, key.value().public_key().hex());

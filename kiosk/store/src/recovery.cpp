@@ -1,5 +1,8 @@
 #include "cx/kiosk/recovery.hpp"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <system_error>
 
 #include "utc_text.hpp"
@@ -27,12 +30,21 @@ Result<std::string> move_aside(const std::filesystem::path& path) {
 
 }  // namespace
 
-Result<DataDirStore> open_data_dir_store(const std::filesystem::path& data_dir) {
+Status create_data_dir(const std::filesystem::path& data_dir) {
     std::error_code ec;
-    std::filesystem::create_directories(data_dir, ec);
+    if (std::filesystem::is_directory(data_dir, ec)) return Ok{};
+    if (data_dir.has_parent_path()) std::filesystem::create_directories(data_dir.parent_path(), ec);
+    // Made owner-only from the start: no moment in which others could open it.
+    if (!ec && ::mkdir(data_dir.c_str(), 0700) != 0 && errno != EEXIST)
+        ec = std::error_code(errno, std::generic_category());
     if (ec)
         return make_error(ErrorKind::Store,
                           data_dir.string() + ": cannot create data dir: " + ec.message());
+    return Ok{};
+}
+
+Result<DataDirStore> open_data_dir_store(const std::filesystem::path& data_dir) {
+    if (auto created = create_data_dir(data_dir); !created) return created.error();
     // Before the store: without its key the store is not opened (nor migrated), and a
     // key file's own damage never moves the store aside.
     auto key = load_device_key(data_dir);

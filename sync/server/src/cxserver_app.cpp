@@ -16,6 +16,7 @@
 #include "cx/config/signal_watch.hpp"
 #include "cx/integrity/seal.hpp"
 #include "cx/server/api_server.hpp"
+#include "cx/server/duration_text.hpp"
 #include "cx/server/enrolment_codes.hpp"
 #include "cx/server/export_file.hpp"
 #include "cx/server/sqlite_backup.hpp"

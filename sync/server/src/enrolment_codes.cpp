@@ -2,10 +2,10 @@
 
 #include <sodium.h>
 
-#include <charconv>
 #include <stdexcept>
 
 #include "cx/scoring/response.hpp"
+#include "cx/server/duration_text.hpp"
 #include "cx/sync/enrolment.hpp"
 
 namespace cx {
@@ -29,33 +29,9 @@ Result<std::chrono::seconds> parse_enrolment_ttl(std::string_view text) {
     const Error usage{"--ttl must be a whole number with s, m, h or d (e.g. 30m, 24h, 7d), from " +
                       std::to_string(kMinEnrolmentTtl.count() / 60) + " minute to " +
                       std::to_string(kMaxEnrolmentTtl.count() / 86400) + " days"};
-    if (text.size() < 2) return usage;
-    long long amount = 0;
-    auto number = text.substr(0, text.size() - 1);
-    auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), amount);
-    if (error != std::errc{} || end != number.data() + number.size() || amount <= 0) return usage;
-    long long unit = 0;
-    switch (text.back()) {
-        case 's':
-            unit = 1;
-            break;
-        case 'm':
-            unit = 60;
-            break;
-        case 'h':
-            unit = 3600;
-            break;
-        case 'd':
-            unit = 86400;
-            break;
-        default:
-            return usage;
-    }
-    // Anything over the bound is refused before it could overflow.
-    if (amount > kMaxEnrolmentTtl.count() / unit) return usage;
-    std::chrono::seconds ttl{amount * unit};
-    if (ttl < kMinEnrolmentTtl) return usage;
-    return ttl;
+    auto ttl = parse_duration(text);
+    if (!ttl || ttl.value() < kMinEnrolmentTtl || ttl.value() > kMaxEnrolmentTtl) return usage;
+    return ttl.value();
 }
 
 Result<IssuedEnrolmentCode> EnrolmentService::issue(const TokenGrant& device,

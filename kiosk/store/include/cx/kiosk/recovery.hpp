@@ -10,6 +10,10 @@
 
 namespace cx::kiosk {
 
+// Creates the data dir, if missing, for its owner alone (0700: responses, the device
+// key and the upload token live there), and its parents; an existing one is left as it is.
+Status create_data_dir(const std::filesystem::path& data_dir);
+
 // The store of a data dir, created if missing, with the data dir's device key
 // (load_device_key: a key file error is returned as it is). A damaged file (ErrorKind::Damaged)
 // is renamed `<name>.corrupt-<UTC time>` with its -wal/-shm (never deleted), a

@@ -35,9 +35,6 @@ struct DeviceVerdict {
 DeviceVerdict judge_device(const std::optional<DeviceHeartbeat>& heartbeat, const FleetRules& rules,
                            std::chrono::sys_seconds now);
 
-// "90s", "30m", "2h", "1d": a whole number of seconds, minutes, hours or days (> 0).
-Result<std::chrono::seconds> parse_duration(std::string_view text);
-
 Result<std::string> org_devices_json(ServerStore& store, std::string_view org,
                                      const FleetRules& rules, std::chrono::sys_seconds now);
 
