@@ -204,8 +204,14 @@ def run(args):
     notify_path = os.path.join(work, "notify")
     notify = NotifySocket(notify_path)
     os.chmod(notify_path, 0o666)
-    os.environ["CXKIOSK_CONFIG_DIR"] = args.config_dir
-    argv = session_argv(exec_start(args.unit), args.kiosk, settings, texts)
+    # The program and its questionnaire where nobody may read them, as a package installs
+    # them: a checkout or build folder may be its owner's alone (mktemp -d is 0700).
+    kiosk = os.path.join(work, "cxkiosk")
+    shutil.copy(args.kiosk, kiosk)
+    config_dir = os.path.join(work, "config")
+    shutil.copytree(args.config_dir, config_dir)
+    os.environ["CXKIOSK_CONFIG_DIR"] = config_dir
+    argv = session_argv(exec_start(args.unit), kiosk, settings, texts)
     print("session:", shlex.join(argv))
     sessions = []
     try:
