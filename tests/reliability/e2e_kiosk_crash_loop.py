@@ -61,17 +61,20 @@ def thanked_seqs(log):
     return thanked
 
 
-def answer_until_killed(s, stop):
-    """Customers one after another until the kiosk dies: start, answer, thank-you, again."""
+def answer_until_killed(s, stop, last_answer=None):
+    """Customers one after another until the kiosk dies: start, answer, thank-you, again.
+    `last_answer` (a threading.Event), if given, is set as each survey's last key is sent."""
     rng = random.Random(os.getpid())
     while not stop.is_set() and s.proc.poll() is None:
         try:
             s.xdotool("key", "Return")
             time.sleep(KEY_PAUSE)
-            for _ in range(ITEMS):
+            for item in range(ITEMS):
                 s.xdotool("key", str(rng.randint(0, 5)))  # 0 is N/A
+                if last_answer and item == ITEMS - 1:
+                    last_answer.set()
                 time.sleep(KEY_PAUSE)
-            time.sleep(rng.uniform(0, 5.5))  # the thank-you screen lasts 5 s
+            stop.wait(rng.uniform(0, 5.5))  # the thank-you screen lasts 5 s
         except subprocess.SubprocessError:
             return  # the X server went away at the end
 
