@@ -79,6 +79,19 @@ def answer_until_killed(s, stop, last_answer=None):
             return  # the X server went away at the end
 
 
+def stop_and_check_export(s):
+    """Screenshots the running kiosk, stops it with SIGTERM (exit 0), exports its store and
+    checks that the seqs are 1..N without a gap and the hash chain verifies; returns the lines."""
+    s.screenshot("final-welcome")
+    s.proc.send_signal(signal.SIGTERM)
+    check(s.proc.wait(timeout=10) == 0, "SIGTERM must exit 0")
+    lines = export(s, "jsonl").decode("utf-8").splitlines()
+    seqs = [int(re.search(r'"seq":(\d+)', line).group(1)) for line in lines]
+    check(seqs == list(range(1, len(seqs) + 1)), f"seqs are not 1..{len(seqs)} without gaps")
+    check_chain(s, lines)
+    return lines
+
+
 def crash_loop(s, args):
     kills = int(args.kills)
     rng = random.Random(20261130)
@@ -113,14 +126,7 @@ def crash_loop(s, args):
                                         f"{stored.get(seq, 0)} times")
     s.start_kiosk()
     s.wait_dump(lambda d: d["screen"] == "welcome", "welcome after the last restart")
-    s.screenshot("final-welcome")
-    s.proc.send_signal(signal.SIGTERM)
-    check(s.proc.wait(timeout=10) == 0, "SIGTERM must exit 0")
-
-    lines = export(s, "jsonl").decode("utf-8").splitlines()
-    seqs = [int(re.search(r'"seq":(\d+)', line).group(1)) for line in lines]
-    check(seqs == list(range(1, len(seqs) + 1)), f"seqs are not 1..{len(seqs)} without gaps")
-    check_chain(s, lines)
+    lines = stop_and_check_export(s)
     check(thanked_total >= kills // 2, f"only {thanked_total} thank-you screens in {kills} runs: "
                                        "the loop did not exercise commits")
     startup_ms.sort()

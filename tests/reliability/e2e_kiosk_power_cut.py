@@ -17,7 +17,6 @@ thank-you screen (seen by polling the kiosk's log every 10 ms).
 """
 import os
 import random
-import re
 import signal
 import sys
 import threading
@@ -26,9 +25,10 @@ import time
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, here)
 sys.path.insert(0, os.path.join(here, "..", "kiosk"))
-from e2e_kiosk import check, check_chain, export, run_e2e  # noqa: E402
+from e2e_kiosk import check, run_e2e  # noqa: E402
 from e2e_kiosk_crash_loop import (ITEMS, answer_until_killed, integrity,  # noqa: E402
-                                  store_path, stored_complete_seqs, thanked_seqs)
+                                  stop_and_check_export, store_path, stored_complete_seqs,
+                                  thanked_seqs)
 from powercut_mount import PowerCutMount  # noqa: E402
 
 
@@ -109,13 +109,7 @@ def power_cuts(s, args):
             check(there == thanked and all(stored[seq] == 1 for seq in thanked),
                   f"cut {cut}: thanked seqs {thanked}, stored {stored}")
         start_on_welcome(s, "after the last cut")
-        s.screenshot("final-welcome")
-        s.proc.send_signal(signal.SIGTERM)
-        check(s.proc.wait(timeout=10) == 0, "SIGTERM must exit 0")
-        lines = export(s, "jsonl").decode("utf-8").splitlines()
-        seqs = [int(re.search(r'"seq":(\d+)', line).group(1)) for line in lines]
-        check(seqs == list(range(1, len(seqs) + 1)), f"seqs are not 1..{len(seqs)} without gaps")
-        check_chain(s, lines)
+        lines = stop_and_check_export(s)
     check(acknowledged >= cuts // 2, f"only {acknowledged} thank-you screens before {cuts} cuts: "
                                      "the test did not exercise commits")
     print(f"kiosk power cut: {cuts} cuts, {acknowledged} responses acknowledged before a cut, "
