@@ -40,7 +40,13 @@ Status sync_and_rename(int fd, const std::filesystem::path& temp,
     if (::fsync(fd) != 0) return make_error(ErrorKind::Io, os_error("cannot fsync", temp));
     if (::rename(temp.c_str(), final.c_str()) != 0)
         return make_error(ErrorKind::Io, os_error("cannot rename to", final));
-    auto dir = final.parent_path().empty() ? std::filesystem::path(".") : final.parent_path();
+    return sync_folder(final.parent_path());
+}
+
+}  // namespace
+
+Status sync_folder(const std::filesystem::path& folder) {
+    const auto dir = folder.empty() ? std::filesystem::path(".") : folder;
     int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir_fd < 0) return make_error(ErrorKind::Io, os_error("cannot open folder", dir));
     bool synced = ::fsync(dir_fd) == 0;
@@ -48,8 +54,6 @@ Status sync_and_rename(int fd, const std::filesystem::path& temp,
     if (!synced) return make_error(ErrorKind::Io, os_error("cannot fsync folder", dir));
     return Ok{};
 }
-
-}  // namespace
 
 struct AtomicFileWriter::Hash {
     crypto_hash_sha256_state state;

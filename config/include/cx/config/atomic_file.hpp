@@ -48,4 +48,8 @@ std::filesystem::path temporary_path_for(const std::filesystem::path& final_path
 Result<WrittenFile> publish_file(const std::filesystem::path& temp_path,
                                  const std::filesystem::path& final_path);
 
+// fsyncs a folder: a name created, renamed or removed in it survives a power cut only
+// after that (POSIX; tests/reliability/powercut_fs.cpp models it). "" is the current folder.
+Status sync_folder(const std::filesystem::path& folder);
+
 }  // namespace cx
