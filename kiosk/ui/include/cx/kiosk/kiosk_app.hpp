@@ -18,6 +18,7 @@
 #include "cx/kiosk/store.hpp"
 #include "cx/kiosk/survey.hpp"
 #include "cx/kiosk/ui_text.hpp"
+#include "cx/kiosk/write_probe.hpp"
 #include "cx/scoring/policy.hpp"
 
 namespace cx::kiosk {
@@ -71,9 +72,15 @@ class KioskApp final : public FrameClient {
     LocalTime follow_opening_hours(SteadyTime now);
     void handle(Event event, SteadyTime now);
     void save(const Submission& submission, SteadyTime now);
+    // Runs the write probe the unavailable survey asked for and tells it the outcome.
+    void probe(SteadyTime now);
+    void end_outage();
     void staff_frame(SteadyTime now);
     // Audit events and the lockout state, as StaffAccess produced them.
     void persist_staff_changes();
+    // Writes a staff action's audit line before the action: false (and the panel says
+    // why) when it cannot be written, and then the action is not done.
+    bool audited(std::string_view event, std::string_view detail);
     // Counts, sync state and targets (cheap, every 2 s while the panel is open);
     // the panel adds the running score (on opening and after an export).
     void refresh_status(SteadyTime now);
@@ -96,6 +103,8 @@ class KioskApp final : public FrameClient {
     UiText text_;
     UiFontSizes fonts_;
     SurveyState state_;
+    std::optional<StoreOutage> outage_;   // while the survey is unavailable: why, for staff
+    std::string unrecorded_staff_event_;  // why a PIN pad event missed the audit log
     StaffAccess staff_;
     std::optional<std::string> pin_hash_;  // read when the pad opens (set-pin may run meanwhile)
     std::unique_ptr<PanelData> panel_;
