@@ -388,8 +388,7 @@ void KioskApp::staff_frame(SteadyTime now) {
                 } else if constexpr (std::is_same_v<A, staff_action::Leave>) {
                     staff_.leave();
                 } else if constexpr (std::is_same_v<A, staff_action::Quit>) {
-                    quit = staff_.mode() == StaffMode::Panel &&
-                           audited("staff_quit", "kiosk closed from staff mode");
+                    quit = staff_.mode() == StaffMode::Panel;
                 } else if constexpr (std::is_same_v<A, staff_action::OpenEnrol>) {
                     if (panel_ && !enrolment_.valid()) panel_->enrol.emplace();
                 }
@@ -408,7 +407,10 @@ void KioskApp::staff_frame(SteadyTime now) {
         refresh_panel(now);
     }
     if (quit) {
+        // Never refused: quitting is the way out of a kiosk whose store is broken. When the
+        // audit log cannot record it, the journal (stderr) does.
         std::cerr << "cxkiosk: quit by staff" << std::endl;
+        log_store_error("audit log", store_.audit("staff_quit", "kiosk closed from staff mode"));
         quit_ = true;
     }
     if (staff_.mode() == StaffMode::Closed) leave_staff(now);

@@ -1,7 +1,9 @@
 #pragma once
 // The kiosk as a FrameClient: survey state, the screens, and the store.
 // Each frame: deadlines, then the screen, then the customer's events through
-// step(); a Save action is committed before the next screen is drawn.
+// step(); a Save action is committed before the next screen is drawn, and a
+// Probe action (the survey is unavailable: a response could not be stored) runs
+// the write probe in the data dir and the store.
 // While staff mode (PIN pad or panel) is open it replaces the customer's
 // screens, whose timers stand still; leaving it returns to the welcome screen.
 #include <filesystem>
