@@ -45,7 +45,7 @@ TEST_CASE("form: what is wrong is refused with a message, never guessed") {
     refused(std::string(101, 'a'), "form over 100 bytes", {.max_body = 100});
 }
 
-TEST_CASE("html: every text and attribute value is escaped; elements close in order") {
+TEST_CASE("html: every text and attribute value is escaped, elements close in order") {
     CHECK(escape_html(R"(<script>alert("x") & 'y'</script>)") ==
           "&lt;script&gt;alert(&quot;x&quot;) &amp; &#39;y&#39;&lt;/script&gt;");
     HtmlWriter html("zh");
