@@ -6,6 +6,7 @@
 
 #include "console_assets.hpp"
 #include "cx/scoring/response.hpp"
+#include "cx/server/console_shell.hpp"
 #include "cx/server/form_data.hpp"
 #include "cx/server/html_writer.hpp"
 
@@ -16,8 +17,6 @@ namespace {
 constexpr std::string_view kSessionCookie = "cx_session";
 constexpr std::string_view kSignInCookie = "cx_signin";  // the sign-in form's CSRF token
 constexpr std::string_view kLangCookie = "cx_lang";
-constexpr std::string_view kHomePath = "/console";
-constexpr std::string_view kOrgsPrefix = "/console/orgs/";
 constexpr std::chrono::seconds kLangCookieAge{365 * 24 * 60 * 60};
 
 // "name=value; HttpOnly; SameSite=Strict; Path=/" (+ "; Secure" under TLS, "; Max-Age=N").
@@ -66,59 +65,6 @@ WebConsole::WebConsole(ApiService& api, ConsoleOptions options)
       accounts_(api.store()),
       sessions_(api.store(), options.sessions) {}
 
-namespace {
-
-// The shell every page shares: head, the bar (product, language switch, who is signed
-// in and the sign-out form), then <main> for the page's own content.
-struct Shell {
-    HtmlWriter html;
-    Shell(Lang lang, std::string_view path, std::string_view title,
-          const std::optional<LiveSession>& session, bool narrow)
-        : html(to_string(lang)) {
-        html.open("head")
-            .empty("meta", {{"charset", "utf-8"}})
-            .empty("meta",
-                   {{"name", "viewport"}, {"content", "width=device-width, initial-scale=1"}})
-            .element("title",
-                     std::string(title) + " · " + std::string(text(ConsoleText::Title, lang)))
-            .empty("link", {{"rel", "stylesheet"}, {"href", kStylesheetPath}})
-            .close();
-        html.open("body").open("header", {{"class", "bar"}});
-        html.element("span", text(ConsoleText::Title, lang), {{"class", "product"}});
-        if (session) {
-            html.element("a", std::string(text(ConsoleText::Organisations, lang)),
-                         {{"href", kHomePath}});
-            const auto& user = session->user;
-            html.element(
-                "span",
-                std::string(text(ConsoleText::SignedInAs, lang)) + ": " + user.name + " (" +
-                    std::string(text(user.role == UserRole::Certifier ? ConsoleText::RoleCertifier
-                                                                      : ConsoleText::RoleViewer,
-                                     lang)) +
-                    ")");
-            html.open("form", {{"method", "post"}, {"action", "/signout"}})
-                .empty("input",
-                       {{"type", "hidden"}, {"name", "csrf"}, {"value", session->csrf_secret}})
-                .element("button", text(ConsoleText::SignOut, lang), {{"type", "submit"}})
-                .close();
-        }
-        html.open("nav", {{"class", "lang"}});
-        for (auto [choice, label] : {std::pair{Lang::Zh, "中文"}, std::pair{Lang::En, "English"}}) {
-            const std::string href = std::string(path) + "?lang=" + std::string(to_string(choice));
-            if (choice == lang)
-                html.element("a", label, {{"href", href}, {"aria-current", "true"}});
-            else
-                html.element("a", label, {{"href", href}});
-        }
-        html.close().close();  // nav, header
-        html.open("main",
-                  narrow ? HtmlWriter::Attributes{{"class", "narrow"}} : HtmlWriter::Attributes{});
-        html.element("h1", title);
-    }
-};
-
-}  // namespace
-
 WebAnswer WebConsole::handle(const WebRequest& request) {
     Page page;
     page.path = request.path;
@@ -147,14 +93,15 @@ WebAnswer WebConsole::handle(const WebRequest& request) {
     }
     if (request.method == "POST" && request.path == "/signout") return sign_out(page, request);
     if (request.method == "GET" && request.path == "/") {
-        if (page.session) return redirect(page, kHomePath);
+        if (page.session) return redirect(page, kConsoleHome);
         return sign_in_page(page, 200, std::nullopt);
     }
-    if (request.method == "GET" && request.path.starts_with(kHomePath)) {
+    if (request.method == "GET" && request.path.starts_with(kConsoleHome)) {
         if (!page.session) return redirect(page, "/");
-        if (request.path == kHomePath) return home(page);
-        if (request.path.starts_with(kOrgsPrefix))
-            return organisation(page, std::string_view(request.path).substr(kOrgsPrefix.size()));
+        if (request.path == kConsoleHome) return home(page);
+        if (request.path.starts_with(kConsoleOrgsPrefix))
+            return organisation(page,
+                                std::string_view(request.path).substr(kConsoleOrgsPrefix.size()));
     }
     return message_page(page, 404, ConsoleText::NotFoundTitle, ConsoleText::NotFound);
 }
@@ -177,16 +124,16 @@ WebAnswer WebConsole::redirect(const Page& page, std::string_view location) cons
 WebAnswer WebConsole::message_page(const Page& page, int status, ConsoleText title,
                                    ConsoleText message) const {
     // Its language links lead home, not back to the path asked for (which may not exist).
-    const std::string_view home = page.session ? kHomePath : std::string_view("/");
-    Shell shell(page.lang, home, text(title, page.lang), page.session, true);
-    shell.html.open("section", {{"class", "card"}})
+    const std::string_view home = page.session ? kConsoleHome : std::string_view("/");
+    auto html = console_shell(page.lang, home, text(title, page.lang), page.session, true);
+    html.open("section", {{"class", "card"}})
         .element("p", text(message, page.lang))
         .element(
             "a",
             text(page.session ? ConsoleText::AllOrganisations : ConsoleText::SignIn, page.lang),
-            {{"href", page.session ? kHomePath : std::string_view("/")}})
+            {{"href", page.session ? kConsoleHome : std::string_view("/")}})
         .close();
-    return respond(page, status, shell.html.take());
+    return respond(page, status, html.take());
 }
 
 WebAnswer WebConsole::unavailable(const Page& page) const {
@@ -199,13 +146,12 @@ WebAnswer WebConsole::sign_in_page(const Page& page, int status,
     // which another site's page can neither read nor set.
     const auto form_token = random_token_hex();
     const auto lang = page.lang;
-    Shell shell(lang, "/", text(ConsoleText::SignIn, lang), std::nullopt, true);
-    auto& html = shell.html;
+    auto html = console_shell(lang, "/", text(ConsoleText::SignIn, lang), std::nullopt, true);
     html.open("section", {{"class", "card"}});
     if (problem) html.element("p", text(*problem, lang), {{"class", "error"}, {"role", "alert"}});
-    html.open("form", {{"class", "signin"}, {"method", "post"}, {"action", "/signin"}})
-        .empty("input", {{"type", "hidden"}, {"name", "csrf"}, {"value", form_token}})
-        .element("label", text(ConsoleText::Name, lang), {{"for", "name"}})
+    html.open("form", {{"class", "signin"}, {"method", "post"}, {"action", "/signin"}});
+    csrf_input(html, form_token);
+    html.element("label", text(ConsoleText::Name, lang), {{"for", "name"}})
         .empty("input", {{"type", "text"},
                          {"id", "name"},
                          {"name", "name"},
@@ -257,7 +203,7 @@ WebAnswer WebConsole::sign_in(const Page& page, const WebRequest& request) {
     }
     auto started = sessions_.start(*user.value());
     if (!started) return unavailable(page);
-    auto answer = redirect(page, kHomePath);
+    auto answer = redirect(page, kConsoleHome);
     answer.reply.headers.emplace_back(
         "Set-Cookie", cookie(kSessionCookie, started.value().id, options_.secure_cookies));
     answer.reply.headers.emplace_back(
@@ -288,13 +234,15 @@ WebAnswer WebConsole::home(const Page& page) {
     const auto lang = page.lang;
     auto orgs = visible_orgs(page.session->user);
     if (!orgs) return unavailable(page);
-    Shell shell(lang, page.path, text(ConsoleText::Organisations, lang), page.session, false);
-    auto& html = shell.html;
+    auto html =
+        console_shell(lang, page.path, text(ConsoleText::Organisations, lang), page.session, false);
     html.open("section", {{"class", "card"}});
     if (orgs.value().empty()) html.element("p", text(ConsoleText::NoOrganisations, lang));
     html.open("ul", {{"class", "orgs"}});
     for (const auto& org : orgs.value())
-        html.open("li").element("a", org, {{"href", std::string(kOrgsPrefix) + org}}).close();
+        html.open("li")
+            .element("a", org, {{"href", std::string(kConsoleOrgsPrefix) + org}})
+            .close();
     html.close().close();
     return respond(page, 200, html.take());
 }
@@ -310,10 +258,10 @@ WebAnswer WebConsole::organisation(const Page& page, std::string_view org) {
     auto score = nlohmann::json::parse(scored.body, nullptr, false);
     if (scored.status != 200 || score.is_discarded()) return unavailable(page);
 
-    Shell shell(lang, page.path,
-                std::string(text(ConsoleText::Organisation, lang)) + " " + std::string(org),
-                page.session, false);
-    auto& html = shell.html;
+    auto html =
+        console_shell(lang, page.path,
+                      std::string(text(ConsoleText::Organisation, lang)) + " " + std::string(org),
+                      page.session, false);
     html.open("section", {{"class", "card"}});
     html.element("p", text(ConsoleText::AllResponses, lang), {{"class", "note"}});
     const auto respondents = score.value("respondents", 0);
