@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <regex>
 #include <thread>
@@ -117,7 +118,32 @@ struct Console : test::ServerFixture {
         (void)test::add_token(db, {"--role", "viewer", "--org", "other-org"});
     }
     Browser browser() const { return Browser(server->port()); }
+
+    // Signs in with curl from 127.0.0.2, another client address: the HTTP status.
+    std::string sign_in_from_elsewhere(const std::string& name, const std::string& password) {
+        auto page = browser().get("/");
+        const auto token = csrf_field(page->body);
+        return test::run_command(
+                   {"/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--interface",
+                    "127.0.0.2", "-b", "cx_signin=" + token, "--data",
+                    form_encode({{"name", name}, {"password", password}, {"csrf", token}}),
+                    server->url() + "/signin"})
+            .out;
+    }
 };
+
+// Failed sign-ins (`attempt` makes the n-th and returns its status) until one is not a
+// 401; CHECKs that it is a 429 and returns how many failed before it.
+int failures_until_refused(const std::function<int(int)>& attempt) {
+    int failures = 0;
+    int status = 401;
+    while (status == 401 && failures < 40) {
+        status = attempt(failures);
+        if (status == 401) ++failures;
+    }
+    CHECK(status == 429);
+    return failures;
+}
 
 bool is_html(const httplib::Result& reply) {
     return reply->get_header_value("Content-Type") == "text/html; charset=utf-8" &&
@@ -205,7 +231,8 @@ TEST_CASE_METHOD(Console, "console: the organisation page shows the server's sco
     CHECK(score["respondents"].get<int>() > 0);
 }
 
-TEST_CASE_METHOD(Console, "console: pages in Chinese and English, the choice remembered in a cookie") {
+TEST_CASE_METHOD(Console,
+                 "console: pages in Chinese and English, the choice remembered in a cookie") {
     auto browser = this->browser();
     CHECK(browser.get("/")->body.find(R"(<html lang="zh">)") != std::string::npos);  // default
     CHECK(browser.get("/", {{"Accept-Language", "en-GB,en;q=0.8"}})->body.find("Sign in") !=
@@ -311,26 +338,13 @@ TEST_CASE("console: a session ends when idle and at its maximum age") {
 TEST_CASE_METHOD(Console, "console: failed sign-ins for one name are slowed, then refused (429)",
                  "[sqlite]") {
     auto browser = this->browser();
-    int status = 401;
-    int failures = 0;
-    while (status == 401 && failures < 30) {
-        status = browser.sign_in("carla", "guess " + std::to_string(failures))->status;
-        if (status == 401) ++failures;
-    }
-    CHECK(status == 429);
+    const int failures = failures_until_refused(
+        [&](int n) { return browser.sign_in("carla", "guess " + std::to_string(n))->status; });
     // kSignInByName.refuse_after, plus one while the bucket drains (1/30 per second).
     CHECK(failures >= 8);
     CHECK(failures <= 10);
     // Refused for the name, even with the right password and from another address.
-    auto page = browser.get("/");
-    auto from_elsewhere = test::run_command({"/usr/bin/curl", "-s", "-o", "/dev/null", "-w",
-                                             "%{http_code}", "--interface", "127.0.0.2", "-b",
-                                             "cx_signin=" + csrf_field(page->body), "--data",
-                                             form_encode({{"name", "carla"},
-                                                          {"password", kCertifierPassword},
-                                                          {"csrf", csrf_field(page->body)}}),
-                                             server->url() + "/signin"});
-    CHECK(from_elsewhere.out == "429");
+    CHECK(sign_in_from_elsewhere("carla", kCertifierPassword) == "429");
     auto refused = browser.sign_in("carla", kCertifierPassword);
     CHECK(refused->status == 429);
     CHECK(std::stoi(refused->get_header_value("Retry-After")) >= 1);
@@ -341,25 +355,14 @@ TEST_CASE_METHOD(Console, "console: failed sign-ins for one name are slowed, the
 TEST_CASE_METHOD(Console, "console: failed sign-ins from one address are refused (429)",
                  "[sqlite]") {
     auto browser = this->browser();
-    int status = 401;
-    int failures = 0;
-    while (status == 401 && failures < 40) {
-        // A new name each time: only the address adds up.
-        status = browser.sign_in("guess-" + std::to_string(failures), "wrong password")->status;
-        if (status == 401) ++failures;
-    }
-    CHECK(status == 429);
+    // A new name each time: only the address adds up.
+    const int failures = failures_until_refused([&](int n) {
+        return browser.sign_in("guess-" + std::to_string(n), "wrong password")->status;
+    });
     // kSignInByAddress.refuse_after, plus one while the bucket drains (1/30 per second).
     CHECK(failures >= 15);
     CHECK(failures <= 17);
     CHECK(browser.sign_in("carla", kCertifierPassword)->status == 429);
     // The same name from another address signs in.
-    auto page = browser.get("/");
-    const auto token = csrf_field(page->body);
-    auto from_elsewhere = test::run_command(
-        {"/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--interface", "127.0.0.2",
-         "-b", "cx_signin=" + token, "--data",
-         form_encode({{"name", "carla"}, {"password", kCertifierPassword}, {"csrf", token}}),
-         server->url() + "/signin"});
-    CHECK(from_elsewhere.out == "303");
+    CHECK(sign_in_from_elsewhere("carla", kCertifierPassword) == "303");
 }
