@@ -24,6 +24,8 @@ packages=(
   libgl1-mesa-dri sqlite3 openssl python3 python3-cryptography time unzip procps curl
   # tests: the power-cut filesystem (tests/reliability/powercut_fs.cpp)
   libfuse3-dev fuse3
+  # tests: the console in Debian's headless Chromium, driven by Selenium
+  chromium chromium-driver python3-selenium
 )
 
 case "${1:-}" in

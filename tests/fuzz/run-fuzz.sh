@@ -15,7 +15,7 @@ if [ "${1:-}" = "--merge" ]; then merge=1; shift; fi
 seconds="${1:-600}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_record fuzz_scoring_config fuzz_kiosk_config fuzz_request_body)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_record fuzz_scoring_config fuzz_kiosk_config fuzz_request_body fuzz_form_data)
 
 "$root/deploy/install-deps.sh" --fuzz
 cd "$root"

@@ -16,6 +16,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "kiosk"))
 import e2e_kiosk  # noqa: E402  (Session, check, Failure)
+from cxserver_process import start_cxserver  # noqa: E402
 
 check = e2e_kiosk.check
 
@@ -38,13 +39,8 @@ def main():
     try:
         token = run(args.server, "add-token", "--db", db, "--role", "device", "--org", "e2e-org",
                     "--site", "lab", "--device", "e2e-kiosk").stdout.strip().splitlines()[-1]
-        server_log = open(os.path.join(workdir, "server.log"), "w")
-        server = subprocess.Popen([args.server, "serve", "--db", db, "--listen", "127.0.0.1:0",
-                                   "--config", args.config_dir],
-                                  stdout=subprocess.PIPE, stderr=server_log, text=True)
-        line = server.stdout.readline()
-        check("listening on" in line, f"cxserver did not start: {line!r}")
-        url = line.split("listening on ")[1].strip()
+        server, url = start_cxserver(args.server, db, args.config_dir,
+                                     os.path.join(workdir, "server.log"))
 
         s.start_xvfb()
         s.write_token(token)

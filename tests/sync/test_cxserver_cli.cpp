@@ -183,3 +183,51 @@ TEST_CASE(
     CHECK(unreachable.exit_code == 4);
     CHECK_THAT(unreachable.err, Catch::Contains("PostgreSQL") && Catch::Contains("connect"));
 }
+
+TEST_CASE("cxserver add-user, passwd-user, disable-user, list-users: passwords only from stdin") {
+    cx::test::TempDir dir;
+    const auto db = fresh_db("sqlite", dir);
+    auto add = [&](const std::vector<std::string>& args, const std::string& input) {
+        cx::test::StdinText stdin_text(input);
+        std::vector<std::string> all{"add-user", "--db", db};
+        all.insert(all.end(), args.begin(), args.end());
+        return cxserver(all);
+    };
+    const std::string password = "a long passphrase\n";
+    auto added = add({"--name", "carla", "--role", "certifier"}, password);
+    CHECK(added.exit_code == 0);
+    CHECK(added.out.find("name: carla\nrole: certifier\n") != std::string::npos);
+    CHECK(added.out.find("passphrase") == std::string::npos);  // never echoed
+    CHECK(add({"--name", "vic", "--role", "viewer", "--org", "demo-org"}, password).exit_code == 0);
+
+    // A missing or short password is bad input (3); a broken rule or a taken name is usage (2).
+    auto empty = add({"--name", "ann", "--role", "certifier"}, "");
+    CHECK(empty.exit_code == 3);
+    CHECK_THAT(empty.err, Catch::Contains("no password on stdin"));
+    auto short_one = add({"--name", "ann", "--role", "certifier"}, "short\n");
+    CHECK(short_one.exit_code == 3);
+    CHECK_THAT(short_one.err, Catch::Contains("at least 10 characters"));
+    CHECK(add({"--name", "ann", "--role", "viewer"}, password).exit_code == 2);  // no --org
+    CHECK(add({"--name", "ann", "--role", "certifier", "--org", "o"}, password).exit_code == 2);
+    CHECK(add({"--name", "ann", "--role", "admin"}, password).exit_code == 2);
+    CHECK(add({"--name", "bad name", "--role", "certifier"}, password).exit_code == 2);
+    auto taken = add({"--name", "carla", "--role", "certifier"}, password);
+    CHECK(taken.exit_code == 2);
+    CHECK_THAT(taken.err, Catch::Contains("exists already"));
+
+    {
+        cx::test::StdinText input("another long one\n");
+        CHECK(cxserver({"passwd-user", "--db", db, "--name", "carla"}).exit_code == 0);
+    }
+    {
+        cx::test::StdinText input("another long one\n");
+        CHECK(cxserver({"passwd-user", "--db", db, "--name", "nobody"}).exit_code == 8);
+    }
+    CHECK(cxserver({"disable-user", "--db", db, "--name", "vic"}).exit_code == 0);
+    CHECK(cxserver({"disable-user", "--db", db, "--name", "nobody"}).exit_code == 8);
+    auto listed = cxserver({"list-users", "--db", db});
+    CHECK(listed.exit_code == 0);
+    CHECK_THAT(listed.out, Catch::StartsWith("carla  certifier  -  active  "));
+    CHECK_THAT(listed.out, Catch::Contains("\nvic  viewer  demo-org  disabled  "));
+    CHECK_THAT(listed.out, !Catch::Contains("$argon2id"));
+}

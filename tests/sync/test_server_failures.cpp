@@ -92,6 +92,28 @@ class OutOfMemoryOnTokens final : public ServerStore {
         return real_.device_activity(org);
     }
 
+    Result<std::int64_t> add_user(const User& user, std::string_view password_hash) override {
+        return real_.add_user(user, password_hash);
+    }
+    Result<std::optional<UserCredentials>> find_user(std::string_view name) override {
+        return real_.find_user(name);
+    }
+    Result<std::vector<User>> list_users() override { return real_.list_users(); }
+    Result<bool> set_password(std::string_view name, std::string_view password_hash,
+                              std::string_view changed_at) override {
+        return real_.set_password(name, password_hash, changed_at);
+    }
+    Result<bool> disable_user(std::string_view name, std::string_view changed_at) override {
+        return real_.disable_user(name, changed_at);
+    }
+    Status add_session(const NewSession& session) override { return real_.add_session(session); }
+    Result<std::optional<LiveSession>> use_session(const TokenHash& id_hash,
+                                                   const SessionCutoffs& cutoffs) override {
+        return real_.use_session(id_hash, cutoffs);
+    }
+    Status end_session(const TokenHash& id_hash) override { return real_.end_session(id_hash); }
+    Result<std::vector<std::string>> list_orgs() override { return real_.list_orgs(); }
+
   private:
     ServerStore& real_;
 };

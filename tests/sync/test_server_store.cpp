@@ -418,6 +418,96 @@ TEST_CASE("stored records survive reopening the database") {
     CHECK(export_all(*open_store(url).value(), {"o", {}, {}, {}}).size() == 4);
 }
 
+// A fresh, empty store of one backend, in a folder of its own.
+struct FreshStore {
+    explicit FreshStore(const Backend& backend) {
+        auto opened = open_store(backend.url(dir));
+        REQUIRE(opened.ok());
+        store = std::move(opened.value());
+    }
+    test::TempDir dir;
+    std::unique_ptr<ServerStore> store;
+};
+
+TEST_CASE("server store: console users and their sessions") {
+    auto backend = GENERATE(from_range(backends()));
+    INFO("backend " << backend.name);
+    FreshStore fresh(backend);
+    auto& store = *fresh.store;
+    const std::string t0 = "2026-11-25T08:00:00Z";
+
+    User alice{0, "alice", UserRole::Certifier, "", false, t0, t0};
+    auto alice_id = store.add_user(alice, "hash-a");
+    REQUIRE(alice_id.ok());
+    alice.id = alice_id.value();
+    User viewer{0, "vera", UserRole::Viewer, "demo-org", false, t0, t0};
+    viewer.id = store.add_user(viewer, "hash-v").value();
+    auto clash = store.add_user({0, "alice", UserRole::Viewer, "x", false, t0, t0}, "other");
+    REQUIRE_FALSE(clash.ok());
+    CHECK(clash.error().kind == ErrorKind::Invalid);  // the name is taken: nothing replaced
+    CHECK(store.find_user("alice").value()->password_hash == "hash-a");
+    CHECK(store.find_user("nobody").value() == std::nullopt);
+    CHECK(store.list_users().value() == std::vector<User>{alice, viewer});
+
+    // Organisations: those named by a token or a viewer, each once, by name.
+    REQUIRE(store.add_token("sel-z", TokenHash{}, {0, Role::Viewer, "zeta", "", ""}, t0).ok());
+    REQUIRE(store.add_token("sel-d", TokenHash{}, {0, Role::Viewer, "demo-org", "", ""}, t0).ok());
+    CHECK(store.list_orgs().value() == std::vector<std::string>{"demo-org", "zeta"});
+
+    CHECK(store.set_password("alice", "hash-b", "2026-11-25T09:00:00Z").value());
+    CHECK_FALSE(store.set_password("nobody", "hash-b", t0).value());
+    auto changed = store.find_user("alice").value();
+    CHECK(changed->password_hash == "hash-b");
+    CHECK(changed->user.changed_at == "2026-11-25T09:00:00Z");
+    CHECK(changed->user.created_at == t0);
+
+    TokenHash first{}, second{}, unknown{};
+    first.fill(1);
+    second.fill(2);
+    unknown.fill(3);
+    REQUIRE(
+        store.add_session({first, alice.id, std::string(64, 'c'), "2026-11-25T10:00:00Z"}).ok());
+    REQUIRE(
+        store.add_session({second, alice.id, std::string(64, 'd'), "2026-11-25T10:00:00Z"}).ok());
+    // Live: used after the idle cutoff and begun after the absolute one; each use is noted.
+    const SessionCutoffs live{"2026-11-25T10:20:00Z", "2026-11-25T09:50:00Z",
+                              "2026-11-24T22:20:00Z"};
+    auto used = store.use_session(first, live);
+    REQUIRE(used.ok());
+    REQUIRE(used.value());
+    CHECK(used.value()->user.name == "alice");
+    CHECK(used.value()->csrf_secret == std::string(64, 'c'));
+    CHECK(used.value()->created_at == "2026-11-25T10:00:00Z");
+    CHECK_FALSE(store.use_session(unknown, live).value());
+    // Idle: its last use (10:20) is at or before the idle cutoff; an expired session is gone.
+    const SessionCutoffs idle{"2026-11-25T10:50:00Z", "2026-11-25T10:20:00Z",
+                              "2026-11-24T22:50:00Z"};
+    CHECK_FALSE(store.use_session(first, idle).value());
+    CHECK_FALSE(store.use_session(first, live).value());
+    // Too old, however recently used: it began at or before the absolute cutoff.
+    const SessionCutoffs too_old{"2026-11-25T22:00:00Z", "2026-11-25T09:00:00Z",
+                                 "2026-11-25T10:00:00Z"};
+    CHECK_FALSE(store.use_session(second, too_old).value());
+
+    // Sign-out ends one session; ending it again is no error.
+    REQUIRE(
+        store.add_session({first, alice.id, std::string(64, 'e'), "2026-11-25T10:00:00Z"}).ok());
+    REQUIRE(store.end_session(first).ok());
+    REQUIRE(store.end_session(first).ok());
+    CHECK_FALSE(store.use_session(first, live).value());
+
+    // Disabling ends every session of the user and keeps the others'.
+    REQUIRE(
+        store.add_session({first, alice.id, std::string(64, 'f'), "2026-11-25T10:00:00Z"}).ok());
+    REQUIRE(
+        store.add_session({second, viewer.id, std::string(64, 'g'), "2026-11-25T10:00:00Z"}).ok());
+    CHECK(store.disable_user("alice", "2026-11-25T10:30:00Z").value());
+    CHECK_FALSE(store.disable_user("nobody", t0).value());
+    CHECK_FALSE(store.use_session(first, live).value());
+    CHECK(store.use_session(second, live).value());
+    CHECK(store.find_user("alice").value()->user.disabled);
+}
+
 TEST_CASE("server store: heartbeats and the device list") {
     auto backend = GENERATE(from_range(backends()));
     INFO("backend " << backend.name);

@@ -2,6 +2,8 @@
 // with a wrong CA and with the system trust store.
 #include <catch2/catch.hpp>
 
+#include <regex>
+
 #include "cx/sync/uploader.hpp"
 #include "sync_test_support.hpp"
 
@@ -93,4 +95,29 @@ TEST_CASE("cxserver refuses TLS files it cannot use", "[sqlite]") {
                            junk.string(), "--tls-key", junk.string()});
     CHECK(result.exit_code == 1);
     CHECK_THAT(result.err, Catch::Contains("TLS"));
+}
+
+TEST_CASE_METHOD(TlsFixture, "console cookies are Secure under HTTPS", "[sqlite]") {
+    auto added = test::run_command(
+        {CXSERVER_PATH, "add-user", "--db", fixture->db, "--name", "carla", "--role", "certifier"},
+        "correct horse battery\n");
+    REQUIRE(added.exit_code == 0);
+    const auto ca = (certs / "test-ca.pem").string();
+    const auto jar = (certs / "cookies.txt").string();
+    auto page = test::run_command(
+        {"/usr/bin/curl", "-s", "-i", "--cacert", ca, "-c", jar, fixture->server->url() + "/"});
+    REQUIRE(page.exit_code == 0);
+    CHECK_THAT(page.out, Catch::Contains("; HttpOnly; SameSite=Strict; Path=/; Secure"));
+    auto token_at = page.out.find("name=\"csrf\" value=\"");
+    REQUIRE(token_at != std::string::npos);
+    const auto token = page.out.substr(token_at + 19, 64);
+    auto signed_in =
+        test::run_command({"/usr/bin/curl", "-s", "-i", "--cacert", ca, "-b", jar, "--data",
+                           "name=carla&password=correct+horse+battery&csrf=" + token,
+                           fixture->server->url() + "/signin"});
+    REQUIRE(signed_in.exit_code == 0);
+    CHECK_THAT(signed_in.out, Catch::Contains("HTTP/1.1 303"));
+    CHECK(std::regex_search(signed_in.out,
+                            std::regex("Set-Cookie: cx_session=[0-9a-f]{64}; HttpOnly; "
+                                       "SameSite=Strict; Path=/; Secure\r\n")));
 }

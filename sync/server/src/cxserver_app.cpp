@@ -22,6 +22,7 @@
 #include "cx/server/sqlite_backup.hpp"
 #include "cx/server/terminal_qr.hpp"
 #include "cx/server/tokens.hpp"
+#include "cx/server/user_accounts.hpp"
 #include "cx/sync/enrolment.hpp"
 
 namespace cx {
@@ -51,6 +52,8 @@ struct ServeArguments {
     int io_timeout_seconds = static_cast<int>(ServerOptions{}.io_timeout.count());
     std::string config_dir;
     std::string silent_after = "30m";
+    std::string session_idle = "30m";
+    std::string session_max = "12h";
     std::int64_t low_disk_mb = FleetRules{}.low_disk_bytes >> 20;
 };
 
@@ -62,6 +65,15 @@ int serve(const Console& console, ServerStore& store, ServeArguments arguments) 
     auto silent_after = parse_duration(arguments.silent_after);
     if (!silent_after)
         return console.fail(ExitCode::Usage, "--silent-after: " + silent_after.error().message);
+    for (auto [flag, text, bound] :
+         {std::tuple{"--session-idle", &arguments.session_idle, &options.sessions.idle},
+          std::tuple{"--session-max", &arguments.session_max, &options.sessions.max}}) {
+        auto duration = parse_duration(*text);
+        if (!duration)
+            return console.fail(ExitCode::Usage,
+                                std::string(flag) + ": " + duration.error().message);
+        *bound = duration.value();
+    }
     FleetRules fleet;
     fleet.silent_after = silent_after.value();
     fleet.low_disk_bytes = arguments.low_disk_mb << 20;
@@ -231,6 +243,71 @@ int issue_enrolment_code(const Console& console, ServerStore& store, const Token
     return to_int(ExitCode::Ok);
 }
 
+// A new password from stdin, one line (asked twice on a terminal); never echoed.
+Result<std::string> read_new_password(const Console& console) {
+    const bool terminal = stdin_is_terminal();
+    auto password = read_secret_line(
+        console.err,
+        ("New password (at least " + std::to_string(kMinPasswordBytes) + " characters): ").c_str());
+    if (!password || password->empty()) return Error{"no password on stdin (one line)"};
+    if (auto valid = check_password(*password); !valid) return valid.error();
+    if (terminal) {
+        auto again = read_secret_line(console.err, "Repeat the password: ");
+        if (!again || *again != *password)
+            return Error{"the two passwords differ; nothing changed"};
+    }
+    return std::move(*password);
+}
+
+int add_user(const Console& console, ServerStore& store, const std::string& name,
+             const std::string& role_text, const std::string& org) {
+    auto password = read_new_password(console);
+    if (!password) return console.fail(ExitCode::BadData, password.error().message);
+    auto added = UserAccounts(store).add(name, *parse_user_role(role_text), org, password.value());
+    if (!added) {
+        // A user that breaks a rule (or exists) is the command line's fault; anything else the
+        // database's.
+        const bool bad_user = added.error().kind == ErrorKind::Invalid;
+        return console.fail(bad_user ? ExitCode::Usage : ExitCode::Store, added.error().message);
+    }
+    const auto& user = added.value();
+    console.out << "id: " << user.id << "\nname: " << user.name
+                << "\nrole: " << to_string(user.role) << "\n";
+    if (!user.org.empty()) console.out << "org: " << user.org << "\n";
+    console.out.flush();
+    return to_int(ExitCode::Ok);
+}
+
+int change_password(const Console& console, ServerStore& store, const std::string& name) {
+    auto password = read_new_password(console);
+    if (!password) return console.fail(ExitCode::BadData, password.error().message);
+    auto changed = UserAccounts(store).change_password(name, password.value());
+    if (!changed) return console.fail(ExitCode::Store, changed.error().message);
+    if (!changed.value()) return console.fail(ExitCode::NotFound, "no user named " + name);
+    console.out << "password changed" << std::endl;
+    return to_int(ExitCode::Ok);
+}
+
+int disable_user(const Console& console, ServerStore& store, const std::string& name) {
+    auto disabled = UserAccounts(store).disable(name);
+    if (!disabled) return console.fail(ExitCode::Store, disabled.error().message);
+    if (!disabled.value()) return console.fail(ExitCode::NotFound, "no user named " + name);
+    console.out << "disabled; their sessions have ended" << std::endl;
+    return to_int(ExitCode::Ok);
+}
+
+// One line a user: name, role, org, state and when it last changed (never a hash).
+int list_users(const Console& console, ServerStore& store) {
+    auto users = store.list_users();
+    if (!users) return console.fail(ExitCode::Store, users.error().message);
+    for (const auto& user : users.value())
+        console.out << user.name << "  " << to_string(user.role) << "  "
+                    << (user.org.empty() ? "-" : user.org) << "  "
+                    << (user.disabled ? "disabled" : "active") << "  " << user.changed_at << "\n";
+    console.out.flush();
+    return to_int(ExitCode::Ok);
+}
+
 }  // namespace
 
 int run_cxserver(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
@@ -298,6 +375,14 @@ int run_cxserver(int argc, const char* const* argv, std::ostream& out, std::ostr
                      "attention: low_disk")
         ->capture_default_str()
         ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 30));
+    serve_command
+        ->add_option("--session-idle", serving.session_idle,
+                     "a console session ends after this long without a request (90s, 30m, 2h)")
+        ->capture_default_str();
+    serve_command
+        ->add_option("--session-max", serving.session_max,
+                     "a console session ends this long after sign-in, used or not")
+        ->capture_default_str();
     serve_command->add_option("--config", serving.config_dir,
                               "config directory (questionnaire, policy)");
 
@@ -327,6 +412,30 @@ int run_cxserver(int argc, const char* const* argv, std::ostream& out, std::ostr
     enrol_code->add_option("--device", device, "device")->required();
     enrol_code->add_option("--ttl", ttl, "how long the code works: 30m, 24h, 7d (1m to 7d)")
         ->capture_default_str();
+
+    auto* add_user_command = app.add_subcommand(
+        "add-user",
+        "add a person who signs in to the console; the password is read from stdin (one line)");
+    add_db(add_user_command);
+    std::string user_name, user_role;
+    add_user_command->add_option("--name", user_name, "sign-in name")->required();
+    add_user_command
+        ->add_option("--role", user_role,
+                     "certifier (every organisation) | viewer (one organisation, read-only)")
+        ->required()
+        ->check(CLI::IsMember({"certifier", "viewer"}));
+    add_user_command->add_option("--org", org, "the organisation a viewer sees");
+    auto* passwd_user = app.add_subcommand(
+        "passwd-user", "set a console user's password, read from stdin (one line)");
+    add_db(passwd_user);
+    passwd_user->add_option("--name", user_name, "sign-in name")->required();
+    auto* disable_user_command =
+        app.add_subcommand("disable-user", "stop a console user signing in; ends their sessions");
+    add_db(disable_user_command);
+    disable_user_command->add_option("--name", user_name, "sign-in name")->required();
+    auto* list_users_command =
+        app.add_subcommand("list-users", "list console users (name, role, org, state, changed)");
+    add_db(list_users_command);
 
     auto* revoke = app.add_subcommand(
         "revoke-token", "revoke a token by its id, or by its value read from stdin (one line)");
@@ -399,6 +508,11 @@ int run_cxserver(int argc, const char* const* argv, std::ostream& out, std::ostr
                                     ttl);
 
     if (*revoke) return revoke_token(console, *store.value(), revoke_id);
+
+    if (*add_user_command) return add_user(console, *store.value(), user_name, user_role, org);
+    if (*passwd_user) return change_password(console, *store.value(), user_name);
+    if (*disable_user_command) return disable_user(console, *store.value(), user_name);
+    if (*list_users_command) return list_users(console, *store.value());
 
     if (*list) return list_tokens(console, *store.value(), list_org, list_all);
 

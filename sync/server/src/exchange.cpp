@@ -24,8 +24,12 @@ Status fetch_page(ExportStream& stream, ServerStore& store) {
     return Ok{};
 }
 
-// "/api/v1/orgs/{org}/score" and ".../responses.jsonl"; anything else is Unknown.
 std::pair<Route, std::string> route_of(std::string_view method, std::string_view path) {
+    if (path == "/signin" || path == "/signout")
+        return {method == "POST" ? Route::Form : Route::Unknown, {}};
+    if (path == "/" || path == "/console" || path.starts_with("/console/") ||
+        path.starts_with("/assets/"))
+        return {method == "GET" ? Route::Page : Route::Unknown, {}};
     if (path == kHealthPath) return {method == "GET" ? Route::Health : Route::Unknown, {}};
     if (path == kResponsesPath) return {method == "POST" ? Route::Upload : Route::Unknown, {}};
     if (path == kHeartbeatPath) return {method == "POST" ? Route::Heartbeat : Route::Unknown, {}};

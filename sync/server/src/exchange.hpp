@@ -16,12 +16,25 @@
 #include "connection_deadlines.hpp"
 #include "cx/server/api_service.hpp"
 #include "cx/server/request_body.hpp"
+#include "cx/server/web_console.hpp"
 
 namespace cx {
 
 inline constexpr std::size_t kExportPageRecords = 2000;
 
-enum class Route { Health, Upload, Heartbeat, Enrol, Score, Export, Integrity, Devices, Unknown };
+enum class Route {
+    Health,
+    Upload,
+    Heartbeat,
+    Enrol,
+    Score,
+    Export,
+    Integrity,
+    Devices,
+    Page,  // the console's GET paths (cx/server/web_console.hpp)
+    Form,  // the console's POST paths: a form body, no token
+    Unknown
+};
 
 struct ExportStream;
 
@@ -46,6 +59,7 @@ struct Exchange {
     std::optional<TokenGrant> grant;
     std::shared_ptr<ExportStream> export_stream;
     std::unique_ptr<RequestBody> body;
+    std::unique_ptr<WebRequest> web;  // Page and Form: what the console needs of the request
     bool holds_body_slot = false;
     bool holds_export_slot = false;
     bool job_failed = false;    // a job threw: the reply is 500 internal
@@ -78,7 +92,8 @@ inline bool carries_body(Route route) {
     return route == Route::Upload || route == Route::Heartbeat;
 }
 
-// "/api/v1/orgs/{org}/score" and ".../responses.jsonl"; anything else is Unknown.
+// "/api/v1/orgs/{org}/score" and the other endpoints; the console's paths are Page
+// (GET) or Form (POST); anything else is Unknown.
 std::pair<Route, std::string> route_of(std::string_view method, std::string_view path);
 
 }  // namespace cx

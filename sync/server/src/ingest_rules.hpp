@@ -1,7 +1,8 @@
 #pragma once
 // What every ServerStore backend decides the same way inside its ingest
 // transaction (server_store.hpp, ServerStore::ingest): whether a record arrives
-// late, and what to do with a record whose id is already stored.
+// late, and what to do with a record whose id is already stored; and the
+// queries both write the same way.
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -34,5 +35,16 @@ enum class SameId {
     Upgrade,    // the stored row is unsigned and the record is its sealed version
 };
 SameId compare_with_stored(const StoredRecord& record, std::string_view stored_canonical);
+
+// ServerStore::list_orgs in either backend's SQL: an organisation exists once a token or a
+// viewer names it.
+// A user's columns in cx::User's order (each backend's read_user); prefixed, so a
+// join with sessions can name them.
+inline constexpr const char* kUserColumns =
+    "users.id, users.name, users.role, users.org, users.disabled, users.created_at,"
+    " users.changed_at";
+
+inline constexpr const char* kListOrgsSql =
+    "SELECT org FROM tokens UNION SELECT org FROM users WHERE role = 'viewer' ORDER BY org";
 
 }  // namespace cx

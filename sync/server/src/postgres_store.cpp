@@ -199,13 +199,11 @@ class PostgresStore final : public ServerStore {
 
     Status bind_key(std::string_view org, std::string_view device, std::string_view key,
                     std::string_view bound_at) override {
-        auto rows =
-            run("INSERT INTO device_keys(org, device, key, trusted, bound_at)"
-                " VALUES($1, $2, $3, 'admin', $4)"
-                " ON CONFLICT(org, device, key) DO UPDATE SET trusted = 'admin'",
-                {org, device, key, bound_at});
-        if (!rows) return rows.error();
-        return Ok{};
+        return execute(
+            "INSERT INTO device_keys(org, device, key, trusted, bound_at)"
+            " VALUES($1, $2, $3, 'admin', $4)"
+            " ON CONFLICT(org, device, key) DO UPDATE SET trusted = 'admin'",
+            {org, device, key, bound_at});
     }
 
     Result<std::vector<DeviceKey>> pin_first_key(std::string_view org, std::string_view device,
@@ -231,13 +229,11 @@ class PostgresStore final : public ServerStore {
     }
 
     Status add_enrolment_code(const EnrolmentCode& code) override {
-        auto rows =
-            run("INSERT INTO enrolment_codes(hash, org, site, device, created_at, expires_at)"
-                " VALUES(decode($1, 'hex'), $2, $3, $4, $5, $6)",
-                {to_hex(code.hash), code.org, code.site, code.device, code.created_at,
-                 code.expires_at});
-        if (!rows) return rows.error();
-        return Ok{};
+        return execute(
+            "INSERT INTO enrolment_codes(hash, org, site, device, created_at, expires_at)"
+            " VALUES(decode($1, 'hex'), $2, $3, $4, $5, $6)",
+            {to_hex(code.hash), code.org, code.site, code.device, code.created_at,
+             code.expires_at});
     }
 
     Result<EnrolmentOutcome> enrol(const Enrolment& enrolment) override {
@@ -278,6 +274,112 @@ class PostgresStore final : public ServerStore {
         if (!bound) return bound.error();
         if (auto committed = transaction.commit(); !committed) return committed.error();
         return EnrolmentOutcome{std::move(grant)};
+    }
+
+    Result<std::int64_t> add_user(const User& user, std::string_view password_hash) override {
+        auto rows =
+            run("INSERT INTO users(name, role, org, password_hash, created_at, changed_at)"
+                " VALUES($1, $2, $3, $4, $5, $5) ON CONFLICT(name) DO NOTHING RETURNING id",
+                {user.name, to_string(user.role), user.org, password_hash, user.created_at});
+        if (!rows) return rows.error();
+        if (rows.value().empty()) return Error{"a user named " + user.name + " exists already"};
+        return rows.value().integer(0, 0);
+    }
+
+    Result<std::optional<UserCredentials>> find_user(std::string_view name) override {
+        auto rows = run(
+            std::string("SELECT ") + kUserColumns + ", password_hash FROM users WHERE name = $1",
+            {name});
+        if (!rows) return rows.error();
+        if (rows.value().empty()) return std::optional<UserCredentials>{};
+        auto user = read_user(rows.value(), 0);
+        if (!user) return user.error();
+        return std::optional<UserCredentials>{
+            UserCredentials{std::move(user.value()), std::string(rows.value().text(0, 7))}};
+    }
+
+    Result<std::vector<User>> list_users() override {
+        auto rows = run(std::string("SELECT ") + kUserColumns + " FROM users ORDER BY name", {});
+        if (!rows) return rows.error();
+        std::vector<User> users;
+        for (int row = 0; row < rows.value().size(); ++row) {
+            auto user = read_user(rows.value(), row);
+            if (!user) return user.error();
+            users.push_back(std::move(user.value()));
+        }
+        return users;
+    }
+
+    Result<bool> set_password(std::string_view name, std::string_view password_hash,
+                              std::string_view changed_at) override {
+        auto rows = run("UPDATE users SET password_hash = $2, changed_at = $3 WHERE name = $1",
+                        {name, password_hash, changed_at});
+        if (!rows) return rows.error();
+        return rows.value().affected() == 1;
+    }
+
+    Result<bool> disable_user(std::string_view name, std::string_view changed_at) override {
+        auto lease = pool_.acquire();
+        if (!lease) return lease.error();
+        auto& db = *lease.value();
+        Transaction transaction(db);
+        if (!transaction.begun()) return transaction.begun().error();
+        auto disabled =
+            db.query("UPDATE users SET disabled = true, changed_at = $2 WHERE name = $1",
+                     {name, changed_at});
+        if (!disabled) return disabled.error();
+        if (disabled.value().affected() != 1) return false;
+        auto ended = db.query(
+            "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE name = $1)", {name});
+        if (!ended) return ended.error();
+        if (auto committed = transaction.commit(); !committed) return committed.error();
+        return true;
+    }
+
+    Status add_session(const NewSession& session) override {
+        return execute(
+            "INSERT INTO sessions(id_hash, user_id, csrf_secret, created_at, last_used_at)"
+            " VALUES(decode($1, 'hex'), $2::bigint, $3, $4, $4)",
+            {to_hex(session.id_hash), std::to_string(session.user_id), session.csrf_secret,
+             session.created_at});
+    }
+
+    Result<std::optional<LiveSession>> use_session(const TokenHash& id_hash,
+                                                   const SessionCutoffs& cutoffs) override {
+        const auto hash = to_hex(id_hash);
+        // One statement finds and touches it: a disable on another instance either ran
+        // before (the session is gone) or waits for this row.
+        auto used = run(std::string("UPDATE sessions SET last_used_at = $2 FROM users"
+                                    " WHERE sessions.id_hash = decode($1, 'hex')"
+                                    " AND users.id = sessions.user_id AND NOT users.disabled"
+                                    " AND sessions.last_used_at > $3 AND sessions.created_at > $4"
+                                    " RETURNING ") +
+                            kUserColumns + ", sessions.csrf_secret, sessions.created_at",
+                        {hash, cutoffs.now, cutoffs.idle_before, cutoffs.created_before});
+        if (!used) return used.error();
+        if (!used.value().empty()) {
+            auto user = read_user(used.value(), 0);
+            if (!user) return user.error();
+            return std::optional<LiveSession>{LiveSession{std::move(user.value()),
+                                                          std::string(used.value().text(0, 7)),
+                                                          std::string(used.value().text(0, 8))}};
+        }
+        // Over (or gone): an expired session is not kept.
+        if (auto ended = end_session(id_hash); !ended) return ended.error();
+        return std::optional<LiveSession>{};
+    }
+
+    Status end_session(const TokenHash& id_hash) override {
+        return execute("DELETE FROM sessions WHERE id_hash = decode($1, 'hex')", {to_hex(id_hash)});
+    }
+
+    Result<std::vector<std::string>> list_orgs() override {
+        auto rows = run(kListOrgsSql, {});
+        if (!rows) return rows.error();
+        std::vector<std::string> orgs;
+        for (int row = 0; row < rows.value().size(); ++row)
+            orgs.emplace_back(rows.value().text(row, 0));
+        return orgs;
     }
 
     Result<std::optional<std::string>> last_complete_at_or_before(std::string_view org,
@@ -457,6 +559,28 @@ class PostgresStore final : public ServerStore {
         auto lease = pool_.acquire();
         if (!lease) return lease.error();
         return lease.value()->query(sql, params);
+    }
+    // A statement whose rows (if any) do not matter.
+    Status execute(std::string_view sql, const std::vector<Param>& params) {
+        auto rows = run(sql, params);
+        if (!rows) return rows.error();
+        return Ok{};
+    }
+
+    // A row that starts with kUserColumns.
+    static Result<User> read_user(const Rows& rows, int row) {
+        auto role = parse_user_role(rows.text(row, 2));
+        if (!role)
+            return make_error(
+                ErrorKind::Damaged,
+                "PostgreSQL: user row " + std::string(rows.text(row, 0)) + " has no valid role");
+        return User{rows.integer(row, 0),
+                    std::string(rows.text(row, 1)),
+                    *role,
+                    std::string(rows.text(row, 3)),
+                    rows.text(row, 4) == "t",
+                    std::string(rows.text(row, 5)),
+                    std::string(rows.text(row, 6))};
     }
 
     // bytea travels as hex text (libpq's text format): encode()/decode() in the SQL.

@@ -38,6 +38,28 @@ QueryParams ApiServer::Impl::query_params(MHD_Connection* connection) const {
     return params;
 }
 
+std::unique_ptr<WebRequest> ApiServer::Impl::web_request(MHD_Connection* connection,
+                                                         const Exchange& exchange) const {
+    auto request = std::make_unique<WebRequest>();
+    request->method = exchange.method;
+    request->path = exchange.path;
+    request->address = exchange.address;
+    if (const char* lang = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "lang"))
+        request->lang = lang;
+    request->accept_language = header_value(connection, MHD_HTTP_HEADER_ACCEPT_LANGUAGE);
+    MHD_get_connection_values_n(
+        connection, MHD_COOKIE_KIND,
+        [](void* cls, MHD_ValueKind, const char* name, std::size_t name_size, const char* value,
+           std::size_t value_size) {
+            static_cast<WebRequest*>(cls)->cookies.emplace(
+                std::string(name, name_size),
+                std::string(value ? value : "", value ? value_size : 0));
+            return MHD_YES;
+        },
+        request.get());
+    return request;
+}
+
 ApiServer::Impl::BodySlot ApiServer::Impl::take_body_slot(Exchange& exchange) {
     std::lock_guard lock(state_mutex);
     // An enrolment has no grant: only the count of bodies holds it.
@@ -79,7 +101,10 @@ MHD_Result ApiServer::Impl::reply(MHD_Connection* connection, Exchange& exchange
         reply.body.size(), const_cast<char*>(reply.body.data()), MHD_RESPMEM_MUST_COPY);
     if (!response) return MHD_NO;
     bool headed = MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
-                                          "application/json") == MHD_YES;
+                                          reply.content_type.c_str()) == MHD_YES;
+    for (const auto& [name, value] : reply.headers)
+        headed =
+            headed && MHD_add_response_header(response, name.c_str(), value.c_str()) == MHD_YES;
     // A refusal before the body is read leaves the connection's byte stream
     // unusable for another request.
     if (close)
@@ -109,8 +134,12 @@ MHD_Result ApiServer::Impl::handle(MHD_Connection* connection, const char* uploa
                       "the server failed while handling this request; retry later");
     switch (exchange.stage) {
         case Exchange::Stage::Headers:
-            break;                          // begin() handles it
-        case Exchange::Stage::Authorizing:  // resumed: the job decided
+            break;                                // begin() handles it
+        case Exchange::Stage::Authorizing:        // resumed: the job decided
+            if (exchange.route == Route::Page) {  // a page, whatever its status
+                exchange.stage = Exchange::Stage::Ready;
+                return MHD_YES;
+            }
             if (exchange.reply && exchange.reply->status != 200)
                 return reply(connection, exchange, *exchange.reply, true, exchange.retry_after);
             if (carries_body(exchange.route)) return start_body(connection, exchange);
@@ -199,6 +228,20 @@ MHD_Result ApiServer::Impl::begin(MHD_Connection* connection, const char* url, c
                               std::to_string(wait->count()) + " s",
                           *wait);
         return start_body(connection, exchange);
+    }
+    // The console's pages and forms: a session cookie, not a token (web_console.hpp).
+    if (exchange.route == Route::Page || exchange.route == Route::Form) {
+        exchange.web = web_request(connection, exchange);
+        if (exchange.route == Route::Form) return start_body(connection, exchange);
+        exchange.stage = Exchange::Stage::Authorizing;
+        if (!run_suspended(connection, exchange, [this, &exchange] {
+                auto answer = console.handle(*exchange.web);
+                exchange.reply = std::move(answer.reply);
+                return answer.hold;
+            }))
+            return refuse(connection, exchange, ApiError::Unavailable, "the server is stopping",
+                          std::chrono::seconds{5});
+        return MHD_YES;
     }
     if (auto wait = bad_tokens.refusal(exchange.address, Clock::now()))
         return refuse(connection, exchange, ApiError::TooManyRequests,
@@ -316,6 +359,11 @@ MHD_Result ApiServer::Impl::receive(MHD_Connection* connection, const char* uplo
         if (exchange.route == Route::Enrol) {
             exchange.reply = service.enrol(exchange.body->text());
             hold = judge_enrolment(*exchange.reply, exchange);
+        } else if (exchange.route == Route::Form) {
+            exchange.web->body = exchange.body->text();
+            auto answer = console.handle(*exchange.web);
+            exchange.reply = std::move(answer.reply);
+            hold = answer.hold;
         } else if (exchange.route == Route::Heartbeat) {
             exchange.reply = service.heartbeat(*exchange.grant, exchange.body->text());
         } else {

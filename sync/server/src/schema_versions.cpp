@@ -9,7 +9,7 @@ namespace {
 // PostgreSQL's text columns that are compared or ordered use the "C" collation:
 // byte order, as SQLite compares, so both backends export in the same order and
 // select the same UTC timestamps (which order like the times they name).
-constexpr std::array<SchemaStep, 6> kSteps{{
+constexpr std::array<SchemaStep, 7> kSteps{{
     // 1: responses and tokens.
     {R"sql(
 CREATE TABLE responses(
@@ -226,6 +226,45 @@ CREATE TABLE enrolment_codes(
   created_at text NOT NULL,
   expires_at text COLLATE "C" NOT NULL,
   used_at text);
+)sql"},
+    // 7: people of the certifier's console and their sessions (README "The certifier's
+    // console"): an Argon2id hash of each password, the hash of each session id (never
+    // the id), the session's CSRF secret, and when it began and was last used.
+    {R"sql(
+CREATE TABLE users(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL CHECK (role IN ('certifier', 'viewer')),
+  org TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  changed_at TEXT NOT NULL);
+CREATE TABLE sessions(
+  id_hash BLOB PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  csrf_secret TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  last_used_at TEXT NOT NULL);
+CREATE INDEX sessions_by_user ON sessions(user_id);
+)sql",
+     R"sql(
+CREATE TABLE users(
+  id bigserial PRIMARY KEY,
+  name text COLLATE "C" NOT NULL UNIQUE,
+  role text NOT NULL CHECK (role IN ('certifier', 'viewer')),
+  org text COLLATE "C" NOT NULL,
+  password_hash text NOT NULL,
+  disabled boolean NOT NULL DEFAULT false,
+  created_at text NOT NULL,
+  changed_at text NOT NULL);
+CREATE TABLE sessions(
+  id_hash bytea PRIMARY KEY,
+  user_id bigint NOT NULL REFERENCES users(id),
+  csrf_secret text NOT NULL,
+  created_at text COLLATE "C" NOT NULL,
+  last_used_at text COLLATE "C" NOT NULL);
+CREATE INDEX sessions_by_user ON sessions(user_id);
 )sql"},
 }};
 

@@ -38,6 +38,7 @@ struct ApiServer::Impl {
     RequestLog& log;
     FailureLimiter bad_tokens;
     FailureLimiter bad_codes{kBadEnrolmentPolicy};  // POST /api/v1/enrol
+    WebConsole console;
     Deadlines deadlines;
     std::string tls_cert, tls_key;  // PEM text, alive as long as the daemon
     int listen_fd = -1;
@@ -62,7 +63,10 @@ struct ApiServer::Impl {
     MHD_Daemon* daemon = nullptr;
 
     Impl(ApiService& s, ServerOptions o, RequestLog& l)
-        : service(s), options(std::move(o)), log(l) {}
+        : service(s),
+          options(std::move(o)),
+          log(l),
+          console(s, ConsoleOptions{options.sessions, !options.tls_cert.empty()}) {}
     ~Impl() { shut_down(); }
 
     Result<int> bind_socket();
@@ -104,10 +108,15 @@ struct ApiServer::Impl {
     std::chrono::milliseconds judge(const Reply& refusal, const Exchange& exchange);
     // The same for an enrolment: every refusal but the store's 503 counts.
     std::chrono::milliseconds judge_enrolment(const Reply& reply, const Exchange& exchange);
-    // What a request's body may hold: an enrolment is a code and a key.
+    // What a request's body may hold: an enrolment is a code and a key, a form a few fields.
     std::size_t body_limit(const Exchange& exchange) const {
-        return exchange.route == Route::Enrol ? kMaxEnrolBody : options.max_body;
+        if (exchange.route == Route::Enrol) return kMaxEnrolBody;
+        if (exchange.route == Route::Form) return kMaxFormBody;
+        return options.max_body;
     }
+    // The console's view of a Page or Form request (cookies, language, address).
+    std::unique_ptr<WebRequest> web_request(MHD_Connection* connection,
+                                            const Exchange& exchange) const;
     QueryParams query_params(MHD_Connection* connection) const;
     Reply too_large(const Exchange& exchange) const {
         return error_reply(ApiError::PayloadTooLarge,

@@ -28,6 +28,16 @@ std::optional<Role> parse_role(std::string_view text) {
     return std::nullopt;
 }
 
+std::string_view to_string(UserRole role) {
+    return role == UserRole::Certifier ? "certifier" : "viewer";
+}
+
+std::optional<UserRole> parse_user_role(std::string_view text) {
+    for (UserRole role : {UserRole::Certifier, UserRole::Viewer})
+        if (to_string(role) == text) return role;
+    return std::nullopt;
+}
+
 Status note_uploads(std::span<const StoredRecord> batch, std::span<const RecordOutcome> outcomes,
                     const std::function<Status(const StoredRecord& of_device)>& note) {
     std::set<std::tuple<std::string_view, std::string_view, std::string_view>> noted;

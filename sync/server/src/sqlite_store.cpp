@@ -173,14 +173,39 @@ class SqliteStore final : public ServerStore {
                      "INSERT INTO device_keys(org, device, key, trusted, bound_at)"
                      " VALUES(?1, ?2, ?3, 'enrolled', ?4) ON CONFLICT(org, device, key)"
                      " DO UPDATE SET trusted = 'enrolled' WHERE trusted = 'tofu'"),
+          insert_user_(writer_,
+                       "INSERT INTO users(name, role, org, password_hash, created_at, changed_at)"
+                       " VALUES(?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT(name) DO NOTHING RETURNING id"),
+          find_user_(writer_, std::string("SELECT ") + kUserColumns +
+                                  ", password_hash FROM users WHERE name = ?1"),
+          set_password_(writer_,
+                        "UPDATE users SET password_hash = ?2, changed_at = ?3 WHERE name = ?1"),
+          disable_user_(writer_, "UPDATE users SET disabled = 1, changed_at = ?2 WHERE name = ?1"),
+          end_user_sessions_(writer_,
+                             "DELETE FROM sessions WHERE user_id IN"
+                             " (SELECT id FROM users WHERE name = ?1)"),
+          insert_session_(writer_,
+                          "INSERT INTO sessions(id_hash, user_id, csrf_secret, created_at,"
+                          " last_used_at) VALUES(?1, ?2, ?3, ?4, ?4)"),
+          find_session_(writer_,
+                        std::string("SELECT ") + kUserColumns +
+                            ", sessions.csrf_secret, sessions.created_at FROM sessions"
+                            " JOIN users ON users.id = sessions.user_id WHERE sessions.id_hash = ?1"
+                            " AND NOT users.disabled AND sessions.last_used_at > ?2"
+                            " AND sessions.created_at > ?3"),
+          touch_session_(writer_, "UPDATE sessions SET last_used_at = ?2 WHERE id_hash = ?1"),
+          end_session_(writer_, "DELETE FROM sessions WHERE id_hash = ?1"),
           readers_(std::move(path)) {}
 
     Status prepared() const {
-        return sqlite::all_prepared({&insert_, &stored_canonical_, &upgrade_, &chain_highest_,
-                                     &read_day_, &write_day_, &replace_day_, &bind_key_, &pin_key_,
-                                     &insert_token_, &revoke_token_, &put_heartbeat_,
-                                     &note_upload_, &insert_code_, &find_code_, &use_code_,
-                                     &enrol_key_});
+        return sqlite::all_prepared(
+            {&insert_,        &stored_canonical_,  &upgrade_,        &chain_highest_,
+             &read_day_,      &write_day_,         &replace_day_,    &bind_key_,
+             &pin_key_,       &insert_token_,      &revoke_token_,   &put_heartbeat_,
+             &note_upload_,   &insert_code_,       &find_code_,      &use_code_,
+             &enrol_key_,     &insert_user_,       &find_user_,      &set_password_,
+             &disable_user_,  &end_user_sessions_, &insert_session_, &find_session_,
+             &touch_session_, &end_session_});
     }
 
     // Group commit: batches that arrive while a transaction is being written
@@ -437,6 +462,128 @@ class SqliteStore final : public ServerStore {
         return EnrolmentOutcome{std::move(grant)};
     }
 
+    Result<std::int64_t> add_user(const User& user, std::string_view password_hash) override {
+        std::lock_guard lock(write_mutex_);
+        auto added = insert_user_.reset()
+                         .bind(1, user.name)
+                         .bind(2, to_string(user.role))
+                         .bind(3, user.org)
+                         .bind(4, password_hash)
+                         .bind(5, user.created_at)
+                         .step();
+        if (!added) return added.error();
+        if (!added.value()) return Error{"a user named " + user.name + " exists already"};
+        auto id = insert_user_.integer(0);
+        if (auto done = insert_user_.run(); !done) return done.error();
+        return id;
+    }
+
+    Result<std::optional<UserCredentials>> find_user(std::string_view name) override {
+        std::lock_guard lock(write_mutex_);
+        auto found = find_user_.reset().bind(1, name).step();
+        if (!found) return found.error();
+        if (!found.value()) return std::optional<UserCredentials>{};
+        auto user = read_user(find_user_);
+        if (!user) return user.error();
+        UserCredentials credentials{std::move(user.value()), std::string(find_user_.text(7))};
+        find_user_.reset();
+        return std::optional<UserCredentials>{std::move(credentials)};
+    }
+
+    Result<std::vector<User>> list_users() override {
+        auto lease = readers_.lease();
+        if (!lease) return lease.error();
+        Statement select(lease.value()->connection(),
+                         std::string("SELECT ") + kUserColumns + " FROM users ORDER BY name");
+        std::vector<User> users;
+        for (;;) {
+            auto row = select.step();
+            if (!row) return row.error();
+            if (!row.value()) return users;
+            auto user = read_user(select);
+            if (!user) return user.error();
+            users.push_back(std::move(user.value()));
+        }
+    }
+
+    Result<bool> set_password(std::string_view name, std::string_view password_hash,
+                              std::string_view changed_at) override {
+        std::lock_guard lock(write_mutex_);
+        auto done =
+            set_password_.reset().bind(1, name).bind(2, password_hash).bind(3, changed_at).run();
+        if (!done) return done.error();
+        return writer_.changes() == 1;
+    }
+
+    Result<bool> disable_user(std::string_view name, std::string_view changed_at) override {
+        std::lock_guard lock(write_mutex_);
+        auto transaction = sqlite::Transaction::begin(writer_);
+        if (!transaction) return transaction.error();
+        if (auto done = disable_user_.reset().bind(1, name).bind(2, changed_at).run(); !done)
+            return done.error();
+        if (writer_.changes() != 1) return false;
+        if (auto ended = end_user_sessions_.reset().bind(1, name).run(); !ended)
+            return ended.error();
+        if (auto committed = transaction.value().commit(); !committed) return committed.error();
+        return true;
+    }
+
+    Status add_session(const NewSession& session) override {
+        std::lock_guard lock(write_mutex_);
+        return insert_session_.reset()
+            .bind_blob(1, session.id_hash)
+            .bind(2, session.user_id)
+            .bind(3, session.csrf_secret)
+            .bind(4, session.created_at)
+            .run();
+    }
+
+    Result<std::optional<LiveSession>> use_session(const TokenHash& id_hash,
+                                                   const SessionCutoffs& cutoffs) override {
+        std::lock_guard lock(write_mutex_);
+        // The one writer: nothing ends the session between finding and touching it.
+        auto found = find_session_.reset()
+                         .bind_blob(1, id_hash)
+                         .bind(2, cutoffs.idle_before)
+                         .bind(3, cutoffs.created_before)
+                         .step();
+        if (!found) return found.error();
+        if (found.value()) {
+            auto user = read_user(find_session_);
+            if (!user) return user.error();
+            LiveSession live{std::move(user.value()), std::string(find_session_.text(7)),
+                             std::string(find_session_.text(8))};
+            find_session_.reset();
+            if (auto touched =
+                    touch_session_.reset().bind_blob(1, id_hash).bind(2, cutoffs.now).run();
+                !touched)
+                return touched.error();
+            return std::optional<LiveSession>{std::move(live)};
+        }
+        // Over (or gone): an expired session is not kept.
+        if (auto ended = end_session_.reset().bind_blob(1, id_hash).run(); !ended)
+            return ended.error();
+        return std::optional<LiveSession>{};
+    }
+
+    Status end_session(const TokenHash& id_hash) override {
+        std::lock_guard lock(write_mutex_);
+        return end_session_.reset().bind_blob(1, id_hash).run();
+    }
+
+    Result<std::vector<std::string>> list_orgs() override {
+        auto lease = readers_.lease();
+        if (!lease) return lease.error();
+        Statement select(lease.value()->connection(), kListOrgsSql);
+        std::vector<std::string> orgs;
+        for (;;) {
+            auto row = select.step();
+            if (!row) return row.error();
+            if (!row.value()) return orgs;
+            orgs.emplace_back(select.text(0));
+        }
+    }
+
     Result<std::optional<std::string>> last_complete_at_or_before(std::string_view org,
                                                                   std::string_view device,
                                                                   std::string_view key,
@@ -565,6 +712,17 @@ class SqliteStore final : public ServerStore {
     }
 
   private:
+    // A row that starts with kUserColumns.
+    static Result<User> read_user(const Statement& row) {
+        auto role = parse_user_role(row.text(2));
+        if (!role)
+            return make_error(ErrorKind::Damaged,
+                              "user row " + std::to_string(row.integer(0)) + " has no valid role");
+        return User{row.integer(0),           std::string(row.text(1)), *role,
+                    std::string(row.text(3)), row.integer(4) != 0,      std::string(row.text(5)),
+                    std::string(row.text(6))};
+    }
+
     static Result<std::vector<DeviceKey>> read_device_keys(Connection& db, std::string_view org,
                                                            std::optional<std::string_view> device) {
         Statement select(db,
@@ -772,6 +930,15 @@ class SqliteStore final : public ServerStore {
     Statement find_code_;
     Statement use_code_;
     Statement enrol_key_;
+    Statement insert_user_;
+    Statement find_user_;
+    Statement set_password_;
+    Statement disable_user_;
+    Statement end_user_sessions_;
+    Statement insert_session_;
+    Statement find_session_;
+    Statement touch_session_;
+    Statement end_session_;
     ReaderPool readers_;
 };
 

@@ -12,6 +12,7 @@
 
 #include "cx/server/api_service.hpp"
 #include "cx/server/request_log.hpp"
+#include "cx/server/web_sessions.hpp"
 
 namespace cx {
 
@@ -35,6 +36,9 @@ struct ServerOptions {
     std::chrono::seconds io_timeout{10};
     int max_connections = 2000;
     int max_connections_per_address = 64;
+    // The console's sessions (serve --session-idle, --session-max); its cookies are
+    // Secure when tls_cert is set.
+    SessionPolicy sessions;
 };
 
 // "HOST:PORT" → host and port; an error names what is wrong.

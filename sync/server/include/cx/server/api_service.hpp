@@ -9,11 +9,13 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include "cx/config/config_files.hpp"
-#include "cx/server/fleet_report.hpp"
 #include "cx/server/enrolment_codes.hpp"
+#include "cx/server/fleet_report.hpp"
 #include "cx/server/server_flags.hpp"
 #include "cx/server/server_store.hpp"
 #include "cx/server/tokens.hpp"
@@ -22,8 +24,10 @@ namespace cx {
 
 struct Reply {
     int status = 200;
-    std::string body;         // JSON
+    std::string body;         // JSON, or what content_type says (the console's pages)
     std::size_t records = 0;  // records in the request, for the request log
+    std::string content_type = "application/json";
+    std::vector<std::pair<std::string, std::string>> headers{};  // more response headers
 };
 Reply error_reply(ApiError error, std::string_view detail);
 

@@ -17,6 +17,7 @@
 
 #include "cx/scoring/response.hpp"
 #include "cx/scoring/result.hpp"
+#include "cx/server/people.hpp"
 #include "cx/sync/protocol.hpp"
 
 namespace cx {
@@ -24,8 +25,6 @@ namespace cx {
 enum class Role { Device, Viewer, Admin };
 std::string_view to_string(Role role);
 std::optional<Role> parse_role(std::string_view text);
-
-using TokenHash = std::array<unsigned char, 32>;
 
 // What a token allows: a device token is bound to org + site + device, a
 // viewer or admin token to an org.
@@ -349,6 +348,30 @@ class ServerStore {
     // heartbeat, in (site, device) order; one query per table, whatever the number
     // of devices.
     virtual Result<std::vector<DeviceActivity>> device_activity(std::string_view org) = 0;
+
+    // People and their sessions (cx/server/people.hpp). A name is unique: adding one
+    // that exists is an error of kind Invalid.
+    virtual Result<std::int64_t> add_user(const User& user, std::string_view password_hash) = 0;
+    // The user of this name, disabled or not.
+    virtual Result<std::optional<UserCredentials>> find_user(std::string_view name) = 0;
+    // Every user, by name.
+    virtual Result<std::vector<User>> list_users() = 0;
+    // False when no user has this name.
+    virtual Result<bool> set_password(std::string_view name, std::string_view password_hash,
+                                      std::string_view changed_at) = 0;
+    // In one transaction: marks the user disabled and ends every session of theirs.
+    // False when no user has this name.
+    virtual Result<bool> disable_user(std::string_view name, std::string_view changed_at) = 0;
+    virtual Status add_session(const NewSession& session) = 0;
+    // The session whose id hashes to `id_hash`, if it is live by `cutoffs` and its user
+    // is not disabled; its last use becomes `cutoffs.now`. A session found over is
+    // deleted.
+    virtual Result<std::optional<LiveSession>> use_session(const TokenHash& id_hash,
+                                                           const SessionCutoffs& cutoffs) = 0;
+    // Ends the session (sign-out); ending one that is gone is no error.
+    virtual Status end_session(const TokenHash& id_hash) = 0;
+    // Every organisation the store knows by a token or a viewer, by name.
+    virtual Result<std::vector<std::string>> list_orgs() = 0;
 };
 
 // Every record matching `query` in export order, read page by page so memory

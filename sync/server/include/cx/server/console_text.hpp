@@ -1,0 +1,51 @@
+#pragma once
+// Every string the console's pages show, in Chinese and English, in one table
+// (as the kiosk's ui_text): a page asks for a text in the request's language.
+#include <string_view>
+
+#include "cx/scoring/questionnaire.hpp"  // Lang, to_string(Lang), parse_lang
+
+namespace cx {
+
+// The first of zh / en an Accept-Language header names (by order, ignoring
+// weights); Chinese when it names neither.
+Lang lang_from_accept_language(std::string_view header);
+
+enum class ConsoleText {
+    Title,
+    SignIn,
+    Name,
+    Password,
+    SignOut,
+    SignedInAs,
+    WrongCredentials,
+    TooManySignIns,
+    Organisations,
+    NoOrganisations,
+    AllOrganisations,
+    Organisation,
+    AllResponses,
+    Respondents,
+    ServiceScore,
+    ConfidenceInterval,
+    Excluded,
+    Characteristic,
+    Percent,
+    Points,
+    MaxPoints,
+    NoResponses,
+    FormRejectedTitle,
+    FormRejected,
+    FormUnreadable,
+    NotFoundTitle,
+    NotFound,
+    UnavailableTitle,
+    Unavailable,
+    RoleCertifier,
+    RoleViewer,
+    Count_,  // not a text: the number of texts
+};
+
+std::string_view text(ConsoleText id, Lang lang);
+
+}  // namespace cx

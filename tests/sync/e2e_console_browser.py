@@ -1,0 +1,122 @@
+#!/usr/bin/python3
+"""The certifier's console in Debian's headless Chromium, driven by Selenium.
+
+The real cxserver on 127.0.0.1 with a certifier and one organisation with a
+token: the sign-in page (Chinese by default), a wrong password, signing in,
+the organisation list, an organisation page, the English version, and signing
+out (after which the console sends back to sign-in). Screenshots of every page
+are kept in --artifacts for people to look at (Chinese must render).
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from cxserver_process import start_cxserver
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ready
+from selenium.webdriver.support.ui import WebDriverWait
+
+PASSWORD = "correct horse battery"
+
+
+class Failure(Exception):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise Failure(message)
+
+
+def run(*args, stdin=""):
+    result = subprocess.run(list(args), input=stdin, capture_output=True, text=True, timeout=60)
+    check(result.returncode == 0, f"{args[1]} failed: {result.stderr}")
+    return result.stdout
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--server", required=True)
+    parser.add_argument("--config-dir", required=True)
+    parser.add_argument("--artifacts", required=True)
+    args = parser.parse_args()
+    os.makedirs(args.artifacts, exist_ok=True)
+    workdir = tempfile.mkdtemp(prefix="cx-e2e-console-")
+    db = "sqlite:" + os.path.join(workdir, "server.db")
+    server = browser = None
+    try:
+        run(args.server, "add-user", "--db", db, "--name", "carla", "--role", "certifier",
+            stdin=PASSWORD + "\n")
+        run(args.server, "add-token", "--db", db, "--role", "viewer", "--org", "demo-org")
+        server, url = start_cxserver(args.server, db, args.config_dir,
+                                     os.path.join(workdir, "server.log"))
+
+        options = webdriver.ChromeOptions()
+        for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--lang=zh-CN",
+                     "--window-size=1100,800", f"--user-data-dir={workdir}/chromium"):
+            options.add_argument(flag)
+        # A Chinese browser: the console follows Accept-Language until ?lang= chooses.
+        options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
+        options.binary_location = "/usr/bin/chromium"
+        browser = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        wait = WebDriverWait(browser, 20)
+
+        def shot(name):
+            path = os.path.join(args.artifacts, name + ".png")
+            check(browser.save_screenshot(path), f"no screenshot {path}")
+
+        browser.get(url + "/")
+        check(browser.title == "登录 · 认证管理台", f"sign-in page title {browser.title!r}")
+        shot("1-signin-zh")
+
+        def sign_in(password):
+            browser.find_element(By.ID, "name").send_keys("carla")
+            browser.find_element(By.ID, "password").send_keys(password)
+            browser.find_element(By.CSS_SELECTOR, "form.signin button").click()
+
+        sign_in("not her password")
+        wait.until(ready.presence_of_element_located((By.CSS_SELECTOR, "p.error")))
+        check("用户名或密码错误" in browser.page_source, "no message for a wrong password")
+        shot("2-signin-wrong-zh")
+
+        sign_in(PASSWORD)
+        wait.until(ready.url_to_be(url + "/console"))
+        check(browser.find_element(By.LINK_TEXT, "demo-org"), "demo-org not listed")
+        shot("3-organisations-zh")
+
+        browser.find_element(By.LINK_TEXT, "demo-org").click()
+        wait.until(ready.url_to_be(url + "/console/orgs/demo-org"))
+        check("服务得分" in browser.page_source, "no service score row")
+        shot("4-organisation-zh")
+
+        browser.find_element(By.LINK_TEXT, "English").click()
+        wait.until(ready.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Organisation"))
+        shot("5-organisation-en")
+
+        browser.find_element(By.CSS_SELECTOR, "header.bar form button").click()
+        wait.until(ready.url_to_be(url + "/"))
+        check(browser.find_element(By.ID, "password"), "signing out did not lead to sign-in")
+        browser.get(url + "/console")
+        check(browser.current_url == url + "/", "the console opened after signing out")
+        shot("6-signed-out-en")
+        print(f"e2e_console_browser: ok; screenshots in {args.artifacts}")
+        return 0
+    except Failure as failure:
+        print(f"e2e_console_browser: FAILED: {failure}", file=sys.stderr)
+        return 1
+    finally:
+        if browser:
+            browser.quit()
+        if server:
+            server.terminate()
+            server.wait(timeout=10)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
