@@ -24,20 +24,24 @@ Status fetch_page(ExportStream& stream, ServerStore& store) {
     return Ok{};
 }
 
-// "/api/v1/orgs/{org}/score" and ".../responses.jsonl"; anything else is Unknown.
 std::pair<Route, std::string> route_of(std::string_view method, std::string_view path) {
     if (path == kHealthPath) return {method == "GET" ? Route::Health : Route::Unknown, {}};
     if (path == kResponsesPath) return {method == "POST" ? Route::Upload : Route::Unknown, {}};
     if (path == kHeartbeatPath) return {method == "POST" ? Route::Heartbeat : Route::Unknown, {}};
     if (path == kEnrolPath) return {method == "POST" ? Route::Enrol : Route::Unknown, {}};
+    if (path == kManagementPath) return {method == "GET" ? Route::Management : Route::Unknown, {}};
     constexpr std::string_view kOrgs = "/api/v1/orgs/";
-    if (method != "GET" || !path.starts_with(kOrgs)) return {Route::Unknown, {}};
+    if (!path.starts_with(kOrgs)) return {Route::Unknown, {}};
     auto rest = path.substr(kOrgs.size());
     auto slash = rest.find('/');
     if (slash == std::string_view::npos) return {Route::Unknown, {}};
     std::string org(rest.substr(0, slash));
     if (!is_valid_identifier(org)) return {Route::Unknown, {}};
     auto leaf = rest.substr(slash);
+    if (leaf == "/assessment" && method == "PUT") return {Route::SaveAssessment, org};
+    if (method != "GET") return {Route::Unknown, {}};
+    if (leaf == "/assessment") return {Route::Assessment, org};
+    if (leaf == "/assessment/history") return {Route::AssessmentHistory, org};
     if (leaf == "/score") return {Route::Score, org};
     if (leaf == "/responses.jsonl") return {Route::Export, org};
     if (leaf == "/integrity") return {Route::Integrity, org};

@@ -21,7 +21,21 @@ namespace cx {
 
 inline constexpr std::size_t kExportPageRecords = 2000;
 
-enum class Route { Health, Upload, Heartbeat, Enrol, Score, Export, Integrity, Devices, Unknown };
+enum class Route {
+    Health,
+    Upload,
+    Heartbeat,
+    Enrol,
+    Score,
+    Export,
+    Integrity,
+    Devices,
+    SaveAssessment,     // PUT …/assessment
+    Assessment,         // GET …/assessment
+    AssessmentHistory,  // GET …/assessment/history
+    Management,         // GET /api/v1/management
+    Unknown
+};
 
 struct ExportStream;
 
@@ -43,7 +57,8 @@ struct Exchange {
     // Written by the job, read by the event thread after the connection resumes.
     std::optional<Reply> reply;
     std::optional<std::chrono::seconds> retry_after;
-    std::optional<TokenGrant> grant;
+    std::optional<TokenGrant> grant;  // a device's, for an upload or a heartbeat
+    std::optional<Actor> actor;       // who saves an assessment
     std::shared_ptr<ExportStream> export_stream;
     std::unique_ptr<RequestBody> body;
     bool holds_body_slot = false;
@@ -72,13 +87,15 @@ struct ExportStream {
 // connection is suspended, so only this job touches it.
 Status fetch_page(ExportStream& stream, ServerStore& store);
 
-// The routes whose request has a body a device token sends (a batch, a heartbeat);
-// an enrolment's body comes without a token (begin() starts it before any token check).
+// The routes whose request has a body sent with a token (a device's batch or
+// heartbeat, an assessment); an enrolment's body comes without a token (begin()
+// starts it before any token check).
 inline bool carries_body(Route route) {
-    return route == Route::Upload || route == Route::Heartbeat;
+    return route == Route::Upload || route == Route::Heartbeat || route == Route::SaveAssessment;
 }
 
-// "/api/v1/orgs/{org}/score" and ".../responses.jsonl"; anything else is Unknown.
+// The route of a request line and the org it names ("/api/v1/orgs/{org}/score");
+// anything else is Unknown.
 std::pair<Route, std::string> route_of(std::string_view method, std::string_view path);
 
 }  // namespace cx

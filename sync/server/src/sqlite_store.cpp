@@ -173,14 +173,18 @@ class SqliteStore final : public ServerStore {
                      "INSERT INTO device_keys(org, device, key, trusted, bound_at)"
                      " VALUES(?1, ?2, ?3, 'enrolled', ?4) ON CONFLICT(org, device, key)"
                      " DO UPDATE SET trusted = 'enrolled' WHERE trusted = 'tofu'"),
+          insert_assessment_(writer_,
+                             "INSERT INTO assessments(org, saved_by, saved_at, document,"
+                             " conformity_passed, levels, auditor, assessed_on, notes)"
+                             " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
           readers_(std::move(path)) {}
 
     Status prepared() const {
         return sqlite::all_prepared({&insert_, &stored_canonical_, &upgrade_, &chain_highest_,
                                      &read_day_, &write_day_, &replace_day_, &bind_key_, &pin_key_,
-                                     &insert_token_, &revoke_token_, &put_heartbeat_,
-                                     &note_upload_, &insert_code_, &find_code_, &use_code_,
-                                     &enrol_key_});
+                                     &insert_token_, &revoke_token_, &put_heartbeat_, &note_upload_,
+                                     &insert_code_, &find_code_, &use_code_, &enrol_key_,
+                                     &insert_assessment_});
     }
 
     // Group commit: batches that arrive while a transaction is being written
@@ -564,6 +568,43 @@ class SqliteStore final : public ServerStore {
         return merge_device_sightings(std::move(sightings));
     }
 
+    Result<std::int64_t> add_assessment(const SavedAssessment& assessment) override {
+        std::lock_guard lock(write_mutex_);
+        auto stored = insert_assessment_.reset()
+                          .bind(1, assessment.org)
+                          .bind(2, assessment.saved_by)
+                          .bind(3, assessment.saved_at)
+                          .bind(4, assessment.document)
+                          .bind(5, std::int64_t{assessment.conformity_passed})
+                          .bind(6, assessment.levels)
+                          .bind(7, assessment.auditor)
+                          .bind(8, assessment.assessed_on)
+                          .bind(9, assessment.notes)
+                          .run();
+        if (!stored) return stored.error();
+        return writer_.last_insert_rowid();
+    }
+
+    Result<std::vector<SavedAssessment>> assessments(std::string_view org,
+                                                     std::size_t limit) override {
+        auto lease = readers_.lease();
+        if (!lease) return lease.error();
+        Statement select(lease.value()->connection(),
+                         "SELECT id, saved_by, saved_at, document, conformity_passed, levels,"
+                         " auditor, assessed_on, notes FROM assessments WHERE org = ?1"
+                         " ORDER BY id DESC LIMIT ?2");
+        select.bind(1, org).bind(2, static_cast<std::int64_t>(limit));
+        std::vector<SavedAssessment> saved;
+        auto text = [&](int column) { return std::string(select.text(column)); };
+        for (;;) {
+            auto row = select.step();
+            if (!row) return row.error();
+            if (!row.value()) return saved;
+            saved.push_back({select.integer(0), std::string(org), text(1), text(2), text(3),
+                             select.integer(4) != 0, text(5), text(6), text(7), text(8)});
+        }
+    }
+
   private:
     static Result<std::vector<DeviceKey>> read_device_keys(Connection& db, std::string_view org,
                                                            std::optional<std::string_view> device) {
@@ -772,6 +813,7 @@ class SqliteStore final : public ServerStore {
     Statement find_code_;
     Statement use_code_;
     Statement enrol_key_;
+    Statement insert_assessment_;
     ReaderPool readers_;
 };
 
