@@ -59,8 +59,7 @@ std::variant<TokenGrant, Reply> ApiService::authenticate_as(std::string_view aut
     const auto& grant = std::get<TokenGrant>(caller);
     if (grant.role != role)
         return error_reply(ApiError::Forbidden, std::string(only) + " (this is a " +
-                                                    std::string(to_string(grant.role)) +
-                                                    " token)");
+                                                    std::string(to_string(grant.role)) + " token)");
     return grant;
 }
 
@@ -291,8 +290,9 @@ std::variant<Actor, Reply> ApiService::authorize_assessment(std::string_view aut
     if (auto* refusal = std::get_if<Reply>(&caller)) return std::move(*refusal);
     auto actor = token_actor(std::get<TokenGrant>(caller));
     if (!actor.may_act_for(org))
-        return error_reply(ApiError::Forbidden, "this token is for org \"" + actor.org.value_or("") +
-                                                    "\", not \"" + std::string(org) + "\"");
+        return error_reply(ApiError::Forbidden, "this token is for org \"" +
+                                                    actor.org.value_or("") + "\", not \"" +
+                                                    std::string(org) + "\"");
     return actor;
 }
 
