@@ -22,6 +22,8 @@ packages=(
   # tests: Catch2, a headless X server with input driving and screenshots
   libgmp-dev catch2 xvfb xdotool x11-apps imagemagick x11-utils mesa-utils
   libgl1-mesa-dri sqlite3 openssl python3 python3-cryptography time unzip procps curl
+  # tests: the power-cut filesystem (tests/reliability/powercut_fs.cpp)
+  libfuse3-dev fuse3
 )
 
 case "${1:-}" in

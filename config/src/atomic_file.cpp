@@ -35,12 +35,22 @@ bool write_all(int fd, std::string_view data) {
     return true;
 }
 
-Status sync_and_rename(int fd, const std::filesystem::path& temp,
-                       const std::filesystem::path& final) {
+Status sync_and_rename(int fd, const std::filesystem::path& temp, const WrittenFile& file,
+                       const BeforePublish& before_publish) {
+    const std::filesystem::path& final = file.path;
     if (::fsync(fd) != 0) return make_error(ErrorKind::Io, os_error("cannot fsync", temp));
+    if (before_publish) {
+        if (auto allowed = before_publish(file); !allowed) return allowed;
+    }
     if (::rename(temp.c_str(), final.c_str()) != 0)
         return make_error(ErrorKind::Io, os_error("cannot rename to", final));
-    auto dir = final.parent_path().empty() ? std::filesystem::path(".") : final.parent_path();
+    return sync_folder(final.parent_path());
+}
+
+}  // namespace
+
+Status sync_folder(const std::filesystem::path& folder) {
+    const auto dir = folder.empty() ? std::filesystem::path(".") : folder;
     int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir_fd < 0) return make_error(ErrorKind::Io, os_error("cannot open folder", dir));
     bool synced = ::fsync(dir_fd) == 0;
@@ -48,8 +58,6 @@ Status sync_and_rename(int fd, const std::filesystem::path& temp,
     if (!synced) return make_error(ErrorKind::Io, os_error("cannot fsync folder", dir));
     return Ok{};
 }
-
-}  // namespace
 
 struct AtomicFileWriter::Hash {
     crypto_hash_sha256_state state;
@@ -106,20 +114,22 @@ Status AtomicFileWriter::write(std::string_view data) {
     return Ok{};
 }
 
-Result<WrittenFile> AtomicFileWriter::commit() {
+Result<WrittenFile> AtomicFileWriter::commit(const BeforePublish& before_publish) {
     if (fd_ < 0) return make_error(ErrorKind::Internal, "export file already closed");
-    auto synced = sync_and_rename(fd_, temp_path_, final_path_);
+    WrittenFile file{final_path_, bytes_, finish_sha256(hash_->state)};
+    auto synced = sync_and_rename(fd_, temp_path_, file, before_publish);
     ::close(fd_);
     fd_ = -1;
     if (!synced) {
         ::unlink(temp_path_.c_str());
         return synced.error();
     }
-    return WrittenFile{final_path_, bytes_, finish_sha256(hash_->state)};
+    return file;
 }
 
 Result<WrittenFile> publish_file(const std::filesystem::path& temp_path,
-                                 const std::filesystem::path& final_path) {
+                                 const std::filesystem::path& final_path,
+                                 const BeforePublish& before_publish) {
     if (sodium_init() < 0)
         return make_error(ErrorKind::Internal, "libsodium could not be initialised");
     int fd = ::open(temp_path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -139,10 +149,11 @@ Result<WrittenFile> publish_file(const std::filesystem::path& temp_path,
         crypto_hash_sha256_update(&state, buffer, static_cast<std::size_t>(n));
         bytes += static_cast<std::uint64_t>(n);
     }
-    auto synced = sync_and_rename(fd, temp_path, final_path);
+    WrittenFile file{final_path, bytes, finish_sha256(state)};
+    auto synced = sync_and_rename(fd, temp_path, file, before_publish);
     ::close(fd);
     if (!synced) return synced.error();
-    return WrittenFile{final_path, bytes, finish_sha256(state)};
+    return file;
 }
 
 }  // namespace cx

@@ -161,7 +161,7 @@ def customer_screens(s, c, lang, size):
     s.large = False
 
 
-def save_failed_screen(s, c, lang, data, size):
+def unavailable_screen(s, c, lang, data, size):
     lock = sqlite3.connect(os.path.join(data, "responses.sqlite3"), isolation_level=None, timeout=5)
     lock.execute("BEGIN EXCLUSIVE")
     try:
@@ -169,7 +169,7 @@ def save_failed_screen(s, c, lang, data, size):
         s.key("Return")
         s.key("3")
         s.key("3")
-        c.check_screen(f"{lang}-{size}-06-save-failed", "save_failed")
+        c.check_screen(f"{lang}-{size}-06-unavailable", "unavailable")
     finally:
         lock.rollback()
         lock.close()
@@ -199,8 +199,8 @@ def one_language(s, c, lang, workdir):
     for size in ("normal", "large"):
         customer_screens(s, c, lang, size)
     for size in ("normal", "large"):
-        save_failed_screen(s, c, lang, data, size)
-        s.proc.send_signal(signal.SIGTERM)  # rather than wait for the error screen's 15 s
+        unavailable_screen(s, c, lang, data, size)
+        s.proc.send_signal(signal.SIGTERM)  # rather than wait for a write probe
         check(s.proc.wait(timeout=10) == 0, "SIGTERM must exit 0")
         if size == "normal":
             s.start_kiosk(data, "--items-per-respondent", "2")

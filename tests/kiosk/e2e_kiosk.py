@@ -407,7 +407,7 @@ def check_startup_refusals(s):
 
 def damaged_store_and_failed_save(s):
     """A damaged store is moved aside and staff see a notice; a save that cannot
-    commit (another process holds the write lock) shows the error screen."""
+    commit (another process holds the write lock) makes the survey unavailable."""
     data = os.path.join(s.workdir, "damaged")
     os.makedirs(data)
     with open(os.path.join(data, "responses.sqlite3"), "wb") as f:
@@ -424,9 +424,9 @@ def damaged_store_and_failed_save(s):
         s.wait_for("screen question", 1, 10)
         s.key("4")
         s.key("5")  # the short form's second and last item: the save waits for the lock
-        s.wait_for("screen save_failed", 1, 15)
+        s.wait_for("screen unavailable", 1, 15)
         time.sleep(0.3)
-        s.screenshot("10-save-failed-zh")
+        s.screenshot("10-unavailable-zh")
     finally:
         lock.rollback()
         lock.close()

@@ -25,10 +25,22 @@ struct Driver {
     SteadyTime now{std::chrono::hours(1)};
     std::vector<Submission> saved;
 
+    // Whether the store takes responses and the write probe passes.
+    bool writable = true;
+    int probes = 0;
+
     void send(const Event& event) {
         for (auto& action : step(state, event, now, questionnaire(), timings)) {
-            saved.push_back(std::get<action::Save>(action).submission);
-            if (saved.back().status == ResponseStatus::Complete) {
+            if (std::holds_alternative<action::Probe>(action)) {
+                ++probes;
+                step(state, event::ProbeDone{writable}, now, questionnaire(), timings);
+                continue;
+            }
+            const auto& submission = std::get<action::Save>(action).submission;
+            if (writable) saved.push_back(submission);
+            if (!writable) {
+                step(state, event::SaveError{}, now, questionnaire(), timings);
+            } else if (submission.status == ResponseStatus::Complete) {
                 step(state, event::SaveDone{}, now, questionnaire(), timings);
             }
         }
@@ -167,7 +179,7 @@ TEST_CASE("the next deadline is what the frame loop sleeps until") {
     CHECK(next_deadline(d.state, d.timings, d.now + 2500ms) == d.now + 3s);  // countdown tick
 }
 
-TEST_CASE("a failed save shows the error screen, not thank-you") {
+TEST_CASE("a failed save makes the survey unavailable, not thank-you") {
     SurveyState state;
     SurveyTimings timings;
     SteadyTime now{};
@@ -177,7 +189,80 @@ TEST_CASE("a failed save shows the error screen, not thank-you") {
     REQUIRE(actions.size() == 1);
     CHECK(state.screen == Screen::Saving);
     step(state, event::SaveError{}, now, questionnaire(), timings);
-    CHECK(state.screen == Screen::SaveFailed);
+    CHECK(state.screen == Screen::Unavailable);
+    CHECK(shows_unsaved_notice(state, timings, now));
+}
+
+TEST_CASE("unavailable: probes at once and then periodically, starts no survey") {
+    Driver d;
+    d.send(event::ChooseLanguage{Lang::En});
+    d.start(2);
+    d.answer(4);
+    d.writable = false;  // the disk fills while the customer answers
+    d.answer(5);
+    CHECK(d.saved.empty());
+    REQUIRE(d.state.screen == Screen::Unavailable);
+    CHECK(d.state.lang == Lang::En);  // the notice in the language the customer chose
+    d.send(event::Tick{});
+    CHECK(d.probes == 1);  // the first probe at once: staff see the reason straight away
+    d.send(event::Tick{});
+    CHECK(d.probes == 1);  // not again before the period
+    CHECK(next_deadline(d.state, d.timings, d.now) == d.now + d.timings.probe_every);
+    // Taps, keys, a start or closing time change nothing: no customer answers in vain.
+    d.send(event::Start{{0, 1}, {}});
+    d.send(event::Answer{3});
+    d.send(event::Touch{});
+    d.send(event::Close{});
+    CHECK(d.state.screen == Screen::Unavailable);
+    for (int i = 0; i < 6; ++i) d.wait(d.timings.probe_every);
+    CHECK(d.probes == 7);
+    CHECK(d.state.screen == Screen::Unavailable);
+    CHECK_FALSE(shows_unsaved_notice(d.state, d.timings, d.now));  // the next customer's screen
+    d.writable = true;                                             // space returns
+    d.wait(d.timings.probe_every);
+    CHECK(d.state.screen == Screen::Welcome);
+    CHECK(d.state.lang == Lang::Zh);  // a fresh welcome for the next customer
+    d.start(2);
+    d.answer(3);
+    d.answer(3);
+    REQUIRE(d.saved.size() == 1);
+    CHECK(d.state.screen == Screen::ThankYou);
+}
+
+TEST_CASE("unavailable: the customer who just answered reads the notice for its full time") {
+    Driver d;
+    d.start(1);
+    d.writable = false;
+    d.answer(2);
+    REQUIRE(d.state.screen == Screen::Unavailable);
+    const auto entered = d.now;
+    CHECK(next_deadline(d.state, d.timings, d.now) == d.now);  // the first probe
+    d.writable = true;  // writing works again at once (a lock released, space freed)
+    d.send(event::Tick{});
+    CHECK(d.state.screen == Screen::Unavailable);  // the notice stays up
+    CHECK(shows_unsaved_notice(d.state, d.timings, d.now));
+    // The next wake-up is the notice's end, where writing is proven once more.
+    CHECK(next_deadline(d.state, d.timings, d.now) == entered + d.timings.unsaved_notice);
+    d.wait(d.timings.unsaved_notice - 1ms);
+    CHECK(d.state.screen == Screen::Unavailable);
+    d.wait(1ms);
+    CHECK(d.state.screen == Screen::Welcome);
+    CHECK(d.probes == 2);
+}
+
+TEST_CASE("unavailable: an abandoned survey that cannot be stored has no notice to read") {
+    Driver d;
+    d.start();
+    d.answer(3);
+    d.writable = false;
+    d.wait(d.timings.idle_timeout);
+    d.wait(d.timings.idle_grace);  // saved as incomplete: it fails
+    REQUIRE(d.state.screen == Screen::Unavailable);
+    CHECK_FALSE(shows_unsaved_notice(d.state, d.timings, d.now));
+    d.writable = true;
+    d.send(event::Tick{});
+    CHECK(d.state.screen == Screen::Welcome);  // nobody to tell: back at the first passing probe
+    CHECK(d.probes == 1);
 }
 
 TEST_CASE("rotation asks every item equally often") {
@@ -283,13 +368,13 @@ TEST_CASE("large text: the next customer starts at the normal size") {
              d.wait(d.timings.idle_timeout);
              return d.timings.idle_grace;
          }},
-        {"error screen",
+        {"unavailable screen",
          [](Driver& d) {
              d.start(1);
-             d.now += 400ms;
-             step(d.state, event::Answer{2}, d.now, questionnaire(), d.timings);
-             step(d.state, event::SaveError{}, d.now, questionnaire(), d.timings);
-             return d.timings.save_failed;
+             d.writable = false;
+             d.answer(2);
+             d.writable = true;  // the next probe after the notice passes
+             return d.timings.unsaved_notice;
          }},
     };
     for (const auto& [name, end_survey] : endings) {

@@ -61,19 +61,35 @@ def thanked_seqs(log):
     return thanked
 
 
-def answer_until_killed(s, stop):
-    """Customers one after another until the kiosk dies: start, answer, thank-you, again."""
+def answer_until_killed(s, stop, last_answer=None):
+    """Customers one after another until the kiosk dies: start, answer, thank-you, again.
+    `last_answer` (a threading.Event), if given, is set as each survey's last key is sent."""
     rng = random.Random(os.getpid())
     while not stop.is_set() and s.proc.poll() is None:
         try:
             s.xdotool("key", "Return")
             time.sleep(KEY_PAUSE)
-            for _ in range(ITEMS):
+            for item in range(ITEMS):
                 s.xdotool("key", str(rng.randint(0, 5)))  # 0 is N/A
+                if last_answer and item == ITEMS - 1:
+                    last_answer.set()
                 time.sleep(KEY_PAUSE)
-            time.sleep(rng.uniform(0, 5.5))  # the thank-you screen lasts 5 s
+            stop.wait(rng.uniform(0, 5.5))  # the thank-you screen lasts 5 s
         except subprocess.SubprocessError:
             return  # the X server went away at the end
+
+
+def stop_and_check_export(s):
+    """Screenshots the running kiosk, stops it with SIGTERM (exit 0), exports its store and
+    checks that the seqs are 1..N without a gap and the hash chain verifies; returns the lines."""
+    s.screenshot("final-welcome")
+    s.proc.send_signal(signal.SIGTERM)
+    check(s.proc.wait(timeout=10) == 0, "SIGTERM must exit 0")
+    lines = export(s, "jsonl").decode("utf-8").splitlines()
+    seqs = [int(re.search(r'"seq":(\d+)', line).group(1)) for line in lines]
+    check(seqs == list(range(1, len(seqs) + 1)), f"seqs are not 1..{len(seqs)} without gaps")
+    check_chain(s, lines)
+    return lines
 
 
 def crash_loop(s, args):
@@ -110,14 +126,7 @@ def crash_loop(s, args):
                                         f"{stored.get(seq, 0)} times")
     s.start_kiosk()
     s.wait_dump(lambda d: d["screen"] == "welcome", "welcome after the last restart")
-    s.screenshot("final-welcome")
-    s.proc.send_signal(signal.SIGTERM)
-    check(s.proc.wait(timeout=10) == 0, "SIGTERM must exit 0")
-
-    lines = export(s, "jsonl").decode("utf-8").splitlines()
-    seqs = [int(re.search(r'"seq":(\d+)', line).group(1)) for line in lines]
-    check(seqs == list(range(1, len(seqs) + 1)), f"seqs are not 1..{len(seqs)} without gaps")
-    check_chain(s, lines)
+    lines = stop_and_check_export(s)
     check(thanked_total >= kills // 2, f"only {thanked_total} thank-you screens in {kills} runs: "
                                        "the loop did not exercise commits")
     startup_ms.sort()

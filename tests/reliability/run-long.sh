@@ -8,10 +8,12 @@
 # on SQLite and on PostgreSQL (a PostgreSQL 15 the test starts itself); four kiosks
 # syncing LOSSY_RESPONSES responses each (default 2000) through the fault proxy
 # on both backends; the kiosk crash loop under Xvfb with KIOSK_KILLS kills
-# (default 200); then every
+# (default 200); the kiosk on powercut_fs with POWER_CUTS power cuts (default 50;
+# as root: it mounts a FUSE filesystem); then every
 # libFuzzer target for FUZZ_SECONDS each (default 600; tests/fuzz/run-fuzz.sh, its
 # own clang-14 build).
-# Usage: [CRASH_KILLS=N] [LOSSY_RESPONSES=N] [KIOSK_KILLS=N] [FUZZ_SECONDS=N] tests/reliability/run-long.sh [BUILD_DIR]
+# Usage: [CRASH_KILLS=N] [LOSSY_RESPONSES=N] [KIOSK_KILLS=N] [POWER_CUTS=N] [FUZZ_SECONDS=N]
+#        tests/reliability/run-long.sh [BUILD_DIR]
 #        (default build/release)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -35,4 +37,8 @@ done
 python3 "$here/e2e_kiosk_crash_loop.py" --kiosk "$build/kiosk/cxkiosk" \
   --artifacts "$build/tests/reliability/artifacts-crash-loop-long" \
   --questionnaire "$root/config/questionnaire.json" --kills "${KIOSK_KILLS:-200}"
+python3 "$here/e2e_kiosk_power_cut.py" --kiosk "$build/kiosk/cxkiosk" \
+  --powercut-fs "$build/tests/reliability/powercut_fs" \
+  --artifacts "$build/tests/reliability/artifacts-power-cut-long" \
+  --questionnaire "$root/config/questionnaire.json" --cuts "${POWER_CUTS:-50}"
 "$root/tests/fuzz/run-fuzz.sh" "${FUZZ_SECONDS:-600}"

@@ -10,6 +10,7 @@
 #include "cx/server/enrolment_codes.hpp"
 #include "cx/sync/enrolment.hpp"
 #include "cx/sync/uploader.hpp"
+#include "secret_watch.hpp"
 #include "sync_test_support.hpp"
 
 using namespace cx;
@@ -26,7 +27,10 @@ const std::vector<std::string> kDevice = {"--org", "demo-org", "--site",
                                           "hq",    "--device", "kiosk-07"};
 
 struct Enrolling : test::ServerFixture {
-    Enrolling() : http("127.0.0.1", server->port()) { http.set_read_timeout(20, 0); }
+    Enrolling() : http("127.0.0.1", server->port()) {
+        http.set_read_timeout(20, 0);
+        test::watch_replies(http);
+    }
     httplib::Client http;
 
     httplib::Result post(const std::string& code, const std::string& pubkey) {

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "cx/sync/uploader.hpp"
+#include "secret_watch.hpp"
 #include "sync_test_support.hpp"
 
 using namespace cx;
@@ -26,6 +27,7 @@ struct Fleet : test::ServerFixture {
                                "--low-disk-mb", "100"}),
           http("127.0.0.1", server->port()) {
         http.set_read_timeout(20, 0);
+        test::watch_replies(http);
     }
     httplib::Client http;
 

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "cx/sync/uploader.hpp"
+#include "secret_watch.hpp"
 #include "sync_test_support.hpp"
 
 using namespace cx;
@@ -22,7 +23,10 @@ const integrity::SigningKey& reinstalled_key() {
 }
 
 struct Integrity : test::ServerFixture {
-    Integrity() : http("127.0.0.1", server->port()) { http.set_read_timeout(20, 0); }
+    Integrity() : http("127.0.0.1", server->port()) {
+        http.set_read_timeout(20, 0);
+        test::watch_replies(http);
+    }
     httplib::Client http;
 
     // Uploads as a kiosk would; the refusals the outbox kept, by record id → code.

@@ -17,6 +17,7 @@
 #include "cx/kiosk/recovery.hpp"
 #include "cx/kiosk/store.hpp"
 #include "cx/sync/uploader.hpp"
+#include "secret_watch.hpp"
 #include "sync_test_support.hpp"
 
 using namespace cx;
@@ -188,6 +189,7 @@ struct SixResponses : KioskWithServer {
 
     nlohmann::json integrity_report() {
         httplib::Client http("127.0.0.1", server->port());
+        test::watch_replies(http);
         auto reply = http.Get("/api/v1/orgs/demo-org/integrity",
                               {{"Authorization", "Bearer " + viewer_token}});
         REQUIRE(reply);
@@ -251,6 +253,7 @@ namespace {
 // Fleet health (sync/PROTOCOL.md "POST /api/v1/heartbeat"): the kiosk's own store and
 // the uploader the kiosk runs, heartbeats every 200 ms, the upload interval an hour.
 struct BeatingKiosk : FourResponses {
+    BeatingKiosk() { test::watch_replies(http); }
     std::unique_ptr<kiosk::Store> store = open_kiosk_store();
     httplib::Client http{"127.0.0.1", server->port()};
 
@@ -359,6 +362,7 @@ TEST_CASE_METHOD(FourResponses, "cxkiosk enrol trades a code for its token, then
     CHECK(synced.exit_code == 0);
     CHECK(test::split_lines(export_with_cli()).size() == 4);
     httplib::Client http("127.0.0.1", server->port());
+    test::watch_replies(http);
     auto report =
         http.Get("/api/v1/orgs/demo-org/integrity", {{"Authorization", "Bearer " + viewer_token}});
     REQUIRE(report);

@@ -12,6 +12,7 @@
 #include "cx/server/server_store.hpp"
 #include "cx/sync/protocol.hpp"
 #include "cx/sync/uploader.hpp"
+#include "secret_watch.hpp"
 #include "sync_test_support.hpp"
 
 using namespace cx;
@@ -20,7 +21,7 @@ namespace {
 
 // The real cxserver and cxscore side by side on its records.
 struct ScoreServer : test::ServerFixture {
-    ScoreServer() : http("127.0.0.1", server->port()) {}
+    ScoreServer() : http("127.0.0.1", server->port()) { test::watch_replies(http); }
     httplib::Client http;
 
     httplib::Result get(const std::string& path, const std::string& token) {

@@ -12,6 +12,7 @@
 #include "cx/sqlite/connection.hpp"
 #include "cx/sync/gzip.hpp"
 #include "cx/sync/protocol.hpp"
+#include "secret_watch.hpp"
 #include "sync_test_support.hpp"
 
 using namespace cx;
@@ -21,6 +22,7 @@ namespace {
 struct Api : test::ServerFixture {
     Api() : test::ServerFixture({"--max-body", "200000"}), http("127.0.0.1", server->port()) {
         http.set_read_timeout(20, 0);
+        test::watch_replies(http);
     }
     httplib::Client http;
 

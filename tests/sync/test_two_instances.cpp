@@ -12,6 +12,7 @@
 
 #include "cx/postgres/connection.hpp"
 #include "cx/sync/uploader.hpp"
+#include "secret_watch.hpp"
 #include "sync_test_support.hpp"
 #include "test_postgres_server.hpp"
 
@@ -81,6 +82,7 @@ TEST_CASE("two cxserver instances on one PostgreSQL store every record once", "[
             senders.emplace_back([&, i] {
                 httplib::Client http("127.0.0.1", instances[i].port());
                 http.set_read_timeout(30, 0);
+                test::watch_replies(http);
                 auto reply = http.Post("/api/v1/responses",
                                        {{"Authorization", "Bearer " + device_tokens[kKiosks]}},
                                        batch_body(shared), "application/json");
@@ -98,6 +100,7 @@ TEST_CASE("two cxserver instances on one PostgreSQL store every record once", "[
     // One export: every record once, none lost.
     httplib::Client http("127.0.0.1", instances[1].port());
     http.set_read_timeout(30, 0);
+    test::watch_replies(http);
     const httplib::Headers viewer_auth{{"Authorization", "Bearer " + viewer}};
     auto exported = http.Get("/api/v1/orgs/demo-org/responses.jsonl", viewer_auth);
     REQUIRE(exported);

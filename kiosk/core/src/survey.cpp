@@ -17,8 +17,8 @@ std::string_view to_string(Screen screen) {
             return "saving";
         case Screen::ThankYou:
             return "thank_you";
-        case Screen::SaveFailed:
-            return "save_failed";
+        case Screen::Unavailable:
+            return "unavailable";
         case Screen::Closed:
             return "closed";
     }
@@ -90,9 +90,46 @@ bool is_input(const Event& event) {
     return !std::holds_alternative<event::Tick>(event) &&
            !std::holds_alternative<event::SaveDone>(event) &&
            !std::holds_alternative<event::SaveError>(event) &&
+           !std::holds_alternative<event::ProbeDone>(event) &&
            !std::holds_alternative<event::Shutdown>(event) &&
            !std::holds_alternative<event::Close>(event) &&
            !std::holds_alternative<event::Open>(event);
+}
+
+// A response could not be stored: no survey until a probe proves writing works. The
+// first probe runs at once, so staff see the reason without waiting for the period.
+void become_unavailable(SurveyState& state, SteadyTime now, bool answers_lost) {
+    SurveyState next;
+    next.lang = state.lang;  // the customer who just answered reads the notice as they chose
+    next.text_size = state.text_size;
+    next.answers_lost = answers_lost;
+    next.next_probe = now;
+    state = std::move(next);
+    go(state, Screen::Unavailable, now);
+}
+
+// The earliest the unavailable screen may give way: the customer who just answered
+// has read that their answers were not saved.
+SteadyTime notice_end(const SurveyState& state, const SurveyTimings& timings) {
+    return state.answers_lost ? state.screen_since + timings.unsaved_notice : state.screen_since;
+}
+
+std::vector<Action> on_unavailable(SurveyState& state, const Event& ev, SteadyTime now,
+                                   const SurveyTimings& timings) {
+    if (std::holds_alternative<event::Tick>(ev) && now >= state.next_probe) {
+        state.next_probe = now + timings.probe_every;
+        return {action::Probe{}};
+    }
+    if (const auto* probe = std::get_if<event::ProbeDone>(&ev)) {
+        if (probe->writable && now >= notice_end(state, timings)) {
+            state = SurveyState{};
+            go(state, Screen::Welcome, now);
+        } else if (probe->writable) {
+            // Writing works again, but the notice is still up: prove it again when the notice ends.
+            state.next_probe = notice_end(state, timings);
+        }
+    }
+    return {};  // customers' taps and keys start nothing here
 }
 
 std::vector<Action> on_question(SurveyState& state, const Event& ev, SteadyTime now,
@@ -134,6 +171,11 @@ std::vector<Action> step(SurveyState& state, const Event& ev, SteadyTime now,
     }
     switch (state.screen) {
         case Screen::Welcome:
+            // An abandoned survey's incomplete response could not be stored.
+            if (std::holds_alternative<event::SaveError>(ev)) {
+                become_unavailable(state, now, false);
+                return {};
+            }
             if (std::holds_alternative<event::Close>(ev)) {
                 go(state, Screen::Closed, now);  // keeps the language and text size chosen
                 return {};
@@ -167,18 +209,17 @@ std::vector<Action> step(SurveyState& state, const Event& ev, SteadyTime now,
             return {};
         case Screen::Saving:
             if (std::holds_alternative<event::SaveDone>(ev)) go(state, Screen::ThankYou, now);
-            if (std::holds_alternative<event::SaveError>(ev)) go(state, Screen::SaveFailed, now);
+            if (std::holds_alternative<event::SaveError>(ev)) become_unavailable(state, now, true);
             return {};
         case Screen::ThankYou:
-        case Screen::SaveFailed: {
-            const auto shown_for =
-                state.screen == Screen::ThankYou ? timings.thank_you : timings.save_failed;
-            if (now - state.screen_since >= shown_for) {
+            if (now - state.screen_since >= timings.thank_you) {
                 state = SurveyState{};
                 go(state, Screen::Welcome, now);
             }
             return {};
-        }
+        case Screen::Unavailable:
+            // Opening hours wait too: closing or opening never skips the proof.
+            return on_unavailable(state, ev, now, timings);
         case Screen::Closed:
             // Only the text size (the + key) changes here; the welcome screen comes back
             // fresh at opening time.
@@ -190,6 +231,11 @@ std::vector<Action> step(SurveyState& state, const Event& ev, SteadyTime now,
             return {};
     }
     return {};
+}
+
+bool shows_unsaved_notice(const SurveyState& state, const SurveyTimings& timings, SteadyTime now) {
+    return state.screen == Screen::Unavailable && state.answers_lost &&
+           now < notice_end(state, timings);
 }
 
 std::optional<SteadyTime> next_deadline(const SurveyState& state, const SurveyTimings& timings,
@@ -207,8 +253,11 @@ std::optional<SteadyTime> next_deadline(const SurveyState& state, const SurveyTi
         }
         case Screen::ThankYou:
             return state.screen_since + timings.thank_you;
-        case Screen::SaveFailed:
-            return state.screen_since + timings.save_failed;
+        case Screen::Unavailable: {
+            const auto notice_over = notice_end(state, timings);
+            // Also wake when the notice goes, so the screen is redrawn without it.
+            return notice_over > now ? std::min(state.next_probe, notice_over) : state.next_probe;
+        }
         case Screen::Welcome:
         case Screen::Saving:
         case Screen::Closed:  // opening time is the opening hours' deadline, not the survey's

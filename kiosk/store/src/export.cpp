@@ -137,7 +137,7 @@ class RecordReader {
 };
 
 // The export stops when the store cannot be read: the file would be short. The
-// store's kind is kept, so `cxkiosk export` exits 4 (store), not 7 (output file).
+// store's kind is kept (exit 4, as below).
 Error source_failed(const Error& error) {
     return Error{"the store could not be read: " + error.message, 0, error.kind};
 }
@@ -149,7 +149,8 @@ Error unreadable_record(std::int64_t number, const Error& error) {
 }
 
 Result<ExportResult> write_text_export(RecordReader& records, const Questionnaire& questionnaire,
-                                       ExportFormat format, const std::filesystem::path& out) {
+                                       ExportFormat format, const std::filesystem::path& out,
+                                       const BeforePublish& audit) {
     auto writer = AtomicFileWriter::create(out);
     if (!writer) return writer.error();
     std::string block;
@@ -171,13 +172,14 @@ Result<ExportResult> write_text_export(RecordReader& records, const Questionnair
     }
     if (records.error()) return source_failed(*records.error());
     if (auto written = writer.value().write(block); !written) return written.error();
-    auto committed = writer.value().commit();
+    auto committed = writer.value().commit(audit);
     if (!committed) return committed.error();
     return ExportResult{records.count(), std::move(committed).value()};
 }
 
 Result<ExportResult> write_xlsx(RecordReader& records, const Questionnaire& questionnaire,
-                                const ScoringPolicy& policy, const std::filesystem::path& out) {
+                                const ScoringPolicy& policy, const std::filesystem::path& out,
+                                const BeforePublish& audit) {
     ResponseParser parser(std::span<const Questionnaire>(&questionnaire, 1));
     auto next = [&](ExportRow& row) -> Result<bool> {
         const auto* record = records.next();
@@ -191,7 +193,7 @@ Result<ExportResult> write_xlsx(RecordReader& records, const Questionnaire& ques
             return unreadable_record(records.count(), parsed.error());
         return true;
     };
-    auto written = write_xlsx_export(out, questionnaire, policy, next);
+    auto written = write_xlsx_export(out, questionnaire, policy, next, audit);
     if (!written) return written.error();
     return ExportResult{written.value().records, std::move(written).value().file};
 }
@@ -211,17 +213,19 @@ Result<ExportResult> export_responses(Store& store, const Questionnaire& questio
                                       const ScoringPolicy& policy, ExportFormat format,
                                       const std::filesystem::path& out) {
     RecordReader records(store);
-    auto exported = format == ExportFormat::Xlsx
-                        ? write_xlsx(records, questionnaire, policy, out)
-                        : write_text_export(records, questionnaire, format, out);
-    if (!exported) return exported;
-    if (auto logged = store.audit("export", export_audit_detail(exported.value(), format));
-        !logged) {
-        return make_error(ErrorKind::Store,
-                          out.string() + " was written, but the audit log refused the export: " +
-                              logged.error().message);
-    }
-    return exported;
+    // Recorded once the file's bytes are safe and before it takes its name: an export the
+    // audit log cannot name does not happen (the file never appears), and the store's
+    // kind is kept, so `cxkiosk export` exits 4 (store), not 7 (output file).
+    const BeforePublish audit = [&](const WrittenFile& file) -> Status {
+        auto logged = store.audit("export", export_audit_detail({records.count(), file}, format));
+        if (logged) return logged;
+        return Error{"the audit log cannot record the export, so " + out.string() +
+                         " was not written: " + logged.error().message,
+                     0, logged.error().kind};
+    };
+    return format == ExportFormat::Xlsx
+               ? write_xlsx(records, questionnaire, policy, out, audit)
+               : write_text_export(records, questionnaire, format, out, audit);
 }
 
 }  // namespace cx::kiosk

@@ -4,6 +4,9 @@
 
 #include <cerrno>
 #include <system_error>
+#include <vector>
+
+#include "cx/config/atomic_file.hpp"
 
 #include "utc_text.hpp"
 
@@ -33,6 +36,14 @@ Result<std::string> move_aside(const std::filesystem::path& path) {
 Status create_data_dir(const std::filesystem::path& data_dir) {
     std::error_code ec;
     if (std::filesystem::is_directory(data_dir, ec)) return Ok{};
+    // The folders made here: each one's name is durable only once its parent is fsync'ed,
+    // or a power cut loses the data dir with the device key and the store in it.
+    std::vector<std::filesystem::path> made;
+    for (auto dir = data_dir; !dir.empty() && !std::filesystem::exists(dir, ec);
+         dir = dir.parent_path()) {
+        made.push_back(dir);
+        if (dir == dir.parent_path()) break;
+    }
     if (data_dir.has_parent_path()) std::filesystem::create_directories(data_dir.parent_path(), ec);
     // Made owner-only from the start: no moment in which others could open it.
     if (!ec && ::mkdir(data_dir.c_str(), 0700) != 0 && errno != EEXIST)
@@ -40,6 +51,10 @@ Status create_data_dir(const std::filesystem::path& data_dir) {
     if (ec)
         return make_error(ErrorKind::Store,
                           data_dir.string() + ": cannot create data dir: " + ec.message());
+    for (const auto& dir : made)
+        if (auto synced = sync_folder(dir.parent_path()); !synced)
+            return make_error(ErrorKind::Store, data_dir.string() + ": cannot create data dir: " +
+                                                    synced.error().message);
     return Ok{};
 }
 

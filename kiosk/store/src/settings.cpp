@@ -11,6 +11,7 @@ constexpr std::string_view kPinHashKey = "staff_pin_hash";
 constexpr std::string_view kFailuresKey = "staff_lockout_failures";
 constexpr std::string_view kLockoutsKey = "staff_lockout_count";
 constexpr std::string_view kLockedUntilKey = "staff_locked_until_ms";
+constexpr std::string_view kWriteCheckKey = "last_write_check";
 }  // namespace
 
 Settings::Settings(sqlite::Connection& db, AuditLog& audit)
@@ -90,6 +91,17 @@ Status Settings::save_lockout_state(const LockoutState& state) {
                       {kLockoutsKey, std::to_string(state.lockouts)},
                       {kLockedUntilKey, std::to_string(until_ms)}});
     if (!saved) return saved;
+    return tx.value().commit();
+}
+
+}  // namespace cx::kiosk
+
+namespace cx::kiosk {
+
+Status Settings::record_write_check(std::string_view at) {
+    auto tx = sqlite::Transaction::begin(db_);
+    if (!tx) return tx.error();
+    if (auto saved = put({{kWriteCheckKey, std::string(at)}}); !saved) return saved;
     return tx.value().commit();
 }
 

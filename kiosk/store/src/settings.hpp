@@ -1,6 +1,6 @@
 #pragma once
 // The settings table: the staff PIN's hash and the persisted lockout, so a
-// restart does not reset a lockout.
+// restart does not reset a lockout; and when a write was last proven to work.
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -23,6 +23,8 @@ class Settings {
     Status set_pin_hash(std::string_view hash);
     Result<LockoutState> lockout_state();
     Status save_lockout_state(const LockoutState& state);
+    // Commits `at` (UTC text) as the last successful write check: a real commit, fsync'ed.
+    Status record_write_check(std::string_view at);
 
   private:
     Result<std::optional<std::string>> get(std::string_view key);

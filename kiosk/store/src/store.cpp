@@ -13,6 +13,7 @@
 #include "response_log.hpp"
 #include "settings.hpp"
 #include "upload_queue.hpp"
+#include "utc_text.hpp"
 
 namespace cx::kiosk {
 
@@ -146,6 +147,11 @@ Result<LockoutState> Store::lockout_state() {
 Status Store::save_lockout_state(const LockoutState& state) {
     std::lock_guard lock(parts_->mutex);
     return parts_->settings.save_lockout_state(state);
+}
+
+Status Store::check_writable() {
+    std::lock_guard lock(parts_->mutex);
+    return parts_->settings.record_write_check(utc_now_text());
 }
 
 Result<std::vector<PendingRecord>> Store::pending(std::size_t limit) {

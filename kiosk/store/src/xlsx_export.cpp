@@ -209,7 +209,8 @@ void write_summary(Workbook& book, lxw_worksheet* sheet, const ScoreSummary& sum
 
 Result<XlsxExport> write_xlsx_export(const std::filesystem::path& out,
                                      const Questionnaire& questionnaire,
-                                     const ScoringPolicy& policy, const ResponseSource& next) {
+                                     const ScoringPolicy& policy, const ResponseSource& next,
+                                     const BeforePublish& before_publish) {
     const TemporaryFile temp(temporary_path_for(out));
     std::int64_t records = 0;
     {
@@ -250,7 +251,7 @@ Result<XlsxExport> write_xlsx_export(const std::filesystem::path& out,
                               "cannot write " + out.string() + ": " + lxw_strerror(error) + reason);
         }
     }
-    auto published = publish_file(temp.path, out);
+    auto published = publish_file(temp.path, out, before_publish);
     if (!published) return published.error();
     return XlsxExport{std::move(published).value(), records};
 }

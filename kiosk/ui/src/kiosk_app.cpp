@@ -82,6 +82,13 @@ std::string reason_first(const std::string& message) {
     return message.substr(colon + 2) + " (" + message.substr(0, colon) + ")";
 }
 
+// A UiText pattern with one %s.
+std::string filled(const std::string& pattern, const std::string& text) {
+    char line[1024];
+    std::snprintf(line, sizeof line, pattern.c_str(), text.c_str());
+    return line;
+}
+
 }  // namespace
 
 KioskApp::KioskApp(const Questionnaire& questionnaire, const ScoringPolicy& policy,
@@ -240,6 +247,7 @@ void KioskApp::handle(Event event, SteadyTime now) {
     for (const auto& action : step(state_, event, now, questionnaire_, timings_)) {
         if (const auto* save_action = std::get_if<action::Save>(&action))
             save(save_action->submission, now);
+        if (std::holds_alternative<action::Probe>(action)) probe(now);
     }
     if (state_.screen != before)
         std::cerr << "cxkiosk: screen " << to_string(state_.screen) << std::endl;
@@ -252,12 +260,47 @@ void KioskApp::save(const Submission& submission, SteadyTime now) {
                   << to_string(stored.value().status) << ")" << std::endl;
         if (on_saved_) on_saved_();
     } else {
-        std::cerr << "cxkiosk: could not save a response: " << stored.error().message << std::endl;
+        std::cerr << "cxkiosk: could not save a " << to_string(submission.status)
+                  << " response: " << stored.error().message << std::endl;
+        if (!outage_) {
+            outage_ = StoreOutage{std::chrono::system_clock::now(), fault_of(stored.error()),
+                                  stored.error().message, std::nullopt};
+        }
     }
-    if (submission.status != ResponseStatus::Complete) return;
-    // The thank-you screen only after the commit.
+    // The thank-you screen only after the commit; any failure makes the survey unavailable.
+    if (stored && submission.status != ResponseStatus::Complete) return;
     Event result = stored ? Event{event::SaveDone{}} : Event{event::SaveError{}};
     step(state_, result, now, questionnaire_, timings_);
+}
+
+void KioskApp::probe(SteadyTime now) {
+    auto outcome = probe_writes(config_.data_dir, store_);
+    const bool writable = outcome.writable;
+    if (writable) {
+        std::cerr << "cxkiosk: write probe passed" << std::endl;
+    } else {
+        std::cerr << "cxkiosk: write probe failed (" << to_string(outcome.fault)
+                  << "): " << outcome.detail << std::endl;
+    }
+    if (outage_) {
+        if (!writable) outage_->fault = outcome.fault;  // what stands in the way now
+        outage_->last_probe = std::move(outcome);
+    }
+    step(state_, event::ProbeDone{writable}, now, questionnaire_, timings_);
+    if (state_.screen != Screen::Unavailable && outage_) end_outage();
+}
+
+// Back to the welcome screen: the outage goes into the audit log (when it began, what
+// failed), so an auditor sees the gap in the responses explained.
+void KioskApp::end_outage() {
+    const auto detail = nlohmann::json{
+        {"since", format_utc_timestamp(std::chrono::floor<std::chrono::seconds>(outage_->since))},
+        {"reason", std::string(to_string(outage_->fault))},
+        {"error",
+         outage_->detail}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::cerr << "cxkiosk: responses can be stored again after " << detail << std::endl;
+    log_store_error("audit log", store_.audit("store_unavailable", detail));
+    outage_.reset();
 }
 
 }  // namespace cx::kiosk
@@ -294,7 +337,9 @@ void KioskApp::staff_frame(SteadyTime now) {
                          fonts_.normal,
                          state_.lang,
                          CX_VERSION,
-                         wall_now};
+                         wall_now,
+                         outage_ ? &*outage_ : nullptr,
+                         timings_.probe_every};
     const bool was_panel = staff_.mode() == StaffMode::Panel;
     bool quit = false;
     for (const auto& action : draw_staff_screen(view)) {
@@ -329,10 +374,9 @@ void KioskApp::staff_frame(SteadyTime now) {
                 } else if constexpr (std::is_same_v<A, staff_action::Touch>) {
                     staff_.touch(now);
                 } else if constexpr (std::is_same_v<A, staff_action::SyncNow>) {
-                    if (!sync_now_ || !panel_) return;
+                    if (!sync_now_ || !panel_ || !audited("sync_requested", "by staff")) return;
                     sync_now_();
                     panel_->sync_requested = true;
-                    log_store_error("audit log", store_.audit("sync_requested", "by staff"));
                 } else if constexpr (std::is_same_v<A, staff_action::RetryRefused>) {
                     retry_refused(now);
                 } else if constexpr (std::is_same_v<A, staff_action::ChooseTarget>) {
@@ -356,9 +400,15 @@ void KioskApp::staff_frame(SteadyTime now) {
         std::cerr << "cxkiosk: staff panel" << std::endl;
         store_recovered_ = false;  // staff have seen the panel; the welcome notice goes
         panel_ = std::make_unique<PanelData>();
+        if (!unrecorded_staff_event_.empty())
+            panel_->notice =
+                filled(text_.audit_not_recorded.in(state_.lang), unrecorded_staff_event_);
+        unrecorded_staff_event_.clear();
         refresh_panel(now);
     }
     if (quit) {
+        // Never refused: quitting is the way out of a kiosk whose store is broken. When the
+        // audit log cannot record it, the journal (stderr) does.
         std::cerr << "cxkiosk: quit by staff" << std::endl;
         log_store_error("audit log", store_.audit("staff_quit", "kiosk closed from staff mode"));
         quit_ = true;
@@ -396,10 +446,24 @@ void KioskApp::collect_enrolment() {
     if (panel_ && panel_->enrol) step(*panel_->enrol, enrol_event::Finished{std::move(outcome)});
 }
 
+bool KioskApp::audited(std::string_view event, std::string_view detail) {
+    auto logged = store_.audit(event, detail);
+    if (logged) return true;
+    std::cerr << "cxkiosk: " << event
+              << " not done: the audit log refused it: " << logged.error().message << std::endl;
+    if (panel_)
+        panel_->notice =
+            filled(text_.audit_refused.in(state_.lang), reason_first(logged.error().message));
+    return false;
+}
+
 void KioskApp::persist_staff_changes() {
     for (const auto& event : staff_.take_events()) {
         std::cerr << "cxkiosk: " << event.name << ": " << event.detail << std::endl;
-        log_store_error("audit log", store_.audit(event.name, event.detail));
+        auto logged = store_.audit(event.name, event.detail);
+        log_store_error("audit log", logged);
+        // What staff did at the pad has happened already; the panel says it went unrecorded.
+        if (!logged) unrecorded_staff_event_ = reason_first(logged.error().message);
     }
     if (staff_.take_lockout_changed())
         log_store_error("saving the staff lockout", store_.save_lockout_state(staff_.lockout()));
@@ -408,6 +472,7 @@ void KioskApp::persist_staff_changes() {
 void KioskApp::refresh_status(SteadyTime now) {
     auto& panel = *panel_;
     panel.store_error.clear();
+    panel.data_dir_free = outage_ ? free_bytes(config_.data_dir) : std::nullopt;
     // What cannot be read is shown as unknown, never as the last value or zero.
     auto counts = store_.counts();
     panel.counts.reset();
@@ -459,9 +524,9 @@ void KioskApp::retry_refused(SteadyTime now) {
     if (!panel_) return;
     const Lang lang = state_.lang;
     if (retry_refused_) {
+        if (!audited("retry_refused_requested", "by staff")) return;
         retry_refused_();
         panel_->retry_message = text_.retry_requested.in(lang);
-        log_store_error("audit log", store_.audit("retry_refused_requested", "by staff"));
     } else if (auto requeued = store_.requeue_refused()) {
         char message[256];
         std::snprintf(message, sizeof message, text_.retry_requeued.in(lang).c_str(),
@@ -507,10 +572,13 @@ void KioskApp::leave_staff(SteadyTime now) {
     panel_.reset();
     pin_hash_.reset();
     std::cerr << "cxkiosk: staff mode closed" << std::endl;
-    // A survey interrupted by staff is kept as incomplete; the kiosk starts over.
+    // A survey interrupted by staff is kept as incomplete; the kiosk starts over, unless
+    // responses cannot be stored: then it stays unavailable until a write probe passes.
     handle(event::Shutdown{}, now);
-    state_ = SurveyState{};
-    state_.screen_since = now;
+    if (state_.screen != Screen::Unavailable) {
+        state_ = SurveyState{};
+        state_.screen_since = now;
+    }
     std::cerr << "cxkiosk: screen " << to_string(state_.screen) << std::endl;
 }
 

@@ -252,10 +252,11 @@ void idle_prompt(const ScreenView& v, const Painter& p, std::vector<Event>& even
     if (tapped_anywhere() || read_keys().any) events.push_back(event::Touch{});
 }
 
-// Thank-you and save failed: a symbol, a title and a detail, stacked by their
-// wrapped height and centred on the screen.
-void symbol_screen(const ScreenView& v, const Painter& p, ImU32 colour, bool check,
-                   const LocalizedText& title, const LocalizedText& detail) {
+// Thank-you: a check mark, a title and a detail, stacked by their wrapped height and
+// centred on the screen.
+void thank_you(const ScreenView& v, const Painter& p) {
+    const LocalizedText& title = v.text.thank_you;
+    const LocalizedText& detail = v.text.thank_you_detail;
     const ImVec2 d = ImGui::GetIO().DisplaySize;
     const Lang lang = v.state.lang;
     const UiFonts& f = fonts(v);
@@ -266,50 +267,36 @@ void symbol_screen(const ScreenView& v, const Painter& p, ImU32 colour, bool che
     const float top = (d.y - 2 * r - gap - title_h - gap - detail_h) / 2;
     ImDrawList* draw = p.draw();
     const ImVec2 c{d.x / 2, top + r};
-    draw->AddCircleFilled(c, r, colour, 64);
-    if (check) {
-        const ImVec2 points[] = {{c.x - r * 0.45f, c.y + r * 0.02f},
-                                 {c.x - r * 0.12f, c.y + r * 0.35f},
-                                 {c.x + r * 0.48f, c.y - r * 0.32f}};
-        draw->AddPolyline(points, 3, kSurface, 0, r * 0.16f);
-    } else {
-        draw->AddRectFilled({c.x - r * 0.08f, c.y - r * 0.55f}, {c.x + r * 0.08f, c.y + r * 0.15f},
-                            kSurface, r * 0.05f);
-        draw->AddCircleFilled({c.x, c.y + r * 0.42f}, r * 0.1f, kSurface, 24);
-    }
+    draw->AddCircleFilled(c, r, kSuccess, 64);
+    const ImVec2 points[] = {{c.x - r * 0.45f, c.y + r * 0.02f},
+                             {c.x - r * 0.12f, c.y + r * 0.35f},
+                             {c.x + r * 0.48f, c.y - r * 0.32f}};
+    draw->AddPolyline(points, 3, kSurface, 0, r * 0.16f);
     const float title_top = top + 2 * r + gap;
     p.text_centered(f.title, title.in(lang), {d.x / 2, title_top + title_h / 2}, d.x * 0.9f, kInk);
     p.text_centered(f.heading, detail.in(lang), {d.x / 2, title_top + title_h + gap + detail_h / 2},
                     d.x * 0.85f, kMutedInk);
 }
 
-// Outside the opening hours: a clock, "暂停服务" over "Closed", and when it opens
-// again in both languages. Nothing to tap; the + key still changes the text size,
-// and staff mode opens as from the welcome screen (the platform's gesture and F10).
-void closed(const ScreenView& v, const Painter& p, std::vector<Event>& events) {
+// A line of a notice screen: both languages are shown, Chinese first.
+struct NoticeLine {
+    ImFont* font;
+    const std::string& text;
+    ImU32 ink;
+};
+
+// A calm symbol of radius r (drawn by `symbol` around its centre) over lines of text,
+// stacked by their wrapped height and centred on the screen.
+template <typename Symbol>
+void notice_screen(const Painter& p, const std::vector<NoticeLine>& lines, Symbol symbol) {
     const ImVec2 d = ImGui::GetIO().DisplaySize;
-    const UiFonts& f = fonts(v);
     const float r = d.y * 0.09f;
     const float gap = d.y * 0.025f;
     const float width = d.x * 0.9f;
-    struct Line {
-        ImFont* font;
-        const std::string& text;
-        ImU32 ink;
-    };
-    std::vector<Line> lines{{f.title, v.text.closed.zh, kInk}, {f.title, v.text.closed.en, kInk}};
-    if (!v.opens_again.zh.empty()) {
-        lines.push_back({f.heading, v.opens_again.zh, kMutedInk});
-        lines.push_back({f.heading, v.opens_again.en, kMutedInk});
-    }
     float height = 2 * r;
     for (const auto& line : lines) height += gap + wrapped_height(line.font, line.text, width);
     float y = (d.y - height) / 2;
-    ImDrawList* draw = p.draw();
-    const ImVec2 c{d.x / 2, y + r};
-    draw->AddCircle(c, r, kMutedInk, 64, r * 0.09f);
-    draw->AddLine(c, {c.x, c.y - r * 0.62f}, kMutedInk, r * 0.09f);
-    draw->AddLine(c, {c.x + r * 0.45f, c.y}, kMutedInk, r * 0.09f);
+    symbol(p.draw(), ImVec2{d.x / 2, y + r}, r);
     y += 2 * r;
     for (const auto& line : lines) {
         const float h = wrapped_height(line.font, line.text, width);
@@ -317,7 +304,50 @@ void closed(const ScreenView& v, const Painter& p, std::vector<Event>& events) {
         p.text_centered(line.font, line.text, {d.x / 2, y + h / 2}, width, line.ink);
         y += h;
     }
+}
+
+// Outside the opening hours: a clock, "暂停服务" over "Closed", and when it opens
+// again in both languages. Nothing to tap; the + key still changes the text size,
+// and staff mode opens as from the welcome screen (the platform's gesture and F10).
+void closed(const ScreenView& v, const Painter& p, std::vector<Event>& events) {
+    const UiFonts& f = fonts(v);
+    std::vector<NoticeLine> lines{{f.title, v.text.closed.zh, kInk},
+                                  {f.title, v.text.closed.en, kInk}};
+    if (!v.opens_again.zh.empty()) {
+        lines.push_back({f.heading, v.opens_again.zh, kMutedInk});
+        lines.push_back({f.heading, v.opens_again.en, kMutedInk});
+    }
+    notice_screen(p, lines, [](ImDrawList* draw, ImVec2 c, float r) {
+        draw->AddCircle(c, r, kMutedInk, 64, r * 0.09f);
+        draw->AddLine(c, {c.x, c.y - r * 0.62f}, kMutedInk, r * 0.09f);
+        draw->AddLine(c, {c.x + r * 0.45f, c.y}, kMutedInk, r * 0.09f);
+    });
     if (p.interactive() && read_keys().text_size) events.push_back(event::ToggleTextSize{});
+}
+
+// A response could not be stored: a pause sign, no red, nothing to tap. The customer
+// who just answered reads first that their answers were not saved; everyone reads that
+// the kiosk is paused and that staff should be told. It goes by itself (write probe).
+void unavailable(const ScreenView& v, const Painter& p) {
+    const UiFonts& f = fonts(v);
+    std::vector<NoticeLine> lines;
+    const bool notice = shows_unsaved_notice(v.state, v.timings, v.now);
+    if (notice) {
+        lines.push_back({f.title, v.text.answers_not_saved.zh, kInk});
+        lines.push_back({f.title, v.text.answers_not_saved.en, kInk});
+    }
+    // Under the notice it is the second thing to read; after it, the headline.
+    lines.push_back(
+        {notice ? f.heading : f.title, v.text.unavailable.zh, notice ? kMutedInk : kInk});
+    lines.push_back(
+        {notice ? f.heading : f.title, v.text.unavailable.en, notice ? kMutedInk : kInk});
+    notice_screen(p, lines, [](ImDrawList* draw, ImVec2 c, float r) {
+        draw->AddCircle(c, r, kPrimary, 64, r * 0.09f);
+        for (const float x : {-0.25f, 0.25f}) {
+            draw->AddRectFilled({c.x + r * (x - 0.1f), c.y - r * 0.42f},
+                                {c.x + r * (x + 0.1f), c.y + r * 0.42f}, kPrimary, r * 0.04f);
+        }
+    });
 }
 
 // Covers the screen with the background colour fading out, so a new screen fades in.
@@ -350,11 +380,10 @@ std::vector<Event> draw_screen(const ScreenView& v) {
             idle_prompt(v, painter, events);
             break;
         case Screen::ThankYou:
-            symbol_screen(v, painter, kSuccess, true, v.text.thank_you, v.text.thank_you_detail);
+            thank_you(v, painter);
             break;
-        case Screen::SaveFailed:
-            symbol_screen(v, painter, kWarning, false, v.text.save_failed,
-                          v.text.save_failed_detail);
+        case Screen::Unavailable:
+            unavailable(v, painter);
             break;
         case Screen::Closed:
             closed(v, painter, events);

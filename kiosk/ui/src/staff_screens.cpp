@@ -345,6 +345,72 @@ void score_card(const StaffView& v, ImDrawList* draw) {
     }
 }
 
+const LocalizedText& fault_text(const UiText& text, WriteFault fault) {
+    switch (fault) {
+        case WriteFault::DiskFull:
+            return text.fault_disk_full;
+        case WriteFault::ReadOnly:
+            return text.fault_read_only;
+        case WriteFault::IoError:
+            return text.fault_io_error;
+        case WriteFault::Other:
+            return text.fault_other;
+    }
+    return text.fault_other;
+}
+
+// "12.5 MB": free space as staff read it (decimal units, as file managers show them).
+std::string size_text(std::uint64_t bytes) {
+    const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+    double value = static_cast<double>(bytes);
+    std::size_t unit = 0;
+    while (value >= 1000.0 && unit + 1 < std::size(units)) {
+        value /= 1000.0;
+        ++unit;
+    }
+    char text[32];
+    std::snprintf(text, sizeof text, unit == 0 ? "%.0f %s" : "%.1f %s", value, units[unit]);
+    return text;
+}
+
+// While responses cannot be stored, in place of the score: why, since when, the free
+// space where they are stored, the last write check and that it recovers by itself.
+void outage_card(const StaffView& v, ImDrawList* draw) {
+    const StoreOutage& outage = *v.outage;
+    auto [r, pad, y] = titled_card(v, draw, layout::kPanelScore, v.text.outage_heading, 0.04f);
+    const Lang lang = v.lang;
+    const float width = r.size().x - 2 * pad;
+    const float scale = 0.72f;
+    auto line = [&](const std::string& text, ImU32 colour) {
+        const std::string shown = shortened(text, kMaxDetailBytes);
+        text_at(draw, v.fonts.body, scale, {r.min.x + pad, y}, colour, shown, width);
+        const float size = v.fonts.body->FontSize * scale;
+        y += v.fonts.body
+                 ->CalcTextSizeA(size, FLT_MAX, width, shown.data(), shown.data() + shown.size())
+                 .y +
+             size * 0.45f;
+    };
+    line(format(v.text.outage_reason.in(lang), fault_text(v.text, outage.fault).in(lang).c_str()),
+         kWarning);
+    line(format(v.text.outage_since.in(lang), local_time_text(outage.since).c_str()), kInk);
+    line(v.panel.data_dir_free
+             ? format(v.text.outage_free.in(lang), size_text(*v.panel.data_dir_free).c_str())
+             : v.text.outage_free_unknown.in(lang),
+         kInk);
+    if (const auto& probe = outage.last_probe) {
+        const auto when = local_time_text(probe->at);
+        line(probe->writable
+                 ? format(v.text.outage_probe_passed.in(lang), when.c_str())
+                 : format(v.text.outage_probe_failed.in(lang), when.c_str(), probe->detail.c_str()),
+             kMutedInk);
+    }
+    line(outage.detail, kMutedInk);
+    line(format(v.text.outage_recovers.in(lang),
+                static_cast<int>(
+                    std::chrono::duration_cast<std::chrono::seconds>(v.probe_every).count())),
+         kSuccess);
+}
+
 // A small selectable pill: filled when chosen.
 bool choice(const Painter& p, const char* id, const Rect& r, std::string_view label, bool chosen,
             ImFont* font) {
@@ -438,11 +504,17 @@ void panel(const StaffView& v, const Painter& p, Actions& actions) {
 
     counts_card(v, draw);
     sync_card(v, p, actions);
-    score_card(v, draw);
+    if (v.outage) {
+        outage_card(v, draw);
+    } else {
+        score_card(v, draw);
+    }
     export_card(v, p, actions);
-    if (!v.panel.problem.empty()) {
-        text_at(draw, v.fonts.body, 0.62f, {d.x * 0.03f, d.y * 0.915f}, kDanger, v.panel.problem,
-                d.x * 0.32f);
+    // A refused action is what staff just did: it goes before the score's problem.
+    const std::string& problem = v.panel.notice.empty() ? v.panel.problem : v.panel.notice;
+    if (!problem.empty()) {
+        text_at(draw, v.fonts.body, 0.62f, {d.x * 0.03f, d.y * 0.905f}, kDanger,
+                shortened(problem, kMaxDetailBytes), d.x * 0.33f);
     }
 
     const Rect leave = place(layout::kPanelLeave);

@@ -17,6 +17,7 @@
 #include "cx/kiosk/staff_access.hpp"
 #include "cx/kiosk/store.hpp"
 #include "cx/kiosk/ui_text.hpp"
+#include "cx/kiosk/write_probe.hpp"
 #include "cx/scoring/scoring.hpp"
 #include "cx/sync/outbox.hpp"
 #include "enrol_pad.hpp"
@@ -47,6 +48,10 @@ struct PanelData {
     bool message_is_error = false;
     bool sync_requested = false;
     std::string retry_message;  // what "retry refused" did
+    // An action refused because its audit line could not be written, or a login that
+    // went unrecorded: shown at the bottom left until the next one.
+    std::string notice;
+    std::optional<std::uint64_t> data_dir_free;  // bytes, while the survey is unavailable
     // While set, the panel shows the enrol screen (its numeric pad) instead.
     std::optional<EnrolPad> enrol;
 };
@@ -63,6 +68,8 @@ struct StaffView {
     Lang lang;
     std::string_view version;
     std::chrono::system_clock::time_point wall_now;
+    const StoreOutage* outage;  // set while responses cannot be stored
+    Millis probe_every;         // how often the kiosk tries writing meanwhile
 };
 
 namespace staff_action {

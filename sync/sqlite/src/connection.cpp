@@ -1,11 +1,27 @@
 #include "cx/sqlite/connection.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <utility>
 
 #include "cx/sqlite/error.hpp"
 #include "cx/sqlite/statement.hpp"
 
 namespace cx::sqlite {
+
+namespace {
+
+// A database file this process creates is its owner's alone (0600) whatever the umask:
+// it holds responses, token hashes and the staff PIN's hash. SQLite gives the -wal and
+// -shm files the database's mode. An existing file keeps the mode its owner chose.
+void create_owner_only(const std::string& path) {
+    if (path.empty() || path == ":memory:" || path.starts_with("file:")) return;
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);  // otherwise it exists, or sqlite3_open_v2 reports why not
+}
+
+}  // namespace
 
 std::string Connection::writer_pragmas_sql(std::chrono::milliseconds busy_timeout) {
     // The timeout first: switching to WAL takes a lock another process may hold.
@@ -14,6 +30,7 @@ std::string Connection::writer_pragmas_sql(std::chrono::milliseconds busy_timeou
 }
 
 Result<Connection> Connection::open(const std::string& path, const ConnectionOptions& options) {
+    if (options.access == Access::ReadWrite) create_owner_only(path);
     sqlite3* raw = nullptr;
     const int flags =
         (options.access == Access::ReadWrite ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE

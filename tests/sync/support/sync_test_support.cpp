@@ -22,6 +22,7 @@
 #include <stdexcept>
 
 #include "cx/server/server_store.hpp"
+#include "secret_watch.hpp"
 #include "test_postgres_server.hpp"
 
 namespace cx::test {
@@ -270,6 +271,9 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
     result.exit_code = wait_exit_code(pid);
     result.out = read_file(out_path);
     result.err = read_file(err_path);
+    const std::string command = argv.size() > 1 ? argv[0] + " " + argv[1] : argv.at(0);
+    watch_output(command + " (stdout)", result.out);
+    watch_output(command + " (stderr)", result.err);
     return result;
 }
 
@@ -293,7 +297,9 @@ std::string last_line_of(const std::string& command, const std::string& db_url,
     auto result = run_command(argv);
     if (result.exit_code != 0) throw std::runtime_error(command + " failed: " + result.err);
     auto lines = split_lines(result.out);
-    return lines.empty() ? std::string{} : lines.back();
+    std::string secret = lines.empty() ? std::string{} : lines.back();
+    watch_secret(command == "enrol-code" ? "one-time enrolment code" : "token", secret);
+    return secret;
 }
 
 }  // namespace
@@ -360,6 +366,7 @@ void ServerProcess::stop() {
         int status;
         if (waitpid(pid_, &status, WNOHANG) == pid_) {
             pid_ = -1;
+            watch_output("cxserver serve's log", log());
             return;
         }
         usleep(10000);
@@ -372,6 +379,7 @@ void ServerProcess::kill_hard() {
     kill(pid_, SIGKILL);
     wait_exit_code(pid_);
     pid_ = -1;
+    watch_output("cxserver serve's log", log());
 }
 
 std::string ServerProcess::log() const {

@@ -4,6 +4,7 @@
 // is computed on the bytes written, for the audit log.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,11 @@ struct WrittenFile {
     std::string sha256;  // lowercase hex
 };
 
+// Called once the file's bytes are on the medium (fsync'ed), before it takes its final
+// name; an error stops the rename and the temporary file is removed. Exports record
+// themselves in the audit log here: no export appears that the log does not name.
+using BeforePublish = std::function<Status(const WrittenFile& file)>;
+
 class AtomicFileWriter {
   public:
     // `mode`: the file's permissions (before the umask), e.g. 0600 for a secret.
@@ -28,8 +34,8 @@ class AtomicFileWriter {
     ~AtomicFileWriter();  // removes the temporary file unless committed
 
     Status write(std::string_view data);
-    // fsync, rename over the final name, fsync the folder.
-    Result<WrittenFile> commit();
+    // fsync, `before_publish`, rename over the final name, fsync the folder.
+    Result<WrittenFile> commit(const BeforePublish& before_publish = {});
 
   private:
     AtomicFileWriter(std::filesystem::path final_path, std::filesystem::path temp_path, int fd);
@@ -44,8 +50,14 @@ class AtomicFileWriter {
 // A temporary name beside `final_path` for writers that create the file
 // themselves (libxlsxwriter); publish it with publish_file.
 std::filesystem::path temporary_path_for(const std::filesystem::path& final_path);
-// Hashes, fsyncs and renames a finished temporary file over `final_path`.
+// Hashes, fsyncs and renames a finished temporary file over `final_path`
+// (`before_publish` between the fsync and the rename).
 Result<WrittenFile> publish_file(const std::filesystem::path& temp_path,
-                                 const std::filesystem::path& final_path);
+                                 const std::filesystem::path& final_path,
+                                 const BeforePublish& before_publish = {});
+
+// fsyncs a folder: a name created, renamed or removed in it survives a power cut only
+// after that (POSIX; tests/reliability/powercut_fs.cpp models it). "" is the current folder.
+Status sync_folder(const std::filesystem::path& folder);
 
 }  // namespace cx

@@ -2,7 +2,7 @@
 // The customer's survey as plain data and one transition function:
 // step(state, event, now) -> actions. No window, no database, no clock of its
 // own: the UI feeds events and the current steady time, and carries out the
-// actions (save a response, ...). Staff mode adds screens here later.
+// actions (save a response, probe whether writing works again, ...).
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -25,8 +25,10 @@ enum class Screen {
     IdlePrompt,  // "还在吗？" while a survey is open
     Saving,      // the complete response is being committed; nothing is drawn over it
     ThankYou,
-    SaveFailed,  // the store refused the response: the customer is told, staff must look
-    Closed,      // outside the opening hours: only "closed" and when it opens again
+    // A response could not be stored (disk full, read-only, I/O error, ...): no new
+    // survey starts until a write probe proves the next response will be kept.
+    Unavailable,
+    Closed,  // outside the opening hours: only "closed" and when it opens again
 };
 std::string_view to_string(Screen screen);
 
@@ -40,8 +42,11 @@ struct SurveyTimings {
     // No touch on the "Still there?" prompt -> saved as incomplete. At least 20 s
     // (WCAG 2.1 SC 2.2.1: time to respond); any touch on it resumes the survey.
     Millis idle_grace{20'000};
-    Millis thank_you{5'000};     // thank-you screen, then welcome
-    Millis save_failed{15'000};  // error screen, then welcome
+    Millis thank_you{5'000};  // thank-you screen, then welcome
+    // The unavailable screen tells the customer who just answered that their answers
+    // were not saved for this long, and stays at least this long.
+    Millis unsaved_notice{15'000};
+    Millis probe_every{10'000};  // while unavailable: how often the kiosk tries a write
     Millis debounce{300};        // an answer or back this soon after moving is a double tap
 };
 
@@ -64,6 +69,10 @@ struct SurveyState {
     SteadyTime last_input{};
     SteadyTime advanced_at{};
     SteadyTime screen_since{};
+    // Unavailable: when the next write probe is due, and whether the customer who
+    // just answered lost those answers (they are told so for timings.unsaved_notice).
+    SteadyTime next_probe{};
+    bool answers_lost = false;
 
     std::size_t answered_count() const;
 };
@@ -84,7 +93,10 @@ struct ToggleTextSize {};  // the "大字 / A+" button or the + key; welcome and
 struct Touch {};           // any input that is not one of the above (keeps the survey alive)
 struct Tick {};            // time passed; checks deadlines
 struct SaveDone {};
-struct SaveError {};
+struct SaveError {};  // a response, complete or incomplete, could not be stored
+struct ProbeDone {    // the outcome of action::Probe
+    bool writable = false;
+};
 struct Shutdown {};  // the kiosk is stopping: an open survey is kept as incomplete
 // The opening hours say closed (or open) now. Closing waits for the welcome
 // screen: a survey under way is finished first, never cut off.
@@ -92,9 +104,10 @@ struct Close {};
 struct Open {};
 }  // namespace event
 
-using Event = std::variant<event::Start, event::ChooseLanguage, event::Answer, event::Back,
-                           event::ToggleTextSize, event::Touch, event::Tick, event::SaveDone,
-                           event::SaveError, event::Shutdown, event::Close, event::Open>;
+using Event =
+    std::variant<event::Start, event::ChooseLanguage, event::Answer, event::Back,
+                 event::ToggleTextSize, event::Touch, event::Tick, event::SaveDone,
+                 event::SaveError, event::ProbeDone, event::Shutdown, event::Close, event::Open>;
 
 // A response to commit. The store gives it id, seq and flags inside its transaction.
 struct Submission {
@@ -107,18 +120,25 @@ struct Submission {
 
 namespace action {
 // Commit this response now. For a complete one, feed SaveDone / SaveError back
-// before anything else: the thank-you screen shows only after the commit.
+// before anything else: the thank-you screen shows only after the commit. An
+// incomplete one that cannot be stored is reported as SaveError too.
 struct Save {
     Submission submission;
 };
+// Unavailable: try a real write where responses are stored; feed ProbeDone back.
+struct Probe {};
 }  // namespace action
-using Action = std::variant<action::Save>;
+using Action = std::variant<action::Save, action::Probe>;
 
 std::vector<Action> step(SurveyState& state, const Event& event, SteadyTime now,
                          const Questionnaire& questionnaire, const SurveyTimings& timings);
 
+// While unavailable: whether the screen still tells the customer who just answered
+// that their answers were not saved.
+bool shows_unsaved_notice(const SurveyState& state, const SurveyTimings& timings, SteadyTime now);
+
 // When the state changes by itself if nothing happens (idle prompt, return to
-// welcome); the frame loop sleeps until then.
+// welcome, a write probe); the frame loop sleeps until then.
 std::optional<SteadyTime> next_deadline(const SurveyState& state, const SurveyTimings& timings,
                                         SteadyTime now);
 

@@ -7,7 +7,8 @@
 // say where the upload stands: `upload_state` (waiting/sent/refused) and
 // `refusal` (the server's latest "code: detail", empty if never refused). Every file is written
 // atomically with its SHA-256 (cx::AtomicFileWriter) and recorded in the
-// audit log as an `export` event.
+// audit log as an `export` event before it takes its name: when the audit log
+// cannot be written (the data dir is full) no file appears.
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -36,7 +37,8 @@ struct ExportResult {
 
 // `out` is either left as it was or replaced by the complete new file, and no
 // temporary file stays behind. A failed export (the store cannot be read, the
-// medium is full or gone) is an Io error with the reason. The audit event's
+// medium is full or gone) is an Io error with the reason; an audit log that
+// cannot be written is the store's error kind (Store). The audit event's
 // detail is {"file","format","records","bytes","sha256"}.
 Result<ExportResult> export_responses(Store& store, const Questionnaire& questionnaire,
                                       const ScoringPolicy& policy, ExportFormat format,

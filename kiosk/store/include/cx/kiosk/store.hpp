@@ -140,6 +140,10 @@ class Store final : public Outbox {
     Result<LockoutState> lockout_state();
     Status save_lockout_state(const LockoutState& state);
 
+    // Commits a small write (the settings' last_write_check) the way a response is
+    // committed: fails as appending would when the store cannot be written.
+    Status check_writable();
+
     // cx::Outbox
     Result<std::vector<PendingRecord>> pending(std::size_t limit) override;
     Status mark_sent(std::span<const std::string> ids) override;

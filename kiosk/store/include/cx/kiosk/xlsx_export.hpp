@@ -32,8 +32,10 @@ struct XlsxExport {
 // Written under a temporary name, fsync'ed and renamed (see atomic_file.hpp).
 // On any failure (the source's error, a full or vanished medium) nothing at
 // `out` changes and the temporary file is gone; the error's kind is Io.
+// `before_publish` as AtomicFileWriter::commit calls it.
 Result<XlsxExport> write_xlsx_export(const std::filesystem::path& out,
                                      const Questionnaire& questionnaire,
-                                     const ScoringPolicy& policy, const ResponseSource& next);
+                                     const ScoringPolicy& policy, const ResponseSource& next,
+                                     const BeforePublish& before_publish = {});
 
 }  // namespace cx

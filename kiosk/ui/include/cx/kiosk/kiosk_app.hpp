@@ -1,7 +1,9 @@
 #pragma once
 // The kiosk as a FrameClient: survey state, the screens, and the store.
 // Each frame: deadlines, then the screen, then the customer's events through
-// step(); a Save action is committed before the next screen is drawn.
+// step(); a Save action is committed before the next screen is drawn, and a
+// Probe action (the survey is unavailable: a response could not be stored) runs
+// the write probe in the data dir and the store.
 // While staff mode (PIN pad or panel) is open it replaces the customer's
 // screens, whose timers stand still; leaving it returns to the welcome screen.
 #include <filesystem>
@@ -18,6 +20,7 @@
 #include "cx/kiosk/store.hpp"
 #include "cx/kiosk/survey.hpp"
 #include "cx/kiosk/ui_text.hpp"
+#include "cx/kiosk/write_probe.hpp"
 #include "cx/scoring/policy.hpp"
 
 namespace cx::kiosk {
@@ -71,9 +74,15 @@ class KioskApp final : public FrameClient {
     LocalTime follow_opening_hours(SteadyTime now);
     void handle(Event event, SteadyTime now);
     void save(const Submission& submission, SteadyTime now);
+    // Runs the write probe the unavailable survey asked for and tells it the outcome.
+    void probe(SteadyTime now);
+    void end_outage();
     void staff_frame(SteadyTime now);
     // Audit events and the lockout state, as StaffAccess produced them.
     void persist_staff_changes();
+    // Writes a staff action's audit line before the action: false (and the panel says
+    // why) when it cannot be written, and then the action is not done.
+    bool audited(std::string_view event, std::string_view detail);
     // Counts, sync state and targets (cheap, every 2 s while the panel is open);
     // the panel adds the running score (on opening and after an export).
     void refresh_status(SteadyTime now);
@@ -96,6 +105,8 @@ class KioskApp final : public FrameClient {
     UiText text_;
     UiFontSizes fonts_;
     SurveyState state_;
+    std::optional<StoreOutage> outage_;   // while the survey is unavailable: why, for staff
+    std::string unrecorded_staff_event_;  // why a PIN pad event missed the audit log
     StaffAccess staff_;
     std::optional<std::string> pin_hash_;  // read when the pad opens (set-pin may run meanwhile)
     std::unique_ptr<PanelData> panel_;

@@ -31,8 +31,12 @@ struct UiText {
     LocalizedText thank_you{"谢谢您的评价！", "Thank you!"};
     LocalizedText thank_you_detail{"您的意见将帮助我们改进服务",
                                    "Your answers help us improve our service"};
-    LocalizedText save_failed{"抱歉，未能保存您的评价", "Sorry, your answers could not be saved"};
-    LocalizedText save_failed_detail{"请告知工作人员", "Please let a member of staff know"};
+    // The unavailable screen (a response could not be stored) shows both languages,
+    // Chinese first; the first line only to the customer who just answered.
+    LocalizedText answers_not_saved{"您刚才的评价未能保存",
+                                    "The answers you just gave were not saved"};
+    LocalizedText unavailable{"暂停服务 — 请告知工作人员",
+                              "Temporarily unavailable — please tell the staff"};
     // The closed screen (outside the opening hours) shows both languages, Chinese first.
     LocalizedText closed{"暂停服务", "Closed"};
     // %s: "08:30"; today, tomorrow, or a weekday (%s first: the day's name)
@@ -111,6 +115,30 @@ struct UiText {
     LocalizedText enrol_no_server{"未配置服务器（设置文件中的 server）",
                                   "No server configured (server in the settings)"};
     LocalizedText enrol_back{"返回", "Back"};
+    // The panel while the survey is unavailable (%s: a reason, a time, a size, a detail)
+    LocalizedText outage_heading{"暂停服务：答卷无法保存",
+                                 "Out of service: responses cannot be saved"};
+    LocalizedText outage_reason{"原因：%s", "Reason: %s"};
+    LocalizedText outage_since{"开始于 %s", "Since %s"};
+    LocalizedText outage_free{"数据目录可用空间：%s", "Free space in the data dir: %s"};
+    LocalizedText outage_free_unknown{"数据目录可用空间：未知",
+                                      "Free space in the data dir: unknown"};
+    LocalizedText outage_probe_failed{"上次写入检查 %s：失败 — %s",
+                                      "Last write check %s: failed — %s"};
+    LocalizedText outage_probe_passed{"上次写入检查 %s：成功", "Last write check %s: passed"};
+    LocalizedText outage_recovers{"恢复写入后自动回到首页（每 %d 秒检查一次）",
+                                  "Returns to the welcome screen by itself once writing works "
+                                  "(checked every %d s)"};
+    LocalizedText fault_disk_full{"磁盘已满", "disk full"};
+    LocalizedText fault_read_only{"存储为只读", "storage is read-only"};
+    LocalizedText fault_io_error{"磁盘读写错误", "disk I/O error"};
+    LocalizedText fault_other{"存储错误", "store error"};
+    // A staff action whose audit line cannot be written is not done (%s: the reason).
+    LocalizedText audit_refused{"未执行：无法写入审计日志（%s）",
+                                "Not done: the audit log cannot be written (%s)"};
+    LocalizedText audit_not_recorded{
+        "本次登录未能写入审计日志（%s）",
+        "This staff login could not be recorded in the audit log (%s)"};
 };
 
 // "明天 08:30 开放" / "Opens tomorrow 08:30" for the closed screen, seen at `now`;
