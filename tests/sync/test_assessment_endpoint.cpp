@@ -8,6 +8,7 @@
 
 #include "cx/config/config_files.hpp"
 #include "cx/sync/protocol.hpp"
+#include "secret_watch.hpp"
 #include "sync_test_support.hpp"
 
 using namespace cx;
@@ -23,7 +24,9 @@ std::string sample_assessment() {
 
 struct AssessmentServer : test::ServerFixture {
     // The body limit of the transport tests: small, so a refused body fits the socket's buffers.
-    AssessmentServer() : test::ServerFixture({"--max-body", "200000"}) {}
+    AssessmentServer() : test::ServerFixture({"--max-body", "200000"}) {
+        test::watch_replies(http);
+    }
     httplib::Client http{"127.0.0.1", server->port()};
     std::string admin_token = test::add_token(db, {"--role", "admin", "--org", "demo-org"});
 
