@@ -7,6 +7,7 @@
 
 #include "cx/scoring/json_position.hpp"
 #include "cx/scoring/json_text.hpp"
+#include "cx/scoring/response.hpp"
 #include "cx/scoring/scoring.hpp"
 
 namespace cx {
@@ -24,6 +25,11 @@ struct Located {
         return at_key(id, std::move(message), levels_at);
     }
 };
+
+// "2026-11-30": a day of the calendar, as the canonical timestamps write it.
+bool is_calendar_date(const std::string& text) {
+    return text.size() == 10 && parse_utc_timestamp(text + "T00:00:00Z").has_value();
+}
 
 }  // namespace
 
@@ -52,6 +58,17 @@ Result<Assessment> parse_assessment(std::string_view json, const ManagementSchem
         return where.at_key("conformity_passed",
                             "field \"conformity_passed\" must be true or false");
     assessment.conformity_passed = doc["conformity_passed"].get<bool>();
+    for (auto [key, field] :
+         {std::pair{"auditor", &assessment.auditor}, std::pair{"date", &assessment.date},
+          std::pair{"notes", &assessment.notes}}) {
+        if (!doc.contains(key)) continue;
+        if (!doc[key].is_string())
+            return where.at_key(key, "field \"" + std::string(key) + "\" must be a string");
+        *field = doc[key].get<std::string>();
+    }
+    if (!assessment.date.empty() && !is_calendar_date(assessment.date))
+        return where.at_key(
+            "date", "field \"date\" must be a day YYYY-MM-DD (got \"" + assessment.date + "\")");
     if (!doc.contains("levels") || !doc["levels"].is_object())
         return where.at_key("levels", "field \"levels\" must be an object {\"1.1\": 3, …}");
     where.levels_at = find_key(json, "levels", 0);

@@ -40,6 +40,7 @@ constexpr ApiErrorInfo kApiErrors[] = {
     {ApiError::UnknownCode, 403, "unknown_code"},
     {ApiError::CodeExpired, 410, "code_expired"},
     {ApiError::CodeUsed, 410, "code_used"},
+    {ApiError::InvalidAssessment, 400, "invalid_assessment"},
 };
 
 const ApiErrorInfo& info(ApiError error) {
@@ -59,7 +60,12 @@ int http_status(ApiError error) {
 }
 
 std::string encode_error(ApiError error, std::string_view detail) {
+    return encode_error(error, detail, 0);
+}
+
+std::string encode_error(ApiError error, std::string_view detail, long line) {
     nlohmann::json body = {{"error", to_string(error)}, {"detail", detail}};
+    if (line > 0) body["line"] = line;
     // A detail may quote a client's bytes that are not UTF-8: replace, never throw.
     return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

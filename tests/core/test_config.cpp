@@ -1,6 +1,8 @@
 // The shipped config must match the spec's tables (附录1, 附录3, SCORING.md),
 // and configs that break a rule must be refused with a message.
 #include <catch2/catch.hpp>
+
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "cx/config/config_files.hpp"
@@ -142,6 +144,41 @@ TEST_CASE("management bands with a gap are refused") {
     auto doc = shipped_json("management.json");
     doc["levels"][2]["min"] = 71;
     CHECK_FALSE(parse_management(doc.dump()).ok());
+}
+
+TEST_CASE("management.json: 附录2's level descriptions, checked with their line") {
+    auto shipped = parse_management(
+        read_text_file(std::filesystem::path(CX_TEST_CONFIG_DIR) / "management.json").value());
+    REQUIRE(shipped.ok());
+    const auto& levels = shipped.value().maturity_levels;
+    REQUIRE(levels.size() == 5);
+    CHECK(levels[0].name_zh == "第一级");
+    CHECK(levels[1].description_zh.size() == 3);
+    CHECK(levels[1].description_zh[0] ==
+          "组织开始意识到服务认证的重要性，并初步建立了服务认证管理的基本框架。");
+    CHECK(shipped.value().requirements[9].name_en == "Resources");
+    CHECK(shipped.value().requirements[9].group_zh == "支持");
+
+    auto empty = shipped_json("management.json");
+    empty["maturity_levels"][2]["description_zh"] = nlohmann::json::array();
+    const auto text = empty.dump(2);
+    auto refused = parse_management(text);
+    REQUIRE_FALSE(refused.ok());
+    CHECK_THAT(refused.error().message, Catch::Contains("maturity_levels[2]"));
+    // The line of the third level's "level" key in the same layout.
+    auto third = text.find("\"level\": 3", text.find("\"maturity_levels\""));
+    REQUIRE(third != std::string::npos);
+    CHECK(refused.error().line == std::count(text.begin(), text.begin() + third, '\n') + 1);
+
+    auto missing = shipped_json("management.json");
+    missing.erase("maturity_levels");
+    CHECK_FALSE(parse_management(missing.dump()).ok());
+    auto out_of_order = shipped_json("management.json");
+    std::swap(out_of_order["maturity_levels"][0], out_of_order["maturity_levels"][1]);
+    CHECK_FALSE(parse_management(out_of_order.dump()).ok());
+    auto syntax = parse_management("{\n  \"requirements\": [\n}");
+    REQUIRE_FALSE(syntax.ok());
+    CHECK(syntax.error().line == 3);
 }
 
 TEST_CASE("a missing config file is reported by path") {

@@ -85,6 +85,28 @@ TEST_CASE("a complete assessment file parses into levels aligned with the scheme
     CHECK(assess_management(parsed.value(), scheme()).total == 87);
 }
 
+TEST_CASE(
+    "auditor, date and notes are kept as given; a wrong type or a day that is not is refused") {
+    auto with = [](const std::string& fields) {
+        auto text = assessment_json(all_levels(4));
+        return text.insert(1, "\n" + fields + ",");  // line 2 holds the fields
+    };
+    auto parsed = parse_assessment(
+        with(R"("auditor": "审核员 A", "date": "2026-02-28", "notes": "ok")"), scheme());
+    REQUIRE(parsed.ok());
+    CHECK(parsed.value().auditor == "审核员 A");
+    CHECK(parsed.value().date == "2026-02-28");
+    CHECK(parsed.value().notes == "ok");
+    CHECK(parse_assessment(assessment_json(all_levels(4)), scheme()).value().auditor.empty());
+    for (const auto* bad : {R"("auditor": 7)", R"("notes": null)", R"("date": "2026-02-30")",
+                            R"("date": "30.11.2026")"}) {
+        INFO(bad);
+        auto refused = parse_assessment(with(bad), scheme());
+        REQUIRE_FALSE(refused.ok());
+        CHECK(refused.error().line == 2);
+    }
+}
+
 TEST_CASE("bad assessment files are errors with the line of the offending key") {
     struct Case {
         std::string json;

@@ -2,9 +2,12 @@
 // prints for the same records (the export of the same query).
 #include <httplib.h>
 
+#include <nlohmann/json.hpp>
+
 #include <catch2/catch.hpp>
 #include <fstream>
 
+#include "cx/config/config_files.hpp"
 #include "cx/integrity/seal.hpp"
 #include "cx/server/server_store.hpp"
 #include "cx/sync/protocol.hpp"
@@ -26,7 +29,8 @@ struct ScoreServer : test::ServerFixture {
     }
 
     // cxscore's report over what the export endpoint returns for `query`, checking the
-    // signatures with the devices' keys as the server does (both pinned the test key).
+    // signatures with the devices' keys as the server does (both pinned the test key),
+    // with the assessment the server holds as current (GET …/assessment), if any.
     std::string cxscore_report(const std::string& query) {
         auto exported = get("/api/v1/orgs/demo-org/responses.jsonl" + query, viewer_token);
         REQUIRE(exported);
@@ -37,9 +41,20 @@ struct ScoreServer : test::ServerFixture {
         const auto key = test::test_signing_key().public_key().hex();
         std::ofstream(pubkeys) << R"({"kiosk-01": ")" << key << R"(", "kiosk-07": ")" << key
                                << "\"}\n";
-        auto result =
-            test::run_command({CXSCORE_PATH, "score", "--responses", file.string(), "--config",
-                               CX_TEST_CONFIG_DIR, "--pubkeys", pubkeys.string()});
+        std::vector<std::string> command{CXSCORE_PATH,  "score",         "--responses",
+                                         file.string(), "--config",      CX_TEST_CONFIG_DIR,
+                                         "--pubkeys",   pubkeys.string()};
+        auto current = get("/api/v1/orgs/demo-org/assessment", viewer_token);
+        REQUIRE(current);
+        if (current->status == 200) {
+            auto assessment = dir / "assessment.json";
+            std::ofstream(assessment, std::ios::binary)
+                << nlohmann::json::parse(current->body)["document"].get<std::string>();
+            command.insert(command.end(), {"--assessment", assessment.string()});
+        } else {
+            REQUIRE(current->status == 404);
+        }
+        auto result = test::run_command(command);
         INFO(result.err);
         REQUIRE(result.exit_code == 0);
         return result.out;
@@ -54,6 +69,32 @@ struct ScoreServer : test::ServerFixture {
         CHECK(reply->get_header_value("Content-Type") == "application/json");
         CHECK(reply->body == cxscore_report(query));
     }
+
+    // Saves `document` as demo-org's assessment through PUT …/assessment.
+    void save_assessment(const std::string& document) {
+        auto reply =
+            http.Put("/api/v1/orgs/demo-org/assessment",
+                     {{"Authorization", "Bearer " + admin_token}}, document, "application/json");
+        REQUIRE(reply);
+        INFO(reply->body);
+        REQUIRE(reply->status == 200);
+    }
+
+    // All 21 requirements at `level`, conformity as given.
+    static std::string assessment_at(int level, bool conformity_passed) {
+        std::string levels;
+        for (const auto* id :
+             {"1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "2.3", "3.1", "3.2", "4.1", "4.2",
+              "4.3", "4.4", "4.5", "5.1", "5.2", "6.1", "6.2", "6.3", "7.1", "7.2"})
+            levels += std::string(levels.empty() ? "" : ", ") + "\"" + id +
+                      "\": " + std::to_string(level);
+        return "{\"org\": \"demo-org\", \"auditor\": \"审核员\", \"date\": \"2026-11-30\", "
+               "\"conformity_passed\": " +
+               std::string(conformity_passed ? "true" : "false") + ", \"levels\": {" + levels +
+               "}}\n";
+    }
+
+    std::string admin_token = test::add_token(db, {"--role", "admin", "--org", "demo-org"});
 
     void upload(const std::vector<PendingRecord>& records, const std::string& token) {
         test::MemoryOutbox outbox(records);
@@ -124,6 +165,40 @@ TEST_CASE_METHOD(Scored, "the score endpoint equals cxscore score on the same re
     for (std::string query : {"", "?site=branch", "?site=hq&from=2025-11-25T11:00:00Z",
                               "?to=2025-11-25", "?from=2025-11-25&to=2025-11-26"})
         check_same_as_cxscore(query);
+}
+
+TEST_CASE_METHOD(Scored,
+                 "with an assessment saved, the score's management, grade and reasons are "
+                 "cxscore score --assessment's on the export") {
+    const std::vector<std::string> queries{"", "?site=branch", "?from=2025-11-25&to=2025-11-26"};
+    // The sample (四级, conformity passed), then one below every grade's management
+    // level with the conformity review failed: the latest counts.
+    for (const auto& document :
+         {read_text_file(std::filesystem::path(CX_TEST_CONFIG_DIR) / "samples" / "assessment.json")
+              .value(),
+          assessment_at(2, false), assessment_at(5, true)}) {
+        save_assessment(document);
+        for (const auto& query : queries) check_same_as_cxscore(query);
+        auto score = nlohmann::json::parse(get("/api/v1/orgs/demo-org/score", viewer_token)->body);
+        CHECK(score["grade"].is_string());
+        CHECK(score["management"]["org"] == "demo-org");
+        CHECK(score["reasons"].is_array());
+    }
+    auto score = nlohmann::json::parse(get("/api/v1/orgs/demo-org/score", viewer_token)->body);
+    CHECK(score["management"]["level"] == 5);
+}
+
+TEST_CASE_METHOD(DaySpread,
+                 "a grade over a broken chain carries the integrity warning, as cxscore's does") {
+    // kiosk-01 without seqs 30–35: a gap in its chain.
+    auto gapped = hq.records(1, 29);
+    for (auto& record : hq.records(36, 50)) gapped.push_back(std::move(record));
+    upload(gapped, device_token);
+    save_assessment(assessment_at(5, true));
+    check_same_as_cxscore("");
+    auto score = nlohmann::json::parse(get("/api/v1/orgs/demo-org/score", viewer_token)->body);
+    CHECK(score["grade"].is_string());
+    CHECK(score.contains("grade_warning"));
 }
 
 TEST_CASE_METHOD(DaySpread,

@@ -91,6 +91,13 @@ class OutOfMemoryOnTokens final : public ServerStore {
     Result<std::vector<DeviceActivity>> device_activity(std::string_view org) override {
         return real_.device_activity(org);
     }
+    Result<std::int64_t> add_assessment(const SavedAssessment& assessment) override {
+        return real_.add_assessment(assessment);
+    }
+    Result<std::vector<SavedAssessment>> assessments(std::string_view org,
+                                                     std::size_t limit) override {
+        return real_.assessments(org, limit);
+    }
 
     Result<std::int64_t> add_user(const User& user, std::string_view password_hash) override {
         return real_.add_user(user, password_hash);

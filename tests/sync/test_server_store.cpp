@@ -508,6 +508,54 @@ TEST_CASE("server store: console users and their sessions") {
     CHECK(store.find_user("alice").value()->user.disabled);
 }
 
+TEST_CASE("server store: management assessments keep their full history") {
+    auto backend = GENERATE(from_range(backends()));
+    INFO("backend " << backend.name);
+    test::TempDir dir;
+    const auto url = backend.url(dir);
+    auto opened = open_store(url);
+    REQUIRE(opened.ok());
+    auto& store = *opened.value();
+    CHECK(store.assessments("o", 10).value().empty());
+    CHECK_FALSE(latest_assessment(store, "o").value());
+
+    SavedAssessment first{0,
+                          "o",
+                          "admin token 3",
+                          "2026-11-30T09:00:00Z",
+                          "{\"org\": \"o\"}\n",
+                          true,
+                          R"({"1.1":3})",
+                          "审核员 A",
+                          "2026-11-29",
+                          "第一次 first"};
+    SavedAssessment second = first;
+    second.saved_by = "certifier 王";
+    second.saved_at = "2026-11-30T10:00:00Z";
+    second.conformity_passed = false;
+    second.auditor = second.assessed_on = second.notes = "";
+    SavedAssessment elsewhere = first;
+    elsewhere.org = "other";
+    auto first_id = store.add_assessment(first);
+    auto other_id = store.add_assessment(elsewhere);
+    auto second_id = store.add_assessment(second);
+    REQUIRE(first_id.ok());
+    REQUIRE(other_id.ok());
+    REQUIRE(second_id.ok());
+    CHECK(first_id.value() < second_id.value());
+    first.id = first_id.value();
+    second.id = second_id.value();
+    elsewhere.id = other_id.value();
+
+    // Newest first; nothing replaced; the other org's kept apart.
+    CHECK(store.assessments("o", 10).value() == std::vector<SavedAssessment>{second, first});
+    CHECK(store.assessments("o", 1).value() == std::vector<SavedAssessment>{second});
+    CHECK(latest_assessment(store, "o").value() == second);
+    CHECK(latest_assessment(store, "other").value() == elsewhere);
+    // Kept across reopening.
+    CHECK(latest_assessment(*open_store(url).value(), "o").value() == second);
+}
+
 TEST_CASE("server store: heartbeats and the device list") {
     auto backend = GENERATE(from_range(backends()));
     INFO("backend " << backend.name);

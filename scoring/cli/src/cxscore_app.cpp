@@ -169,9 +169,10 @@ int run_cxscore(int argc, const char* const* argv, std::ostream& out, std::ostre
     score_command
         ->add_option("--responses", options.responses, "JSON Lines file of responses (- for stdin)")
         ->required();
-    score_command->add_option("--assessment", options.assessment,
-                              "management assessment JSON ({org, conformity_passed, levels}); "
-                              "without it, management and grade are null");
+    score_command->add_option(
+        "--assessment", options.assessment,
+        "management assessment JSON ({org, conformity_passed, levels, auditor, date, notes}); "
+        "without it, management and grade are null");
     score_command->add_option(
         "--pubkeys", options.pubkeys,
         "JSON {\"<device>\": \"<key hex>\" or [keys]}: check each record's signature and leave "

@@ -9,6 +9,7 @@
 #include "cx/integrity/seal.hpp"
 #include "cx/scoring/report.hpp"
 #include "cx/scoring/response.hpp"
+#include "cx/server/assessments.hpp"
 #include "cx/server/day_score.hpp"
 #include "cx/server/integrity_report.hpp"
 #include "cx/server/seal_gate.hpp"
@@ -51,15 +52,20 @@ std::variant<TokenGrant, Reply> ApiService::authenticate(std::string_view author
     return *grant.value();
 }
 
-std::variant<TokenGrant, Reply> ApiService::authorize_upload(std::string_view authorization) {
+std::variant<TokenGrant, Reply> ApiService::authenticate_as(std::string_view authorization,
+                                                            Role role, std::string_view only) {
     auto caller = authenticate(authorization);
     if (auto* refusal = std::get_if<Reply>(&caller)) return std::move(*refusal);
     const auto& grant = std::get<TokenGrant>(caller);
-    if (grant.role != Role::Device)
-        return error_reply(ApiError::Forbidden,
-                           "only device tokens may upload or send heartbeats (this is a " +
-                               std::string(to_string(grant.role)) + " token)");
+    if (grant.role != role)
+        return error_reply(ApiError::Forbidden, std::string(only) + " (this is a " +
+                                                    std::string(to_string(grant.role)) + " token)");
     return grant;
+}
+
+std::variant<TokenGrant, Reply> ApiService::authorize_upload(std::string_view authorization) {
+    return authenticate_as(authorization, Role::Device,
+                           "only device tokens may upload or send heartbeats");
 }
 
 namespace {
@@ -257,8 +263,15 @@ Reply ApiService::score(const ResponseQuery& query) {
             error.kind == ErrorKind::Internal ? ApiError::Internal : ApiError::Unavailable,
             error.message);
     }
+    // The latest assessment counts whatever the period (sync/PROTOCOL.md "Management
+    // assessment").
+    auto assessment = current_assessment(store_, query.org, config_.management);
+    if (!assessment)
+        return error_reply(assessment.error().kind == ErrorKind::Invalid ? ApiError::Internal
+                                                                         : ApiError::Unavailable,
+                           assessment.error().message);
     auto report = make_report(records.scores, config_.questionnaire, config_.policy,
-                              config_.management, std::nullopt);
+                              config_.management, assessment.value());
     IntegritySummary integrity{true, {}, {}};
     // Stored before integrity and not yet re-sent sealed: not evidence.
     if (records.unsigned_records) integrity.excluded["unsigned"] = records.unsigned_records;
@@ -268,6 +281,62 @@ Reply ApiService::score(const ResponseQuery& query) {
     integrity.devices = records.chains.report(integrity::ChainStart::FirstRecord);
     report.integrity = std::move(integrity);
     return {200, render_report_json(report), static_cast<std::size_t>(records.scores.responses())};
+}
+
+std::variant<Actor, Reply> ApiService::authorize_assessment(std::string_view authorization,
+                                                            std::string_view org) {
+    auto caller = authenticate_as(authorization, Role::Admin,
+                                  "only an admin token of the org may save its assessment");
+    if (auto* refusal = std::get_if<Reply>(&caller)) return std::move(*refusal);
+    auto actor = token_actor(std::get<TokenGrant>(caller));
+    if (!actor.may_act_for(org))
+        return error_reply(ApiError::Forbidden, "this token is for org \"" +
+                                                    actor.org.value_or("") + "\", not \"" +
+                                                    std::string(org) + "\"");
+    return actor;
+}
+
+Reply ApiService::put_assessment(const Actor& actor, std::string_view org,
+                                 std::string_view document) {
+    auto checked = check_assessment(document, org, config_.management);
+    if (!checked) {
+        const auto& error = checked.error();
+        return {http_status(ApiError::InvalidAssessment),
+                encode_error(ApiError::InvalidAssessment,
+                             (error.line > 0 ? "line " + std::to_string(error.line) + ": " : "") +
+                                 error.message,
+                             error.line),
+                0};
+    }
+    const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    auto saved = saved_assessment(checked.value(), document, actor, format_utc_timestamp(now),
+                                  config_.management);
+    auto id = store_.add_assessment(saved);
+    if (!id) return error_reply(ApiError::Unavailable, id.error().message);
+    saved.id = id.value();
+    return {200, assessment_json(saved, config_.management, false), 0};
+}
+
+Reply ApiService::assessment(std::string_view org) {
+    auto latest = latest_assessment(store_, org);
+    if (!latest) return error_reply(ApiError::Unavailable, latest.error().message);
+    if (!latest.value())
+        return error_reply(ApiError::NotFound, "no management assessment is saved for org \"" +
+                                                   std::string(org) +
+                                                   "\" (PUT one to this address)");
+    return {200, assessment_json(*latest.value(), config_.management, true), 0};
+}
+
+Reply ApiService::assessment_history(std::string_view org) {
+    auto history = store_.assessments(org, kAssessmentHistoryLimit);
+    if (!history) return error_reply(ApiError::Unavailable, history.error().message);
+    return {200, assessment_history_json(org, history.value(), config_.management), 0};
+}
+
+Reply ApiService::management(std::string_view authorization) {
+    auto caller = authenticate(authorization);
+    if (auto* refusal = std::get_if<Reply>(&caller)) return std::move(*refusal);
+    return {200, management_scheme_json(config_.management), 0};
 }
 
 Reply ApiService::integrity(std::string_view org) {

@@ -31,8 +31,12 @@ enum class Route {
     Export,
     Integrity,
     Devices,
-    Page,  // the console's GET paths (cx/server/web_console.hpp)
-    Form,  // the console's POST paths: a form body, no token
+    SaveAssessment,     // PUT …/assessment
+    Assessment,         // GET …/assessment
+    AssessmentHistory,  // GET …/assessment/history
+    Management,         // GET /api/v1/management
+    Page,               // the console's GET paths (cx/server/web_console.hpp)
+    Form,               // the console's POST paths: a form body, no token
     Unknown
 };
 
@@ -56,7 +60,8 @@ struct Exchange {
     // Written by the job, read by the event thread after the connection resumes.
     std::optional<Reply> reply;
     std::optional<std::chrono::seconds> retry_after;
-    std::optional<TokenGrant> grant;
+    std::optional<TokenGrant> grant;  // a device's, for an upload or a heartbeat
+    std::optional<Actor> actor;       // who saves an assessment
     std::shared_ptr<ExportStream> export_stream;
     std::unique_ptr<RequestBody> body;
     std::unique_ptr<WebRequest> web;  // Page and Form: what the console needs of the request
@@ -86,14 +91,15 @@ struct ExportStream {
 // connection is suspended, so only this job touches it.
 Status fetch_page(ExportStream& stream, ServerStore& store);
 
-// The routes whose request has a body a device token sends (a batch, a heartbeat);
-// an enrolment's body comes without a token (begin() starts it before any token check).
+// The routes whose request has a body sent with a token (a device's batch or
+// heartbeat, an assessment); an enrolment's body comes without a token (begin()
+// starts it before any token check).
 inline bool carries_body(Route route) {
-    return route == Route::Upload || route == Route::Heartbeat;
+    return route == Route::Upload || route == Route::Heartbeat || route == Route::SaveAssessment;
 }
 
-// "/api/v1/orgs/{org}/score" and the other endpoints; the console's paths are Page
-// (GET) or Form (POST); anything else is Unknown.
+// The route of a request line and the org it names ("/api/v1/orgs/{org}/score"); the
+// console's paths are Page (GET) or Form (POST); anything else is Unknown.
 std::pair<Route, std::string> route_of(std::string_view method, std::string_view path);
 
 }  // namespace cx

@@ -553,6 +553,37 @@ class PostgresStore final : public ServerStore {
         return merge_device_sightings(std::move(sightings));
     }
 
+    Result<std::int64_t> add_assessment(const SavedAssessment& assessment) override {
+        auto rows =
+            run("INSERT INTO assessments(org, saved_by, saved_at, document, conformity_passed,"
+                " levels, auditor, assessed_on, notes)"
+                " VALUES($1, $2, $3, $4, $5::boolean, $6, $7, $8, $9) RETURNING id",
+                {assessment.org, assessment.saved_by, assessment.saved_at, assessment.document,
+                 assessment.conformity_passed ? "t" : "f", assessment.levels, assessment.auditor,
+                 assessment.assessed_on, assessment.notes});
+        if (!rows) return rows.error();
+        return rows.value().integer(0, 0);
+    }
+
+    Result<std::vector<SavedAssessment>> assessments(std::string_view org,
+                                                     std::size_t limit) override {
+        const auto limit_text = std::to_string(limit);
+        auto rows =
+            run("SELECT id, saved_by, saved_at, document, conformity_passed, levels, auditor,"
+                " assessed_on, notes FROM assessments WHERE org = $1 ORDER BY id DESC"
+                " LIMIT $2::bigint",
+                {org, limit_text});
+        if (!rows) return rows.error();
+        const auto& found = rows.value();
+        auto text = [&](int row, int column) { return std::string(found.text(row, column)); };
+        std::vector<SavedAssessment> saved;
+        for (int row = 0; row < found.size(); ++row)
+            saved.push_back({found.integer(row, 0), std::string(org), text(row, 1), text(row, 2),
+                             text(row, 3), found.text(row, 4) == "t", text(row, 5), text(row, 6),
+                             text(row, 7), text(row, 8)});
+        return saved;
+    }
+
   private:
     // One statement on a pooled connection (its rows own their result: they outlive the lease).
     Result<Rows> run(std::string_view sql, const std::vector<Param>& params) {

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "cx/scoring/response.hpp"
@@ -253,14 +254,28 @@ MHD_Result ApiServer::Impl::begin(MHD_Connection* connection, const char* url, c
     exchange.stage = Exchange::Stage::Authorizing;
     auto authorization = header_value(connection, MHD_HTTP_HEADER_AUTHORIZATION);
     std::function<std::chrono::milliseconds()> job;
-    if (carries_body(exchange.route)) {
+    // Keeps whom the decision allows in `allowed`, or its refusal as the reply.
+    auto settle = [this, &exchange](auto decision, auto& allowed) {
+        using Allowed = typename std::remove_reference_t<decltype(allowed)>::value_type;
+        if (auto* granted = std::get_if<Allowed>(&decision)) {
+            allowed = std::move(*granted);
+            return std::chrono::milliseconds{};
+        }
+        exchange.reply = std::get<Reply>(std::move(decision));
+        return judge(*exchange.reply, exchange);
+    };
+    if (exchange.route == Route::SaveAssessment) {
+        job = [this, &exchange, authorization, settle] {
+            return settle(service.authorize_assessment(authorization, exchange.org),
+                          exchange.actor);
+        };
+    } else if (carries_body(exchange.route)) {
+        job = [this, &exchange, authorization, settle] {
+            return settle(service.authorize_upload(authorization), exchange.grant);
+        };
+    } else if (exchange.route == Route::Management) {
         job = [this, &exchange, authorization] {
-            auto decision = service.authorize_upload(authorization);
-            if (auto* grant = std::get_if<TokenGrant>(&decision)) {
-                exchange.grant = std::move(*grant);
-                return std::chrono::milliseconds{};
-            }
-            exchange.reply = std::get<Reply>(std::move(decision));
+            exchange.reply = service.management(authorization);
             return judge(*exchange.reply, exchange);
         };
     } else {
@@ -271,17 +286,25 @@ MHD_Result ApiServer::Impl::begin(MHD_Connection* connection, const char* url, c
                 return judge(*exchange.reply, exchange);
             }
             auto query = std::get<ResponseQuery>(std::move(decision));
-            if (exchange.route == Route::Score) {
-                exchange.reply = service.score(query);
-                return std::chrono::milliseconds{};
-            }
-            if (exchange.route == Route::Integrity) {
-                exchange.reply = service.integrity(query.org);
-                return std::chrono::milliseconds{};
-            }
-            if (exchange.route == Route::Devices) {
-                exchange.reply = service.devices(query.org);
-                return std::chrono::milliseconds{};
+            // Every org route but the export answers with one reply.
+            switch (exchange.route) {
+                case Route::Score:
+                    exchange.reply = service.score(query);
+                    return std::chrono::milliseconds{};
+                case Route::Integrity:
+                    exchange.reply = service.integrity(query.org);
+                    return std::chrono::milliseconds{};
+                case Route::Devices:
+                    exchange.reply = service.devices(query.org);
+                    return std::chrono::milliseconds{};
+                case Route::Assessment:
+                    exchange.reply = service.assessment(query.org);
+                    return std::chrono::milliseconds{};
+                case Route::AssessmentHistory:
+                    exchange.reply = service.assessment_history(query.org);
+                    return std::chrono::milliseconds{};
+                default:
+                    break;
             }
             auto stream = std::make_shared<ExportStream>();
             stream->connection = connection;
@@ -366,6 +389,9 @@ MHD_Result ApiServer::Impl::receive(MHD_Connection* connection, const char* uplo
             hold = answer.hold;
         } else if (exchange.route == Route::Heartbeat) {
             exchange.reply = service.heartbeat(*exchange.grant, exchange.body->text());
+        } else if (exchange.route == Route::SaveAssessment) {
+            exchange.reply =
+                service.put_assessment(*exchange.actor, exchange.org, exchange.body->text());
         } else {
             exchange.reply = service.ingest(*exchange.grant, exchange.body->text());
         }

@@ -9,7 +9,7 @@ namespace {
 // PostgreSQL's text columns that are compared or ordered use the "C" collation:
 // byte order, as SQLite compares, so both backends export in the same order and
 // select the same UTC timestamps (which order like the times they name).
-constexpr std::array<SchemaStep, 7> kSteps{{
+constexpr std::array<SchemaStep, 8> kSteps{{
     // 1: responses and tokens.
     {R"sql(
 CREATE TABLE responses(
@@ -265,6 +265,37 @@ CREATE TABLE sessions(
   created_at text COLLATE "C" NOT NULL,
   last_used_at text COLLATE "C" NOT NULL);
 CREATE INDEX sessions_by_user ON sessions(user_id);
+)sql"},
+    // 8: management assessments (sync/PROTOCOL.md "Management assessment"): every save
+    // a new row, never updated, with who saved it and when, the document as sent and
+    // the fields parsed from it; the newest row of an org counts.
+    {R"sql(
+CREATE TABLE assessments(
+  id INTEGER PRIMARY KEY,
+  org TEXT NOT NULL,
+  saved_by TEXT NOT NULL,
+  saved_at TEXT NOT NULL,
+  document TEXT NOT NULL,
+  conformity_passed INTEGER NOT NULL,
+  levels TEXT NOT NULL,
+  auditor TEXT NOT NULL,
+  assessed_on TEXT NOT NULL,
+  notes TEXT NOT NULL);
+CREATE INDEX assessments_by_org ON assessments(org, id);
+)sql",
+     R"sql(
+CREATE TABLE assessments(
+  id bigserial PRIMARY KEY,
+  org text COLLATE "C" NOT NULL,
+  saved_by text NOT NULL,
+  saved_at text NOT NULL,
+  document text NOT NULL,
+  conformity_passed boolean NOT NULL,
+  levels text NOT NULL,
+  auditor text NOT NULL,
+  assessed_on text NOT NULL,
+  notes text NOT NULL);
+CREATE INDEX assessments_by_org ON assessments(org, id);
 )sql"},
 }};
 

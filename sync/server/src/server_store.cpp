@@ -129,6 +129,13 @@ Status for_each_record_with_flags(
     return Ok{};
 }
 
+Result<std::optional<SavedAssessment>> latest_assessment(ServerStore& store, std::string_view org) {
+    auto newest = store.assessments(org, 1);
+    if (!newest) return newest.error();
+    if (newest.value().empty()) return std::optional<SavedAssessment>{};
+    return std::optional<SavedAssessment>{std::move(newest.value().front())};
+}
+
 Status for_each_record(ServerStore& store, const ResponseQuery& query,
                        const std::function<void(std::string_view canonical)>& visit,
                        std::size_t page_size) {

@@ -195,6 +195,10 @@ class SqliteStore final : public ServerStore {
                             " AND sessions.created_at > ?3"),
           touch_session_(writer_, "UPDATE sessions SET last_used_at = ?2 WHERE id_hash = ?1"),
           end_session_(writer_, "DELETE FROM sessions WHERE id_hash = ?1"),
+          insert_assessment_(writer_,
+                             "INSERT INTO assessments(org, saved_by, saved_at, document,"
+                             " conformity_passed, levels, auditor, assessed_on, notes)"
+                             " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
           readers_(std::move(path)) {}
 
     Status prepared() const {
@@ -205,7 +209,7 @@ class SqliteStore final : public ServerStore {
              &note_upload_,   &insert_code_,       &find_code_,      &use_code_,
              &enrol_key_,     &insert_user_,       &find_user_,      &set_password_,
              &disable_user_,  &end_user_sessions_, &insert_session_, &find_session_,
-             &touch_session_, &end_session_});
+             &touch_session_, &end_session_,       &insert_assessment_});
     }
 
     // Group commit: batches that arrive while a transaction is being written
@@ -711,6 +715,43 @@ class SqliteStore final : public ServerStore {
         return merge_device_sightings(std::move(sightings));
     }
 
+    Result<std::int64_t> add_assessment(const SavedAssessment& assessment) override {
+        std::lock_guard lock(write_mutex_);
+        auto stored = insert_assessment_.reset()
+                          .bind(1, assessment.org)
+                          .bind(2, assessment.saved_by)
+                          .bind(3, assessment.saved_at)
+                          .bind(4, assessment.document)
+                          .bind(5, std::int64_t{assessment.conformity_passed})
+                          .bind(6, assessment.levels)
+                          .bind(7, assessment.auditor)
+                          .bind(8, assessment.assessed_on)
+                          .bind(9, assessment.notes)
+                          .run();
+        if (!stored) return stored.error();
+        return writer_.last_insert_rowid();
+    }
+
+    Result<std::vector<SavedAssessment>> assessments(std::string_view org,
+                                                     std::size_t limit) override {
+        auto lease = readers_.lease();
+        if (!lease) return lease.error();
+        Statement select(lease.value()->connection(),
+                         "SELECT id, saved_by, saved_at, document, conformity_passed, levels,"
+                         " auditor, assessed_on, notes FROM assessments WHERE org = ?1"
+                         " ORDER BY id DESC LIMIT ?2");
+        select.bind(1, org).bind(2, static_cast<std::int64_t>(limit));
+        std::vector<SavedAssessment> saved;
+        auto text = [&](int column) { return std::string(select.text(column)); };
+        for (;;) {
+            auto row = select.step();
+            if (!row) return row.error();
+            if (!row.value()) return saved;
+            saved.push_back({select.integer(0), std::string(org), text(1), text(2), text(3),
+                             select.integer(4) != 0, text(5), text(6), text(7), text(8)});
+        }
+    }
+
   private:
     // A row that starts with kUserColumns.
     static Result<User> read_user(const Statement& row) {
@@ -939,6 +980,7 @@ class SqliteStore final : public ServerStore {
     Statement find_session_;
     Statement touch_session_;
     Statement end_session_;
+    Statement insert_assessment_;
     ReaderPool readers_;
 };
 

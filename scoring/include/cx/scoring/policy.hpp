@@ -18,9 +18,9 @@ struct Centi {
 };
 
 struct GradeRule {
-    std::string grade;              // "AAAAA", "AAAA", "AAA", …
-    Centi min_service_score;        // S >= this
-    int min_management_level = 0;   // management level >= this
+    std::string grade;             // "AAAAA", "AAAA", "AAA", …
+    Centi min_service_score;       // S >= this
+    int min_management_level = 0;  // management level >= this
     bool requires_conformity = true;
 };
 
@@ -41,25 +41,41 @@ struct Requirement {
     std::string id;  // "1.1" … "7.2"
     std::string name_zh;
     int max_points = 0;  // points at level 5; level L earns L × max / 5
+    // The group it belongs to ("组织所处环境") and the English names: the project's
+    // translation, for forms and reports; each "" when the file has none.
+    std::string group_zh = {};
+    std::string group_en = {};
+    std::string name_en = {};
+};
+
+// What an auditor reads before rating a requirement at a level (附录2: one
+// description per level, the same for every requirement).
+struct MaturityLevel {
+    int level = 0;                            // 1 … 5
+    std::string name_zh;                      // "第一级"
+    std::vector<std::string> description_zh;  // its points ①, ②, …, in order
 };
 
 struct ManagementBand {
-    int level = 0;        // 1 … 5
-    int min_total = 0;    // inclusive
-    int max_total = 0;    // inclusive for the top band, exclusive otherwise
+    int level = 0;      // 1 … 5
+    int min_total = 0;  // inclusive
+    int max_total = 0;  // inclusive for the top band, exclusive otherwise
     bool max_inclusive = false;
 };
 
 struct ManagementScheme {
     std::vector<Requirement> requirements;
     std::vector<ManagementBand> bands;
+    std::vector<MaturityLevel> maturity_levels;  // levels 1–5 in order
     int max_total() const;
 };
 
 // config/policy.json: refuses α outside its band, unknown alpha modes, grade
 // rules that are not ordered from highest to lowest.
 Result<ScoringPolicy> parse_policy(std::string_view json);
-// config/management.json: refuses maxima not divisible by 5 and bands that overlap or leave gaps.
+// config/management.json: refuses maxima not divisible by 5, bands that overlap or leave
+// gaps, and maturity levels that are not 1–5 in order, each with a non-empty description.
+// Errors carry the line they are about where it can be found.
 Result<ManagementScheme> parse_management(std::string_view json);
 
 }  // namespace cx

@@ -134,10 +134,16 @@ struct Assessment {
     std::string org;
     bool conformity_passed = false;
     std::vector<int> levels;  // aligned with ManagementScheme::requirements, each 1–5
+    // Who assessed, on which day, and what they noted: kept with the ratings, never
+    // scored. Each "" when the file has none.
+    std::string auditor = {};
+    std::string date = {};  // "YYYY-MM-DD"
+    std::string notes = {};
 };
 
-// {"org": "...", "conformity_passed": true, "levels": {"1.1": 3, …}}; every
-// requirement rated exactly once, 1–5. Errors carry the line of the offending key.
+// {"org": "...", "conformity_passed": true, "levels": {"1.1": 3, …}, "auditor": "…",
+// "date": "YYYY-MM-DD", "notes": "…"}; every requirement rated exactly once, 1–5;
+// auditor, date and notes optional. Errors carry the line of the offending key.
 Result<Assessment> parse_assessment(std::string_view json, const ManagementScheme& scheme);
 
 struct ManagementResult {

@@ -20,6 +20,8 @@ inline constexpr std::size_t kDefaultMaxBody = 8u << 20;  // 8 MiB
 inline constexpr std::string_view kResponsesPath = "/api/v1/responses";
 inline constexpr std::string_view kHealthPath = "/api/v1/health";
 inline constexpr std::string_view kHeartbeatPath = "/api/v1/heartbeat";
+// The management scheme: requirements and level descriptions (GET, any valid token).
+inline constexpr std::string_view kManagementPath = "/api/v1/management";
 
 enum class ApiError {
     MalformedJson,    // 400
@@ -46,12 +48,16 @@ enum class ApiError {
     UnknownCode,  // 403: no such code
     CodeExpired,  // 410: the code's time ran out before it was used
     CodeUsed,     // 410: the code was used already (it works once)
+    // PUT …/assessment: the document breaks the assessment format (cxscore's parser).
+    InvalidAssessment,  // 400
 };
 std::string_view to_string(ApiError error);  // the wire code, e.g. "invalid_record"
 int http_status(ApiError error);
 
 // {"error": "<code>", "detail": "..."}
 std::string encode_error(ApiError error, std::string_view detail);
+// The same with "line": the line of the request body the error is about (when > 0).
+std::string encode_error(ApiError error, std::string_view detail, long line);
 
 struct ErrorBody {
     std::string code;

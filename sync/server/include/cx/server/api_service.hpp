@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cx/config/config_files.hpp"
+#include "cx/server/actor.hpp"
 #include "cx/server/enrolment_codes.hpp"
 #include "cx/server/fleet_report.hpp"
 #include "cx/server/server_flags.hpp"
@@ -65,10 +66,24 @@ class ApiService {
                                                            std::string_view org,
                                                            const QueryParams& params);
 
-    // The same JSON as `cxscore score` over the records the query selects
-    // (no management assessment: management and grade are null), with the
-    // integrity section; the server's own flags exclude as the kiosk's do.
+    // The same JSON as `cxscore score --assessment` over the records the query selects
+    // and the org's current assessment (without one: management and grade are null),
+    // with the integrity section; the server's own flags exclude as the kiosk's do.
     Reply score(const ResponseQuery& query);
+
+    // Who may save {org}'s management assessment (an admin token of that org), or the
+    // 401/403/503 reply that refuses the caller, from the Authorization header alone.
+    std::variant<Actor, Reply> authorize_assessment(std::string_view authorization,
+                                                    std::string_view org);
+    // PUT …/assessment: checks the document as `cxscore score --assessment` does (400
+    // invalid_assessment with the line) and saves it as a new row by `actor`.
+    Reply put_assessment(const Actor& actor, std::string_view org, std::string_view document);
+    // GET …/assessment: the current (newest) one with its document; 404 when none.
+    Reply assessment(std::string_view org);
+    // GET …/assessment/history: every save, newest first, who and when.
+    Reply assessment_history(std::string_view org);
+    // GET /api/v1/management: the requirements and level descriptions (any valid token).
+    Reply management(std::string_view authorization);
     // The org's chains, keys and late arrivals (sync/PROTOCOL.md "…/integrity").
     Reply integrity(std::string_view org);
     // Every device of the org with its health (sync/PROTOCOL.md "…/devices").
@@ -80,6 +95,10 @@ class ApiService {
   private:
     // The caller's grant, or the 401/503 reply.
     std::variant<TokenGrant, Reply> authenticate(std::string_view authorization);
+    // The caller's grant when it has `role`, else the 401/403/503 reply; a 403 says
+    // `only` and the token's role.
+    std::variant<TokenGrant, Reply> authenticate_as(std::string_view authorization, Role role,
+                                                    std::string_view only);
 
     ServerStore& store_;
     const ScoringConfig& config_;

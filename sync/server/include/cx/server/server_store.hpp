@@ -256,6 +256,24 @@ struct Enrolment {
     std::string at;   // now: checked against the code's expiry, and written as its use
 };
 
+// A management assessment as saved (sync/PROTOCOL.md "Management assessment"). Every
+// save is a new row, never changed: the row with the highest id is the org's current
+// assessment, the others are its history.
+struct SavedAssessment {
+    std::int64_t id = 0;  // assigned by the store, rising with every save
+    std::string org;
+    std::string saved_by;  // the actor who saved it (cx/server/actor.hpp)
+    std::string saved_at;  // the server's time, canonical UTC
+    std::string document;  // the JSON as sent: what `cxscore score --assessment` reads
+    // Parsed from the document (cx::parse_assessment), for lists and queries:
+    bool conformity_passed = false;
+    std::string levels;       // {"1.1":3,…}: compact JSON, in the scheme's order
+    std::string auditor;      // each "" when the document has none
+    std::string assessed_on;  // the document's "date"
+    std::string notes;
+    bool operator==(const SavedAssessment&) const = default;
+};
+
 class ServerStore {
   public:
     virtual ~ServerStore() = default;
@@ -372,7 +390,16 @@ class ServerStore {
     virtual Status end_session(const TokenHash& id_hash) = 0;
     // Every organisation the store knows by a token or a viewer, by name.
     virtual Result<std::vector<std::string>> list_orgs() = 0;
+    // Keeps `assessment` as a new row (its id is ignored) and returns the row's id.
+    virtual Result<std::int64_t> add_assessment(const SavedAssessment& assessment) = 0;
+    // Every assessment saved for `org`, newest first (the first one counts); at most
+    // `limit` of them.
+    virtual Result<std::vector<SavedAssessment>> assessments(std::string_view org,
+                                                             std::size_t limit) = 0;
 };
+
+// The assessment that counts for `org`: the newest saved, nullopt when none was.
+Result<std::optional<SavedAssessment>> latest_assessment(ServerStore& store, std::string_view org);
 
 // Every record matching `query` in export order, read page by page so memory
 // stays bounded; an error from the store ends the walk.
