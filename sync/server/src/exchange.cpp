@@ -27,6 +27,8 @@ Status fetch_page(ExportStream& stream, ServerStore& store) {
 std::pair<Route, std::string> route_of(std::string_view method, std::string_view path) {
     if (path == "/signin" || path == "/signout")
         return {method == "POST" ? Route::Form : Route::Unknown, {}};
+    // The forms under an organisation's pages post to their own page's path.
+    if (path.starts_with("/console/orgs/") && method == "POST") return {Route::Form, {}};
     if (path == "/" || path == "/console" || path.starts_with("/console/") ||
         path.starts_with("/assets/"))
         return {method == "GET" ? Route::Page : Route::Unknown, {}};

@@ -48,6 +48,10 @@ std::unique_ptr<WebRequest> ApiServer::Impl::web_request(MHD_Connection* connect
     if (const char* lang = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "lang"))
         request->lang = lang;
     request->accept_language = header_value(connection, MHD_HTTP_HEADER_ACCEPT_LANGUAGE);
+    request->csrf_header = header_value(connection, "X-CSRF-Token");
+    request->period = query_params(connection);
+    if (const char* saved = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "saved"))
+        request->saved = std::string_view(saved) == "1";
     MHD_get_connection_values_n(
         connection, MHD_COOKIE_KIND,
         [](void* cls, MHD_ValueKind, const char* name, std::size_t name_size, const char* value,
@@ -264,7 +268,13 @@ MHD_Result ApiServer::Impl::begin(MHD_Connection* connection, const char* url, c
         exchange.reply = std::get<Reply>(std::move(decision));
         return judge(*exchange.reply, exchange);
     };
-    if (exchange.route == Route::SaveAssessment) {
+    if (exchange.route == Route::SaveAssessment && authorization.empty()) {
+        // A certifier's browser session: its cookie and its CSRF token in a header.
+        exchange.web = web_request(connection, exchange);
+        job = [this, &exchange, settle] {
+            return settle(console.authorize_assessment(*exchange.web), exchange.actor);
+        };
+    } else if (exchange.route == Route::SaveAssessment) {
         job = [this, &exchange, authorization, settle] {
             return settle(service.authorize_assessment(authorization, exchange.org),
                           exchange.actor);
