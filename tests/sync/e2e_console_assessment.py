@@ -17,35 +17,18 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import urllib.request
 
+from console_browser import Failure, check, run, start_chromium
 from cxserver_process import start_cxserver
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
 
 PASSWORD = "correct horse battery"
 ORG = "demo-org"
-
-
-class Failure(Exception):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise Failure(message)
-
-
-def run(*args, stdin=""):
-    result = subprocess.run(list(args), input=stdin, capture_output=True, text=True, timeout=60)
-    check(result.returncode == 0, f"{os.path.basename(args[0])} {args[1]} failed: {result.stderr}")
-    return result.stdout
 
 
 def api_json(url, token):
@@ -78,13 +61,7 @@ def main():
                                      os.path.join(workdir, "server.log"))
         run(args.uploader, url, device_token, ORG, "hq", "kiosk-01", "40")
 
-        options = webdriver.ChromeOptions()
-        for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--lang=zh-CN",
-                     "--window-size=1100,900", f"--user-data-dir={workdir}/chromium"):
-            options.add_argument(flag)
-        options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
-        options.binary_location = "/usr/bin/chromium"
-        browser = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        browser = start_chromium(workdir, height=900)
         wait = WebDriverWait(browser, 20)
 
         def shot(name, full_page=True):

@@ -10,33 +10,16 @@ are kept in --artifacts for people to look at (Chinese must render).
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
+from console_browser import Failure, check, run, start_chromium
 from cxserver_process import start_cxserver
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
 
 PASSWORD = "correct horse battery"
-
-
-class Failure(Exception):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise Failure(message)
-
-
-def run(*args, stdin=""):
-    result = subprocess.run(list(args), input=stdin, capture_output=True, text=True, timeout=60)
-    check(result.returncode == 0, f"{args[1]} failed: {result.stderr}")
-    return result.stdout
 
 
 def main():
@@ -56,14 +39,7 @@ def main():
         server, url = start_cxserver(args.server, db, args.config_dir,
                                      os.path.join(workdir, "server.log"))
 
-        options = webdriver.ChromeOptions()
-        for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--lang=zh-CN",
-                     "--window-size=1100,800", f"--user-data-dir={workdir}/chromium"):
-            options.add_argument(flag)
-        # A Chinese browser: the console follows Accept-Language until ?lang= chooses.
-        options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
-        options.binary_location = "/usr/bin/chromium"
-        browser = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        browser = start_chromium(workdir)
         wait = WebDriverWait(browser, 20)
 
         def shot(name):

@@ -58,6 +58,27 @@ void write_text_field(HtmlWriter& html, Lang lang, AssessText label, std::string
                {{"type", type}, {"id", id}, {"name", id}, {"value", value_of(values, field)}});
 }
 
+// One radio button of `field` and its label (its id: "<field>-<value>"), checked
+// when it is the value entered; `title`, when given, is the label's tooltip.
+void write_choice(HtmlWriter& html, std::string_view field, std::string_view value,
+                  const AssessmentFormValues& values, std::string_view label,
+                  std::string_view title = {}) {
+    const auto id = std::string(field) + "-" + std::string(value);
+    if (title.empty())
+        html.open("label", {{"for", id}});
+    else
+        html.open("label", {{"for", id}, {"title", title}});
+    if (value_of(values, field) == value)
+        html.empty("input", {{"type", "radio"},
+                             {"id", id},
+                             {"name", field},
+                             {"value", value},
+                             {"checked", "checked"}});
+    else
+        html.empty("input", {{"type", "radio"}, {"id", id}, {"name", field}, {"value", value}});
+    html.text(" " + std::string(label)).close();
+}
+
 // 附录2 describes each level once for every requirement: shown once, folded.
 void write_levels_legend(HtmlWriter& html, Lang lang, const ManagementScheme& scheme) {
     html.open("section", {{"class", "card levels-legend"}});
@@ -168,20 +189,9 @@ void write_assessment_form(HtmlWriter& html, Lang lang, const ManagementScheme& 
         html.open("div", {{"class", "levels"}});
         for (const auto& level : scheme.maturity_levels) {
             const auto value = std::to_string(level.level);
-            const auto id = field + "-" + value;
             std::string description;
             for (const auto& point : level.description_zh) description += point;
-            html.open("label", {{"for", id}, {"title", description}});
-            if (value_of(values, field) == value)
-                html.empty("input", {{"type", "radio"},
-                                     {"id", id},
-                                     {"name", field},
-                                     {"value", value},
-                                     {"checked", "checked"}});
-            else
-                html.empty("input",
-                           {{"type", "radio"}, {"id", id}, {"name", field}, {"value", value}});
-            html.text(" " + value + " " + level.name_zh).close();
+            write_choice(html, field, value, values, value + " " + level.name_zh, description);
         }
         html.close().close();  // div.levels, fieldset
     }
@@ -194,19 +204,7 @@ void write_assessment_form(HtmlWriter& html, Lang lang, const ManagementScheme& 
     html.open("div", {{"class", "levels"}});
     for (auto [choice, label] :
          {std::pair{"yes", AssessText::Passed}, std::pair{"no", AssessText::Failed}}) {
-        const auto id = std::string(kConformityField) + "-" + choice;
-        html.open("label", {{"for", id}});
-        if (value_of(values, kConformityField) == choice)
-            html.empty("input", {{"type", "radio"},
-                                 {"id", id},
-                                 {"name", kConformityField},
-                                 {"value", choice},
-                                 {"checked", "checked"}});
-        else
-            html.empty(
-                "input",
-                {{"type", "radio"}, {"id", id}, {"name", kConformityField}, {"value", choice}});
-        html.text(" " + std::string(text(label, lang))).close();
+        write_choice(html, kConformityField, choice, values, text(label, lang));
     }
     html.close().close();  // div.levels, fieldset
     write_text_field(html, lang, AssessText::Auditor, kAuditorField, "text", values, problem);
