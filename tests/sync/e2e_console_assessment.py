@@ -18,10 +18,9 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 import urllib.request
 
-from console_browser import Failure, check, run, start_chromium
+from console_browser import check, run, run_browser_test, start_chromium
 from cxserver_process import start_cxserver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
@@ -47,21 +46,20 @@ def main():
     args = parser.parse_args()
     shutil.rmtree(args.artifacts, ignore_errors=True)
     os.makedirs(args.artifacts)
-    workdir = tempfile.mkdtemp(prefix="cx-e2e-assessment-")
-    db = "sqlite:" + os.path.join(workdir, "server.db")
-    server = browser = None
-    try:
+
+    def flow(workdir, held):
+        db = "sqlite:" + os.path.join(workdir, "server.db")
         run(args.server, "add-user", "--db", db, "--name", "carla", "--role", "certifier",
             stdin=PASSWORD + "\n")
         device_token = run(args.server, "add-token", "--db", db, "--role", "device", "--org", ORG,
                            "--site", "hq", "--device", "kiosk-01").strip().splitlines()[-1]
         viewer_token = run(args.server, "add-token", "--db", db, "--role", "viewer", "--org",
                            ORG).strip().splitlines()[-1]
-        server, url = start_cxserver(args.server, db, args.config_dir,
-                                     os.path.join(workdir, "server.log"))
+        held.server, url = start_cxserver(args.server, db, args.config_dir,
+                                          os.path.join(workdir, "server.log"))
         run(args.uploader, url, device_token, ORG, "hq", "kiosk-01", "40")
 
-        browser = start_chromium(workdir, height=900)
+        held.browser = browser = start_chromium(workdir, height=900)
         wait = WebDriverWait(browser, 20)
 
         def shot(name, full_page=True):
@@ -155,17 +153,8 @@ def main():
         check(len(pngs) == 1, f"pdftoppm made {len(pngs)} pages")
         print(f"e2e_console_assessment: ok (grade {scored['grade']}); artifacts in "
               f"{args.artifacts}")
-        return 0
-    except Failure as failure:
-        print(f"e2e_console_assessment: FAILED: {failure}", file=sys.stderr)
-        return 1
-    finally:
-        if browser:
-            browser.quit()
-        if server:
-            server.terminate()
-            server.wait(timeout=10)
-        shutil.rmtree(workdir, ignore_errors=True)
+
+    return run_browser_test("e2e_console_assessment", flow)
 
 
 if __name__ == "__main__":

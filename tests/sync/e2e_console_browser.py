@@ -9,11 +9,9 @@ are kept in --artifacts for people to look at (Chinese must render).
 """
 import argparse
 import os
-import shutil
 import sys
-import tempfile
 
-from console_browser import Failure, check, run, start_chromium
+from console_browser import check, run, run_browser_test, start_chromium
 from cxserver_process import start_cxserver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
@@ -29,17 +27,16 @@ def main():
     parser.add_argument("--artifacts", required=True)
     args = parser.parse_args()
     os.makedirs(args.artifacts, exist_ok=True)
-    workdir = tempfile.mkdtemp(prefix="cx-e2e-console-")
-    db = "sqlite:" + os.path.join(workdir, "server.db")
-    server = browser = None
-    try:
+
+    def flow(workdir, held):
+        db = "sqlite:" + os.path.join(workdir, "server.db")
         run(args.server, "add-user", "--db", db, "--name", "carla", "--role", "certifier",
             stdin=PASSWORD + "\n")
         run(args.server, "add-token", "--db", db, "--role", "viewer", "--org", "demo-org")
-        server, url = start_cxserver(args.server, db, args.config_dir,
-                                     os.path.join(workdir, "server.log"))
+        held.server, url = start_cxserver(args.server, db, args.config_dir,
+                                          os.path.join(workdir, "server.log"))
 
-        browser = start_chromium(workdir)
+        held.browser = browser = start_chromium(workdir)
         wait = WebDriverWait(browser, 20)
 
         def shot(name):
@@ -81,17 +78,8 @@ def main():
         check(browser.current_url == url + "/", "the console opened after signing out")
         shot("6-signed-out-en")
         print(f"e2e_console_browser: ok; screenshots in {args.artifacts}")
-        return 0
-    except Failure as failure:
-        print(f"e2e_console_browser: FAILED: {failure}", file=sys.stderr)
-        return 1
-    finally:
-        if browser:
-            browser.quit()
-        if server:
-            server.terminate()
-            server.wait(timeout=10)
-        shutil.rmtree(workdir, ignore_errors=True)
+
+    return run_browser_test("e2e_console_browser", flow)
 
 
 if __name__ == "__main__":
