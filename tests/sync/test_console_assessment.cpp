@@ -196,7 +196,7 @@ TEST_CASE_METHOD(SignedIn,
     }
 }
 
-TEST_CASE_METHOD(SignedIn, "console: the assessment is the certifier's; a viewer may not") {
+TEST_CASE_METHOD(SignedIn, "console: the assessment is the certifier's, not a viewer's") {
     auto viewer = browser();
     REQUIRE(viewer.sign_in("vic", kViewerPassword)->status == 303);
     CHECK(viewer.get("/console/orgs/demo-org/assessment")->status == 403);
@@ -242,4 +242,37 @@ TEST_CASE_METHOD(SignedIn, "console: the report shows the score JSON's figures t
     REQUIRE(viewer.sign_in("vic", kViewerPassword)->status == 303);
     CHECK(viewer.get("/console/orgs/demo-org/report")->status == 200);
     CHECK(viewer.get("/console/orgs/other-org/report")->status == 404);
+}
+
+TEST_CASE_METHOD(SignedIn, "console: the period's records as JSONL and CSV, streamed") {
+    const std::string period = "from=2025-11-25T10:05:00Z&to=2025-11-25T10:25:00Z&site=hq";
+    auto api_export = api.Get("/api/v1/orgs/demo-org/responses.jsonl?" + period,
+                              httplib::Headers{{"Authorization", "Bearer " + viewer_token}});
+    REQUIRE(api_export);
+    REQUIRE(api_export->status == 200);
+    const auto records = split_lines(api_export->body).size();
+    CHECK(records == api_json("/api/v1/orgs/demo-org/score?" + period)["respondents"]);
+
+    // The JSON Lines are the API's, byte for byte.
+    auto jsonl = certifier.get("/console/orgs/demo-org/responses.jsonl?" + period);
+    REQUIRE(jsonl->status == 200);
+    CHECK(jsonl->body == api_export->body);
+    CHECK(jsonl->get_header_value("Content-Disposition") ==
+          "attachment; filename=\"demo-org-responses.jsonl\"");
+
+    auto csv = certifier.get("/console/orgs/demo-org/responses.csv?" + period);
+    REQUIRE(csv->status == 200);
+    CHECK(csv->get_header_value("Content-Type") == "text/csv; charset=utf-8");
+    CHECK(csv->body.starts_with("\xEF\xBB\xBFid,device,org,site,seq,"));
+    CHECK(count_of(csv->body, "\r\n") == records + 1);  // the header and one line a record
+    const auto first = split_lines(api_export->body).front();
+    const auto id = json::parse(first)["id"].get<std::string>();
+    CHECK(csv->body.find("\r\n" + id + ",kiosk-01,demo-org,hq,") != std::string::npos);
+
+    CHECK(certifier.get("/console/orgs/demo-org/responses.csv?from=never")->status == 400);
+    auto viewer = browser();
+    REQUIRE(viewer.sign_in("vic", kViewerPassword)->status == 303);
+    CHECK(viewer.get("/console/orgs/demo-org/responses.csv")->status == 200);
+    CHECK(viewer.get("/console/orgs/other-org/responses.csv")->status == 404);
+    CHECK(browser().get("/console/orgs/demo-org/responses.jsonl")->status == 303);
 }

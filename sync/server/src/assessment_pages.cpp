@@ -64,6 +64,10 @@ void WebConsole::write_org_grade(HtmlWriter& html, const Page& page, std::string
                      {{"href", org_path(org, "/assessment")}, {"class", "button"}});
     html.element("a", text(AssessText::Report, lang),
                  {{"href", org_path(org, "/report")}, {"class", "button"}});
+    html.element("a", text(AssessText::ExportCsv, lang),
+                 {{"href", org_path(org, "/responses.csv")}, {"class", "button"}});
+    html.element("a", text(AssessText::ExportJsonl, lang),
+                 {{"href", org_path(org, "/responses.jsonl")}, {"class", "button"}});
     html.close();
 }
 
@@ -123,6 +127,22 @@ WebAnswer WebConsole::save_assessment(const Page& page, const WebRequest& reques
     FieldProblem problem{document.field_at(refusal.value("line", 0)),
                          without_line(refusal.value("detail", std::string()))};
     return assessment_page(page, org, 422, form_values(form.value()), problem);
+}
+
+std::variant<ResponseQuery, Reply> WebConsole::authorize_export(const WebRequest& request,
+                                                                std::string_view org) {
+    auto page = page_for(request);
+    const auto id = request.cookies.find("cx_session");
+    if (id == request.cookies.end() || id->second.empty()) return redirect(page, "/").reply;
+    auto found = sessions_.find(id->second);
+    if (!found) return unavailable(page).reply;
+    if (!found.value()) return redirect(page, "/").reply;
+    page.session = std::move(found.value());
+    auto visible = may_see(page.session->user, org);
+    if (!visible) return unavailable(page).reply;
+    if (!visible.value())
+        return message_page(page, 404, ConsoleText::NotFoundTitle, ConsoleText::NotFound).reply;
+    return org_query(org, request.period);
 }
 
 std::variant<Actor, Reply> WebConsole::authorize_assessment(const WebRequest& request) {

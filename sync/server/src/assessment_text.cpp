@@ -62,6 +62,8 @@ constexpr std::array<Wording, static_cast<std::size_t>(AssessText::Count_)> kTex
     {"管理要求审核", "Management assessment"},
     {"查看", "Show"},
     {"等级", "Level"},
+    {"导出 JSONL", "Export JSONL"},
+    {"导出 CSV（Excel）", "Export CSV (Excel)"},
 }};
 
 }  // namespace

@@ -59,7 +59,7 @@ WebConsole::WebConsole(ApiService& api, ConsoleOptions options)
       accounts_(api.store()),
       sessions_(api.store(), options.sessions) {}
 
-WebAnswer WebConsole::handle(const WebRequest& request) {
+WebConsole::Page WebConsole::page_for(const WebRequest& request) const {
     Page page;
     page.path = request.path;
     if (auto chosen = request.lang ? parse_lang(*request.lang) : std::nullopt) {
@@ -70,6 +70,11 @@ WebAnswer WebConsole::handle(const WebRequest& request) {
     } else {
         page.lang = lang_from_accept_language(request.accept_language);
     }
+    return page;
+}
+
+WebAnswer WebConsole::handle(const WebRequest& request) {
+    Page page = page_for(request);
 
     if (request.method == "GET" && request.path == kStylesheetPath) {
         Reply css{200, std::string(console_stylesheet()), 0, "text/css; charset=utf-8", {}};

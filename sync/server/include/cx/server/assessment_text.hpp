@@ -52,6 +52,8 @@ enum class AssessText {
     ManagementAssessment,
     Show,
     Level,
+    ExportJsonl,
+    ExportCsv,
     Count_
 };
 

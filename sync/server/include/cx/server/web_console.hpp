@@ -11,6 +11,7 @@
 //   GET  /console/orgs/{org}/assessment   the management assessment form (certifiers)
 //   POST /console/orgs/{org}/assessment   saves it as PUT …/assessment does
 //   GET  /console/orgs/{org}/report       the printable A4 report (?from&to&site)
+//   GET  /console/orgs/{org}/responses.jsonl|csv   the period's records, streamed
 //   GET  /assets/console.css  the stylesheet, built in
 #include <chrono>
 #include <map>
@@ -81,9 +82,15 @@ class WebConsole {
     // PUT …/assessment with a session: a certifier's, whose X-CSRF-Token matches, acts
     // for every org; else the 401/403/503 JSON reply.
     std::variant<Actor, Reply> authorize_assessment(const WebRequest& request);
+    // GET /console/orgs/{org}/responses.jsonl|csv: the records a signed-in user who
+    // may see `org` selects (?from&to&site), or the page that answers instead (303
+    // to sign-in, 404, 400 for a bad period, 503).
+    std::variant<ResponseQuery, Reply> authorize_export(const WebRequest& request,
+                                                        std::string_view org);
 
   private:
-    struct Page;  // the request's language, path and session
+    struct Page;                                     // the request's language, path and session
+    Page page_for(const WebRequest& request) const;  // its language and path, no session yet
     WebAnswer respond(const Page& page, int status, std::string html) const;
     WebAnswer redirect(const Page& page, std::string_view location) const;
     WebAnswer message_page(const Page& page, int status, ConsoleText title,
