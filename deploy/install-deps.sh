@@ -26,6 +26,8 @@ packages=(
   libfuse3-dev fuse3
   # tests: the console in Debian's headless Chromium, driven by Selenium
   chromium chromium-driver python3-selenium
+  # tests: the printed report's PDF as PNG pages and its page count (pdftoppm, pdfinfo)
+  poppler-utils
 )
 
 case "${1:-}" in

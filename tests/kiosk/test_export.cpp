@@ -6,6 +6,7 @@
 
 #include "cx/config/config_files.hpp"
 #include "cx/kiosk/export.hpp"
+#include "cx/scoring/csv_rows.hpp"
 #include "kiosk_test_support.hpp"
 
 using namespace cx;

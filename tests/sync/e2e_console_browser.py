@@ -9,34 +9,15 @@ are kept in --artifacts for people to look at (Chinese must render).
 """
 import argparse
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 
+from console_browser import check, run, run_browser_test, start_chromium
 from cxserver_process import start_cxserver
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
 
 PASSWORD = "correct horse battery"
-
-
-class Failure(Exception):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise Failure(message)
-
-
-def run(*args, stdin=""):
-    result = subprocess.run(list(args), input=stdin, capture_output=True, text=True, timeout=60)
-    check(result.returncode == 0, f"{args[1]} failed: {result.stderr}")
-    return result.stdout
 
 
 def main():
@@ -46,24 +27,16 @@ def main():
     parser.add_argument("--artifacts", required=True)
     args = parser.parse_args()
     os.makedirs(args.artifacts, exist_ok=True)
-    workdir = tempfile.mkdtemp(prefix="cx-e2e-console-")
-    db = "sqlite:" + os.path.join(workdir, "server.db")
-    server = browser = None
-    try:
+
+    def flow(workdir, held):
+        db = "sqlite:" + os.path.join(workdir, "server.db")
         run(args.server, "add-user", "--db", db, "--name", "carla", "--role", "certifier",
             stdin=PASSWORD + "\n")
         run(args.server, "add-token", "--db", db, "--role", "viewer", "--org", "demo-org")
-        server, url = start_cxserver(args.server, db, args.config_dir,
-                                     os.path.join(workdir, "server.log"))
+        held.server, url = start_cxserver(args.server, db, args.config_dir,
+                                          os.path.join(workdir, "server.log"))
 
-        options = webdriver.ChromeOptions()
-        for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--lang=zh-CN",
-                     "--window-size=1100,800", f"--user-data-dir={workdir}/chromium"):
-            options.add_argument(flag)
-        # A Chinese browser: the console follows Accept-Language until ?lang= chooses.
-        options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
-        options.binary_location = "/usr/bin/chromium"
-        browser = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        held.browser = browser = start_chromium(workdir)
         wait = WebDriverWait(browser, 20)
 
         def shot(name):
@@ -105,17 +78,8 @@ def main():
         check(browser.current_url == url + "/", "the console opened after signing out")
         shot("6-signed-out-en")
         print(f"e2e_console_browser: ok; screenshots in {args.artifacts}")
-        return 0
-    except Failure as failure:
-        print(f"e2e_console_browser: FAILED: {failure}", file=sys.stderr)
-        return 1
-    finally:
-        if browser:
-            browser.quit()
-        if server:
-            server.terminate()
-            server.wait(timeout=10)
-        shutil.rmtree(workdir, ignore_errors=True)
+
+    return run_browser_test("e2e_console_browser", flow)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cx/kiosk/xlsx_export.hpp"
+#include "cx/scoring/csv_rows.hpp"
 #include "cx/scoring/response.hpp"
 
 namespace cx::kiosk {
@@ -26,19 +27,6 @@ std::string_view to_string(ExportFormat format) {
     return "unknown";
 }
 
-void append_csv_field(std::string& out, std::string_view field) {
-    if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
-        out += field;
-        return;
-    }
-    out += '"';
-    for (char c : field) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    out += '"';
-}
-
 std::string export_file_name(std::string_view device, ExportFormat format,
                              std::chrono::system_clock::time_point now) {
     std::string stamp = format_utc_timestamp(std::chrono::floor<std::chrono::seconds>(now));
@@ -48,60 +36,10 @@ std::string export_file_name(std::string_view device, ExportFormat format,
 
 namespace {
 
-constexpr std::string_view kCsvFields[] = {
-    "id",     "device",     "org",          "site",        "seq",   "questionnaire", "lang",
-    "status", "started_at", "submitted_at", "duration_ms", "flags", "upload_state",  "refusal"};
+// Where each record's upload stands: the kiosk's columns after the record's.
+constexpr std::string_view kUploadColumns[] = {"upload_state", "refusal"};
 constexpr std::size_t kPageSize = 512;        // records read per store call
 constexpr std::size_t kFlushBytes = 1 << 16;  // written to the file in blocks of about this size
-
-void append_csv_header(std::string& out, const Questionnaire& questionnaire) {
-    out += "\xEF\xBB\xBF";  // BOM: Excel then reads UTF-8
-    bool first = true;
-    for (auto field : kCsvFields) {
-        if (!first) out += ',';
-        first = false;
-        out += field;
-    }
-    for (const auto& item : questionnaire.items) {
-        out += ',';
-        append_csv_field(out, item.id);
-    }
-    out += "\r\n";
-}
-
-void append_csv_row(std::string& out, const Response& r, const LoggedRecord& logged,
-                    const Questionnaire& questionnaire) {
-    std::string flags;
-    for (const auto& flag : r.flags) flags += (flags.empty() ? "" : ";") + flag;
-    const std::string cells[] = {r.id,
-                                 r.device,
-                                 r.org,
-                                 r.site,
-                                 std::to_string(r.seq),
-                                 r.questionnaire,
-                                 std::string(to_string(r.lang)),
-                                 std::string(to_string(r.status)),
-                                 r.started_at,
-                                 r.submitted_at,
-                                 std::to_string(r.duration_ms),
-                                 flags,
-                                 std::string(to_string(logged.state)),
-                                 logged.refusal};
-    bool first = true;
-    for (const auto& cell : cells) {
-        if (!first) out += ',';
-        first = false;
-        append_csv_field(out, cell);
-    }
-    for (const auto& item : questionnaire.items) {
-        out += ',';
-        for (const auto& answer : r.answers) {
-            if (answer.item != item.id) continue;
-            out += answer.level == kNotApplicable ? "N/A" : std::to_string(answer.level);
-        }
-    }
-    out += "\r\n";
-}
 
 // The store's records one at a time, read a page at a time (the store's lock
 // is not held while the file is written).
@@ -154,14 +92,15 @@ Result<ExportResult> write_text_export(RecordReader& records, const Questionnair
     auto writer = AtomicFileWriter::create(out);
     if (!writer) return writer.error();
     std::string block;
-    if (format == ExportFormat::Csv) append_csv_header(block, questionnaire);
+    if (format == ExportFormat::Csv) append_csv_header(block, questionnaire, kUploadColumns);
     ResponseParser parser(std::span<const Questionnaire>(&questionnaire, 1));
     Response response;
     while (const auto* record = records.next()) {
         if (format == ExportFormat::Jsonl) {
             block.append(record->json).append("\n");  // the canonical records, nothing added
         } else if (auto parsed = parser.parse(record->json, response); parsed) {
-            append_csv_row(block, response, *record, questionnaire);
+            const std::string upload[] = {std::string(to_string(record->state)), record->refusal};
+            append_csv_row(block, response, questionnaire, upload);
         } else {
             return unreadable_record(records.count(), parsed.error());
         }

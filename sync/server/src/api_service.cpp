@@ -356,6 +356,10 @@ std::variant<ResponseQuery, Reply> ApiService::authorize_org_query(std::string_v
     if (grant.org != org)
         return error_reply(ApiError::Forbidden, "this token is for org \"" + grant.org +
                                                     "\", not \"" + std::string(org) + "\"");
+    return org_query(org, params);
+}
+
+std::variant<ResponseQuery, Reply> org_query(std::string_view org, const QueryParams& params) {
     ResponseQuery query{std::string(org), params.site, {}, {}};
     if (params.site && !is_valid_identifier(*params.site))
         return error_reply(ApiError::BadParameter, "site must be 1–64 of A–Z a–z 0–9 . _ -");

@@ -1,7 +1,9 @@
 // Routing a request line and fetching export pages (see exchange.hpp).
 #include "exchange.hpp"
 
+#include "cx/scoring/csv_rows.hpp"
 #include "cx/scoring/response.hpp"
+#include "cx/server/console_shell.hpp"
 #include "cx/sync/enrolment.hpp"
 
 namespace cx {
@@ -15,9 +17,23 @@ Status fetch_page(ExportStream& stream, ServerStore& store) {
         stream.failed = true;
         return page.error();
     }
+    const bool first = !stream.after && stream.records == 0;
     stream.page.clear();
     stream.offset = 0;
-    for (const auto& line : page.value().lines) stream.page.append(line).push_back('\n');
+    if (stream.csv) {
+        if (first) append_csv_header(stream.page, *stream.csv);
+        ResponseParser parser(std::span<const Questionnaire>(stream.csv, 1));
+        Response response;
+        for (const auto& line : page.value().lines) {
+            if (auto parsed = parser.parse(line, response); !parsed) {
+                stream.failed = true;  // a cut export never looks whole
+                return parsed.error();
+            }
+            append_csv_row(stream.page, response, *stream.csv);
+        }
+    } else {
+        for (const auto& line : page.value().lines) stream.page.append(line).push_back('\n');
+    }
     stream.records += page.value().lines.size();
     stream.after = page.value().next;
     stream.finished = !stream.after;
@@ -27,6 +43,16 @@ Status fetch_page(ExportStream& stream, ServerStore& store) {
 std::pair<Route, std::string> route_of(std::string_view method, std::string_view path) {
     if (path == "/signin" || path == "/signout")
         return {method == "POST" ? Route::Form : Route::Unknown, {}};
+    // The forms under an organisation's pages post to their own page's path.
+    if (path.starts_with("/console/orgs/") && method == "POST") return {Route::Form, {}};
+    if (method == "GET" && path.starts_with(kConsoleOrgsPrefix) &&
+        (path.ends_with("/responses.jsonl") || path.ends_with("/responses.csv"))) {
+        auto rest = path.substr(kConsoleOrgsPrefix.size());
+        std::string org(rest.substr(0, rest.find('/')));
+        if (rest.find('/') == rest.rfind('/') && is_valid_identifier(org))
+            return {Route::ConsoleExport, org};
+        return {Route::Unknown, {}};
+    }
     if (path == "/" || path == "/console" || path.starts_with("/console/") ||
         path.starts_with("/assets/"))
         return {method == "GET" ? Route::Page : Route::Unknown, {}};

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "connection_deadlines.hpp"
+#include "cx/scoring/questionnaire.hpp"
 #include "cx/server/api_service.hpp"
 #include "cx/server/request_body.hpp"
 #include "cx/server/web_console.hpp"
@@ -37,6 +38,7 @@ enum class Route {
     Management,         // GET /api/v1/management
     Page,               // the console's GET paths (cx/server/web_console.hpp)
     Form,               // the console's POST paths: a form body, no token
+    ConsoleExport,      // GET /console/orgs/{org}/responses.jsonl|csv: a session's export
     Unknown
 };
 
@@ -78,6 +80,10 @@ struct Exchange {
 struct ExportStream {
     MHD_Connection* connection = nullptr;
     ResponseQuery query;
+    // CSV for people (cx/scoring/csv_rows.hpp) under this questionnaire; null: JSON Lines.
+    const Questionnaire* csv = nullptr;
+    std::string content_type = "application/x-ndjson";
+    std::string disposition;  // Content-Disposition when the console downloads it
     std::mutex mutex;
     std::string page;
     std::size_t offset = 0;

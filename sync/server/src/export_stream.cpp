@@ -18,8 +18,12 @@ MHD_Result ApiServer::Impl::stream_export(MHD_Connection* connection, Exchange& 
         delete holder;
         return MHD_NO;
     }
-    if (MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/x-ndjson") !=
-        MHD_YES) {
+    const auto& stream = *exchange.export_stream;
+    if (MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                stream.content_type.c_str()) != MHD_YES ||
+        (!stream.disposition.empty() &&
+         MHD_add_response_header(response, "Content-Disposition", stream.disposition.c_str()) !=
+             MHD_YES)) {
         MHD_destroy_response(response);
         log.note("could not add the export's Content-Type; connection dropped");
         return MHD_NO;

@@ -48,6 +48,10 @@ std::unique_ptr<WebRequest> ApiServer::Impl::web_request(MHD_Connection* connect
     if (const char* lang = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "lang"))
         request->lang = lang;
     request->accept_language = header_value(connection, MHD_HTTP_HEADER_ACCEPT_LANGUAGE);
+    request->csrf_header = header_value(connection, "X-CSRF-Token");
+    request->period = query_params(connection);
+    if (const char* saved = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "saved"))
+        request->saved = std::string_view(saved) == "1";
     MHD_get_connection_values_n(
         connection, MHD_COOKIE_KIND,
         [](void* cls, MHD_ValueKind, const char* name, std::size_t name_size, const char* value,
@@ -264,7 +268,35 @@ MHD_Result ApiServer::Impl::begin(MHD_Connection* connection, const char* url, c
         exchange.reply = std::get<Reply>(std::move(decision));
         return judge(*exchange.reply, exchange);
     };
-    if (exchange.route == Route::SaveAssessment) {
+    if (exchange.route == Route::ConsoleExport) {
+        // A signed-in person's download: the session decides, as for the console's pages.
+        exchange.web = web_request(connection, exchange);
+        job = [this, &exchange, connection] {
+            auto decision = console.authorize_export(*exchange.web, exchange.org);
+            if (auto* refusal = std::get_if<Reply>(&decision)) {
+                exchange.reply = std::move(*refusal);
+                return std::chrono::milliseconds{};
+            }
+            auto stream = std::make_shared<ExportStream>();
+            stream->connection = connection;
+            stream->query = std::get<ResponseQuery>(std::move(decision));
+            const bool csv = exchange.path.ends_with(".csv");
+            if (csv) {
+                stream->csv = &service.config().questionnaire;
+                stream->content_type = "text/csv; charset=utf-8";
+            }
+            stream->disposition = "attachment; filename=\"" + exchange.org + "-responses." +
+                                  (csv ? "csv" : "jsonl") + "\"";
+            open_export(exchange, std::move(stream));
+            return std::chrono::milliseconds{};
+        };
+    } else if (exchange.route == Route::SaveAssessment && authorization.empty()) {
+        // A certifier's browser session: its cookie and its CSRF token in a header.
+        exchange.web = web_request(connection, exchange);
+        job = [this, &exchange, settle] {
+            return settle(console.authorize_assessment(*exchange.web), exchange.actor);
+        };
+    } else if (exchange.route == Route::SaveAssessment) {
         job = [this, &exchange, authorization, settle] {
             return settle(service.authorize_assessment(authorization, exchange.org),
                           exchange.actor);
@@ -309,11 +341,7 @@ MHD_Result ApiServer::Impl::begin(MHD_Connection* connection, const char* url, c
             auto stream = std::make_shared<ExportStream>();
             stream->connection = connection;
             stream->query = std::move(query);
-            // The first page decides the status: a failing database is a 503, not a cut stream.
-            if (auto fetched = fetch_page(*stream, service.store()); !fetched)
-                exchange.reply = error_reply(ApiError::Unavailable, fetched.error().message);
-            else
-                exchange.export_stream = std::move(stream);
+            open_export(exchange, std::move(stream));
             return std::chrono::milliseconds{};
         };
     }
@@ -321,6 +349,13 @@ MHD_Result ApiServer::Impl::begin(MHD_Connection* connection, const char* url, c
         return refuse(connection, exchange, ApiError::Unavailable, "the server is stopping",
                       std::chrono::seconds{5});
     return MHD_YES;
+}
+
+void ApiServer::Impl::open_export(Exchange& exchange, std::shared_ptr<ExportStream> stream) {
+    if (auto fetched = fetch_page(*stream, service.store()); !fetched)
+        exchange.reply = error_reply(ApiError::Unavailable, fetched.error().message);
+    else
+        exchange.export_stream = std::move(stream);
 }
 
 MHD_Result ApiServer::Impl::start_body(MHD_Connection* connection, Exchange& exchange) {

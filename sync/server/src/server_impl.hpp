@@ -104,6 +104,9 @@ struct ApiServer::Impl {
         return reply(connection, exchange, error_reply(error, detail), true, retry_after);
     }
     MHD_Result stream_export(MHD_Connection* connection, Exchange& exchange);
+    // In a job: fetches `stream`'s first page, which decides the status (a failing
+    // database is a 503, not a cut stream), and hands the stream to the exchange.
+    void open_export(Exchange& exchange, std::shared_ptr<ExportStream> stream);
     // The held-back time for a failed authentication (and counts it).
     std::chrono::milliseconds judge(const Reply& refusal, const Exchange& exchange);
     // The same for an enrolment: every refusal but the store's 503 counts.

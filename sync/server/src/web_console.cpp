@@ -5,9 +5,11 @@
 #include <algorithm>
 
 #include "console_assets.hpp"
+#include "console_page.hpp"
 #include "cx/scoring/response.hpp"
 #include "cx/server/console_shell.hpp"
 #include "cx/server/form_data.hpp"
+#include "cx/server/grade_section.hpp"
 #include "cx/server/html_writer.hpp"
 
 namespace cx {
@@ -51,21 +53,13 @@ std::string json_number_text(const nlohmann::json& value) {
 
 }  // namespace
 
-struct WebConsole::Page {
-    Lang lang = Lang::Zh;
-    bool lang_chosen = false;  // ?lang= named it: remembered in a cookie
-    std::string path;
-    std::optional<LiveSession> session;
-    std::string session_id;  // the cookie value
-};
-
 WebConsole::WebConsole(ApiService& api, ConsoleOptions options)
     : api_(api),
       options_(options),
       accounts_(api.store()),
       sessions_(api.store(), options.sessions) {}
 
-WebAnswer WebConsole::handle(const WebRequest& request) {
+WebConsole::Page WebConsole::page_for(const WebRequest& request) const {
     Page page;
     page.path = request.path;
     if (auto chosen = request.lang ? parse_lang(*request.lang) : std::nullopt) {
@@ -76,6 +70,11 @@ WebAnswer WebConsole::handle(const WebRequest& request) {
     } else {
         page.lang = lang_from_accept_language(request.accept_language);
     }
+    return page;
+}
+
+WebAnswer WebConsole::handle(const WebRequest& request) {
+    Page page = page_for(request);
 
     if (request.method == "GET" && request.path == kStylesheetPath) {
         Reply css{200, std::string(console_stylesheet()), 0, "text/css; charset=utf-8", {}};
@@ -99,9 +98,11 @@ WebAnswer WebConsole::handle(const WebRequest& request) {
     if (request.method == "GET" && request.path.starts_with(kConsoleHome)) {
         if (!page.session) return redirect(page, "/");
         if (request.path == kConsoleHome) return home(page);
-        if (request.path.starts_with(kConsoleOrgsPrefix))
-            return organisation(page,
-                                std::string_view(request.path).substr(kConsoleOrgsPrefix.size()));
+        if (request.path.starts_with(kConsoleOrgsPrefix)) return org_pages(page, request);
+    }
+    if (request.method == "POST" && request.path.starts_with(kConsoleOrgsPrefix)) {
+        if (!page.session) return redirect(page, "/");
+        return org_pages(page, request);
     }
     return message_page(page, 404, ConsoleText::NotFoundTitle, ConsoleText::NotFound);
 }
@@ -247,7 +248,7 @@ WebAnswer WebConsole::home(const Page& page) {
     return respond(page, 200, html.take());
 }
 
-WebAnswer WebConsole::organisation(const Page& page, std::string_view org) {
+WebAnswer WebConsole::organisation(const Page& page, std::string_view org, bool saved) {
     const auto lang = page.lang;
     auto orgs = visible_orgs(page.session->user);
     if (!orgs) return unavailable(page);
@@ -299,6 +300,7 @@ WebAnswer WebConsole::organisation(const Page& page, std::string_view org) {
             .close();
     }
     html.close().close().close();  // tbody, table, section
+    write_org_grade(html, page, org, score, saved);
     return respond(page, 200, html.take());
 }
 

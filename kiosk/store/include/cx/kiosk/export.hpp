@@ -1,8 +1,8 @@
 #pragma once
 // Exports of the store: JSON Lines (the canonical records unchanged, PRODUCT.md:
 // byte-identical to the server's export of the same records), CSV for people
-// (UTF-8 with BOM, RFC 4180, one column per item; N/A is written "N/A", an
-// item not shown to that respondent is left empty) and XLSX (responses sheet
+// (cx/scoring/csv_rows.hpp: UTF-8 with BOM, RFC 4180, one column per item; N/A is
+// written "N/A", an item not shown to that respondent is left empty) and XLSX (responses sheet
 // with Chinese item headers + score summary sheet). CSV and XLSX rows also
 // say where the upload stands: `upload_state` (waiting/sent/refused) and
 // `refusal` (the server's latest "code: detail", empty if never refused). Every file is written
@@ -47,8 +47,5 @@ Result<ExportResult> export_responses(Store& store, const Questionnaire& questio
 // The file name a staff export gets in its folder: cxkiosk-<device>-<UTC time>.<format>.
 std::string export_file_name(std::string_view device, ExportFormat format,
                              std::chrono::system_clock::time_point now);
-
-// One RFC 4180 field: quoted when it holds a comma, quote, CR or LF.
-void append_csv_field(std::string& out, std::string_view field);
 
 }  // namespace cx::kiosk

@@ -38,6 +38,10 @@ struct QueryParams {
     std::optional<std::string> site;
 };
 
+// The filter `params` select for `org` (from/to as days or UTC times, a site), or the
+// 400 reply that names the bad parameter: for the API's reads and the console's pages.
+std::variant<ResponseQuery, Reply> org_query(std::string_view org, const QueryParams& params);
+
 class ApiService {
   public:
     ApiService(ServerStore& store, const ScoringConfig& config, FleetRules fleet = {});

@@ -7,16 +7,24 @@
 //   POST /signin              name, password, csrf (double-submit: the cx_signin cookie)
 //   POST /signout             csrf (the session's secret)
 //   GET  /console             the organisations the user may see
-//   GET  /console/orgs/{org}  one organisation (404 for a viewer of another)
+//   GET  /console/orgs/{org}  one organisation (404 for a viewer of another), its grade
+//   GET  /console/orgs/{org}/assessment   the management assessment form (certifiers)
+//   POST /console/orgs/{org}/assessment   saves it as PUT …/assessment does
+//   GET  /console/orgs/{org}/report       the printable A4 report (?from&to&site)
+//   GET  /console/orgs/{org}/responses.jsonl|csv   the period's records, streamed
 //   GET  /assets/console.css  the stylesheet, built in
 #include <chrono>
 #include <map>
+#include <nlohmann/json.hpp>
+
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "cx/server/api_service.hpp"
+#include "cx/server/assessment_form.hpp"
 #include "cx/server/console_text.hpp"
 #include "cx/server/failure_limiter.hpp"
 #include "cx/server/user_accounts.hpp"
@@ -54,7 +62,10 @@ struct WebRequest {
     std::optional<std::string> lang;  // ?lang=
     std::string accept_language;
     std::map<std::string, std::string, std::less<>> cookies;
-    std::string body;  // a POST's form
+    std::string body;         // a POST's form
+    QueryParams period;       // ?from&to&site
+    bool saved = false;       // ?saved=1: a form was just saved (a confirmation shows)
+    std::string csrf_header;  // X-CSRF-Token: a session's JSON request (PUT …/assessment)
 };
 
 struct WebAnswer {
@@ -68,9 +79,18 @@ class WebConsole {
 
     // GET and POST of the paths above (route_of sends them here).
     WebAnswer handle(const WebRequest& request);
+    // PUT …/assessment with a session: a certifier's, whose X-CSRF-Token matches, acts
+    // for every org; else the 401/403/503 JSON reply.
+    std::variant<Actor, Reply> authorize_assessment(const WebRequest& request);
+    // GET /console/orgs/{org}/responses.jsonl|csv: the records a signed-in user who
+    // may see `org` selects (?from&to&site), or the page that answers instead (303
+    // to sign-in, 404, 400 for a bad period, 503).
+    std::variant<ResponseQuery, Reply> authorize_export(const WebRequest& request,
+                                                        std::string_view org);
 
   private:
-    struct Page;  // the request's language, path and session
+    struct Page;                                     // the request's language, path and session
+    Page page_for(const WebRequest& request) const;  // its language and path, no session yet
     WebAnswer respond(const Page& page, int status, std::string html) const;
     WebAnswer redirect(const Page& page, std::string_view location) const;
     WebAnswer message_page(const Page& page, int status, ConsoleText title,
@@ -80,7 +100,18 @@ class WebConsole {
     WebAnswer sign_in(const Page& page, const WebRequest& request);
     WebAnswer sign_out(const Page& page, const WebRequest& request);
     WebAnswer home(const Page& page);
-    WebAnswer organisation(const Page& page, std::string_view org);
+    // /console/orgs/{org} and the pages under it (assessment_pages.cpp, report_page.cpp).
+    WebAnswer org_pages(const Page& page, const WebRequest& request);
+    WebAnswer organisation(const Page& page, std::string_view org, bool saved);
+    void write_org_grade(HtmlWriter& html, const Page& page, std::string_view org,
+                         const nlohmann::json& score, bool saved) const;
+    WebAnswer assessment_page(const Page& page, std::string_view org, int status,
+                              std::optional<AssessmentFormValues> entered,
+                              const std::optional<FieldProblem>& problem);
+    WebAnswer save_assessment(const Page& page, const WebRequest& request, std::string_view org);
+    WebAnswer report_page(const Page& page, const WebRequest& request, std::string_view org);
+    // Whether the user may see `org`'s pages (a viewer: only their own).
+    Result<bool> may_see(const User& user, std::string_view org);
     // A certifier's: every organisation; a viewer's: their own.
     Result<std::vector<std::string>> visible_orgs(const User& user);
 
