@@ -47,6 +47,7 @@ std::unique_ptr<WebRequest> ApiServer::Impl::web_request(MHD_Connection* connect
     request->address = exchange.address;
     if (const char* lang = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "lang"))
         request->lang = lang;
+    request->params = query_params(connection);
     request->accept_language = header_value(connection, MHD_HTTP_HEADER_ACCEPT_LANGUAGE);
     MHD_get_connection_values_n(
         connection, MHD_COOKIE_KIND,

@@ -6,8 +6,9 @@
 //   GET  /                    sign-in page (303 to /console when signed in)
 //   POST /signin              name, password, csrf (double-submit: the cx_signin cookie)
 //   POST /signout             csrf (the session's secret)
-//   GET  /console             the organisations the user may see
+//   GET  /console             the organisations with their figures (a viewer: 303 to theirs)
 //   GET  /console/orgs/{org}  one organisation (404 for a viewer of another)
+//   (both take ?from=YYYY-MM-DD&to=YYYY-MM-DD&site=S, the period every figure follows)
 //   GET  /assets/console.css  the stylesheet, built in
 #include <chrono>
 #include <map>
@@ -19,6 +20,7 @@
 #include "cx/server/api_service.hpp"
 #include "cx/server/console_text.hpp"
 #include "cx/server/failure_limiter.hpp"
+#include "cx/server/org_pages.hpp"
 #include "cx/server/user_accounts.hpp"
 #include "cx/server/web_sessions.hpp"
 
@@ -52,6 +54,7 @@ struct WebRequest {
     std::string path;                 // without the query
     std::string address;              // the client, as the limiters key it
     std::optional<std::string> lang;  // ?lang=
+    QueryParams params;               // ?from=&to=&site= (the pages' period)
     std::string accept_language;
     std::map<std::string, std::string, std::less<>> cookies;
     std::string body;  // a POST's form
@@ -79,8 +82,8 @@ class WebConsole {
     WebAnswer sign_in_page(const Page& page, int status, std::optional<ConsoleText> problem) const;
     WebAnswer sign_in(const Page& page, const WebRequest& request);
     WebAnswer sign_out(const Page& page, const WebRequest& request);
-    WebAnswer home(const Page& page);
-    WebAnswer organisation(const Page& page, std::string_view org);
+    WebAnswer home(const Page& page, const QueryParams& params);
+    WebAnswer organisation(const Page& page, std::string_view org, const QueryParams& params);
     // A certifier's: every organisation; a viewer's: their own.
     Result<std::vector<std::string>> visible_orgs(const User& user);
 
@@ -88,6 +91,7 @@ class WebConsole {
     ConsoleOptions options_;
     UserAccounts accounts_;
     WebSessions sessions_;
+    OrgPages org_pages_;
     FailureLimiter by_address_{kSignInByAddress};
     FailureLimiter by_name_{kSignInByName};
 };
