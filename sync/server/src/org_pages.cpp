@@ -6,7 +6,10 @@
 #include <map>
 #include <set>
 
+#include "cx/integrity/chain_audit.hpp"
 #include "cx/server/console_shell.hpp"
+#include "cx/server/day_score.hpp"
+#include "cx/server/day_state.hpp"
 #include "cx/server/svg_chart.hpp"
 
 namespace cx {
@@ -50,24 +53,38 @@ Result<Json> reply_json(const Reply& reply) {
     return parsed;
 }
 
-// Gaps, forks and broken links in the org's chains, and devices whose key nobody trusts.
+// Gaps, forks and broken links in a device's chains, and how its first key was trusted.
 struct DeviceIntegrity {
     std::size_t gaps = 0;
     std::size_t forks = 0;
     std::size_t broken_links = 0;
-    std::string key_pinned;
+    std::string_view key_pinned = "none";
     std::size_t problems() const {
         return gaps + forks + broken_links + (key_pinned == "none" ? 1 : 0);
     }
 };
-std::map<std::string, DeviceIntegrity> integrity_by_device(const Json& integrity) {
+// What GET …/integrity says of each device (org_integrity_json: the audit of every chain
+// from seq 1, the first bound key's trust), drawn from the org's stored day states
+// instead of every record.
+Result<std::map<std::string, DeviceIntegrity>> chain_integrity(ApiService& api,
+                                                               std::string_view org) {
+    DayState all(api.config());
+    if (auto collected = collect_day_states(api.store(), {std::string(org), {}, {}, {}}, all);
+        !collected)
+        return collected.error();
+    auto keys = api.store().device_keys(org, std::nullopt);
+    if (!keys) return keys.error();
     std::map<std::string, DeviceIntegrity> by_device;
-    for (const auto& device : integrity["devices"]) {
-        auto& entry = by_device[device["device"].get<std::string>()];
-        entry.gaps = device["gaps"].size();
-        entry.forks = device["forks"].size();
-        for (const auto& key : device["keys"]) entry.broken_links += key["broken_links"].size();
-        entry.key_pinned = device["key_pinned"].get<std::string>();
+    // Only a device's first key can be pinned on first use (keys come in the order bound).
+    for (const auto& key : keys.value())
+        by_device.try_emplace(key.device, DeviceIntegrity{0, 0, 0, to_string(key.trusted)});
+    for (const auto& device : all.chains.report(integrity::ChainStart::SeqOne)) {
+        auto& entry = by_device[device.device];
+        for (const auto& chain : device.keys) {
+            entry.gaps += chain.gaps.size();
+            entry.forks += chain.forks.size();
+            entry.broken_links += chain.broken_links.size();
+        }
     }
     return by_device;
 }
@@ -204,13 +221,12 @@ Result<std::string> OrgPages::organisations(const PageContext& context,
         if (!score) return score.error();
         auto devices = reply_json(api_.devices(org));
         if (!devices) return devices.error();
-        auto integrity = reply_json(api_.integrity(org));
-        if (!integrity) return integrity.error();
+        auto chains = chain_integrity(api_, org);
+        if (!chains) return chains.error();
         std::size_t silent = 0, problems = 0;
         for (const auto& device : devices.value()["devices"])
             if (device["status"] == "silent") ++silent;
-        for (const auto& [name, device] : integrity_by_device(integrity.value()))
-            problems += device.problems();
+        for (const auto& [name, device] : chains.value()) problems += device.problems();
         html.open("tr")
             .open("td")
             .element("a", org,
@@ -236,8 +252,8 @@ Result<std::string> OrgPages::organisation(const PageContext& context, std::stri
     const auto& score = scored.value();
     auto devices_reply = reply_json(api_.devices(org));
     if (!devices_reply) return devices_reply.error();
-    auto integrity_reply = reply_json(api_.integrity(org));
-    if (!integrity_reply) return integrity_reply.error();
+    auto chains = chain_integrity(api_, org);
+    if (!chains) return chains.error();
     std::set<std::string> sites;
     for (const auto& device : devices_reply.value()["devices"])
         if (!device["site"].get<std::string>().empty())
@@ -367,7 +383,6 @@ Result<std::string> OrgPages::organisation(const PageContext& context, std::stri
     html.open("section", {{"class", "card"}});
     html.element("h2", text(ConsoleText::SitesAndDevices, lang));
     const auto in_period = period_records(score);
-    const auto chains = integrity_by_device(integrity_reply.value());
     html.open("table", {{"class", "devices"}});
     heading_row(
         html, lang,
@@ -382,8 +397,8 @@ Result<std::string> OrgPages::organisation(const PageContext& context, std::stri
         std::string status = device["status"].get<std::string>();
         for (const auto& reason : device["reasons"]) status += " · " + reason.get<std::string>();
         const auto found = in_period.find(name);
-        const auto chain = chains.find(name);
-        const bool audited = chain != chains.end();
+        const auto chain = chains.value().find(name);
+        const bool audited = chain != chains.value().end();
         html.open("tr", {{"class", "status-" + device["status"].get<std::string>()}})
             .element("td", site)
             .element("td", name)
@@ -395,7 +410,8 @@ Result<std::string> OrgPages::organisation(const PageContext& context, std::stri
                      {{"class", "number"}})
             .element("td", audited ? std::to_string(chain->second.forks) : "—",
                      {{"class", "number"}})
-            .element("td", audited ? chain->second.key_pinned : "—", {{"class", "number"}})
+            .element("td", audited ? chain->second.key_pinned : std::string_view("—"),
+                     {{"class", "number"}})
             .close();
     }
     html.close().close();
