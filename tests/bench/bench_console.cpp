@@ -95,6 +95,14 @@ int main(int argc, char** argv) {
     const auto in_process_score = best_of_three([&] { return service.score(query).status == 200; });
     print("page, in process", in_process_page, in_process_score, "score, in process");
     std::printf("  (page %zu bytes)\n", page_bytes);
+    // What the page is made of besides the period's score: the devices' fleet status and
+    // record counts (GET …/devices), and for comparison the integrity endpoint (which
+    // walks every record; the page audits the day states instead).
+    const auto devices = best_of_three([&] { return service.devices(kOrg).status == 200; });
+    const auto whole_integrity =
+        best_of_three([&] { return service.integrity(kOrg).status == 200; });
+    std::printf("  parts, in process: devices %.3f s, (integrity endpoint %.3f s, not used)\n",
+                devices, whole_integrity);
 
     // Over HTTP: the real cxserver, a certifier's session, the score with a viewer token.
     auto user = test::run_command(
