@@ -85,8 +85,7 @@ TEST_CASE("a complete assessment file parses into levels aligned with the scheme
     CHECK(assess_management(parsed.value(), scheme()).total == 87);
 }
 
-TEST_CASE(
-    "auditor, date and notes are kept as given; a wrong type or a day that is not is refused") {
+TEST_CASE("auditor, date and notes are kept as given, a wrong type or a day that is not refused") {
     auto with = [](const std::string& fields) {
         auto text = assessment_json(all_levels(4));
         return text.insert(1, "\n" + fields + ",");  // line 2 holds the fields
