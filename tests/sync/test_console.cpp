@@ -564,3 +564,14 @@ TEST_CASE_METHOD(Console, "console: an organisation without responses renders it
     CHECK(browser.get("/console/orgs/demo-org?from=yesterday")->status == 400);
     CHECK(browser.get("/console/orgs/demo-org?site=%3Cb%3E")->status == 400);
 }
+
+TEST_CASE_METHOD(Console, "console: the language links keep the period") {
+    auto browser = this->browser();
+    REQUIRE(browser.sign_in("carla", kCertifierPassword)->status == 303);
+    auto page = browser.get("/console/orgs/demo-org?from=2025-11-20&to=2025-12-20&site=hq");
+    CHECK(page->body.find(R"(href="/console/orgs/demo-org?from=2025-11-20&amp;to=2025-12-20&amp;)"
+                          R"(site=hq&amp;lang=en")") != std::string::npos);
+    auto list = browser.get("/console?from=2025-11-20&to=2025-12-20");
+    CHECK(list->body.find(R"(href="/console?from=2025-11-20&amp;to=2025-12-20&amp;lang=en")") !=
+          std::string::npos);
+}

@@ -205,8 +205,9 @@ Result<std::string> OrgPages::organisations(const PageContext& context,
                                             const std::vector<std::string>& orgs,
                                             const Period& period) {
     const auto lang = context.lang;
-    auto html = console_shell(lang, context.path, text(ConsoleText::Organisations, lang),
-                              context.session, false);
+    // The language links keep the period.
+    auto html = console_shell(lang, period_href(context.path, period),
+                              text(ConsoleText::Organisations, lang), context.session, false);
     html.open("section", {{"class", "card"}});
     period_form(html, lang, context.path, period, {});
     if (orgs.empty()) html.element("p", text(ConsoleText::NoOrganisations, lang));
@@ -260,7 +261,7 @@ Result<std::string> OrgPages::organisation(const PageContext& context, std::stri
             sites.insert(device["site"].get<std::string>());
 
     auto html =
-        console_shell(lang, context.path,
+        console_shell(lang, period_href(context.path, period),
                       std::string(text(ConsoleText::Organisation, lang)) + " " + std::string(org),
                       context.session, false);
 
