@@ -17,11 +17,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "cx/config/config_files.hpp"
+#include "bench_fill.hpp"
 #include "cx/server/api_service.hpp"
-#include "cx/server/day_state.hpp"
 #include "sync_test_support.hpp"
-#include "test_postgres_server.hpp"
 
 using namespace cx;
 using Clock = std::chrono::steady_clock;
@@ -29,17 +27,8 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr double kTargetRatio = 0.5;  // issue 10: score ≤ 0.5 × cxscore on the export
-constexpr std::size_t kBatch = 5000;
-
 double seconds_since(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-std::string load_average() {
-    std::ifstream file("/proc/loadavg");
-    std::string one, five, fifteen;
-    file >> one >> five >> fifteen;
-    return one + " " + five + " " + fifteen;
 }
 
 // VmHWM of process `pid`, in MiB.
@@ -48,39 +37,6 @@ double peak_rss_mib(pid_t pid) {
     for (std::string line; std::getline(file, line);)
         if (line.starts_with("VmHWM:")) return std::atof(line.c_str() + 6) / 1024.0;
     return 0;
-}
-
-bool fill(ServerStore& store, const ScoringConfig& config, std::size_t count) {
-    auto command =
-        std::string(GEN_RESPONSES_PATH) + " " + std::to_string(count) + " 2026 bench-org 2";
-    FILE* generated = popen(command.c_str(), "r");
-    if (!generated) return false;
-    ResponseParser parser({&config.questionnaire, 1});
-    std::vector<StoredRecord> batch;
-    std::vector<Response> parsed;
-    Response record;
-    char* line = nullptr;
-    std::size_t capacity = 0;
-    auto flush = [&] {
-        ScoringDayFolder days(config, std::move(parsed));
-        auto stored = store.ingest(batch, "2026-11-30T00:00:00Z", days);
-        batch.clear();
-        parsed = {};
-        return stored.ok();
-    };
-    bool ok = true;
-    for (ssize_t size; ok && (size = getline(&line, &capacity, generated)) > 0;) {
-        if (!parser.parse(std::string_view(line, static_cast<std::size_t>(size) - 1), record)) {
-            ok = false;
-            break;
-        }
-        batch.push_back(stored_record(record));
-        parsed.push_back(record);
-        if (batch.size() == kBatch) ok = flush();
-    }
-    if (ok && !batch.empty()) ok = flush();
-    std::free(line);
-    return pclose(generated) == 0 && ok;
 }
 
 struct Timed {
@@ -104,40 +60,18 @@ Timed best_of_three(Run run) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    const std::size_t count = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 1000000;
-    const std::string backend = argc > 2 ? argv[2] : "sqlite";
-    if (backend != "sqlite" && backend != "postgresql") {
-        std::fprintf(stderr, "usage: bench_score [N] [sqlite|postgresql]\n");
-        return 2;
-    }
-    auto config = load_scoring_config(CX_TEST_CONFIG_DIR);
-    if (!config) {
-        std::fprintf(stderr, "%s\n", config.error().message.c_str());
-        return 3;
-    }
-    test::TempDir dir;
-    const std::string db = backend == "postgresql" ? test::TestPostgres::shared().fresh_database()
-                                                   : "sqlite:" + (dir / "server.db").string();
-    auto store = open_store(db);
-    if (!store) {
-        std::fprintf(stderr, "%s\n", store.error().message.c_str());
-        return 4;
-    }
-    std::printf("bench_score (%s): %zu responses (gen_responses, 4 kiosks on 2 sites), load %s\n",
-                backend.c_str(), count, load_average().c_str());
-    auto start = Clock::now();
-    if (!fill(*store.value(), config.value(), count)) {
-        std::fprintf(stderr, "filling the store failed\n");
-        return 1;
-    }
-    std::printf("  fill (store ingest with day states, %zu-record batches)  %.1f s\n", kBatch,
-                seconds_since(start));
-    std::fflush(stdout);
+    auto started = bench::filled_store(argc, argv, "bench_score", "bench-org");
+    if (auto* failed = std::get_if<int>(&started)) return *failed;
+    auto& filled = *std::get<std::unique_ptr<bench::FilledStore>>(started);
+    const auto& db = filled.db;
+    auto& dir = filled.dir;
+    auto& store = filled.store;
+    const auto& config = filled.config;
 
     const auto pubkeys = dir / "pubkeys.json";
     auto keys = test::run_command({GEN_RESPONSES_PATH, "--pubkeys"});
     std::ofstream(pubkeys) << keys.out;
-    ApiService service(*store.value(), config.value());
+    ApiService service(*store, config);
     struct Case {
         const char* name;
         ResponseQuery query;
@@ -157,7 +91,7 @@ int main(int argc, char** argv) {
         {
             std::ofstream out(file, std::ios::binary);
             std::size_t records = 0;
-            auto walked = for_each_record(*store.value(), query, [&](std::string_view line) {
+            auto walked = for_each_record(*store, query, [&](std::string_view line) {
                 out << line << '\n';
                 ++records;
             });
@@ -194,7 +128,7 @@ int main(int argc, char** argv) {
     // The export endpoint streams pages: its peak RSS after a tenth of the records and
     // after all of them.
     auto viewer = test::add_token(db, {"--role", "viewer", "--org", "bench-org"});
-    store.value().reset();
+    store.reset();
     test::ServerProcess server(db);
     httplib::Client http("127.0.0.1", server.port());
     http.set_read_timeout(600);
@@ -213,6 +147,6 @@ int main(int argc, char** argv) {
         std::printf("    after %-24s %8.1f MiB exported, peak RSS %.1f MiB\n", label,
                     static_cast<double>(bytes) / (1024 * 1024), peak_rss_mib(server.pid()));
     }
-    std::printf("  load after %s\n", load_average().c_str());
+    std::printf("  load after %s\n", bench::load_average().c_str());
     return all_met ? 0 : 1;
 }

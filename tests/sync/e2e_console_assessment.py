@@ -28,6 +28,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 PASSWORD = "correct horse battery"
 ORG = "demo-org"
+PERIOD = "from=2025-11-01&to=2025-12-01"  # the month of the test records (2025-11-25)
 
 
 def api_json(url, token):
@@ -76,7 +77,14 @@ def main():
         browser.find_element(By.CSS_SELECTOR, "form.signin button").click()
         wait.until(ready.url_to_be(url + "/console"))
         browser.find_element(By.LINK_TEXT, ORG).click()
-        wait.until(ready.url_to_be(url + "/console/orgs/" + ORG))
+        wait.until(ready.url_contains(url + "/console/orgs/" + ORG + "?from="))
+        # The test records are of 2025-11-25, before the default period (the last 90 days):
+        # the period picker selects their month, and every page after keeps it.
+        for name, day in (("from", "2025-11-01"), ("to", "2025-12-01")):
+            field = browser.find_element(By.ID, name)
+            browser.execute_script("arguments[0].value = arguments[1]", field, day)
+        browser.find_element(By.CSS_SELECTOR, "form.period button").click()
+        wait.until(ready.url_contains(PERIOD))
         check("尚未录入管理要求审核" in browser.page_source, "a grade before any assessment")
         shot("1-organisation-before")
 
@@ -107,6 +115,7 @@ def main():
         browser.find_element(By.ID, "level-5.1-%d" % sample["levels"]["5.1"]).click()
         browser.find_element(By.CSS_SELECTOR, "form.assessment button").click()
         wait.until(ready.presence_of_element_located((By.CSS_SELECTOR, "p.confirmation")))
+        check(PERIOD in browser.current_url, f"saving left the period: {browser.current_url}")
         shown_grade = browser.find_element(By.ID, "grade-value").text
         shot("4-organisation-graded")
 
@@ -130,6 +139,8 @@ def main():
 
         browser.find_element(By.LINK_TEXT, "认证报告").click()
         wait.until(ready.presence_of_element_located((By.CSS_SELECTOR, "article.report")))
+        check(browser.find_element(By.ID, "report-period").text ==
+              "2025-11-01T00:00:00Z – 2025-12-01T00:00:00Z", "the report's period")
         check(browser.find_element(By.ID, "report-auditor").text == "王审核员 Auditor Wang",
               "the report's auditor")
         check(browser.find_element(By.ID, "report-service-score").text ==

@@ -110,7 +110,7 @@ TEST_CASE_METHOD(SignedIn, "console: a certifier's session saves an assessment w
 
     auto viewer = browser();
     REQUIRE(viewer.sign_in("vic", kViewerPassword)->status == 303);
-    const auto viewer_csrf = csrf_field(viewer.get("/console")->body);
+    const auto viewer_csrf = csrf_field(viewer.get("/console/orgs/demo-org")->body);
     CHECK(put_with_session(viewer, viewer_csrf, text.value())->status == 403);
     auto nobody = api.Put("/api/v1/orgs/demo-org/assessment", text.value(), "application/json");
     REQUIRE(nobody);
@@ -169,13 +169,18 @@ TEST_CASE_METHOD(SignedIn,
     SECTION("saved: the organisation's grade is the score JSON's, the form pre-filled") {
         auto before = certifier.get("/console/orgs/demo-org");
         CHECK(before->body.find("尚未录入管理要求审核") != std::string::npos);
-        auto saved = certifier.post("/console/orgs/demo-org/assessment", form);
+        // The form keeps the period of the page it came from (the records' month) and
+        // goes back to it.
+        const std::string period = "from=2025-11-01&to=2025-12-01";
+        auto saved = certifier.post("/console/orgs/demo-org/assessment?" + period, form);
         CHECK(saved->status == 303);
-        CHECK(saved->get_header_value("Location") == "/console/orgs/demo-org?saved=1#grade");
+        CHECK(saved->get_header_value("Location") ==
+              "/console/orgs/demo-org?" + period + "&saved=1#grade");
 
-        auto score = api_json("/api/v1/orgs/demo-org/score");
+        auto score = api_json("/api/v1/orgs/demo-org/score?" + period);
         REQUIRE(score["grade"].is_string());
-        auto page = certifier.get("/console/orgs/demo-org?saved=1&lang=en");
+        CHECK(score["respondents"] == api_json("/api/v1/orgs/demo-org/score")["respondents"]);
+        auto page = certifier.get("/console/orgs/demo-org?" + period + "&saved=1&lang=en");
         REQUIRE(page->status == 200);
         CHECK(page->body.find("The assessment is saved.") != std::string::npos);
         CHECK(cell(page->body, "grade-value") == grade_text(score, Lang::En));
@@ -201,7 +206,7 @@ TEST_CASE_METHOD(SignedIn, "console: the assessment is the certifier's, not a vi
     REQUIRE(viewer.sign_in("vic", kViewerPassword)->status == 303);
     CHECK(viewer.get("/console/orgs/demo-org/assessment")->status == 403);
     CHECK(viewer.get("/console/orgs/other-org/assessment")->status == 404);
-    const auto viewer_csrf = csrf_field(viewer.get("/console")->body);
+    const auto viewer_csrf = csrf_field(viewer.get("/console/orgs/demo-org")->body);
     CHECK(viewer.post("/console/orgs/demo-org/assessment", sample_form(viewer_csrf))->status ==
           403);
     CHECK(viewer.get("/console/orgs/demo-org")->body.find("/assessment\"") == std::string::npos);

@@ -37,41 +37,27 @@ Result<bool> WebConsole::may_see(const User& user, std::string_view org) {
     return std::find(orgs.value().begin(), orgs.value().end(), org) != orgs.value().end();
 }
 
-WebAnswer WebConsole::org_pages(const Page& page, const WebRequest& request) {
+WebAnswer WebConsole::route_org_pages(const Page& page, const WebRequest& request) {
     const auto rest = std::string_view(request.path).substr(kConsoleOrgsPrefix.size());
     const auto slash = rest.find('/');
     const auto org = rest.substr(0, slash);
     const auto leaf = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash);
     const bool get = request.method == "GET";
-    if (leaf.empty() && get) return organisation(page, org, request.saved);
-    if (leaf == "/assessment")
-        return get ? assessment_page(page, org, 200, std::nullopt, std::nullopt)
-                   : save_assessment(page, request, org);
+    if (leaf.empty() && get) return organisation(page, org, request);
+    if (leaf == "/assessment") {
+        // The period of the organisation's page it came from, to go back to.
+        auto period = parse_period(request.params, utc_today());
+        if (!period)
+            return message_page(page, 400, ConsoleText::FormRejectedTitle, ConsoleText::BadPeriod);
+        return get ? assessment_page(page, org, *period, 200, std::nullopt, std::nullopt)
+                   : save_assessment(page, request, org, *period);
+    }
     if (leaf == "/report" && get) return report_page(page, request, org);
     return message_page(page, 404, ConsoleText::NotFoundTitle, ConsoleText::NotFound);
 }
 
-void WebConsole::write_org_grade(HtmlWriter& html, const Page& page, std::string_view org,
-                                 const nlohmann::json& score, bool saved) const {
-    const auto lang = page.lang;
-    if (saved)
-        html.element("p", text(AssessText::Saved, lang),
-                     {{"class", "confirmation"}, {"role", "status"}});
-    write_grade_section(html, lang, score);
-    html.open("p", {{"class", "actions"}});
-    if (page.session->user.role == UserRole::Certifier)
-        html.element("a", text(AssessText::EnterAssessment, lang),
-                     {{"href", org_path(org, "/assessment")}, {"class", "button"}});
-    html.element("a", text(AssessText::Report, lang),
-                 {{"href", org_path(org, "/report")}, {"class", "button"}});
-    html.element("a", text(AssessText::ExportCsv, lang),
-                 {{"href", org_path(org, "/responses.csv")}, {"class", "button"}});
-    html.element("a", text(AssessText::ExportJsonl, lang),
-                 {{"href", org_path(org, "/responses.jsonl")}, {"class", "button"}});
-    html.close();
-}
-
-WebAnswer WebConsole::assessment_page(const Page& page, std::string_view org, int status,
+WebAnswer WebConsole::assessment_page(const Page& page, std::string_view org,
+                                      const Period& period, int status,
                                       std::optional<AssessmentFormValues> entered,
                                       const std::optional<FieldProblem>& problem) {
     const auto lang = page.lang;
@@ -96,37 +82,37 @@ WebAnswer WebConsole::assessment_page(const Page& page, std::string_view org, in
     if (!history) return unavailable(page);
 
     auto html = console_shell(
-        lang, page.path,
+        lang, period_href(page.path, period),
         std::string(text(AssessText::AssessmentTitle, lang)) + " · " + std::string(org),
         page.session, false);
     html.open("p")
         .element("a", std::string(text(ConsoleText::Organisation, lang)) + " " + std::string(org),
-                 {{"href", org_path(org)}})
+                 {{"href", period_href(org_path(org), period)}})
         .close();
     write_assessment_form(html, lang, scheme, *entered, problem, page.session->csrf_secret,
-                          org_path(org, "/assessment"));
+                          period_href(org_path(org, "/assessment"), period));
     write_assessment_history(html, lang, history.value());
     return respond(page, status, html.take());
 }
 
 WebAnswer WebConsole::save_assessment(const Page& page, const WebRequest& request,
-                                      std::string_view org) {
+                                      std::string_view org, const Period& period) {
     auto form = parse_form(request.body, {.max_body = kMaxFormBody});
     if (!form)
         return message_page(page, 400, ConsoleText::FormRejectedTitle, ConsoleText::FormUnreadable);
     if (!tokens_match(page.session->csrf_secret, form.value().get("csrf").value_or("")))
         return message_page(page, 403, ConsoleText::FormRejectedTitle, ConsoleText::FormRejected);
     const auto& user = page.session->user;
-    if (user.role != UserRole::Certifier) return assessment_page(page, org, 403, {}, {});
+    if (user.role != UserRole::Certifier) return assessment_page(page, org, period, 403, {}, {});
     auto document = assessment_document(form.value(), org, api_.config().management);
     auto saved = api_.put_assessment(Actor{user.name, std::nullopt}, org, document.json);
-    if (saved.status == 200) return redirect(page, org_path(org, "?saved=1#grade"));
+    if (saved.status == 200) return redirect(page, period_href(org_path(org), period) + "&saved=1#grade");
     auto refusal = nlohmann::json::parse(saved.body, nullptr, false);
     if (saved.status != http_status(ApiError::InvalidAssessment) || refusal.is_discarded())
         return unavailable(page);
     FieldProblem problem{document.field_at(refusal.value("line", 0)),
                          without_line(refusal.value("detail", std::string()))};
-    return assessment_page(page, org, 422, form_values(form.value()), problem);
+    return assessment_page(page, org, period, 422, form_values(form.value()), problem);
 }
 
 std::variant<ResponseQuery, Reply> WebConsole::authorize_export(const WebRequest& request,
@@ -142,7 +128,7 @@ std::variant<ResponseQuery, Reply> WebConsole::authorize_export(const WebRequest
     if (!visible) return unavailable(page).reply;
     if (!visible.value())
         return message_page(page, 404, ConsoleText::NotFoundTitle, ConsoleText::NotFound).reply;
-    return org_query(org, request.period);
+    return console_query(org, request.params, utc_today());
 }
 
 std::variant<Actor, Reply> WebConsole::authorize_assessment(const WebRequest& request) {

@@ -50,7 +50,6 @@ constexpr std::array<Wording, static_cast<std::size_t>(AssessText::Count_)> kTex
     {"仅认证审核员可录入管理要求审核。", "Only a certifier may enter the management assessment."},
     {"认证报告", "Certification report"},
     {"统计期间", "Period"},
-    {"全部", "all responses"},
     {"场所", "Site"},
     {"全部场所", "all sites"},
     {"评分规则版本", "Policy version"},
@@ -63,7 +62,8 @@ constexpr std::array<Wording, static_cast<std::size_t>(AssessText::Count_)> kTex
     {"查看", "Show"},
     {"等级", "Level"},
     {"导出 JSONL", "Export JSONL"},
-    {"导出 CSV（Excel）", "Export CSV (Excel)"},
+    {"导出 CSV", "Export CSV"},
+    {"导出 Excel（XLSX）", "Export Excel (XLSX)"},
 }};
 
 }  // namespace

@@ -31,7 +31,9 @@ HtmlWriter console_shell(Lang lang, std::string_view path, std::string_view titl
     }
     html.open("nav", {{"class", "lang"}});
     for (auto [choice, label] : {std::pair{Lang::Zh, "中文"}, std::pair{Lang::En, "English"}}) {
-        const std::string href = std::string(path) + "?lang=" + std::string(to_string(choice));
+        const std::string href = std::string(path) +
+                                 (path.find('?') == std::string_view::npos ? "?" : "&") +
+                                 "lang=" + std::string(to_string(choice));
         if (choice == lang)
             html.element("a", label, {{"href", href}, {"aria-current", "true"}});
         else

@@ -23,8 +23,7 @@ std::string figure(const nlohmann::json& value) {
     return value.is_null() ? "—" : value.dump();
 }
 
-std::string period_text(const ResponseQuery& query, Lang lang) {
-    if (!query.from && !query.to) return std::string(text(AssessText::PeriodAll, lang));
+std::string period_text(const ResponseQuery& query) {
     return query.from.value_or("…") + " – " + query.to.value_or("…");
 }
 
@@ -43,7 +42,7 @@ void write_facts(HtmlWriter& html, Lang lang, std::string_view org, const Respon
             .close();
     };
     row(text(ConsoleText::Organisation, lang), std::string(org), "report-org");
-    row(text(AssessText::Period, lang), period_text(query, lang), "report-period");
+    row(text(AssessText::Period, lang), period_text(query), "report-period");
     row(text(AssessText::Site, lang),
         query.site.value_or(std::string(text(AssessText::AllSites, lang))), "report-site");
     row(text(AssessText::PolicyVersion, lang), score["policy"].value("version", std::string()),
@@ -126,7 +125,7 @@ WebAnswer WebConsole::report_page(const Page& page, const WebRequest& request,
     if (!visible) return unavailable(page);
     if (!visible.value())
         return message_page(page, 404, ConsoleText::NotFoundTitle, ConsoleText::NotFound);
-    auto selected = org_query(org, request.period);
+    auto selected = console_query(org, request.params, utc_today());
     if (auto* refusal = std::get_if<Reply>(&selected)) {
         auto problem = nlohmann::json::parse(refusal->body, nullptr, false);
         auto html = console_shell(lang, page.path, text(AssessText::Report, lang), page.session);
@@ -143,8 +142,12 @@ WebAnswer WebConsole::report_page(const Page& page, const WebRequest& request,
     auto assessment = latest_assessment(api_.store(), org);
     if (!assessment) return unavailable(page);
 
+    // The language links keep the report's selection.
+    std::string selection = page.path + "?from=" + query.from.value_or("") +
+                            "&to=" + query.to.value_or("");
+    if (query.site) selection += "&site=" + *query.site;
     auto html = console_shell(
-        lang, page.path, std::string(text(AssessText::Report, lang)) + " · " + std::string(org),
+        lang, selection, std::string(text(AssessText::Report, lang)) + " · " + std::string(org),
         page.session);
     html.open("article", {{"class", "report"}});
     write_facts(html, lang, org, query, score, assessment.value());

@@ -47,9 +47,9 @@ std::unique_ptr<WebRequest> ApiServer::Impl::web_request(MHD_Connection* connect
     request->address = exchange.address;
     if (const char* lang = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "lang"))
         request->lang = lang;
+    request->params = query_params(connection);
     request->accept_language = header_value(connection, MHD_HTTP_HEADER_ACCEPT_LANGUAGE);
     request->csrf_header = header_value(connection, "X-CSRF-Token");
-    request->period = query_params(connection);
     if (const char* saved = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "saved"))
         request->saved = std::string_view(saved) == "1";
     MHD_get_connection_values_n(

@@ -1,12 +1,9 @@
 #include "cx/server/web_console.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 
 #include "console_assets.hpp"
 #include "console_page.hpp"
-#include "cx/scoring/response.hpp"
 #include "cx/server/console_shell.hpp"
 #include "cx/server/form_data.hpp"
 #include "cx/server/grade_section.hpp"
@@ -47,17 +44,14 @@ void add_page_headers(Reply& reply, bool holds_data) {
     if (holds_data) reply.headers.emplace_back("Cache-Control", "no-store");
 }
 
-std::string json_number_text(const nlohmann::json& value) {
-    return value.is_null() ? "—" : value.dump();
-}
-
 }  // namespace
 
 WebConsole::WebConsole(ApiService& api, ConsoleOptions options)
     : api_(api),
       options_(options),
       accounts_(api.store()),
-      sessions_(api.store(), options.sessions) {}
+      sessions_(api.store(), options.sessions),
+      org_pages_(api) {}
 
 WebConsole::Page WebConsole::page_for(const WebRequest& request) const {
     Page page;
@@ -97,12 +91,12 @@ WebAnswer WebConsole::handle(const WebRequest& request) {
     }
     if (request.method == "GET" && request.path.starts_with(kConsoleHome)) {
         if (!page.session) return redirect(page, "/");
-        if (request.path == kConsoleHome) return home(page);
-        if (request.path.starts_with(kConsoleOrgsPrefix)) return org_pages(page, request);
+        if (request.path == kConsoleHome) return home(page, request.params);
+        if (request.path.starts_with(kConsoleOrgsPrefix)) return route_org_pages(page, request);
     }
     if (request.method == "POST" && request.path.starts_with(kConsoleOrgsPrefix)) {
         if (!page.session) return redirect(page, "/");
-        return org_pages(page, request);
+        return route_org_pages(page, request);
     }
     return message_page(page, 404, ConsoleText::NotFoundTitle, ConsoleText::NotFound);
 }
@@ -231,77 +225,36 @@ Result<std::vector<std::string>> WebConsole::visible_orgs(const User& user) {
     return api_.store().list_orgs();
 }
 
-WebAnswer WebConsole::home(const Page& page) {
-    const auto lang = page.lang;
-    auto orgs = visible_orgs(page.session->user);
+WebAnswer WebConsole::home(const Page& page, const QueryParams& params) {
+    const auto& user = page.session->user;
+    auto period = parse_period(params, utc_today());
+    if (!period)
+        return message_page(page, 400, ConsoleText::FormRejectedTitle, ConsoleText::BadPeriod);
+    // A viewer has one organisation: their home is its page, for the same period.
+    if (user.role == UserRole::Viewer)
+        return redirect(page, period_href(std::string(kConsoleOrgsPrefix) + user.org, *period));
+    auto orgs = visible_orgs(user);
     if (!orgs) return unavailable(page);
     auto html =
-        console_shell(lang, page.path, text(ConsoleText::Organisations, lang), page.session, false);
-    html.open("section", {{"class", "card"}});
-    if (orgs.value().empty()) html.element("p", text(ConsoleText::NoOrganisations, lang));
-    html.open("ul", {{"class", "orgs"}});
-    for (const auto& org : orgs.value())
-        html.open("li")
-            .element("a", org, {{"href", std::string(kConsoleOrgsPrefix) + org}})
-            .close();
-    html.close().close();
-    return respond(page, 200, html.take());
+        org_pages_.organisations({page.lang, page.path, page.session}, orgs.value(), *period);
+    if (!html) return unavailable(page);
+    return respond(page, 200, std::move(html.value()));
 }
 
-WebAnswer WebConsole::organisation(const Page& page, std::string_view org, bool saved) {
-    const auto lang = page.lang;
-    auto orgs = visible_orgs(page.session->user);
-    if (!orgs) return unavailable(page);
+WebAnswer WebConsole::organisation(const Page& page, std::string_view org,
+                                   const WebRequest& request) {
+    auto visible = may_see(page.session->user, org);
+    if (!visible) return unavailable(page);
     // Another organisation's page is not there for this user, as one that does not exist.
-    if (std::find(orgs.value().begin(), orgs.value().end(), org) == orgs.value().end())
+    if (!visible.value())
         return message_page(page, 404, ConsoleText::NotFoundTitle, ConsoleText::NotFound);
-    auto scored = api_.score(ResponseQuery{std::string(org), {}, {}, {}});
-    auto score = nlohmann::json::parse(scored.body, nullptr, false);
-    if (scored.status != 200 || score.is_discarded()) return unavailable(page);
-
-    auto html =
-        console_shell(lang, page.path,
-                      std::string(text(ConsoleText::Organisation, lang)) + " " + std::string(org),
-                      page.session, false);
-    html.open("section", {{"class", "card"}});
-    html.element("p", text(ConsoleText::AllResponses, lang), {{"class", "note"}});
-    const auto respondents = score.value("respondents", 0);
-    if (respondents == 0) html.element("p", text(ConsoleText::NoResponses, lang));
-    html.open("table").open("tbody");
-    auto row = [&](ConsoleText label, const std::string& value) {
-        html.open("tr")
-            .element("th", text(label, lang), {{"scope", "row"}})
-            .element("td", value, {{"class", "number"}})
-            .close();
-    };
-    row(ConsoleText::Respondents, std::to_string(respondents));
-    row(ConsoleText::ServiceScore, json_number_text(score["service_score"]));
-    const auto& ci = score["ci95"];
-    row(ConsoleText::ConfidenceInterval,
-        ci.is_array() && ci.size() == 2 ? ci[0].dump() + " – " + ci[1].dump() : "—");
-    row(ConsoleText::Excluded, json_number_text(score["excluded_total"]));
-    html.close().close().close();  // tbody, table, section
-
-    html.open("section", {{"class", "card"}});
-    html.element("h2", text(ConsoleText::Characteristic, lang));
-    html.open("table").open("thead").open("tr");
-    html.element("th", text(ConsoleText::Characteristic, lang), {{"scope", "col"}});
-    for (auto heading : {ConsoleText::Respondents, ConsoleText::Percent, ConsoleText::Points,
-                         ConsoleText::MaxPoints})
-        html.element("th", text(heading, lang), {{"scope", "col"}, {"class", "number"}});
-    html.close().close().open("tbody");  // tr, thead
-    for (const auto& characteristic : score["characteristics"]) {
-        html.open("tr")
-            .element("td", characteristic["name"].value(std::string(to_string(lang)), ""))
-            .element("td", json_number_text(characteristic["respondents"]), {{"class", "number"}})
-            .element("td", json_number_text(characteristic["percent"]), {{"class", "number"}})
-            .element("td", json_number_text(characteristic["points"]), {{"class", "number"}})
-            .element("td", json_number_text(characteristic["max"]), {{"class", "number"}})
-            .close();
-    }
-    html.close().close().close();  // tbody, table, section
-    write_org_grade(html, page, org, score, saved);
-    return respond(page, 200, html.take());
+    auto period = parse_period(request.params, utc_today());
+    if (!period)
+        return message_page(page, 400, ConsoleText::FormRejectedTitle, ConsoleText::BadPeriod);
+    auto html = org_pages_.organisation({page.lang, page.path, page.session, request.saved}, org,
+                                        *period);
+    if (!html) return unavailable(page);
+    return respond(page, 200, std::move(html.value()));
 }
 
 }  // namespace cx

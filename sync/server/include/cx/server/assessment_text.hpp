@@ -42,7 +42,6 @@ enum class AssessText {
     CertifierOnly,
     Report,
     Period,
-    PeriodAll,
     Site,
     AllSites,
     PolicyVersion,
@@ -54,6 +53,7 @@ enum class AssessText {
     Level,
     ExportJsonl,
     ExportCsv,
+    ExportXlsx,
     Count_
 };
 

@@ -15,8 +15,8 @@ namespace cx {
 inline constexpr std::string_view kConsoleHome = "/console";
 inline constexpr std::string_view kConsoleOrgsPrefix = "/console/orgs/";
 
-// `path`: where the language links lead (with ?lang=); `narrow`: a small centred
-// column (sign-in, messages).
+// `path`: where the language links lead (with lang=, after the query `path` may have); `narrow`: a
+// small centred column (sign-in, messages).
 HtmlWriter console_shell(Lang lang, std::string_view path, std::string_view title,
                          const std::optional<LiveSession>& session, bool narrow = false);
 

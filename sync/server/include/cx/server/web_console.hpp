@@ -6,12 +6,14 @@
 //   GET  /                    sign-in page (303 to /console when signed in)
 //   POST /signin              name, password, csrf (double-submit: the cx_signin cookie)
 //   POST /signout             csrf (the session's secret)
-//   GET  /console             the organisations the user may see
+//   GET  /console             the organisations with their figures (a viewer: 303 to theirs)
 //   GET  /console/orgs/{org}  one organisation (404 for a viewer of another), its grade
 //   GET  /console/orgs/{org}/assessment   the management assessment form (certifiers)
 //   POST /console/orgs/{org}/assessment   saves it as PUT …/assessment does
-//   GET  /console/orgs/{org}/report       the printable A4 report (?from&to&site)
-//   GET  /console/orgs/{org}/responses.jsonl|csv   the period's records, streamed
+//   GET  /console/orgs/{org}/report       the printable A4 report
+//   GET  /console/orgs/{org}/responses.jsonl|csv|xlsx   the period's records, streamed
+//   (the GETs take ?from&to&site, the period every figure follows: days YYYY-MM-DD, the
+//   report and exports also the API's timestamps; missing bounds: the last 90 days)
 //   GET  /assets/console.css  the stylesheet, built in
 #include <chrono>
 #include <map>
@@ -27,6 +29,7 @@
 #include "cx/server/assessment_form.hpp"
 #include "cx/server/console_text.hpp"
 #include "cx/server/failure_limiter.hpp"
+#include "cx/server/org_pages.hpp"
 #include "cx/server/user_accounts.hpp"
 #include "cx/server/web_sessions.hpp"
 
@@ -60,10 +63,10 @@ struct WebRequest {
     std::string path;                 // without the query
     std::string address;              // the client, as the limiters key it
     std::optional<std::string> lang;  // ?lang=
+    QueryParams params;               // ?from=&to=&site= (the pages' period)
     std::string accept_language;
     std::map<std::string, std::string, std::less<>> cookies;
     std::string body;         // a POST's form
-    QueryParams period;       // ?from&to&site
     bool saved = false;       // ?saved=1: a form was just saved (a confirmation shows)
     std::string csrf_header;  // X-CSRF-Token: a session's JSON request (PUT …/assessment)
 };
@@ -99,16 +102,16 @@ class WebConsole {
     WebAnswer sign_in_page(const Page& page, int status, std::optional<ConsoleText> problem) const;
     WebAnswer sign_in(const Page& page, const WebRequest& request);
     WebAnswer sign_out(const Page& page, const WebRequest& request);
-    WebAnswer home(const Page& page);
+    WebAnswer home(const Page& page, const QueryParams& params);
     // /console/orgs/{org} and the pages under it (assessment_pages.cpp, report_page.cpp).
-    WebAnswer org_pages(const Page& page, const WebRequest& request);
-    WebAnswer organisation(const Page& page, std::string_view org, bool saved);
-    void write_org_grade(HtmlWriter& html, const Page& page, std::string_view org,
-                         const nlohmann::json& score, bool saved) const;
-    WebAnswer assessment_page(const Page& page, std::string_view org, int status,
+    WebAnswer route_org_pages(const Page& page, const WebRequest& request);
+    WebAnswer organisation(const Page& page, std::string_view org, const WebRequest& request);
+    WebAnswer assessment_page(const Page& page, std::string_view org, const Period& period,
+                              int status,
                               std::optional<AssessmentFormValues> entered,
                               const std::optional<FieldProblem>& problem);
-    WebAnswer save_assessment(const Page& page, const WebRequest& request, std::string_view org);
+    WebAnswer save_assessment(const Page& page, const WebRequest& request, std::string_view org,
+                              const Period& period);
     WebAnswer report_page(const Page& page, const WebRequest& request, std::string_view org);
     // Whether the user may see `org`'s pages (a viewer: only their own).
     Result<bool> may_see(const User& user, std::string_view org);
@@ -119,6 +122,7 @@ class WebConsole {
     ConsoleOptions options_;
     UserAccounts accounts_;
     WebSessions sessions_;
+    OrgPages org_pages_;
     FailureLimiter by_address_{kSignInByAddress};
     FailureLimiter by_name_{kSignInByName};
 };
