@@ -1,27 +1,17 @@
 // The Excel export read back: unzip the workbook and check the sheet XML.
 #include <catch2/catch.hpp>
 
-#include <cstdio>
 #include <fstream>
 
+#include "command_output.hpp"
 #include "cx/config/config_files.hpp"
 #include "cx/kiosk/xlsx_export.hpp"
 
 using namespace cx;
+using cx::test::command_output;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string run(const std::string& command) {
-    std::string out;
-    FILE* pipe = ::popen(command.c_str(), "r");
-    REQUIRE(pipe);
-    char buffer[4096];
-    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;)
-        out.append(buffer, n);
-    REQUIRE(::pclose(pipe) == 0);
-    return out;
-}
 
 std::vector<Response> sample_responses(const Questionnaire& questionnaire, std::size_t count) {
     std::ifstream in(fs::path(CX_TEST_CONFIG_DIR) / "samples" / "responses.jsonl");
@@ -61,15 +51,15 @@ TEST_CASE("the XLSX export has a responses sheet with Chinese item headers and a
     CHECK(result.value().file.sha256.size() == 64);
     CHECK(fs::file_size(dir / "export.xlsx") == result.value().file.bytes);
 
-    auto sha = run("sha256sum '" + (dir / "export.xlsx").string() + "'");
+    auto sha = command_output("sha256sum '" + (dir / "export.xlsx").string() + "'");
     CHECK(sha.substr(0, 64) == result.value().file.sha256);
 
     auto unzip = "unzip -p '" + (dir / "export.xlsx").string() + "' ";
-    auto workbook = run(unzip + "xl/workbook.xml");
+    auto workbook = command_output(unzip + "xl/workbook.xml");
     CHECK_THAT(workbook, Catch::Contains("答卷 Responses"));
     CHECK_THAT(workbook, Catch::Contains("汇总 Summary"));
 
-    auto sheet = run(unzip + "xl/worksheets/sheet1.xml");
+    auto sheet = command_output(unzip + "xl/worksheets/sheet1.xml");
     CHECK_THAT(sheet, Catch::Contains("1.1 功能性·人员"));
     CHECK_THAT(sheet, Catch::Contains("1.2 功能性·设备设施"));
     CHECK_THAT(sheet, Catch::Contains("7 服务规范"));
@@ -81,7 +71,7 @@ TEST_CASE("the XLSX export has a responses sheet with Chinese item headers and a
     CHECK_THAT(sheet, Catch::Contains("<row r=\"26\""));
     CHECK_THAT(sheet, !Catch::Contains("<row r=\"27\""));
 
-    auto summary = run(unzip + "xl/worksheets/sheet2.xml");
+    auto summary = command_output(unzip + "xl/worksheets/sheet2.xml");
     CHECK_THAT(summary, Catch::Contains("服务特性测评得分 Service score"));
     CHECK_THAT(summary, Catch::Contains(config.value().policy.version));
     CHECK_THAT(summary, Catch::Contains("功能性 Functionality"));

@@ -8,10 +8,15 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <regex>
 #include <string>
 
+#include "command_output.hpp"
 #include "console_test_support.hpp"
 #include "cx/config/config_files.hpp"
 #include "cx/sync/uploader.hpp"
@@ -280,4 +285,44 @@ TEST_CASE_METHOD(SignedIn, "console: the period's records as JSONL and CSV, stre
     CHECK(viewer.get("/console/orgs/demo-org/responses.csv")->status == 200);
     CHECK(viewer.get("/console/orgs/other-org/responses.csv")->status == 404);
     CHECK(browser().get("/console/orgs/demo-org/responses.jsonl")->status == 303);
+}
+
+TEST_CASE_METHOD(SignedIn, "console: the period's records as XLSX, its summary the score's") {
+    const std::string period = "from=2025-11-25T10:05:00Z&to=2025-11-25T10:25:00Z&site=hq";
+    auto score = api_json("/api/v1/orgs/demo-org/score?" + period);
+    const auto records = score["respondents"].get<int>();
+    REQUIRE(records > 0);
+    auto xlsx = certifier.get("/console/orgs/demo-org/responses.xlsx?" + period);
+    REQUIRE(xlsx->status == 200);
+    CHECK(xlsx->get_header_value("Content-Type") ==
+          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    CHECK(xlsx->get_header_value("Content-Disposition") ==
+          "attachment; filename=\"demo-org-responses.xlsx\"");
+
+    const auto file = std::filesystem::temp_directory_path() /
+                      ("cx-console-" + std::to_string(::getpid()) + ".xlsx");
+    {
+        std::ofstream out(file, std::ios::binary);
+        out << xlsx->body;
+    }
+    const auto unzip = "unzip -p '" + file.string() + "' ";
+    const auto sheet = cx::test::command_output(unzip + "xl/worksheets/sheet1.xml");
+    const auto summary = cx::test::command_output(unzip + "xl/worksheets/sheet2.xml");
+    std::filesystem::remove(file);
+    // The header row and one row a record, each record once.
+    CHECK(count_of(sheet, "<row r=") == static_cast<std::size_t>(records) + 1);
+    CHECK(sheet.find("1.1 功能性·人员") != std::string::npos);
+    // The summary is the score of the same selection: organisation, period, figures.
+    CHECK(summary.find(">demo-org<") != std::string::npos);
+    CHECK(summary.find(">2025-11-25T10:05:00Z – 2025-11-25T10:25:00Z<") != std::string::npos);
+    CHECK(summary.find("<v>" + score["respondents"].dump() + "</v>") != std::string::npos);
+    CHECK(summary.find("<v>" + score["service_score"].dump() + "</v>") != std::string::npos);
+
+    // Without the period's bounds: the pages' default period (the last 90 days), empty here.
+    auto recent = certifier.get("/console/orgs/demo-org/responses.xlsx");
+    REQUIRE(recent->status == 200);
+    CHECK(browser().get("/console/orgs/demo-org/responses.xlsx")->status == 303);  // no session
+    auto viewer = browser();
+    REQUIRE(viewer.sign_in("vic", kViewerPassword)->status == 303);
+    CHECK(viewer.get("/console/orgs/other-org/responses.xlsx")->status == 404);
 }

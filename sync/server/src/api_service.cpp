@@ -283,6 +283,13 @@ Reply ApiService::score(const ResponseQuery& query) {
     return {200, render_report_json(report), static_cast<std::size_t>(records.scores.responses())};
 }
 
+Result<ScoreSummary> ApiService::score_summary(const ResponseQuery& query) {
+    DayState records(config_);
+    if (auto collected = collect_day_states(store_, query, records); !collected)
+        return collected.error();
+    return records.scores.summarize();
+}
+
 std::variant<Actor, Reply> ApiService::authorize_assessment(std::string_view authorization,
                                                             std::string_view org) {
     auto caller = authenticate_as(authorization, Role::Admin,

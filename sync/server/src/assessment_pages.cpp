@@ -56,9 +56,8 @@ WebAnswer WebConsole::route_org_pages(const Page& page, const WebRequest& reques
     return message_page(page, 404, ConsoleText::NotFoundTitle, ConsoleText::NotFound);
 }
 
-WebAnswer WebConsole::assessment_page(const Page& page, std::string_view org,
-                                      const Period& period, int status,
-                                      std::optional<AssessmentFormValues> entered,
+WebAnswer WebConsole::assessment_page(const Page& page, std::string_view org, const Period& period,
+                                      int status, std::optional<AssessmentFormValues> entered,
                                       const std::optional<FieldProblem>& problem) {
     const auto lang = page.lang;
     const auto& user = page.session->user;
@@ -106,7 +105,8 @@ WebAnswer WebConsole::save_assessment(const Page& page, const WebRequest& reques
     if (user.role != UserRole::Certifier) return assessment_page(page, org, period, 403, {}, {});
     auto document = assessment_document(form.value(), org, api_.config().management);
     auto saved = api_.put_assessment(Actor{user.name, std::nullopt}, org, document.json);
-    if (saved.status == 200) return redirect(page, period_href(org_path(org), period) + "&saved=1#grade");
+    if (saved.status == 200)
+        return redirect(page, period_href(org_path(org), period) + "&saved=1#grade");
     auto refusal = nlohmann::json::parse(saved.body, nullptr, false);
     if (saved.status != http_status(ApiError::InvalidAssessment) || refusal.is_discarded())
         return unavailable(page);

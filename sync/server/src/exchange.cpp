@@ -1,6 +1,11 @@
 // Routing a request line and fetching export pages (see exchange.hpp).
 #include "exchange.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include "cx/scoring/csv_rows.hpp"
 #include "cx/scoring/response.hpp"
 #include "cx/server/console_shell.hpp"
@@ -8,9 +13,40 @@
 
 namespace cx {
 
+namespace {
+
+constexpr std::size_t kWorkbookPageBytes = 256 * 1024;
+
+// The workbook file's next bytes (the caller holds no lock: see fetch_page).
+Status read_workbook_page(ExportStream& stream) {
+    std::string page(kWorkbookPageBytes, '\0');
+    std::size_t filled = 0;
+    while (filled < page.size()) {
+        const auto got = ::read(stream.workbook.get(), page.data() + filled, page.size() - filled);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) {
+            std::lock_guard lock(stream.mutex);
+            stream.failed = true;  // a cut export never looks whole
+            return make_error(ErrorKind::Io,
+                              std::string("cannot read the workbook: ") + std::strerror(errno));
+        }
+        if (got == 0) break;
+        filled += static_cast<std::size_t>(got);
+    }
+    page.resize(filled);
+    std::lock_guard lock(stream.mutex);
+    stream.page = std::move(page);
+    stream.offset = 0;
+    stream.finished = filled < kWorkbookPageBytes;
+    return Ok{};
+}
+
+}  // namespace
+
 // Fetches the page after stream.after; the stream is not yet shared or its
 // connection is suspended, so only this job touches it.
 Status fetch_page(ExportStream& stream, ServerStore& store) {
+    if (stream.workbook.get() >= 0) return read_workbook_page(stream);
     auto page = store.export_page(stream.query, stream.after, kExportPageRecords);
     std::lock_guard lock(stream.mutex);
     if (!page) {
@@ -46,7 +82,8 @@ std::pair<Route, std::string> route_of(std::string_view method, std::string_view
     // The forms under an organisation's pages post to their own page's path.
     if (path.starts_with("/console/orgs/") && method == "POST") return {Route::Form, {}};
     if (method == "GET" && path.starts_with(kConsoleOrgsPrefix) &&
-        (path.ends_with("/responses.jsonl") || path.ends_with("/responses.csv"))) {
+        (path.ends_with("/responses.jsonl") || path.ends_with("/responses.csv") ||
+         path.ends_with("/responses.xlsx"))) {
         auto rest = path.substr(kConsoleOrgsPrefix.size());
         std::string org(rest.substr(0, rest.find('/')));
         if (rest.find('/') == rest.rfind('/') && is_valid_identifier(org))

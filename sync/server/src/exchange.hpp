@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "connection_deadlines.hpp"
+#include "console_workbook.hpp"
 #include "cx/scoring/questionnaire.hpp"
 #include "cx/server/api_service.hpp"
 #include "cx/server/request_body.hpp"
@@ -38,7 +39,7 @@ enum class Route {
     Management,         // GET /api/v1/management
     Page,               // the console's GET paths (cx/server/web_console.hpp)
     Form,               // the console's POST paths: a form body, no token
-    ConsoleExport,      // GET /console/orgs/{org}/responses.jsonl|csv: a session's export
+    ConsoleExport,      // GET /console/orgs/{org}/responses.jsonl|csv|xlsx: a session's export
     Unknown
 };
 
@@ -82,6 +83,8 @@ struct ExportStream {
     ResponseQuery query;
     // CSV for people (cx/scoring/csv_rows.hpp) under this questionnaire; null: JSON Lines.
     const Questionnaire* csv = nullptr;
+    // XLSX: the workbook written whole (console_workbook.hpp), sent from this file.
+    OwnedFd workbook;
     std::string content_type = "application/x-ndjson";
     std::string disposition;  // Content-Disposition when the console downloads it
     std::mutex mutex;

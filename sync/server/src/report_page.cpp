@@ -143,8 +143,8 @@ WebAnswer WebConsole::report_page(const Page& page, const WebRequest& request,
     if (!assessment) return unavailable(page);
 
     // The language links keep the report's selection.
-    std::string selection = page.path + "?from=" + query.from.value_or("") +
-                            "&to=" + query.to.value_or("");
+    std::string selection =
+        page.path + "?from=" + query.from.value_or("") + "&to=" + query.to.value_or("");
     if (query.site) selection += "&site=" + *query.site;
     auto html = console_shell(
         lang, selection, std::string(text(AssessText::Report, lang)) + " · " + std::string(org),

@@ -280,13 +280,27 @@ MHD_Result ApiServer::Impl::begin(MHD_Connection* connection, const char* url, c
             auto stream = std::make_shared<ExportStream>();
             stream->connection = connection;
             stream->query = std::get<ResponseQuery>(std::move(decision));
-            const bool csv = exchange.path.ends_with(".csv");
-            if (csv) {
+            const auto format = exchange.path.substr(exchange.path.rfind('.') + 1);
+            if (format == "csv") {
                 stream->csv = &service.config().questionnaire;
                 stream->content_type = "text/csv; charset=utf-8";
+            } else if (format == "xlsx") {
+                auto workbook = write_console_workbook(service, stream->query);
+                if (!workbook) {
+                    const bool too_many = workbook.error().kind == ErrorKind::Invalid;
+                    exchange.reply = error_reply(
+                        too_many ? ApiError::BadParameter : ApiError::Unavailable,
+                        too_many ? workbook.error().message + " (or choose a shorter period)"
+                                 : workbook.error().message);
+                    return std::chrono::milliseconds{};
+                }
+                stream->workbook = std::move(workbook.value().file);
+                stream->records = static_cast<std::size_t>(workbook.value().records);
+                stream->content_type =
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
             }
-            stream->disposition = "attachment; filename=\"" + exchange.org + "-responses." +
-                                  (csv ? "csv" : "jsonl") + "\"";
+            stream->disposition =
+                "attachment; filename=\"" + exchange.org + "-responses." + format + "\"";
             open_export(exchange, std::move(stream));
             return std::chrono::milliseconds{};
         };

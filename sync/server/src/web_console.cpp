@@ -251,8 +251,8 @@ WebAnswer WebConsole::organisation(const Page& page, std::string_view org,
     auto period = parse_period(request.params, utc_today());
     if (!period)
         return message_page(page, 400, ConsoleText::FormRejectedTitle, ConsoleText::BadPeriod);
-    auto html = org_pages_.organisation({page.lang, page.path, page.session, request.saved}, org,
-                                        *period);
+    auto html =
+        org_pages_.organisation({page.lang, page.path, page.session, request.saved}, org, *period);
     if (!html) return unavailable(page);
     return respond(page, 200, std::move(html.value()));
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cx/config/config_files.hpp"
+#include "cx/scoring/scoring.hpp"
 #include "cx/server/actor.hpp"
 #include "cx/server/enrolment_codes.hpp"
 #include "cx/server/fleet_report.hpp"
@@ -74,6 +75,9 @@ class ApiService {
     // and the org's current assessment (without one: management and grade are null),
     // with the integrity section; the server's own flags exclude as the kiosk's do.
     Reply score(const ResponseQuery& query);
+    // The score's summary of the same records (what `score` renders, before the
+    // assessment and integrity are added): the console's workbook shows it.
+    Result<ScoreSummary> score_summary(const ResponseQuery& query);
 
     // Who may save {org}'s management assessment (an admin token of that org), or the
     // 401/403/503 reply that refuses the caller, from the Authorization header alone.

@@ -107,8 +107,7 @@ class WebConsole {
     WebAnswer route_org_pages(const Page& page, const WebRequest& request);
     WebAnswer organisation(const Page& page, std::string_view org, const WebRequest& request);
     WebAnswer assessment_page(const Page& page, std::string_view org, const Period& period,
-                              int status,
-                              std::optional<AssessmentFormValues> entered,
+                              int status, std::optional<AssessmentFormValues> entered,
                               const std::optional<FieldProblem>& problem);
     WebAnswer save_assessment(const Page& page, const WebRequest& request, std::string_view org,
                               const Period& period);
