@@ -58,6 +58,27 @@ TEST_CASE("org pages: the period picker's days, the default the last 90 days") {
         CHECK_FALSE(parse_period(bad, kToday));
 }
 
+TEST_CASE("org pages: the report's and exports' selection, bounds from the default period") {
+    auto bare = console_query("demo-org", {}, kToday);
+    REQUIRE(std::holds_alternative<ResponseQuery>(bare));
+    CHECK(std::get<ResponseQuery>(bare).from == "2026-09-02T00:00:00Z");
+    CHECK(std::get<ResponseQuery>(bare).to == "2026-12-01T00:00:00Z");
+    auto exact = console_query("demo-org", {"2025-11-25T10:05:00Z", {}, ""}, kToday);
+    REQUIRE(std::holds_alternative<ResponseQuery>(exact));
+    CHECK(std::get<ResponseQuery>(exact).from == "2025-11-25T10:05:00Z");
+    CHECK(std::get<ResponseQuery>(exact).to == "2026-12-01T00:00:00Z");
+    CHECK_FALSE(std::get<ResponseQuery>(exact).site);  // the form's "all sites"
+    auto bad = console_query("demo-org", {"yesterday", {}, {}}, kToday);
+    REQUIRE(std::holds_alternative<Reply>(bad));
+    CHECK(std::get<Reply>(bad).status == 400);
+}
+
+TEST_CASE("org pages: exclusion reasons in words, with the JSON's key") {
+    CHECK(exclusion_reason_text("speeder", Lang::Zh) == "答题过快 (speeder)");
+    CHECK(exclusion_reason_text("unsigned", Lang::En) == "not signed by the device (unsigned)");
+    CHECK(exclusion_reason_text("something_new", Lang::En) == "something_new");
+}
+
 TEST_CASE("svg charts: labels and tooltips escaped, an image with its label") {
     const auto svg = drawn([](HtmlWriter& html) {
         bar_chart(html, "Points <&>", {{"A<script>", 5, 10, "5 / 10"}, {"B", 12, 10, "12 / 10"}});

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <utility>
 
 namespace cx {
 
@@ -101,6 +102,23 @@ Lang lang_from_accept_language(std::string_view header) {
         if (auto lang = parse_lang({lowered, 2})) return *lang;
     }
     return Lang::Zh;
+}
+
+std::string exclusion_reason_text(std::string_view key, Lang lang) {
+    // The policy's excluded flags (config/policy.json) and the integrity section's reasons.
+    static constexpr std::pair<std::string_view, Wording> kReasons[] = {
+        {"incomplete", {"未答完", "not finished"}},
+        {"speeder", {"答题过快", "answered too fast"}},
+        {"burst", {"同一设备连续提交过密", "too soon after the device's previous response"}},
+        {"unsigned", {"无设备签名", "not signed by the device"}},
+        {"bad_signature", {"签名无效", "signature does not verify"}},
+        {"wrong_key", {"非本设备密钥签名", "signed by a key not the device's"}},
+    };
+    for (const auto& [known, wording] : kReasons)
+        if (known == key)
+            return std::string(lang == Lang::Zh ? wording.zh : wording.en) + " (" +
+                   std::string(key) + ")";
+    return std::string(key);
 }
 
 std::string_view text(ConsoleText id, Lang lang) {

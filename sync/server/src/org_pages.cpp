@@ -408,7 +408,10 @@ Result<std::string> OrgPages::organisation(const PageContext& context, std::stri
     heading_row(html, lang, {ConsoleText::Reason, ConsoleText::Count}, 1);
     html.open("tbody");
     for (const auto& [reason, count] : excluded)
-        html.open("tr").element("td", reason).element("td", count, {{"class", "number"}}).close();
+        html.open("tr")
+            .element("td", exclusion_reason_text(reason, lang))
+            .element("td", count, {{"class", "number"}})
+            .close();
     html.close().close().close();
 
     // Sites and devices: fleet health now, records in the period and in all, integrity.

@@ -1,6 +1,7 @@
 #pragma once
 // Every string the console's pages show, in Chinese and English, in one table
 // (as the kiosk's ui_text): a page asks for a text in the request's language.
+#include <string>
 #include <string_view>
 
 #include "cx/scoring/questionnaire.hpp"  // Lang, to_string(Lang), parse_lang
@@ -75,5 +76,8 @@ enum class ConsoleText {
 };
 
 std::string_view text(ConsoleText id, Lang lang);
+// Why responses were left out of a score, as people read it, followed by the key the
+// JSON and cxscore use ("答题过快 (speeder)"); a key without wording stays as it is.
+std::string exclusion_reason_text(std::string_view key, Lang lang);
 
 }  // namespace cx
