@@ -7,6 +7,8 @@
 //   CX_LOSSY_RESPONSES  responses per kiosk (default 150; run-long.sh: 2000)
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+
 #include <cstdlib>
 #include <map>
 #include <random>
@@ -151,4 +153,16 @@ TEST_CASE("kiosks syncing through a lossy network: after it heals the server hol
         }
         CHECK(stored.by_device[kiosk_name(i)] == ids);
     }
+    // The figures of the run (tests/reliability/README.md keeps those of the long one).
+    std::string faults;
+    for (std::size_t kind = 1; kind < test::kFaultKinds; ++kind)
+        faults += std::string(faults.empty() ? "" : ", ") +
+                  std::string(test::to_string(static_cast<test::Fault>(kind))) + " " +
+                  std::to_string(lossy[kind]);
+    std::printf(
+        "lossy network (%s): %d kiosks x %d responses; %zu requests while lossy, %zu faulted "
+        "(%s); after healing %zu stored of %d, %zu duplicates\n",
+        std::getenv("CX_TEST_BACKEND") ? std::getenv("CX_TEST_BACKEND") : "sqlite", kKiosks,
+        responses, requests, requests - untouched, faults.c_str(), stored.unique(),
+        kKiosks * responses, stored.lines - stored.unique());
 }
