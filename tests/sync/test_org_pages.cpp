@@ -73,10 +73,11 @@ TEST_CASE("org pages: the report's and exports' selection, bounds from the defau
     CHECK(std::get<Reply>(bad).status == 400);
 }
 
-TEST_CASE("org pages: exclusion reasons in words, with the JSON's key") {
-    CHECK(exclusion_reason_text("speeder", Lang::Zh) == "答题过快 (speeder)");
-    CHECK(exclusion_reason_text("unsigned", Lang::En) == "not signed by the device (unsigned)");
-    CHECK(exclusion_reason_text("something_new", Lang::En) == "something_new");
+TEST_CASE("org pages: exclusion reasons and device states in words, with the JSON's key") {
+    CHECK(key_text("speeder", Lang::Zh) == "答题过快 (speeder)");
+    CHECK(key_text("unsigned", Lang::En) == "not signed by the device (unsigned)");
+    CHECK(key_text("silent", Lang::Zh) == "失联 (silent)");
+    CHECK(key_text("something_new", Lang::En) == "something_new");
 }
 
 TEST_CASE("svg charts: labels and tooltips escaped, an image with its label") {

@@ -104,17 +104,24 @@ Lang lang_from_accept_language(std::string_view header) {
     return Lang::Zh;
 }
 
-std::string exclusion_reason_text(std::string_view key, Lang lang) {
-    // The policy's excluded flags (config/policy.json) and the integrity section's reasons.
-    static constexpr std::pair<std::string_view, Wording> kReasons[] = {
+std::string key_text(std::string_view key, Lang lang) {
+    static constexpr std::pair<std::string_view, Wording> kKeys[] = {
+        // The policy's excluded flags (config/policy.json), the integrity section's reasons.
         {"incomplete", {"未答完", "not finished"}},
         {"speeder", {"答题过快", "answered too fast"}},
         {"burst", {"同一设备连续提交过密", "too soon after the device's previous response"}},
         {"unsigned", {"无设备签名", "not signed by the device"}},
         {"bad_signature", {"签名无效", "signature does not verify"}},
         {"wrong_key", {"非本设备密钥签名", "signed by a key not the device's"}},
+        // GET …/devices: a device's status and its reasons (cx/server/fleet_report.hpp).
+        {"ok", {"正常", "ok"}},
+        {"silent", {"失联", "silent"}},
+        {"attention", {"需关注", "needs attention"}},
+        {"refused", {"有被拒收的记录", "records refused"}},
+        {"low_disk", {"磁盘空间不足", "low on disk space"}},
+        {"clock", {"时钟偏差", "clock off"}},
     };
-    for (const auto& [known, wording] : kReasons)
+    for (const auto& [known, wording] : kKeys)
         if (known == key)
             return std::string(lang == Lang::Zh ? wording.zh : wording.en) + " (" +
                    std::string(key) + ")";

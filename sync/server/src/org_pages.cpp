@@ -409,7 +409,7 @@ Result<std::string> OrgPages::organisation(const PageContext& context, std::stri
     html.open("tbody");
     for (const auto& [reason, count] : excluded)
         html.open("tr")
-            .element("td", exclusion_reason_text(reason, lang))
+            .element("td", key_text(reason, lang))
             .element("td", count, {{"class", "number"}})
             .close();
     html.close().close().close();
@@ -429,8 +429,9 @@ Result<std::string> OrgPages::organisation(const PageContext& context, std::stri
         const auto site = device["site"].get<std::string>();
         if (period.site && site != *period.site) continue;
         const auto name = device["device"].get<std::string>();
-        std::string status = device["status"].get<std::string>();
-        for (const auto& reason : device["reasons"]) status += " · " + reason.get<std::string>();
+        std::string status = key_text(device["status"].get<std::string>(), lang);
+        for (const auto& reason : device["reasons"])
+            status += " · " + key_text(reason.get<std::string>(), lang);
         const auto found = in_period.find(name);
         const auto chain = chains.value().find(name);
         const bool audited = chain != chains.value().end();

@@ -76,8 +76,9 @@ enum class ConsoleText {
 };
 
 std::string_view text(ConsoleText id, Lang lang);
-// Why responses were left out of a score, as people read it, followed by the key the
-// JSON and cxscore use ("答题过快 (speeder)"); a key without wording stays as it is.
-std::string exclusion_reason_text(std::string_view key, Lang lang);
+// A key of the API's JSON as people read it, followed by the key itself ("答题过快
+// (speeder)"): why responses were left out of a score, a device's status and its
+// reasons. A key without wording stays as it is.
+std::string key_text(std::string_view key, Lang lang);
 
 }  // namespace cx
