@@ -489,14 +489,24 @@ TEST_CASE("server store suite") {
     }
 }
 
+// A fresh, empty store of one backend, in a folder of its own.
+struct FreshStore {
+    explicit FreshStore(const Backend& backend) : url(backend.url(dir)) {
+        auto opened = open_store(url);
+        REQUIRE(opened.ok());
+        store = std::move(opened.value());
+    }
+    test::TempDir dir;
+    std::string url;  // the store's --db URL
+    std::unique_ptr<ServerStore> store;
+};
+
 TEST_CASE("server store: a refused batch counts nothing of its records") {
     auto backend = GENERATE(from_range(backends()));
     INFO("backend " << backend.name);
-    test::TempDir dir;
-    const auto url = backend.url(dir);
-    auto opened = open_store(url);
-    REQUIRE(opened.ok());
-    auto& store = *opened.value();
+    FreshStore fresh(backend);
+    auto& store = *fresh.store;
+    const auto& url = fresh.url;
     const std::string now = "2026-11-25T12:00:00Z";
     REQUIRE(store.ingest(stored_batch("o", "hq", "k1", 1, 3), now).ok());
     // The database refuses the batch's last step (its devices' last upload, written
@@ -578,17 +588,6 @@ TEST_CASE("stored records survive reopening the database") {
                 .ok());
     CHECK(export_all(*open_store(url).value(), {"o", {}, {}, {}}).size() == 4);
 }
-
-// A fresh, empty store of one backend, in a folder of its own.
-struct FreshStore {
-    explicit FreshStore(const Backend& backend) {
-        auto opened = open_store(backend.url(dir));
-        REQUIRE(opened.ok());
-        store = std::move(opened.value());
-    }
-    test::TempDir dir;
-    std::unique_ptr<ServerStore> store;
-};
 
 TEST_CASE("server store: console users and their sessions") {
     auto backend = GENERATE(from_range(backends()));
@@ -672,11 +671,9 @@ TEST_CASE("server store: console users and their sessions") {
 TEST_CASE("server store: management assessments keep their full history") {
     auto backend = GENERATE(from_range(backends()));
     INFO("backend " << backend.name);
-    test::TempDir dir;
-    const auto url = backend.url(dir);
-    auto opened = open_store(url);
-    REQUIRE(opened.ok());
-    auto& store = *opened.value();
+    FreshStore fresh(backend);
+    auto& store = *fresh.store;
+    const auto& url = fresh.url;
     CHECK(store.assessments("o", 10).value().empty());
     CHECK_FALSE(latest_assessment(store, "o").value());
 
