@@ -506,23 +506,23 @@ TEST_CASE("server store: a refused batch counts nothing of its records") {
     INFO("backend " << backend.name);
     FreshStore fresh(backend);
     auto& store = *fresh.store;
-    const auto& url = fresh.url;
     const std::string now = "2026-11-25T12:00:00Z";
     REQUIRE(store.ingest(stored_batch("o", "hq", "k1", 1, 3), now).ok());
     // The database refuses the batch's last step (its devices' last upload, written
     // after their records were counted): the whole transaction must go.
     const bool sqlite = backend.name == "sqlite";
-    REQUIRE(exec_sql(url, sqlite ? "CREATE TRIGGER refuse_insert BEFORE INSERT ON device_uploads"
-                                   " WHEN NEW.site = 'zz' BEGIN SELECT RAISE(ABORT, 'refused');"
-                                   " END;"
-                                   "CREATE TRIGGER refuse_update BEFORE UPDATE ON device_uploads"
-                                   " WHEN NEW.site = 'zz' BEGIN SELECT RAISE(ABORT, 'refused');"
-                                   " END;"
-                                 : "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql"
-                                   " AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$;"
-                                   "CREATE TRIGGER refuse BEFORE INSERT OR UPDATE ON"
-                                   " device_uploads FOR EACH ROW WHEN (NEW.site = 'zz')"
-                                   " EXECUTE FUNCTION refuse();")
+    REQUIRE(exec_sql(fresh.url, sqlite
+                                    ? "CREATE TRIGGER refuse_insert BEFORE INSERT ON device_uploads"
+                                      " WHEN NEW.site = 'zz' BEGIN SELECT RAISE(ABORT, 'refused');"
+                                      " END;"
+                                      "CREATE TRIGGER refuse_update BEFORE UPDATE ON device_uploads"
+                                      " WHEN NEW.site = 'zz' BEGIN SELECT RAISE(ABORT, 'refused');"
+                                      " END;"
+                                    : "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql"
+                                      " AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$;"
+                                      "CREATE TRIGGER refuse BEFORE INSERT OR UPDATE ON"
+                                      " device_uploads FOR EACH ROW WHEN (NEW.site = 'zz')"
+                                      " EXECUTE FUNCTION refuse();")
                 .ok());
     auto refused = stored_batch("o", "zz", "k1", 4, 2);
     const auto new_device = stored_batch("o", "zz", "k2", 1, 1);
@@ -533,8 +533,8 @@ TEST_CASE("server store: a refused batch counts nothing of its records") {
     CHECK(export_all(store, {"o", {}, {}, {}}).size() == 3);
     // Sent again once the database takes it, the batch is counted once.
     const auto dropped =
-        exec_sql(url, sqlite ? "DROP TRIGGER refuse_insert; DROP TRIGGER refuse_update;"
-                             : "DROP TRIGGER refuse ON device_uploads;");
+        exec_sql(fresh.url, sqlite ? "DROP TRIGGER refuse_insert; DROP TRIGGER refuse_update;"
+                                   : "DROP TRIGGER refuse ON device_uploads;");
     REQUIRE(dropped.ok());
     auto taken = store.ingest(refused, now);
     INFO((taken.ok() ? "" : taken.error().message));
