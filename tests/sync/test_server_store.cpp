@@ -34,6 +34,50 @@ std::vector<Backend> backends() {
              [](const test::TempDir&) { return test::TestPostgres::shared().fresh_database(); }}};
 }
 
+// Runs `sql` on the database behind a store URL, on a connection of the test's own
+// (to write an older schema's rows, or to make the database refuse what the store writes).
+Status exec_sql(const std::string& url, std::string_view sql) {
+    constexpr std::string_view kSqlite = "sqlite:";
+    if (url.starts_with(kSqlite)) {
+        auto db = sqlite::Connection::open(url.substr(kSqlite.size()));
+        if (!db) return db.error();
+        return db.value().exec(sql);
+    }
+    auto db = postgres::Connection::open(url);
+    if (!db) return db.error();
+    return db.value().exec(sql);
+}
+
+// Takes the empty database behind a store URL to schema `version` (of server_schema_steps).
+Status migrate_to(const std::string& url, std::size_t version) {
+    constexpr std::string_view kSqlite = "sqlite:";
+    if (url.starts_with(kSqlite)) {
+        auto db = sqlite::Connection::open(url.substr(kSqlite.size()));
+        if (!db) return db.error();
+        if (auto migrated = sqlite::migrate(db.value(), sqlite_schema_versions().first(version));
+            !migrated)
+            return migrated.error();
+        return Ok{};
+    }
+    auto db = postgres::Connection::open(url);
+    if (!db) return db.error();
+    if (auto migrated = postgres::migrate(db.value(), postgres_schema_versions().first(version));
+        !migrated)
+        return migrated.error();
+    return Ok{};
+}
+
+// Each device of the org with its kept record figures: device → (site, records).
+std::map<std::string, std::pair<std::string, std::int64_t>> record_figures(ServerStore& store,
+                                                                           std::string_view org) {
+    auto devices = store.device_activity(org);
+    REQUIRE(devices.ok());
+    std::map<std::string, std::pair<std::string, std::int64_t>> figures;
+    for (const auto& device : devices.value())
+        figures[device.device] = {device.site, device.records};
+    return figures;
+}
+
 StoredRecord stored(const Response& r) {
     return stored_record(r);
 }
@@ -379,6 +423,45 @@ TEST_CASE("server store suite") {
         CHECK(store.device_keys("o", "k1").value().size() == 1);
     }
 
+    SECTION(
+        "each device's stored rows are counted in the ingest: not duplicates, conflicts"
+        " or upgrades; its site is the greatest of its rows'") {
+        using Figures = std::map<std::string, std::pair<std::string, std::int64_t>>;
+        REQUIRE(outcomes(stored_batch("o", "north", "k1", 1, 3)).size() == 3);
+        CHECK(record_figures(store, "o") == Figures{{"k1", {"north", 3}}});
+        // One batch: new rows of two devices (k1 now also at a site before "north"),
+        // a duplicate, a conflict, and an id twice.
+        auto batch = stored_batch("o", "hq", "k1", 4, 2);
+        batch.push_back(stored(test::make_response("o", "north", "k1", 2)));  // duplicate
+        auto changed = test::make_response("o", "north", "k1", 3);
+        changed.answers[0].level = changed.answers[0].level == 5 ? 4 : 5;
+        test::reseal(changed);
+        batch.push_back(stored(changed));  // conflict
+        auto other_device = stored_batch("o", "south", "k2", 1, 2);
+        batch.insert(batch.end(), other_device.begin(), other_device.end());
+        batch.push_back(other_device[0]);  // the same id again in the batch
+        CHECK(outcomes(batch) == std::vector<RecordOutcome>{Stored, Stored, Duplicate, Conflict,
+                                                            Stored, Stored, Duplicate});
+        CHECK(record_figures(store, "o") == Figures{{"k1", {"north", 5}}, {"k2", {"south", 2}}});
+        // A greater site than any before becomes the device's; a resend adds nothing.
+        const auto later = stored_batch("o", "west", "k1", 6, 1);
+        CHECK(outcomes(later) == std::vector<RecordOutcome>{Stored});
+        CHECK(outcomes(later) == std::vector<RecordOutcome>{Duplicate});
+        CHECK(record_figures(store, "o") == Figures{{"k1", {"west", 6}}, {"k2", {"south", 2}}});
+        // An unsigned row upgraded by its sealed version is the same row: still one.
+        auto unsigned_record = stored(test::make_unsigned_response("o", "hq", "k3", 1));
+        CHECK(outcomes({&unsigned_record, 1}) == std::vector<RecordOutcome>{Stored});
+        auto sealed = stored(test::make_response("o", "hq", "k3", 1));
+        CHECK(outcomes({&sealed, 1}) == std::vector<RecordOutcome>{Stored});
+        CHECK(record_figures(store, "o").at("k3") == std::pair<std::string, std::int64_t>{"hq", 1});
+        // The same device name in another org is another device.
+        CHECK(outcomes(stored_batch("p", "zz", "k1", 100, 1)) ==
+              std::vector<RecordOutcome>{Stored});
+        CHECK(record_figures(store, "p") == Figures{{"k1", {"zz", 1}}});
+        CHECK(record_figures(store, "o").at("k1") ==
+              std::pair<std::string, std::int64_t>{"west", 6});
+    }
+
     SECTION("a row stored unsigned is upgraded by its sealed version, once") {
         auto unsigned_record = stored(test::make_unsigned_response("o", "hq", "k1", 1));
         CHECK(outcomes({&unsigned_record, 1}) == std::vector<RecordOutcome>{Stored});
@@ -406,6 +489,94 @@ TEST_CASE("server store suite") {
     }
 }
 
+// A fresh, empty store of one backend, in a folder of its own.
+struct FreshStore {
+    explicit FreshStore(const Backend& backend) : url(backend.url(dir)) {
+        auto opened = open_store(url);
+        REQUIRE(opened.ok());
+        store = std::move(opened.value());
+    }
+    test::TempDir dir;
+    std::string url;  // the store's --db URL
+    std::unique_ptr<ServerStore> store;
+};
+
+TEST_CASE("server store: a refused batch counts nothing of its records") {
+    auto backend = GENERATE(from_range(backends()));
+    INFO("backend " << backend.name);
+    FreshStore fresh(backend);
+    auto& store = *fresh.store;
+    const std::string now = "2026-11-25T12:00:00Z";
+    REQUIRE(store.ingest(stored_batch("o", "hq", "k1", 1, 3), now).ok());
+    // The database refuses the batch's last step (its devices' last upload, written
+    // after their records were counted): the whole transaction must go.
+    const bool sqlite = backend.name == "sqlite";
+    REQUIRE(exec_sql(fresh.url, sqlite
+                                    ? "CREATE TRIGGER refuse_insert BEFORE INSERT ON device_uploads"
+                                      " WHEN NEW.site = 'zz' BEGIN SELECT RAISE(ABORT, 'refused');"
+                                      " END;"
+                                      "CREATE TRIGGER refuse_update BEFORE UPDATE ON device_uploads"
+                                      " WHEN NEW.site = 'zz' BEGIN SELECT RAISE(ABORT, 'refused');"
+                                      " END;"
+                                    : "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql"
+                                      " AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$;"
+                                      "CREATE TRIGGER refuse BEFORE INSERT OR UPDATE ON"
+                                      " device_uploads FOR EACH ROW WHEN (NEW.site = 'zz')"
+                                      " EXECUTE FUNCTION refuse();")
+                .ok());
+    auto refused = stored_batch("o", "zz", "k1", 4, 2);
+    const auto new_device = stored_batch("o", "zz", "k2", 1, 1);
+    refused.insert(refused.end(), new_device.begin(), new_device.end());
+    REQUIRE_FALSE(store.ingest(refused, now).ok());
+    using Figures = std::map<std::string, std::pair<std::string, std::int64_t>>;
+    CHECK(record_figures(store, "o") == Figures{{"k1", {"hq", 3}}});
+    CHECK(export_all(store, {"o", {}, {}, {}}).size() == 3);
+    // Sent again once the database takes it, the batch is counted once.
+    const auto dropped =
+        exec_sql(fresh.url, sqlite ? "DROP TRIGGER refuse_insert; DROP TRIGGER refuse_update;"
+                                   : "DROP TRIGGER refuse ON device_uploads;");
+    REQUIRE(dropped.ok());
+    auto taken = store.ingest(refused, now);
+    INFO((taken.ok() ? "" : taken.error().message));
+    REQUIRE(taken.ok());
+    CHECK(record_figures(store, "o") == Figures{{"k1", {"zz", 5}}, {"k2", {"zz", 1}}});
+}
+
+TEST_CASE("server store: the previous schema's records are counted by the migration") {
+    auto backend = GENERATE(from_range(backends()));
+    INFO("backend " << backend.name);
+    test::TempDir dir;
+    const auto url = backend.url(dir);
+    const auto previous = server_schema_steps().size() - 1;
+    REQUIRE(migrate_to(url, previous).ok());
+    // As the previous version's ingest left them: k1 on two sites, k2, and a k1 of
+    // another org; k3 known only by an upload without records.
+    REQUIRE(
+        exec_sql(
+            url,
+            "INSERT INTO responses(id, org, site, device, seq, submitted_at, received_at,"
+            " canonical) VALUES"
+            " ('r1', 'o', 'north', 'k1', 1, '2025-11-25T10:01:00Z', '2025-11-25T10:02:00Z', '{}'),"
+            " ('r2', 'o', 'hq', 'k1', 2, '2025-11-25T10:03:00Z', '2025-11-25T10:04:00Z', '{}'),"
+            " ('r3', 'o', 'south', 'k1', 3, '2025-11-25T10:05:00Z', '2025-11-25T10:06:00Z', '{}'),"
+            " ('r4', 'o', 'hq', 'k2', 1, '2025-11-25T10:01:00Z', '2025-11-25T10:02:00Z', '{}'),"
+            " ('r5', 'p', 'west', 'k1', 1, '2025-11-25T10:01:00Z', '2025-11-25T10:02:00Z', '{}');"
+            "INSERT INTO device_uploads(org, device, site, last_upload_at) VALUES"
+            " ('o', 'k3', 'east', '2025-11-25T10:02:00Z')")
+            .ok());
+    auto opened = open_store(url);
+    REQUIRE(opened.ok());
+    auto& store = *opened.value();
+    using Figures = std::map<std::string, std::pair<std::string, std::int64_t>>;
+    // k1's site is the greatest of its rows', as max(site) over them gave before.
+    CHECK(record_figures(store, "o") ==
+          Figures{{"k1", {"south", 3}}, {"k2", {"hq", 1}}, {"k3", {"", 0}}});
+    CHECK(record_figures(store, "p") == Figures{{"k1", {"west", 1}}});
+    // The ingest adds to the counted figures.
+    REQUIRE(store.ingest(stored_batch("o", "hq", "k2", 2, 2), "2026-11-25T12:00:00Z").ok());
+    CHECK(record_figures(store, "o").at("k2") == std::pair<std::string, std::int64_t>{"hq", 3});
+}
+
 TEST_CASE("stored records survive reopening the database") {
     auto backend = GENERATE(from_range(backends()));
     INFO("backend " << backend.name);
@@ -417,17 +588,6 @@ TEST_CASE("stored records survive reopening the database") {
                 .ok());
     CHECK(export_all(*open_store(url).value(), {"o", {}, {}, {}}).size() == 4);
 }
-
-// A fresh, empty store of one backend, in a folder of its own.
-struct FreshStore {
-    explicit FreshStore(const Backend& backend) {
-        auto opened = open_store(backend.url(dir));
-        REQUIRE(opened.ok());
-        store = std::move(opened.value());
-    }
-    test::TempDir dir;
-    std::unique_ptr<ServerStore> store;
-};
 
 TEST_CASE("server store: console users and their sessions") {
     auto backend = GENERATE(from_range(backends()));
@@ -511,11 +671,9 @@ TEST_CASE("server store: console users and their sessions") {
 TEST_CASE("server store: management assessments keep their full history") {
     auto backend = GENERATE(from_range(backends()));
     INFO("backend " << backend.name);
-    test::TempDir dir;
-    const auto url = backend.url(dir);
-    auto opened = open_store(url);
-    REQUIRE(opened.ok());
-    auto& store = *opened.value();
+    FreshStore fresh(backend);
+    auto& store = *fresh.store;
+    const auto& url = fresh.url;
     CHECK(store.assessments("o", 10).value().empty());
     CHECK_FALSE(latest_assessment(store, "o").value());
 
@@ -653,16 +811,16 @@ TEST_CASE("sqlite store: a newer schema is refused as TooNew and never re-stampe
     {
         auto db = sqlite::Connection::open(path);
         REQUIRE(db.ok());
-        REQUIRE(db.value().exec("CREATE TABLE from_the_future(x); PRAGMA user_version = 9;").ok());
+        REQUIRE(db.value().exec("CREATE TABLE from_the_future(x); PRAGMA user_version = 99;").ok());
     }
     auto opened = open_store("sqlite:" + path);
     REQUIRE_FALSE(opened.ok());
     CHECK(opened.error().kind == ErrorKind::TooNew);
     const auto known = "(" + std::to_string(server_schema_steps().size()) + ")";
-    CHECK_THAT(opened.error().message, Catch::Contains("9") && Catch::Contains(known));
+    CHECK_THAT(opened.error().message, Catch::Contains("99") && Catch::Contains(known));
     auto db = sqlite::Connection::open(path, {sqlite::Access::ReadOnly});
     REQUIRE(db.ok());
-    CHECK(db.value().user_version().value() == 9);
+    CHECK(db.value().user_version().value() == 99);
     CHECK_FALSE(db.value().exec("SELECT * FROM responses").ok());
 }
 
@@ -787,16 +945,16 @@ TEST_CASE("postgresql store: a newer schema is refused as TooNew and never re-st
         REQUIRE(db.ok());
         REQUIRE(db.value()
                     .exec("CREATE TABLE cx_schema_version (version integer NOT NULL);"
-                          "INSERT INTO cx_schema_version VALUES (9)")
+                          "INSERT INTO cx_schema_version VALUES (99)")
                     .ok());
     }
     auto opened = open_store(url);
     REQUIRE_FALSE(opened.ok());
     CHECK(opened.error().kind == ErrorKind::TooNew);
-    CHECK_THAT(opened.error().message, Catch::Contains("9") && Catch::Contains("newer"));
+    CHECK_THAT(opened.error().message, Catch::Contains("99") && Catch::Contains("newer"));
     auto db = postgres::Connection::open(url);
     REQUIRE(db.ok());
-    CHECK(db.value().query("SELECT version FROM cx_schema_version").value().integer(0, 0) == 9);
+    CHECK(db.value().query("SELECT version FROM cx_schema_version").value().integer(0, 0) == 99);
     CHECK_FALSE(db.value().exec("SELECT * FROM responses").ok());
 }
 

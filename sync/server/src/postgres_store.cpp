@@ -63,6 +63,14 @@ constexpr std::string_view kNoteUpload =
     " ON CONFLICT(org, device) DO UPDATE SET site = excluded.site,"
     " last_upload_at = excluded.last_upload_at";
 
+// A device's stored records (count_stored_records, GET …/devices), added in the ingest
+// transaction; the device's lock is held, so its row is never updated by two at once.
+constexpr std::string_view kCountRecords =
+    "INSERT INTO device_records(org, device, site, records) VALUES($1, $2, $3, $4::bigint)"
+    " ON CONFLICT(org, device) DO UPDATE SET"
+    " site = greatest(device_records.site, excluded.site),"
+    " records = device_records.records + excluded.records";
+
 class PostgresStore final : public ServerStore {
   public:
     PostgresStore(std::string url, std::size_t connections) : pool_(std::move(url), connections) {}
@@ -532,8 +540,7 @@ class PostgresStore final : public ServerStore {
                           [&](const Rows&rows, int row) {
                               sightings.last_uploads[text(rows, row, 0)] = text(rows, row, 1);
                           }),
-                 each_row("SELECT device, max(site), count(*) FROM responses WHERE org = $1"
-                          " GROUP BY device",
+                 each_row("SELECT device, site, records FROM device_records WHERE org = $1",
                           [&](const Rows&rows, int row) {
                               sightings.records[text(rows, row, 0)] = {text(rows, row, 1),
                                                                        rows.integer(row, 2)};
@@ -725,6 +732,16 @@ class PostgresStore final : public ServerStore {
                 });
             !folded)
             return folded.error();
+        if (auto counted = count_stored_records(
+                batch, stored,
+                [&](const DeviceRecordsAdded& added) -> Status {
+                    auto rows = db.query(kCountRecords, {added.org, added.device, added.site,
+                                                         std::to_string(added.records)});
+                    if (!rows) return rows.error();
+                    return Ok{};
+                });
+            !counted)
+            return counted.error();
         if (auto noted = note_uploads(batch, outcomes,
                                       [&](const StoredRecord& record) -> Status {
                                           auto rows =

@@ -9,7 +9,7 @@ namespace {
 // PostgreSQL's text columns that are compared or ordered use the "C" collation:
 // byte order, as SQLite compares, so both backends export in the same order and
 // select the same UTC timestamps (which order like the times they name).
-constexpr std::array<SchemaStep, 8> kSteps{{
+constexpr std::array<SchemaStep, 9> kSteps{{
     // 1: responses and tokens.
     {R"sql(
 CREATE TABLE responses(
@@ -296,6 +296,30 @@ CREATE TABLE assessments(
   assessed_on text NOT NULL,
   notes text NOT NULL);
 CREATE INDEX assessments_by_org ON assessments(org, id);
+)sql"},
+    // 9: each device's stored records (GET …/devices): how many rows and the greatest
+    // site among them, kept up to date by the ingest transaction (count_stored_records)
+    // so the device list reads one row per device instead of counting every record.
+    // The rows already stored are counted once here.
+    {R"sql(
+CREATE TABLE device_records(
+  org TEXT NOT NULL,
+  device TEXT NOT NULL,
+  site TEXT NOT NULL,
+  records INTEGER NOT NULL,
+  PRIMARY KEY (org, device));
+INSERT INTO device_records(org, device, site, records)
+  SELECT org, device, max(site), count(*) FROM responses GROUP BY org, device;
+)sql",
+     R"sql(
+CREATE TABLE device_records(
+  org text COLLATE "C" NOT NULL,
+  device text COLLATE "C" NOT NULL,
+  site text COLLATE "C" NOT NULL,
+  records bigint NOT NULL,
+  PRIMARY KEY (org, device));
+INSERT INTO device_records(org, device, site, records)
+  SELECT org, device, max(site), count(*) FROM responses GROUP BY org, device;
 )sql"},
 }};
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 #include <tuple>
+#include <utility>
 
 #include "cx/integrity/seal.hpp"
 #include "cx/server/postgres_store.hpp"
@@ -47,6 +48,24 @@ Status note_uploads(std::span<const StoredRecord> batch, std::span<const RecordO
         if (!noted.emplace(record.org, record.site, record.device).second) continue;
         if (auto kept = note(record); !kept) return kept;
     }
+    return Ok{};
+}
+
+Status count_stored_records(std::span<const StoredRecord> batch,
+                            std::span<const StoredInBatch> stored,
+                            const std::function<Status(const DeviceRecordsAdded&)>& add) {
+    std::map<std::pair<std::string_view, std::string_view>, DeviceRecordsAdded> added;
+    for (const auto& row : stored) {
+        if (row.upgraded) continue;
+        const auto& record = batch[row.index];
+        auto& device = added[{record.org, record.device}];
+        if (device.records == 0 || record.site > device.site) device.site = record.site;
+        device.org = record.org;
+        device.device = record.device;
+        ++device.records;
+    }
+    for (const auto& [_, device] : added)
+        if (auto kept = add(device); !kept) return kept;
     return Ok{};
 }
 

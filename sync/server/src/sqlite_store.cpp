@@ -161,6 +161,10 @@ class SqliteStore final : public ServerStore {
                        "INSERT INTO device_uploads(org, device, site, last_upload_at)"
                        " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(org, device) DO UPDATE SET"
                        " site = excluded.site, last_upload_at = excluded.last_upload_at"),
+          count_records_(writer_,
+                         "INSERT INTO device_records(org, device, site, records)"
+                         " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(org, device) DO UPDATE SET"
+                         " site = max(site, excluded.site), records = records + excluded.records"),
           insert_code_(writer_,
                        "INSERT INTO enrolment_codes(hash, org, site, device, created_at,"
                        " expires_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"),
@@ -203,13 +207,13 @@ class SqliteStore final : public ServerStore {
 
     Status prepared() const {
         return sqlite::all_prepared(
-            {&insert_,        &stored_canonical_,  &upgrade_,        &chain_highest_,
-             &read_day_,      &write_day_,         &replace_day_,    &bind_key_,
-             &pin_key_,       &insert_token_,      &revoke_token_,   &put_heartbeat_,
-             &note_upload_,   &insert_code_,       &find_code_,      &use_code_,
-             &enrol_key_,     &insert_user_,       &find_user_,      &set_password_,
-             &disable_user_,  &end_user_sessions_, &insert_session_, &find_session_,
-             &touch_session_, &end_session_,       &insert_assessment_});
+            {&insert_,       &stored_canonical_, &upgrade_,           &chain_highest_,
+             &read_day_,     &write_day_,        &replace_day_,       &bind_key_,
+             &pin_key_,      &insert_token_,     &revoke_token_,      &put_heartbeat_,
+             &note_upload_,  &count_records_,    &insert_code_,       &find_code_,
+             &use_code_,     &enrol_key_,        &insert_user_,       &find_user_,
+             &set_password_, &disable_user_,     &end_user_sessions_, &insert_session_,
+             &find_session_, &touch_session_,    &end_session_,       &insert_assessment_});
     }
 
     // Group commit: batches that arrive while a transaction is being written
@@ -698,8 +702,7 @@ class SqliteStore final : public ServerStore {
                  each_row(
                      "SELECT device, last_upload_at FROM device_uploads WHERE org = ?1",
                      [&](Statement& row) { sightings.last_uploads[text(row, 0)] = text(row, 1); }),
-                 each_row("SELECT device, max(site), count(*) FROM responses WHERE org = ?1"
-                          " GROUP BY device",
+                 each_row("SELECT device, site, records FROM device_records WHERE org = ?1",
                           [&](Statement& row) {
                               sightings.records[text(row, 0)] = {text(row, 1), row.integer(2)};
                           }),
@@ -798,7 +801,26 @@ class SqliteStore final : public ServerStore {
         std::lock_guard lock(write_mutex_);
         auto transaction = sqlite::Transaction::begin(writer_);
         if (!transaction) return fail_all(transaction.error());
-        std::vector<Result<std::vector<RecordOutcome>>> results;
+        auto written = write_batches(group);
+        // Before the commit or the rollback, whichever comes: lets go of the batches'
+        // strings the statements were bound to, and ends their reads. A statement left
+        // stepping after a failed batch would hold this connection's read snapshot, and
+        // once another connection wrote, every later BEGIN IMMEDIATE would fail as busy.
+        for (auto* statement : {&insert_, &upgrade_, &stored_canonical_, &chain_highest_,
+                                &read_day_, &write_day_, &note_upload_, &count_records_})
+            statement->reset();
+        if (!written) return fail_all(written.error());
+        if (auto committed = transaction.value().commit(); !committed)
+            return fail_all(committed.error());
+        return {std::make_move_iterator(written.value().begin()),
+                std::make_move_iterator(written.value().end())};
+    }
+
+    // The group's batches inside write_group's transaction: each one's outcomes, or the
+    // first error (which fails the whole group).
+    Result<std::vector<std::vector<RecordOutcome>>> write_batches(
+        const std::vector<QueuedBatch*>& group) {
+        std::vector<std::vector<RecordOutcome>> results;
         results.reserve(group.size());
         ChainHighs highs;
         for (const auto* queued : group) {
@@ -808,7 +830,7 @@ class SqliteStore final : public ServerStore {
             for (std::size_t i = 0; i < queued->batch.size(); ++i) {
                 bool upgraded = false;
                 auto outcome = insert(queued->batch[i], queued->received_at, highs, upgraded);
-                if (!outcome) return fail_all(outcome.error());
+                if (!outcome) return outcome.error();
                 outcomes.push_back(outcome.value());
                 if (outcome.value() == RecordOutcome::Stored) stored.push_back({i, upgraded});
             }
@@ -821,7 +843,18 @@ class SqliteStore final : public ServerStore {
                             .run();
                     });
                 !folded)
-                return fail_all(folded.error());
+                return folded.error();
+            if (auto counted = count_stored_records(queued->batch, stored,
+                                                    [&](const DeviceRecordsAdded& added) {
+                                                        return count_records_.reset()
+                                                            .bind(1, added.org)
+                                                            .bind(2, added.device)
+                                                            .bind(3, added.site)
+                                                            .bind(4, added.records)
+                                                            .run();
+                                                    });
+                !counted)
+                return counted.error();
             if (auto noted = note_uploads(queued->batch, outcomes,
                                           [&](const StoredRecord& record) {
                                               return note_upload_.reset()
@@ -832,18 +865,9 @@ class SqliteStore final : public ServerStore {
                                                   .run();
                                           });
                 !noted)
-                return fail_all(noted.error());
+                return noted.error();
             results.emplace_back(std::move(outcomes));
         }
-        insert_.reset();  // lets go of the batches' strings it was bound to
-        upgrade_.reset();
-        stored_canonical_.reset();  // end their reads before the commit
-        chain_highest_.reset();
-        read_day_.reset();
-        write_day_.reset();
-        note_upload_.reset();
-        if (auto committed = transaction.value().commit(); !committed)
-            return fail_all(committed.error());
         return results;
     }
 
@@ -967,6 +991,7 @@ class SqliteStore final : public ServerStore {
     Statement revoke_token_;
     Statement put_heartbeat_;
     Statement note_upload_;
+    Statement count_records_;
     Statement insert_code_;
     Statement find_code_;
     Statement use_code_;

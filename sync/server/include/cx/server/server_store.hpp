@@ -184,6 +184,25 @@ DayStateFolder& stale_day_folder();
 Status note_uploads(std::span<const StoredRecord> batch, std::span<const RecordOutcome> outcomes,
                     const std::function<Status(const StoredRecord& of_device)>& note);
 
+// What one ingest adds to a device's kept record figures (GET …/devices): how many
+// rows it stored of the device and the greatest site among them. The store adds the
+// count and keeps the greater site, so the kept figures are count(*) and max(site)
+// over the device's stored rows without reading them.
+struct DeviceRecordsAdded {
+    std::string_view org;
+    std::string_view device;
+    std::string_view site;
+    std::int64_t records = 0;
+};
+
+// The part of ingest that keeps each device's record figures: `add` once per (org,
+// device) the batch stored new rows of, in (org, device) order (the order in which
+// PostgreSQL's ingest locks devices), inside the ingest transaction. An upgraded row
+// was counted when it was stored unsigned, and its site does not change: it adds nothing.
+Status count_stored_records(std::span<const StoredRecord> batch,
+                            std::span<const StoredInBatch> stored,
+                            const std::function<Status(const DeviceRecordsAdded&)>& add);
+
 // The part of ingest every backend shares: groups the stored records by day and,
 // for each day, reads its state, folds and writes the result, through the backend's
 // two statements (read: the row's state or nullopt; write: insert, or replace and
@@ -284,7 +303,8 @@ class ServerStore {
     // the rest is) — unless the stored row is unsigned and the record is its
     // sealed version (same content apart from the seal): the row is upgraded and
     // the record counts as Stored. Each device the batch stored or duplicated records
-    // of has its last upload set to `received_at` (note_uploads, GET …/devices). Each
+    // of has its last upload set to `received_at` (note_uploads, GET …/devices), and
+    // each device it stored new rows of has them counted (count_stored_records). Each
     // stored row gets `received_at`, and is
     // marked late when its chain already holds a higher seq. The Stored records'
     // day states are folded by `folder` in the same transaction (fold_day_states).
