@@ -263,9 +263,13 @@ Reply ApiService::score(const ResponseQuery& query) {
             error.kind == ErrorKind::Internal ? ApiError::Internal : ApiError::Unavailable,
             error.message);
     }
+    return score_of(records, query.org);
+}
+
+Reply ApiService::score_of(const DayState& records, std::string_view org) {
     // The latest assessment counts whatever the period (sync/PROTOCOL.md "Management
     // assessment").
-    auto assessment = current_assessment(store_, query.org, config_.management);
+    auto assessment = current_assessment(store_, org, config_.management);
     if (!assessment)
         return error_reply(assessment.error().kind == ErrorKind::Invalid ? ApiError::Internal
                                                                          : ApiError::Unavailable,

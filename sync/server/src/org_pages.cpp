@@ -2,7 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
+#include <deque>
 #include <map>
 #include <set>
 
@@ -364,17 +366,32 @@ Result<std::string> OrgPages::organisation(const PageContext& context, std::stri
     stacked_bar_chart(html, text(ConsoleText::ItemDistribution, lang), parts, true, stacks);
     html.close();
 
-    // The trend: each week's score, as /score?from=<week>&to=<next week> gives it.
+    // The trend: each week's score, as /score?from=<week>&to=<next week> gives it (the
+    // same day states, read once for the period).
     html.open("section", {{"class", "card"}});
     html.element("h2", text(ConsoleText::WeeklyTrend, lang));
     const auto days = (period.to - period.from).count();
     const auto weeks_per_point =
         std::max<long long>(1, (days + 7LL * kMaxTrendPoints - 1) / (7LL * kMaxTrendPoints));
+    // One read of the period's day states, each day into its week's state.
+    const auto days_per_point = std::chrono::days{7 * weeks_per_point};
+    std::deque<DayState> weeks;
+    for (auto start = period.from; start < period.to; start += days_per_point)
+        weeks.emplace_back(api_.config());
+    auto collected = collect_day_states(
+        api_.store(), period_query(org, period), api_.config(),
+        [&](std::string_view day) -> DayState& {
+            const auto parsed = parse_day(day);
+            const auto index = parsed ? (*parsed - period.from) / days_per_point : 0;
+            return weeks[std::clamp<std::size_t>(
+                static_cast<std::size_t>(std::max<long long>(index, 0)), 0, weeks.size() - 1)];
+        });
+    if (!collected) return collected.error();
     std::vector<TrendPoint> points;
-    for (auto start = period.from; start < period.to;
-         start += std::chrono::days{7 * weeks_per_point}) {
-        const auto end = std::min(period.to, start + std::chrono::days{7 * weeks_per_point});
-        auto week = reply_json(api_.score(period_query(org, {start, end, period.site})));
+    std::size_t index = 0;
+    for (auto start = period.from; start < period.to; start += days_per_point) {
+        const auto end = std::min(period.to, start + days_per_point);
+        auto week = reply_json(api_.score_of(weeks[index++], org));
         if (!week) return week.error();
         const auto& s = week.value();
         TrendPoint point{day_text(start).substr(5), {}, {}, {}, {}};

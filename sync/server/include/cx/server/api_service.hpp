@@ -24,6 +24,8 @@
 
 namespace cx {
 
+struct DayState;
+
 struct Reply {
     int status = 200;
     std::string body;         // JSON, or what content_type says (the console's pages)
@@ -75,6 +77,8 @@ class ApiService {
     // and the org's current assessment (without one: management and grade are null),
     // with the integrity section; the server's own flags exclude as the kiosk's do.
     Reply score(const ResponseQuery& query);
+    // The same JSON for records already collected (collect_day_states) of `org`.
+    Reply score_of(const DayState& records, std::string_view org);
     // The score's summary of the same records (what `score` renders, before the
     // assessment and integrity are added): the console's workbook shows it.
     Result<ScoreSummary> score_summary(const ResponseQuery& query);

@@ -4,6 +4,7 @@
 // records are read only for a partial first or last day (and for a day whose state
 // is stale, which is rebuilt and put back). Backend-neutral: it needs only
 // ServerStore's export walk and its day-state calls.
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,5 +30,12 @@ std::string next_day(std::string_view day);
 // stored record the config refuses is an Internal error naming it; a store
 // failure is the store's error.
 Status collect_day_states(ServerStore& store, const ResponseQuery& query, DayState& into);
+
+// The same, each day's records and states into the state `into_for_day` gives for
+// that day ("YYYY-MM-DD"; every state of `config`): the console's weekly trend reads
+// its period once for all its weeks instead of once a week.
+using DayStateFor = std::function<DayState&(std::string_view day)>;
+Status collect_day_states(ServerStore& store, const ResponseQuery& query,
+                          const ScoringConfig& config, const DayStateFor& into_for_day);
 
 }  // namespace cx
