@@ -16,10 +16,6 @@ namespace cx {
 
 namespace {
 
-std::string org_path(std::string_view org, std::string_view leaf = {}) {
-    return std::string(kConsoleOrgsPrefix) + std::string(org) + std::string(leaf);
-}
-
 // The parser's message without its "line N: " (the form shows it beside the field).
 std::string without_line(std::string detail) {
     if (detail.starts_with("line ")) {
@@ -86,10 +82,10 @@ WebAnswer WebConsole::assessment_page(const Page& page, std::string_view org, co
         page.session, false);
     html.open("p")
         .element("a", std::string(text(ConsoleText::Organisation, lang)) + " " + std::string(org),
-                 {{"href", period_href(org_path(org), period)}})
+                 {{"href", period_href(console_org_path(org), period)}})
         .close();
     write_assessment_form(html, lang, scheme, *entered, problem, page.session->csrf_secret,
-                          period_href(org_path(org, "/assessment"), period));
+                          period_href(console_org_path(org, "/assessment"), period));
     write_assessment_history(html, lang, history.value());
     return respond(page, status, html.take());
 }
@@ -106,7 +102,7 @@ WebAnswer WebConsole::save_assessment(const Page& page, const WebRequest& reques
     auto document = assessment_document(form.value(), org, api_.config().management);
     auto saved = api_.put_assessment(Actor{user.name, std::nullopt}, org, document.json);
     if (saved.status == 200)
-        return redirect(page, period_href(org_path(org), period) + "&saved=1#grade");
+        return redirect(page, period_href(console_org_path(org), period) + "&saved=1#grade");
     auto refusal = nlohmann::json::parse(saved.body, nullptr, false);
     if (saved.status != http_status(ApiError::InvalidAssessment) || refusal.is_discarded())
         return unavailable(page);

@@ -166,7 +166,7 @@ std::string grade_text(const Json& score, Lang lang) {
 void grade_and_actions(HtmlWriter& html, const PageContext& context, std::string_view org,
                        const Period& period, const Json& score) {
     const auto lang = context.lang;
-    const auto page = std::string(kConsoleOrgsPrefix) + std::string(org);
+    const auto page = console_org_path(org);
     if (context.saved)
         html.element("p", text(AssessText::Saved, lang),
                      {{"class", "confirmation"}, {"role", "status"}});
@@ -270,8 +270,7 @@ Result<std::string> OrgPages::organisations(const PageContext& context,
         for (const auto& [name, device] : chains.value()) problems += device.problems();
         html.open("tr")
             .open("td")
-            .element("a", org,
-                     {{"href", period_href(std::string(kConsoleOrgsPrefix) + org, period)}})
+            .element("a", org, {{"href", period_href(console_org_path(org), period)}})
             .close()
             .element("td", shown(score.value()["respondents"]), {{"class", "number"}})
             .element("td", shown(score.value()["service_score"]), {{"class", "number"}})

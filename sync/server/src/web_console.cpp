@@ -232,7 +232,7 @@ WebAnswer WebConsole::home(const Page& page, const QueryParams& params) {
         return message_page(page, 400, ConsoleText::FormRejectedTitle, ConsoleText::BadPeriod);
     // A viewer has one organisation: their home is its page, for the same period.
     if (user.role == UserRole::Viewer)
-        return redirect(page, period_href(std::string(kConsoleOrgsPrefix) + user.org, *period));
+        return redirect(page, period_href(console_org_path(user.org), *period));
     auto orgs = visible_orgs(user);
     if (!orgs) return unavailable(page);
     auto html =

@@ -4,6 +4,7 @@
 // organisations link, who is signed in, the sign-out form, the language switch),
 // then an open <main> with the page's <h1>; the page writes its content and take()s.
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "cx/server/console_text.hpp"
@@ -14,6 +15,11 @@ namespace cx {
 
 inline constexpr std::string_view kConsoleHome = "/console";
 inline constexpr std::string_view kConsoleOrgsPrefix = "/console/orgs/";
+
+// An organisation's page, or the page `leaf` ("/report") under it.
+inline std::string console_org_path(std::string_view org, std::string_view leaf = {}) {
+    return std::string(kConsoleOrgsPrefix) + std::string(org) + std::string(leaf);
+}
 
 // `path`: where the language links lead (with lang=, after the query `path` may have); `narrow`: a
 // small centred column (sign-in, messages).
