@@ -263,19 +263,19 @@ Reply ApiService::score(const ResponseQuery& query) {
             error.kind == ErrorKind::Internal ? ApiError::Internal : ApiError::Unavailable,
             error.message);
     }
-    return score_of(records, query.org);
-}
-
-Reply ApiService::score_of(const DayState& records, std::string_view org) {
     // The latest assessment counts whatever the period (sync/PROTOCOL.md "Management
     // assessment").
-    auto assessment = current_assessment(store_, org, config_.management);
+    auto assessment = current_assessment(store_, query.org, config_.management);
     if (!assessment)
         return error_reply(assessment.error().kind == ErrorKind::Invalid ? ApiError::Internal
                                                                          : ApiError::Unavailable,
                            assessment.error().message);
+    return score_of(records, assessment.value());
+}
+
+Reply ApiService::score_of(const DayState& records, const std::optional<Assessment>& assessment) {
     auto report = make_report(records.scores, config_.questionnaire, config_.policy,
-                              config_.management, assessment.value());
+                              config_.management, assessment);
     IntegritySummary integrity{true, {}, {}};
     // Stored before integrity and not yet re-sent sealed: not evidence.
     if (records.unsigned_records) integrity.excluded["unsigned"] = records.unsigned_records;

@@ -141,18 +141,19 @@ Status rebuild_site_day(ServerStore& store, const DayKey& site_day,
 }  // namespace
 
 Status collect_day_states(ServerStore& store, const ResponseQuery& query, DayState& into) {
-    return collect_day_states(store, query, into.config,
-                              [&into](std::string_view) -> DayState& { return into; });
+    return collect_day_states(
+        store, query, into.config,
+        [&into](std::string_view, std::string_view) -> DayState& { return into; });
 }
 
 Status collect_day_states(ServerStore& store, const ResponseQuery& query,
-                          const ScoringConfig& config, const DayStateFor& into_for_day) {
+                          const ScoringConfig& config, const DayStateFor& into_for) {
     const auto fingerprint = accumulator_fingerprint(config.questionnaire, config.policy);
     auto plan = plan_days(query);
     if (plan.days) {
         std::map<DayKey, std::vector<StaleRow>> stale;  // by site day (device left empty)
         auto read = store.for_each_day_state(*plan.days, [&](const DayStateRow& row) {
-            if (merge_day_state(row.state, fingerprint, into_for_day(row.key.day)) ==
+            if (merge_day_state(row.state, fingerprint, into_for(row.key.site, row.key.day)) ==
                 DayStateFit::Stale)
                 stale[{row.key.org, row.key.site, "", row.key.day}].push_back(
                     {row.key.device, row.version});
@@ -160,18 +161,18 @@ Status collect_day_states(ServerStore& store, const ResponseQuery& query,
         if (!read) return read;
         for (const auto& [site_day, rows] : stale) {
             if (auto rebuilt = rebuild_site_day(store, site_day, rows, fingerprint,
-                                                into_for_day(site_day.day));
+                                                into_for(site_day.site, site_day.day));
                 !rebuilt)
                 return rebuilt;
         }
     }
     RecordReader reader(config);
     for (const auto& range : plan.partial)
-        if (auto walked = reader.walk(
-                store, range,
-                [&](Response& record, std::string_view server_flags) {
-                    into_for_day(record_day(record.submitted_at)).add(record, server_flags);
-                });
+        if (auto walked = reader.walk(store, range,
+                                      [&](Response& record, std::string_view server_flags) {
+                                          into_for(record.site, record_day(record.submitted_at))
+                                              .add(record, server_flags);
+                                      });
             !walked)
             return walked;
     return Ok{};

@@ -10,6 +10,7 @@
 
 #include "cx/integrity/chain_audit.hpp"
 #include "cx/server/assessment_text.hpp"
+#include "cx/server/assessments.hpp"
 #include "cx/server/console_shell.hpp"
 #include "cx/server/day_score.hpp"
 #include "cx/server/day_state.hpp"
@@ -68,14 +69,11 @@ struct DeviceIntegrity {
     }
 };
 // What GET …/integrity says of each device (org_integrity_json: the audit of every chain
-// from seq 1, the first bound key's trust), drawn from the org's stored day states
-// instead of every record.
+// from seq 1, the first bound key's trust), drawn from `all`, the states of every day
+// of every site of the org, instead of every record.
 Result<std::map<std::string, DeviceIntegrity>> chain_integrity(ApiService& api,
-                                                               std::string_view org) {
-    DayState all(api.config());
-    if (auto collected = collect_day_states(api.store(), {std::string(org), {}, {}, {}}, all);
-        !collected)
-        return collected.error();
+                                                               std::string_view org,
+                                                               const DayState& all) {
     auto keys = api.store().device_keys(org, std::nullopt);
     if (!keys) return keys.error();
     std::map<std::string, DeviceIntegrity> by_device;
@@ -91,6 +89,56 @@ Result<std::map<std::string, DeviceIntegrity>> chain_integrity(ApiService& api,
         }
     }
     return by_device;
+}
+
+// What a page shows of an org for a period, from one read of its day states (on
+// PostgreSQL a read of a million responses' states takes 0.4 s): the period's score,
+// each trend point's, and the audit of whole chains, which wants every day of every site.
+struct OrgFigures {
+    Json score;                // as GET …/score?from&to&site gives it
+    std::vector<Json> points;  // the same for each `per_point` days of the period
+    std::map<std::string, DeviceIntegrity> chains;
+};
+// Without `per_point`, no trend points.
+Result<OrgFigures> org_figures(ApiService& api, std::string_view org, const Period& period,
+                               std::optional<std::chrono::days> per_point) {
+    const auto& config = api.config();
+    const auto span = per_point.value_or(period.to - period.from);
+    std::deque<DayState> points;
+    for (auto start = period.from; start < period.to; start += span) points.emplace_back(config);
+    DayState elsewhere(config);  // the days and sites outside the selection
+    const auto first_day = day_text(period.from), end_day = day_text(period.to);
+    auto collected = collect_day_states(
+        api.store(), {std::string(org), {}, {}, {}}, config,
+        [&](std::string_view site, std::string_view day) -> DayState& {
+            const auto parsed = parse_day(day);
+            if (!parsed || day < first_day || day >= end_day ||
+                (period.site && site != *period.site))
+                return elsewhere;
+            return points[static_cast<std::size_t>((*parsed - period.from) / span)];
+        });
+    if (!collected) return collected.error();
+    auto assessment = current_assessment(api.store(), org, config.management);
+    if (!assessment) return assessment.error();
+
+    OrgFigures figures;
+    DayState selected(config);
+    for (auto& point : points) {
+        if (per_point) {
+            auto json = reply_json(api.score_of(point, assessment.value()));
+            if (!json) return json.error();
+            figures.points.push_back(std::move(json.value()));
+        }
+        selected.merge(std::move(point));
+    }
+    auto score = reply_json(api.score_of(selected, assessment.value()));
+    if (!score) return score.error();
+    figures.score = std::move(score.value());
+    elsewhere.merge(std::move(selected));
+    auto chains = chain_integrity(api, org, elsewhere);
+    if (!chains) return chains.error();
+    figures.chains = std::move(chains.value());
+    return figures;
 }
 
 // The records of each device in the period: the score's chain audit counts them.
@@ -258,23 +306,22 @@ Result<std::string> OrgPages::organisations(const PageContext& context,
                 1);
     html.open("tbody");
     for (const auto& org : orgs) {
-        auto score = reply_json(api_.score(period_query(org, period)));
-        if (!score) return score.error();
+        auto figures = org_figures(api_, org, period, std::nullopt);
+        if (!figures) return figures.error();
+        const auto& score = figures.value().score;
         auto devices = reply_json(api_.devices(org));
         if (!devices) return devices.error();
-        auto chains = chain_integrity(api_, org);
-        if (!chains) return chains.error();
         std::size_t silent = 0, problems = 0;
         for (const auto& device : devices.value()["devices"])
             if (device["status"] == "silent") ++silent;
-        for (const auto& [name, device] : chains.value()) problems += device.problems();
+        for (const auto& [name, device] : figures.value().chains) problems += device.problems();
         html.open("tr")
             .open("td")
             .element("a", org, {{"href", period_href(console_org_path(org), period)}})
             .close()
-            .element("td", shown(score.value()["respondents"]), {{"class", "number"}})
-            .element("td", shown(score.value()["service_score"]), {{"class", "number"}})
-            .element("td", grade_text(score.value(), lang), {{"class", "number"}})
+            .element("td", shown(score["respondents"]), {{"class", "number"}})
+            .element("td", shown(score["service_score"]), {{"class", "number"}})
+            .element("td", grade_text(score, lang), {{"class", "number"}})
             .element("td", std::to_string(silent), {{"class", "number"}})
             .element("td", std::to_string(problems), {{"class", "number"}})
             .close();
@@ -287,13 +334,17 @@ Result<std::string> OrgPages::organisation(const PageContext& context, std::stri
                                            const Period& period) {
     const auto lang = context.lang;
     const auto& questionnaire = api_.config().questionnaire;
-    auto scored = reply_json(api_.score(period_query(org, period)));
-    if (!scored) return scored.error();
-    const auto& score = scored.value();
+    // The trend: a week a point, several for a long period.
+    const auto days = (period.to - period.from).count();
+    const auto weeks_per_point =
+        std::max<long long>(1, (days + 7LL * kMaxTrendPoints - 1) / (7LL * kMaxTrendPoints));
+    const auto days_per_point = std::chrono::days{7 * weeks_per_point};
+    auto figures = org_figures(api_, org, period, days_per_point);
+    if (!figures) return figures.error();
+    const auto& score = figures.value().score;
+    const auto& chains = figures.value().chains;
     auto devices_reply = reply_json(api_.devices(org));
     if (!devices_reply) return devices_reply.error();
-    auto chains = chain_integrity(api_, org);
-    if (!chains) return chains.error();
     std::set<std::string> sites;
     for (const auto& device : devices_reply.value()["devices"])
         if (!device["site"].get<std::string>().empty())
@@ -365,34 +416,14 @@ Result<std::string> OrgPages::organisation(const PageContext& context, std::stri
     stacked_bar_chart(html, text(ConsoleText::ItemDistribution, lang), parts, true, stacks);
     html.close();
 
-    // The trend: each week's score, as /score?from=<week>&to=<next week> gives it (the
-    // same day states, read once for the period).
+    // The trend: each point's score, as /score?from=<week>&to=<next week> gives it.
     html.open("section", {{"class", "card"}});
     html.element("h2", text(ConsoleText::WeeklyTrend, lang));
-    const auto days = (period.to - period.from).count();
-    const auto weeks_per_point =
-        std::max<long long>(1, (days + 7LL * kMaxTrendPoints - 1) / (7LL * kMaxTrendPoints));
-    // One read of the period's day states, each day into its week's state.
-    const auto days_per_point = std::chrono::days{7 * weeks_per_point};
-    std::deque<DayState> weeks;
-    for (auto start = period.from; start < period.to; start += days_per_point)
-        weeks.emplace_back(api_.config());
-    auto collected = collect_day_states(
-        api_.store(), period_query(org, period), api_.config(),
-        [&](std::string_view day) -> DayState& {
-            const auto parsed = parse_day(day);
-            const auto index = parsed ? (*parsed - period.from) / days_per_point : 0;
-            return weeks[std::clamp<std::size_t>(
-                static_cast<std::size_t>(std::max<long long>(index, 0)), 0, weeks.size() - 1)];
-        });
-    if (!collected) return collected.error();
     std::vector<TrendPoint> points;
     std::size_t index = 0;
     for (auto start = period.from; start < period.to; start += days_per_point) {
         const auto end = std::min(period.to, start + days_per_point);
-        auto week = reply_json(api_.score_of(weeks[index++], org));
-        if (!week) return week.error();
-        const auto& s = week.value();
+        const auto& s = figures.value().points[index++];
         TrendPoint point{day_text(start).substr(5), {}, {}, {}, {}};
         point.tooltip =
             day_text(start) + " – " + day_text(end) + ": " +
@@ -449,8 +480,8 @@ Result<std::string> OrgPages::organisation(const PageContext& context, std::stri
         for (const auto& reason : device["reasons"])
             status += " · " + key_text(reason.get<std::string>(), lang);
         const auto found = in_period.find(name);
-        const auto chain = chains.value().find(name);
-        const bool audited = chain != chains.value().end();
+        const auto chain = chains.find(name);
+        const bool audited = chain != chains.end();
         html.open("tr", {{"class", "status-" + device["status"].get<std::string>()}})
             .element("td", site)
             .element("td", name)

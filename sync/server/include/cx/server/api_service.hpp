@@ -77,8 +77,10 @@ class ApiService {
     // and the org's current assessment (without one: management and grade are null),
     // with the integrity section; the server's own flags exclude as the kiosk's do.
     Reply score(const ResponseQuery& query);
-    // The same JSON for records already collected (collect_day_states) of `org`.
-    Reply score_of(const DayState& records, std::string_view org);
+    // The same JSON for records already collected (collect_day_states) and the org's
+    // current assessment as `current_assessment` read it: a page that scores several
+    // selections of one org reads the assessment once.
+    Reply score_of(const DayState& records, const std::optional<Assessment>& assessment);
     // The score's summary of the same records (what `score` renders, before the
     // assessment and integrity are added): the console's workbook shows it.
     Result<ScoreSummary> score_summary(const ResponseQuery& query);

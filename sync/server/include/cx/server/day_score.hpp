@@ -31,11 +31,12 @@ std::string next_day(std::string_view day);
 // failure is the store's error.
 Status collect_day_states(ServerStore& store, const ResponseQuery& query, DayState& into);
 
-// The same, each day's records and states into the state `into_for_day` gives for
-// that day ("YYYY-MM-DD"; every state of `config`): the console's weekly trend reads
-// its period once for all its weeks instead of once a week.
-using DayStateFor = std::function<DayState&(std::string_view day)>;
+// The same, each site's day's records and states into the state `into_for` gives for
+// that site and day ("YYYY-MM-DD"; every state of `config`): the console's organisation
+// page reads the org once for its period's score, every week of its trend and the
+// audit of whole chains, instead of once for each.
+using DayStateFor = std::function<DayState&(std::string_view site, std::string_view day)>;
 Status collect_day_states(ServerStore& store, const ResponseQuery& query,
-                          const ScoringConfig& config, const DayStateFor& into_for_day);
+                          const ScoringConfig& config, const DayStateFor& into_for);
 
 }  // namespace cx
