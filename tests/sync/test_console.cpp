@@ -449,6 +449,9 @@ TEST_CASE_METHOD(Console, "console: an organisation without responses renders it
     auto page = browser.get("/console/orgs/demo-org?lang=en");
     CHECK(figure(page->body, "Respondents") == "0");
     CHECK(figure(page->body, "Service score") == "—");
+    // Nothing excluded: the sentence that says so, not a table without rows.
+    CHECK(page->body.find("No response was excluded in this period.") != std::string::npos);
+    CHECK(page->body.find(">Reason</th>") == std::string::npos);
     // A period that is no period is a 400 page, not a guess.
     CHECK(browser.get("/console/orgs/demo-org?from=2025-12-01&to=2025-11-01")->status == 400);
     CHECK(browser.get("/console/orgs/demo-org?from=yesterday")->status == 400);

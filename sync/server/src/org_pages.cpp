@@ -450,16 +450,20 @@ Result<std::string> OrgPages::organisation(const PageContext& context, std::stri
         excluded.emplace_back(reason, count.dump());
     for (const auto& [reason, count] : score["integrity"]["excluded"].items())
         excluded.emplace_back(reason, count.dump());
-    if (excluded.empty()) html.element("p", text(ConsoleText::NoneExcluded, lang));
-    html.open("table");
-    heading_row(html, lang, {ConsoleText::Reason, ConsoleText::Count}, 1);
-    html.open("tbody");
-    for (const auto& [reason, count] : excluded)
-        html.open("tr")
-            .element("td", key_text(reason, lang))
-            .element("td", count, {{"class", "number"}})
-            .close();
-    html.close().close().close();
+    if (excluded.empty()) {
+        html.element("p", text(ConsoleText::NoneExcluded, lang));
+    } else {
+        html.open("table");
+        heading_row(html, lang, {ConsoleText::Reason, ConsoleText::Count}, 1);
+        html.open("tbody");
+        for (const auto& [reason, count] : excluded)
+            html.open("tr")
+                .element("td", key_text(reason, lang))
+                .element("td", count, {{"class", "number"}})
+                .close();
+        html.close().close();  // tbody, table
+    }
+    html.close();  // section
 
     // Sites and devices: fleet health now, records in the period and in all, integrity.
     html.open("section", {{"class", "card"}});
